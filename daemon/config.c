@@ -1,0 +1,315 @@
+/* config.c - see config.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct load_ctx {
+    config_t *cfg;
+    const char *basedir; /* directory of the config file */
+    char *err;
+    size_t errlen;
+    int err_line; /* line of the first error; 0 = none */
+};
+
+/* Make path absolute against base (or the working directory). */
+static char *absolute_path(const char *base, const char *path)
+{
+    if (path[0] == '/')
+        return strdup(path);
+    char cwd[PATH_MAX];
+    if (!base) {
+        if (!getcwd(cwd, sizeof cwd))
+            return NULL;
+        base = cwd;
+    }
+    size_t n = strlen(base) + strlen(path) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s/%s", base, path);
+    return out;
+}
+
+static const char *sync_names[] = {"OFF", "NORMAL", "FULL", "EXTRA"};
+
+const char *config_synchronous_name(int level)
+{
+    return level >= 0 && level <= 3 ? sync_names[level] : "?";
+}
+
+/* Unsigned integer with an optional k/M/G (binary) suffix. */
+static int parse_size(const char *v, uint64_t min, uint64_t max,
+                      uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*v == '-' || *v == '\0')
+        return -1;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (errno || end == v)
+        return -1;
+    uint64_t mult = 1;
+    if (*end == 'k' || *end == 'K')
+        mult = 1024, end++;
+    else if (*end == 'm' || *end == 'M')
+        mult = 1024 * 1024, end++;
+    else if (*end == 'g' || *end == 'G')
+        mult = 1024ULL * 1024 * 1024, end++;
+    if (*end != '\0' || n > UINT64_MAX / mult)
+        return -1;
+    n *= mult;
+    if (n < min || n > max)
+        return -1;
+    *out = n;
+    return 0;
+}
+
+static int set_path(struct load_ctx *c, char **dst, const char *v)
+{
+    if (*v == '\0')
+        return -1;
+    char *abs = absolute_path(c->basedir, v);
+    if (!abs)
+        return -1;
+    free(*dst);
+    *dst = abs;
+    return 0;
+}
+
+#define ERR(...)                                                             \
+    do {                                                                     \
+        snprintf(c->err, c->errlen, __VA_ARGS__);                            \
+        return 0;                                                            \
+    } while (0)
+
+static int on_key(void *user, const char *section, const char *name,
+                  const char *value)
+{
+    struct load_ctx *c = user;
+    config_t *cfg = c->cfg;
+    uint64_t n;
+#define IS(s, k) (strcmp(section, s) == 0 && strcmp(name, k) == 0)
+#define SIZE(s, k, field, lo, hi)                                            \
+    if (IS(s, k)) {                                                          \
+        if (parse_size(value, lo, hi, &n) < 0)                               \
+            ERR("[%s] %s: \"%s\" is not a number from %llu to %llu", s, k,  \
+                value, (unsigned long long)(lo), (unsigned long long)(hi));  \
+        cfg->field = n;                                                      \
+        return 1;                                                            \
+    }
+    if (IS("daemon", "socket")) {
+        if (set_path(c, &cfg->socket, value) < 0)
+            ERR("[daemon] socket: bad path \"%s\"", value);
+        return 1;
+    }
+    if (IS("daemon", "database")) {
+        if (set_path(c, &cfg->database, value) < 0)
+            ERR("[daemon] database: bad path \"%s\"", value);
+        return 1;
+    }
+    if (IS("daemon", "pidfile")) {
+        if (*value == '\0') {
+            free(cfg->pidfile);
+            cfg->pidfile = NULL;
+        } else if (set_path(c, &cfg->pidfile, value) < 0) {
+            ERR("[daemon] pidfile: bad path \"%s\"", value);
+        }
+        return 1;
+    }
+    if (IS("daemon", "log_file")) {
+        if (*value == '\0') {
+            free(cfg->log_file);
+            cfg->log_file = NULL;
+        } else if (set_path(c, &cfg->log_file, value) < 0) {
+            ERR("[daemon] log_file: bad path \"%s\"", value);
+        }
+        return 1;
+    }
+    if (IS("daemon", "socket_mode")) {
+        char *end;
+        errno = 0;
+        unsigned long m = strtoul(value, &end, 8);
+        if (errno || end == value || *end || m > 0777)
+            ERR("[daemon] socket_mode: \"%s\" is not an octal mode such as "
+                "0660",
+                value);
+        cfg->socket_mode = (unsigned)m;
+        return 1;
+    }
+    if (IS("daemon", "log_level")) {
+        int l = log_level_parse(value);
+        if (l < 0)
+            ERR("[daemon] log_level: \"%s\" is not one of error, warning, "
+                "notice, info, debug",
+                value);
+        cfg->log_level = l;
+        return 1;
+    }
+    if (IS("store", "synchronous")) {
+        for (int i = 0; i < 4; i++)
+            if (strcasecmp(value, sync_names[i]) == 0) {
+                cfg->synchronous = i;
+                return 1;
+            }
+        ERR("[store] synchronous: \"%s\" is not one of OFF, NORMAL, FULL, "
+            "EXTRA",
+            value);
+    }
+    SIZE("store", "cache_mb", cache_mb, 1, 65536)
+    SIZE("store", "commit_items", commit_items, 1, 10000000)
+    SIZE("store", "ingest_queue", ingest_queue, 1, 100000)
+    SIZE("limits", "max_request_bytes", max_request_bytes, 1024,
+         (uint64_t)1 << 32)
+    SIZE("limits", "max_connections", max_connections, 1, 100000)
+    SIZE("limits", "max_output_bytes", max_output_bytes, 1024,
+         (uint64_t)1 << 34)
+    SIZE("limits", "max_pipeline", max_pipeline, 1, 100000)
+    SIZE("limits", "max_id_bytes", max_id_bytes, 1, 65536)
+    SIZE("limits", "max_value_bytes", max_value_bytes, 1, 1048576)
+    SIZE("limits", "max_rejects", max_rejects, 1, 1000000)
+    SIZE("analysis", "workers", workers, 1, 256)
+    SIZE("analysis", "timeout_ms", timeout_ms, 1, 86400000)
+    SIZE("analysis", "memory_limit_mb", memory_limit_mb, 16, 1048576)
+    if (IS("analysis", "isolation")) {
+        if (strcmp(value, "process") == 0)
+            cfg->isolation = ISOLATION_PROCESS;
+        else if (strcmp(value, "thread") == 0)
+            cfg->isolation = ISOLATION_THREAD;
+        else
+            ERR("[analysis] isolation: \"%s\" is not process or thread",
+                value);
+        return 1;
+    }
+    if (IS("plugins", "dir")) {
+        if (set_path(c, &cfg->plugin_dir, value) < 0)
+            ERR("[plugins] dir: bad path \"%s\"", value);
+        return 1;
+    }
+    ERR("unknown key [%s] %s", section, name);
+#undef SIZE
+#undef IS
+}
+
+static int set_defaults(config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->socket_mode = 0660;
+    cfg->log_level = LOG_INFO;
+    cfg->synchronous = 2; /* FULL: an acknowledged item survives power loss */
+    cfg->cache_mb = 64;
+    cfg->commit_items = 100000;
+    cfg->ingest_queue = 256;
+    cfg->max_request_bytes = 16u << 20;
+    cfg->max_connections = 256;
+    cfg->max_output_bytes = 64u << 20;
+    cfg->max_pipeline = 128;
+    cfg->max_id_bytes = 256;
+    cfg->max_value_bytes = 1024;
+    cfg->max_rejects = 100;
+    cfg->workers = 2;
+    cfg->timeout_ms = 60000;
+    cfg->memory_limit_mb = 2048;
+    cfg->isolation = ISOLATION_PROCESS;
+    cfg->socket = absolute_path(NULL, "spand.sock");
+    cfg->database = absolute_path(NULL, "spand.db");
+    cfg->plugin_dir = absolute_path(NULL, "plugins");
+    return cfg->socket && cfg->database && cfg->plugin_dir ? 0 : -1;
+}
+
+int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
+{
+    if (set_defaults(cfg) < 0) {
+        snprintf(err, errlen, "out of memory");
+        config_free(cfg);
+        return -1;
+    }
+    if (path) {
+        cfg->path = absolute_path(NULL, path);
+        char *dir = cfg->path ? strdup(cfg->path) : NULL;
+        if (!dir) {
+            snprintf(err, errlen, "out of memory");
+            config_free(cfg);
+            return -1;
+        }
+        *strrchr(dir, '/') = '\0';
+        struct load_ctx c = {cfg, dir[0] ? dir : "/", err, errlen, 0};
+        err[0] = '\0';
+        int rc = ini_parse(path, on_key, &c);
+        free(dir);
+        if (rc == -1) {
+            snprintf(err, errlen, "%s: cannot open: %s", path,
+                     strerror(errno));
+        } else if (rc == -2) {
+            snprintf(err, errlen, "%s: out of memory", path);
+        } else if (rc > 0) {
+            char detail[512];
+            snprintf(detail, sizeof detail, "%s",
+                     err[0] ? err : "syntax error");
+            snprintf(err, errlen, "%s:%d: %s", path, rc, detail);
+        }
+        if (rc != 0) {
+            config_free(cfg);
+            return -1;
+        }
+    }
+    struct sockaddr_un sun;
+    if (strlen(cfg->socket) >= sizeof sun.sun_path) {
+        snprintf(err, errlen,
+                 "socket path is %zu bytes, longer than the %zu a Unix "
+                 "socket allows: %s",
+                 strlen(cfg->socket), sizeof sun.sun_path - 1, cfg->socket);
+        config_free(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+void config_free(config_t *cfg)
+{
+    free(cfg->path);
+    free(cfg->socket);
+    free(cfg->database);
+    free(cfg->pidfile);
+    free(cfg->log_file);
+    free(cfg->plugin_dir);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+void config_print(const config_t *cfg, FILE *out)
+{
+    fprintf(out, "# effective configuration (from %s)\n",
+            cfg->path ? cfg->path : "defaults only");
+    fprintf(out, "[daemon]\nsocket = %s\nsocket_mode = %04o\n", cfg->socket,
+            cfg->socket_mode);
+    fprintf(out, "database = %s\nlog_level = %s\npidfile = %s\n",
+            cfg->database, log_level_name(cfg->log_level),
+            cfg->pidfile ? cfg->pidfile : "");
+    fprintf(out, "log_file = %s\n\n", cfg->log_file ? cfg->log_file : "");
+    fprintf(out, "[store]\nsynchronous = %s\ncache_mb = %u\n",
+            config_synchronous_name(cfg->synchronous), cfg->cache_mb);
+    fprintf(out, "commit_items = %u\ningest_queue = %u\n\n",
+            cfg->commit_items, cfg->ingest_queue);
+    fprintf(out, "[limits]\nmax_request_bytes = %zu\nmax_connections = %u\n",
+            cfg->max_request_bytes, cfg->max_connections);
+    fprintf(out, "max_output_bytes = %zu\nmax_pipeline = %u\n",
+            cfg->max_output_bytes, cfg->max_pipeline);
+    fprintf(out, "max_id_bytes = %u\nmax_value_bytes = %u\n",
+            cfg->max_id_bytes, cfg->max_value_bytes);
+    fprintf(out, "max_rejects = %u\n\n", cfg->max_rejects);
+    fprintf(out, "[analysis]\nworkers = %u\ntimeout_ms = %u\n", cfg->workers,
+            cfg->timeout_ms);
+    fprintf(out, "memory_limit_mb = %u\nisolation = %s\n\n",
+            cfg->memory_limit_mb,
+            cfg->isolation == ISOLATION_PROCESS ? "process" : "thread");
+    fprintf(out, "[plugins]\ndir = %s\n", cfg->plugin_dir);
+}

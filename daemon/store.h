@@ -1,0 +1,104 @@
+/* store.h - durable storage of people, records and events (sqlite3, WAL).
+ *
+ * Writes go through one writer thread that owns the write connection and
+ * the in-memory index of person and kind keys. Operations queued with
+ * store_submit() are group-committed: the writer takes every operation
+ * waiting (up to commit_items items), runs each inside its own SAVEPOINT
+ * (so one failing operation does not lose the others), and COMMITs once
+ * with the configured synchronous level. Only then is each operation's
+ * callback run, on the libuv loop thread, so an acknowledged write
+ * survives kill -9 (and with synchronous=FULL, power loss).
+ *
+ * Reads (store_boundaries() and friends) are synchronous, thread-safe and
+ * meant to be called off the loop (uv_queue_work): each borrows a read-only
+ * connection from a small pool and sees the last committed state. */
+#ifndef SPAND_STORE_H
+#define SPAND_STORE_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "ingest.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store store_t;
+
+typedef struct store_counts {
+    int64_t people, records, events;
+    int64_t data_version; /* bumped by every commit that changed data */
+    uint64_t items_ingested; /* items stored since the store was opened */
+} store_counts_t;
+
+typedef struct store_ingest_result {
+    int64_t people_added, people_updated, people_duplicate, people_implicit;
+    int64_t records_added, records_duplicate;
+    int64_t events_added, events_duplicate;
+} store_ingest_result_t;
+
+typedef struct store_forget_result {
+    int64_t records_removed, participations_removed;
+} store_forget_result_t;
+
+typedef enum store_op_kind { STORE_OP_INGEST, STORE_OP_FORGET } store_op_kind_t;
+
+typedef struct store_op store_op_t;
+/* Runs on the loop thread once op is committed (rc == 0) or failed (rc < 0:
+ * -ENOENT for forget of an unknown person, -EIO storage error with op->err
+ * set, -ECANCELED when the store closed first). The callback owns op and
+ * frees it with store_op_free(). */
+typedef void (*store_op_cb)(store_op_t *op, int rc);
+
+struct store_op {
+    store_op_kind_t kind;
+    store_op_cb cb;
+    void *ctx; /* the submitter's */
+    /* input: */
+    ingest_batch_t batch;      /* STORE_OP_INGEST, owned by the op */
+    char *forget_id;           /* STORE_OP_FORGET, owned by the op */
+    /* output: */
+    int rc;
+    char err[256];
+    int64_t data_version;
+    store_ingest_result_t ingest;
+    store_forget_result_t forget;
+    store_op_t *next; /* queue link, the store's */
+};
+
+/* Open (creating and migrating as needed) cfg->database and start the
+ * writer. Completion callbacks are delivered on loop. Returns 0, or -1
+ * with a message in err. */
+int store_open(const config_t *cfg, uv_loop_t *loop, store_t **out,
+               char *err, size_t errlen);
+/* Finish every queued operation (their callbacks run from this call's
+ * final loop turn if the loop still runs, or are cancelled), stop the
+ * writer, checkpoint and close. Safe to call with NULL. */
+void store_close(store_t *s);
+
+store_op_t *store_op_new(store_op_kind_t kind, store_op_cb cb, void *ctx);
+void store_op_free(store_op_t *op);
+/* Queue op for the writer; takes ownership of op on success. Returns 0,
+ * -EBUSY when ingest_queue operations are already waiting, or -ESHUTDOWN
+ * when the store is closing. */
+int store_submit(store_t *s, store_op_t *op);
+/* Operations queued or being written. */
+unsigned store_pending(store_t *s);
+
+void store_counts(store_t *s, store_counts_t *out);
+/* Size of the database file plus its WAL, in bytes. */
+int64_t store_db_bytes(store_t *s);
+/* Change limits read from the config on reload (synchronous level, queue
+ * size, commit size, id/value limits are the caller's). */
+void store_reconfigure(store_t *s, const config_t *cfg);
+
+/* Reads: 0 with *out set (caller owns), -ENOENT (person unknown), or -EIO
+ * with a message in err. */
+int store_boundaries(store_t *s, json_t **out, char *err, size_t errlen);
+int store_person(store_t *s, const char *id, json_t **out, char *err,
+                 size_t errlen);
+int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
+                  size_t errlen);
+
+#endif
