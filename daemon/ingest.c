@@ -203,8 +203,9 @@ static int parse_person(struct vctx *v, json_t *o, size_t idx)
     size_t before = v->b->rejected_count;
     int bad = get_id(v, o, "id", path, 0, &p->id) < 0;
     size_t n = json_object_size(o);
-    p->attrs = n > 1 ? calloc(n - 1, sizeof *p->attrs) : NULL;
-    if (n > 1 && !p->attrs) {
+    /* n slots, not n - 1: the id may be missing. */
+    p->attrs = n ? calloc(n, sizeof *p->attrs) : NULL;
+    if (n && !p->attrs) {
         v->oom = 1;
         return 0;
     }
