@@ -1,0 +1,143 @@
+/* Unit tests: configuration loading (daemon/config.c). */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+static char dir[] = "/tmp/spand-check-config-XXXXXX";
+
+static const char *write_conf(const char *text)
+{
+    static char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/t.conf", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+START_TEST(defaults_without_file)
+{
+    config_t c;
+    char err[256], cwd[PATH_MAX], want[PATH_MAX + 16];
+    ck_assert_int_eq(config_load(NULL, &c, err, sizeof err), 0);
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    snprintf(want, sizeof want, "%s/spand.sock", cwd);
+    ck_assert_str_eq(c.socket, want);
+    snprintf(want, sizeof want, "%s/spand.db", cwd);
+    ck_assert_str_eq(c.database, want);
+    ck_assert_uint_eq(c.socket_mode, 0660);
+    ck_assert_int_eq(c.synchronous, 2);
+    ck_assert_int_eq(c.log_level, LOG_INFO);
+    ck_assert_uint_eq(c.max_request_bytes, 16u << 20);
+    ck_assert_int_eq(c.isolation, ISOLATION_PROCESS);
+    ck_assert_ptr_null(c.path);
+    config_free(&c);
+}
+END_TEST
+
+START_TEST(values_and_relative_paths)
+{
+    config_t c;
+    char err[256], want[PATH_MAX + 32];
+    const char *p = write_conf("; comment\n# another\n"
+                               "[daemon]\nsocket = run/s.sock\n"
+                               "socket_mode = 0600\nlog_level = debug\n"
+                               "database = /var/tmp/x.db\n"
+                               "[store]\nsynchronous = normal\n"
+                               "[limits]\nmax_request_bytes = 2M\n"
+                               "max_output_bytes = 64k\n"
+                               "max_connections = 7\n"
+                               "[analysis]\nisolation = thread\n"
+                               "workers = 3\n[plugins]\ndir = plug\n");
+    ck_assert_int_eq(config_load(p, &c, err, sizeof err), 0);
+    snprintf(want, sizeof want, "%s/run/s.sock", dir);
+    ck_assert_str_eq(c.socket, want); /* relative to the config file */
+    ck_assert_str_eq(c.database, "/var/tmp/x.db");
+    snprintf(want, sizeof want, "%s/plug", dir);
+    ck_assert_str_eq(c.plugin_dir, want);
+    ck_assert_uint_eq(c.socket_mode, 0600);
+    ck_assert_int_eq(c.log_level, LOG_DEBUG);
+    ck_assert_int_eq(c.synchronous, 1);
+    ck_assert_uint_eq(c.max_request_bytes, 2u << 20);
+    ck_assert_uint_eq(c.max_output_bytes, 64u << 10);
+    ck_assert_uint_eq(c.max_connections, 7);
+    ck_assert_int_eq(c.isolation, ISOLATION_THREAD);
+    ck_assert_uint_eq(c.workers, 3);
+    config_free(&c);
+}
+END_TEST
+
+static void expect_error(const char *text, const char *needle)
+{
+    config_t c;
+    char err[512];
+    const char *p = write_conf(text);
+    ck_assert_int_eq(config_load(p, &c, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, needle) != NULL, "error \"%s\" lacks \"%s\"",
+                  err, needle);
+}
+
+START_TEST(errors_name_line_and_key)
+{
+    expect_error("[daemon]\nsocket_mode = 0999\n", "t.conf:2");
+    expect_error("[daemon]\nsocket_mode = 0999\n", "socket_mode");
+    expect_error("[daemon]\nlog_level = loud\n", "log_level");
+    expect_error("[limits]\nmax_connections = 0\n", "max_connections");
+    expect_error("[limits]\nmax_connections = -5\n", "max_connections");
+    expect_error("[limits]\nmax_request_bytes = 12x\n", "max_request_bytes");
+    expect_error("[limits]\nmax_request_bytes = 99999999999G\n",
+                 "max_request_bytes");
+    expect_error("[limits]\nmax_conections = 5\n", "unknown key");
+    expect_error("[nosuch]\nx = 1\n", "unknown key [nosuch] x");
+    expect_error("[store]\nsynchronous = sometimes\n", "synchronous");
+    expect_error("[analysis]\nisolation = vm\n", "isolation");
+    expect_error("[daemon]\nsocket = /tmp/"
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                 ".sock\n",
+                 "longer than");
+    expect_error("this is not ini\n", "t.conf:1");
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+    config_t c;
+    char err[512];
+    ck_assert_int_eq(config_load("/nonexistent/spand.conf", &c, err,
+                                 sizeof err),
+                     -1);
+    ck_assert_ptr_nonnull(strstr(err, "cannot open"));
+}
+END_TEST
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return EXIT_FAILURE;
+    }
+    Suite *s = suite_create("config");
+    TCase *tc = tcase_create("config");
+    tcase_add_test(tc, defaults_without_file);
+    tcase_add_test(tc, values_and_relative_paths);
+    tcase_add_test(tc, errors_name_line_and_key);
+    tcase_add_test(tc, missing_file);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/t.conf", dir);
+    unlink(path);
+    rmdir(dir);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
