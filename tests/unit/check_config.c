@@ -118,6 +118,39 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* conf/spand.conf documents every default: it must say what the code does. */
+START_TEST(shipped_conf_states_the_defaults)
+{
+    const char *src = getenv("SPAND_SRCDIR");
+    char path[PATH_MAX], err[512];
+    snprintf(path, sizeof path, "%s/conf/spand.conf", src ? src : ".");
+    config_t d, f;
+    ck_assert_int_eq(config_load(NULL, &d, err, sizeof err), 0);
+    ck_assert_msg(config_load(path, &f, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(f.socket_mode, d.socket_mode);
+    ck_assert_int_eq(f.log_level, d.log_level);
+    ck_assert_ptr_null(f.pidfile);
+    ck_assert_ptr_null(f.log_file);
+    ck_assert_int_eq(f.synchronous, d.synchronous);
+    ck_assert_uint_eq(f.cache_mb, d.cache_mb);
+    ck_assert_uint_eq(f.commit_items, d.commit_items);
+    ck_assert_uint_eq(f.ingest_queue, d.ingest_queue);
+    ck_assert_uint_eq(f.max_request_bytes, d.max_request_bytes);
+    ck_assert_uint_eq(f.max_connections, d.max_connections);
+    ck_assert_uint_eq(f.max_output_bytes, d.max_output_bytes);
+    ck_assert_uint_eq(f.max_pipeline, d.max_pipeline);
+    ck_assert_uint_eq(f.max_id_bytes, d.max_id_bytes);
+    ck_assert_uint_eq(f.max_value_bytes, d.max_value_bytes);
+    ck_assert_uint_eq(f.max_rejects, d.max_rejects);
+    ck_assert_uint_eq(f.workers, d.workers);
+    ck_assert_uint_eq(f.timeout_ms, d.timeout_ms);
+    ck_assert_uint_eq(f.memory_limit_mb, d.memory_limit_mb);
+    ck_assert_int_eq(f.isolation, d.isolation);
+    config_free(&d);
+    config_free(&f);
+}
+END_TEST
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -130,6 +163,7 @@ int main(void)
     tcase_add_test(tc, values_and_relative_paths);
     tcase_add_test(tc, errors_name_line_and_key);
     tcase_add_test(tc, missing_file);
+    tcase_add_test(tc, shipped_conf_states_the_defaults);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
