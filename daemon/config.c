@@ -174,6 +174,8 @@ static int on_key(void *user, const char *section, const char *name,
     SIZE("limits", "max_output_bytes", max_output_bytes, 1024,
          (uint64_t)1 << 34)
     SIZE("limits", "max_pipeline", max_pipeline, 1, 100000)
+    SIZE("limits", "max_inflight_bytes", max_inflight_bytes, 1024,
+         (uint64_t)1 << 36)
     SIZE("limits", "max_id_bytes", max_id_bytes, 1, 65536)
     SIZE("limits", "max_value_bytes", max_value_bytes, 1, 1048576)
     SIZE("limits", "max_rejects", max_rejects, 1, 1000000)
@@ -213,6 +215,7 @@ static int set_defaults(config_t *cfg)
     cfg->max_connections = 256;
     cfg->max_output_bytes = 64u << 20;
     cfg->max_pipeline = 128;
+    cfg->max_inflight_bytes = 32u << 20;
     cfg->max_id_bytes = 256;
     cfg->max_value_bytes = 1024;
     cfg->max_rejects = 100;
@@ -303,6 +306,7 @@ void config_print(const config_t *cfg, FILE *out)
             cfg->max_request_bytes, cfg->max_connections);
     fprintf(out, "max_output_bytes = %zu\nmax_pipeline = %u\n",
             cfg->max_output_bytes, cfg->max_pipeline);
+    fprintf(out, "max_inflight_bytes = %zu\n", cfg->max_inflight_bytes);
     fprintf(out, "max_id_bytes = %u\nmax_value_bytes = %u\n",
             cfg->max_id_bytes, cfg->max_value_bytes);
     fprintf(out, "max_rejects = %u\n\n", cfg->max_rejects);

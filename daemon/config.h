@@ -37,6 +37,7 @@ typedef struct config {
     unsigned max_connections;
     size_t max_output_bytes;
     unsigned max_pipeline;    /* unanswered requests per connection */
+    size_t max_inflight_bytes; /* request bytes being worked on, all clients */
     unsigned max_id_bytes;    /* ids of people, records, events */
     unsigned max_value_bytes; /* attribute values, kinds */
     unsigned max_rejects;     /* rejected items listed in one reply */

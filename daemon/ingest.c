@@ -16,6 +16,11 @@ struct vctx {
     int oom;
 };
 
+/* Report a problem at path.field (field may be NULL). Paths are built
+ * only here, on the error path: valid items cost no formatting. */
+static int reject_at(struct vctx *v, const char *path, const char *field,
+                     const char *reason);
+
 static int reject(struct vctx *v, const char *path, const char *reason)
 {
     v->b->rejected_count++;
@@ -25,6 +30,16 @@ static int reject(struct vctx *v, const char *path, const char *reason)
     if (!o || json_array_append_new(v->b->rejected, o) < 0)
         v->oom = 1;
     return 0;
+}
+
+static int reject_at(struct vctx *v, const char *path, const char *field,
+                     const char *reason)
+{
+    char p[256];
+    if (!field)
+        return reject(v, path, reason);
+    snprintf(p, sizeof p, "%s.%s", path, field);
+    return reject(v, p, reason);
 }
 
 const char *ingest_check_id(const char *s, size_t len, size_t max)
@@ -46,26 +61,24 @@ const char *ingest_check_id(const char *s, size_t len, size_t max)
 static int get_id(struct vctx *v, json_t *obj, const char *key,
                   const char *path, int optional, ingest_str_t *out)
 {
-    char p[256];
     json_t *j = json_object_get(obj, key);
-    snprintf(p, sizeof p, "%s.%s", path, key);
     out->s = NULL;
     out->len = 0;
     if (!j || (optional && json_is_null(j))) {
         if (optional)
             return 0;
-        reject(v, p, "is required");
+        reject_at(v, path, key, "is required");
         return -1;
     }
     if (!json_is_string(j)) {
-        reject(v, p, "must be a string");
+        reject_at(v, path, key, "must be a string");
         return -1;
     }
     const char *why = ingest_check_id(json_string_value(j),
                                       json_string_length(j),
                                       v->lim->max_id_bytes);
     if (why) {
-        reject(v, p, why);
+        reject_at(v, path, key, why);
         return -1;
     }
     out->s = json_string_value(j);
@@ -76,22 +89,22 @@ static int get_id(struct vctx *v, json_t *obj, const char *key,
 static int get_kind(struct vctx *v, json_t *obj, const char *path,
                     ingest_str_t *out)
 {
-    char p[256];
-    snprintf(p, sizeof p, "%s.kind", path);
+    const char *p = "kind";
     json_t *j = json_object_get(obj, "kind");
     if (!j) {
-        reject(v, p, "is required");
+        reject_at(v, path, p, "is required");
         return -1;
     }
     if (!json_is_string(j)) {
-        reject(v, p, "must be a string");
+        reject_at(v, path, p, "must be a string");
         return -1;
     }
     const char *why = ingest_check_id(json_string_value(j),
                                       json_string_length(j),
                                       v->lim->max_value_bytes);
     if (why) {
-        reject(v, p, why[0] == 'i' ? "is longer than max_value_bytes" : why);
+        reject_at(v, path, p,
+                  why[0] == 'i' ? "is longer than max_value_bytes" : why);
         return -1;
     }
     out->s = json_string_value(j);
@@ -102,17 +115,16 @@ static int get_kind(struct vctx *v, json_t *obj, const char *path,
 static int get_ts(struct vctx *v, json_t *obj, const char *path,
                   int64_t *out)
 {
-    char p[256];
-    snprintf(p, sizeof p, "%s.ts", path);
+    const char *p = "ts";
     json_t *j = json_object_get(obj, "ts");
     if (!j) {
-        reject(v, p, "is required");
+        reject_at(v, path, p, "is required");
         return -1;
     }
     if (json_is_integer(j)) {
         json_int_t t = json_integer_value(j);
         if (t < TS_MIN || t > TS_MAX) {
-            reject(v, p, "Unix time outside years 0001-9999");
+            reject_at(v, path, p, "Unix time outside years 0001-9999");
             return -1;
         }
         *out = t;
@@ -123,30 +135,28 @@ static int get_ts(struct vctx *v, json_t *obj, const char *path,
         if (ts_parse_iso(json_string_value(j), json_string_length(j), out,
                          &why) == 0)
             return 1;
-        reject(v, p, why);
+        reject_at(v, path, p, why);
         return -1;
     }
-    reject(v, p,
-           "must be an ISO 8601 string or an integer of Unix seconds");
+    reject_at(v, path, p,
+              "must be an ISO 8601 string or an integer of Unix seconds");
     return -1;
 }
 
 static int get_weight(struct vctx *v, json_t *obj, const char *path,
                       double *out)
 {
-    char p[256];
-    snprintf(p, sizeof p, "%s.weight", path);
     json_t *j = json_object_get(obj, "weight");
     *out = 1.0;
     if (!j || json_is_null(j))
         return 1;
     if (!json_is_number(j)) {
-        reject(v, p, "must be a number");
+        reject_at(v, path, "weight", "must be a number");
         return -1;
     }
     double w = json_number_value(j);
     if (!isfinite(w) || w < 0) {
-        reject(v, p, "must be a finite non-negative number");
+        reject_at(v, path, "weight", "must be a finite non-negative number");
         return -1;
     }
     *out = w;
@@ -176,6 +186,24 @@ static int check_fields(struct vctx *v, json_t *obj, const char *path,
     return 0;
 }
 
+/* "list[idx]" into buf (64 bytes), without printf: this runs per item. */
+static void item_path(char *buf, const char *list, size_t idx)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + idx % 10);
+        idx /= 10;
+    } while (idx);
+    size_t len = strlen(list);
+    memcpy(buf, list, len);
+    buf[len++] = '[';
+    while (n)
+        buf[len++] = digits[--n];
+    buf[len++] = ']';
+    buf[len] = '\0';
+}
+
 static int attr_name_ok(const char *s, size_t n)
 {
     if (n == 0 || n > INGEST_ATTR_NAME_MAX)
@@ -194,7 +222,7 @@ static int attr_name_ok(const char *s, size_t n)
 static int parse_person(struct vctx *v, json_t *o, size_t idx)
 {
     char path[64];
-    snprintf(path, sizeof path, "people[%zu]", idx);
+    item_path(path, "people", idx);
     if (!json_is_object(o)) {
         reject(v, path, "must be an object");
         return 0;
@@ -216,10 +244,10 @@ static int parse_person(struct vctx *v, json_t *o, size_t idx)
     {
         if (strcmp(key, "id") == 0)
             continue;
-        char ap[160];
-        snprintf(ap, sizeof ap, "%s.%.64s", path, key);
         size_t klen = strlen(key);
+        char ap[160];
         if (!attr_name_ok(key, klen)) {
+            snprintf(ap, sizeof ap, "%s.%.64s", path, key);
             reject(v, ap,
                    "attribute names are 1-64 characters of letters, digits, "
                    "'_', '-' and '.', starting with a letter or '_'");
@@ -242,6 +270,7 @@ static int parse_person(struct vctx *v, json_t *o, size_t idx)
                 if ((unsigned char)s[i] < 0x20 && s[i] != '\t')
                     why = "contains a control character";
             if (why) {
+                snprintf(ap, sizeof ap, "%s.%.64s", path, key);
                 reject(v, ap, why);
                 bad = 1;
                 continue;
@@ -249,6 +278,7 @@ static int parse_person(struct vctx *v, json_t *o, size_t idx)
             a->value.s = s;
             a->value.len = len;
         } else {
+            snprintf(ap, sizeof ap, "%s.%.64s", path, key);
             reject(v, ap, "an attribute value must be a string, or null to "
                           "remove it");
             bad = 1;
@@ -275,7 +305,7 @@ static const char *const event_fields[] = {"id",           "ts",
 static int parse_record(struct vctx *v, json_t *o, size_t idx)
 {
     char path[64];
-    snprintf(path, sizeof path, "records[%zu]", idx);
+    item_path(path, "records", idx);
     if (!json_is_object(o)) {
         reject(v, path, "must be an object");
         return 0;
@@ -322,7 +352,7 @@ static int parse_record(struct vctx *v, json_t *o, size_t idx)
 static int parse_event(struct vctx *v, json_t *o, size_t idx)
 {
     char path[64];
-    snprintf(path, sizeof path, "events[%zu]", idx);
+    item_path(path, "events", idx);
     if (!json_is_object(o)) {
         reject(v, path, "must be an object");
         return 0;
@@ -353,8 +383,8 @@ static int parse_event(struct vctx *v, json_t *o, size_t idx)
         for (size_t i = 0; i < n; i++) {
             json_t *pj = json_array_get(ps, i);
             char ip[128];
-            snprintf(ip, sizeof ip, "%s[%zu]", pp, i);
             if (!json_is_string(pj)) {
+                snprintf(ip, sizeof ip, "%s[%zu]", pp, i);
                 reject(v, ip, "must be a string");
                 continue;
             }
@@ -362,6 +392,7 @@ static int parse_event(struct vctx *v, json_t *o, size_t idx)
             size_t len = json_string_length(pj);
             const char *why = ingest_check_id(s, len, v->lim->max_id_bytes);
             if (why) {
+                snprintf(ip, sizeof ip, "%s[%zu]", pp, i);
                 reject(v, ip, why);
                 continue;
             }
@@ -385,6 +416,70 @@ static int parse_event(struct vctx *v, json_t *o, size_t idx)
         return 0;
     }
     v->b->events[v->b->nevents++] = e;
+    return 0;
+}
+
+/* Move s into the arena at *off. */
+static void pack(char *arena, size_t *off, ingest_str_t *s)
+{
+    if (!s->s)
+        return;
+    memcpy(arena + *off, s->s, s->len);
+    arena[*off + s->len] = '\0';
+    s->s = arena + *off;
+    *off += s->len + 1;
+}
+
+static size_t need(const ingest_str_t *s)
+{
+    return s->s ? s->len + 1 : 0;
+}
+
+/* Copy every kept string out of the JSON document into one allocation. */
+static int compact(ingest_batch_t *b)
+{
+    size_t total = 0, off = 0;
+    for (size_t i = 0; i < b->npeople; i++) {
+        total += need(&b->people[i].id);
+        for (size_t a = 0; a < b->people[i].nattrs; a++)
+            total += need(&b->people[i].attrs[a].name) +
+                     need(&b->people[i].attrs[a].value);
+    }
+    for (size_t i = 0; i < b->nrecords; i++) {
+        const ingest_record_t *r = &b->records[i];
+        total += need(&r->id) + need(&r->from) + need(&r->to) +
+                 need(&r->kind);
+    }
+    for (size_t i = 0; i < b->nevents; i++) {
+        const ingest_event_t *e = &b->events[i];
+        total += need(&e->id) + need(&e->kind);
+        for (size_t k = 0; k < e->nparticipants; k++)
+            total += need(&e->participants[k]);
+    }
+    b->arena = malloc(total ? total : 1);
+    if (!b->arena)
+        return -ENOMEM;
+    for (size_t i = 0; i < b->npeople; i++) {
+        pack(b->arena, &off, &b->people[i].id);
+        for (size_t a = 0; a < b->people[i].nattrs; a++) {
+            pack(b->arena, &off, &b->people[i].attrs[a].name);
+            pack(b->arena, &off, &b->people[i].attrs[a].value);
+        }
+    }
+    for (size_t i = 0; i < b->nrecords; i++) {
+        ingest_record_t *r = &b->records[i];
+        pack(b->arena, &off, &r->id);
+        pack(b->arena, &off, &r->from);
+        pack(b->arena, &off, &r->to);
+        pack(b->arena, &off, &r->kind);
+    }
+    for (size_t i = 0; i < b->nevents; i++) {
+        ingest_event_t *e = &b->events[i];
+        pack(b->arena, &off, &e->id);
+        pack(b->arena, &off, &e->kind);
+        for (size_t k = 0; k < e->nparticipants; k++)
+            pack(b->arena, &off, &e->participants[k]);
+    }
     return 0;
 }
 
@@ -441,7 +536,7 @@ int ingest_parse(json_t *params, const ingest_limits_t *lim,
             return -1;
         }
     }
-    out->doc = json_incref(params);
+    out->live = true;
     out->rejected = json_array();
     size_t np = json_array_size(people), nr = json_array_size(records),
            ne = json_array_size(events);
@@ -460,7 +555,7 @@ int ingest_parse(json_t *params, const ingest_limits_t *lim,
         parse_record(&v, json_array_get(records, i), i);
     for (size_t i = 0; i < ne && !v.oom; i++)
         parse_event(&v, json_array_get(events, i), i);
-    if (v.oom) {
+    if (v.oom || compact(out) < 0) {
         ingest_batch_free(out);
         return -ENOMEM;
     }
@@ -482,6 +577,6 @@ void ingest_batch_free(ingest_batch_t *b)
     free(b->records);
     free(b->events);
     json_decref(b->rejected);
-    json_decref(b->doc);
+    free(b->arena);
     memset(b, 0, sizeof *b);
 }

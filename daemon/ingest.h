@@ -5,8 +5,10 @@
  * exactly the valid items. Each problem is reported with the JSON path of
  * the offending value (records[3].ts) and a reason a person can act on.
  *
- * Strings in the parsed items point into the request's JSON document,
- * which the batch holds a reference to: they live as long as the batch. */
+ * Once checked, the batch copies every string it keeps into one arena and
+ * lets go of the JSON document, so a queued batch costs a few bytes per
+ * item instead of a tree of JSON objects, and the document can be freed
+ * on the thread that checked it. */
 #ifndef SPAND_INGEST_H
 #define SPAND_INGEST_H
 
@@ -55,7 +57,8 @@ typedef struct ingest_limits {
 } ingest_limits_t;
 
 typedef struct ingest_batch {
-    json_t *doc; /* reference held on the request's params */
+    bool live;   /* set by a successful ingest_parse(), until freed */
+    char *arena; /* every string of the items below */
     ingest_person_t *people;
     size_t npeople;
     ingest_record_t *records;

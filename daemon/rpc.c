@@ -38,7 +38,7 @@ void rpc_req_free(rpc_req_t *req)
     json_decref(req->err_data);
     free(req->line);
     free(req->arg);
-    if (req->batch.doc)
+    if (req->batch.live)
         ingest_batch_free(&req->batch);
     buf_free(&req->out);
     free(req);
@@ -102,7 +102,7 @@ static void reply(rpc_req_t *req, json_t *result)
 static void reply_error(rpc_req_t *req, int code, const char *message,
                         json_t *data)
 {
-    if (!req->id && req->msg) {
+    if (!req->id && req->parsed) {
         /* A well-formed notification gets no reply, even an error. */
         json_decref(data);
         server_req_done(req);
@@ -312,6 +312,10 @@ static void ingest_validate(rpc_req_t *req)
                            cfg->max_rejects};
     req->rc = ingest_parse(json_object_get(req->msg, "params"), &lim,
                            &req->batch, req->err, sizeof req->err);
+    /* The batch has copied what it needs: free the (possibly huge)
+     * document here rather than on the loop thread. */
+    json_decref(req->msg);
+    req->msg = NULL;
 }
 
 static void ingest_submit(rpc_req_t *req)
@@ -510,6 +514,7 @@ static const struct method {
 static void dispatch(rpc_req_t *req)
 {
     json_t *msg = req->msg;
+    req->parsed = true;
     if (json_is_array(msg)) {
         rpc_fail(req, RPC_INVALID_REQUEST,
                  "batch requests are not supported: send one request object "

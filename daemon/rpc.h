@@ -42,10 +42,12 @@ typedef struct rpc_req {
     struct rpc_req *next; /* the server's queue link */
     bool done;            /* out holds the whole response */
     buf_t out;            /* response line with LF; empty for notifications */
+    size_t cost;          /* request bytes counted against max_inflight */
 
     /* private to rpc.c */
     json_t *id;  /* NULL: notification */
-    json_t *msg; /* the parsed request */
+    json_t *msg; /* the parsed request (dropped early by ingest) */
+    bool parsed; /* msg was valid JSON: a missing id means notification */
     char *line;  /* raw line, while being parsed off the loop */
     size_t len;
     uv_work_t work;

@@ -55,7 +55,12 @@ struct server {
     bool stopping, torn_down;
     uint64_t stop_deadline;
     unsigned active_work; /* thread-pool jobs that may use the store */
+    size_t inflight_bytes; /* sum of cost of unanswered requests */
+    bool over_budget;      /* inflight_bytes >= max_inflight_bytes */
 };
+
+static void inflight_add(server_t *srv, size_t n);
+static void inflight_sub(server_t *srv, size_t n);
 
 static void conn_close(conn_t *c);
 static void conn_update_reading(conn_t *c);
@@ -147,6 +152,8 @@ static void conn_flush(conn_t *c)
 void server_req_done(rpc_req_t *req)
 {
     req->done = true;
+    inflight_sub(req->srv, req->cost);
+    req->cost = 0;
     conn_t *c = req->conn;
     if (!c) {
         rpc_req_free(req); /* the client left; nobody wants the answer */
@@ -178,6 +185,8 @@ static int on_frame(void *ctx, frame_event_t ev, const char *line,
     char msg[160];
     switch (ev) {
     case FRAME_LINE:
+        req->cost = len;
+        inflight_add(srv, len);
         rpc_handle_line(req, line, len);
         break;
     case FRAME_OVERSIZE:
@@ -243,7 +252,8 @@ static void conn_update_reading(conn_t *c)
     }
     const config_t *cfg = &c->srv->cfg;
     bool want = c->queued < cfg->max_pipeline &&
-                c->out_pending < cfg->max_output_bytes;
+                c->out_pending < cfg->max_output_bytes &&
+                (!c->srv->over_budget || c->queued == 0);
     if (want && !c->reading) {
         if (uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) == 0)
             c->reading = true;
@@ -251,6 +261,23 @@ static void conn_update_reading(conn_t *c)
         uv_read_stop((uv_stream_t *)&c->pipe);
         c->reading = false;
     }
+}
+
+static void inflight_add(server_t *srv, size_t n)
+{
+    srv->inflight_bytes += n;
+    srv->over_budget = srv->inflight_bytes >= srv->cfg.max_inflight_bytes;
+}
+
+/* Leaving the over-budget state wakes the connections it paused. */
+static void inflight_sub(server_t *srv, size_t n)
+{
+    srv->inflight_bytes -= n;
+    bool was = srv->over_budget;
+    srv->over_budget = srv->inflight_bytes >= srv->cfg.max_inflight_bytes;
+    if (was && !srv->over_budget)
+        for (conn_t *c = srv->conns; c; c = c->next)
+            conn_update_reading(c);
 }
 
 static void on_conn_closed(uv_handle_t *h)

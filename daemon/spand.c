@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,6 +206,11 @@ int main(int argc, char **argv)
     log_set_level(cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
     json_object_seed(0); /* before any thread creates JSON objects */
+    /* Ingest batches allocate and free megabytes at a time; glibc's
+     * defaults would hand that memory back to the kernel after every
+     * batch and fault fresh zeroed pages in for the next one. Keep it. */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
 
     int report_fd = -1;
     if (!foreground) {

@@ -139,6 +139,7 @@ START_TEST(shipped_conf_states_the_defaults)
     ck_assert_uint_eq(f.max_connections, d.max_connections);
     ck_assert_uint_eq(f.max_output_bytes, d.max_output_bytes);
     ck_assert_uint_eq(f.max_pipeline, d.max_pipeline);
+    ck_assert_uint_eq(f.max_inflight_bytes, d.max_inflight_bytes);
     ck_assert_uint_eq(f.max_id_bytes, d.max_id_bytes);
     ck_assert_uint_eq(f.max_value_bytes, d.max_value_bytes);
     ck_assert_uint_eq(f.max_rejects, d.max_rejects);

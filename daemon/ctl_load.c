@@ -1,0 +1,2385 @@
+/* ctl_load.c - `spanctl load`; see ctl_load.h.
+ *
+ * The hot path is CSV rows to JSON text: libcsv splits the fields, and the
+ * JSON of each item is written straight into the batch's buffer with its
+ * own escaping (no jansson objects), because building and dumping a
+ * jansson tree per row would cost more than the server's work on it. JSON
+ * Lines go through jansson, since each line must be parsed anyway. */
+#include "ctl_load.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ts.h"
+
+#define READ_BUF (1u << 20)
+/* A batch is also cut at this size, well under the server's default
+ * max_request_bytes (16 MiB), so wide rows cannot make one request too
+ * long for it. */
+#define BATCH_MAX_BYTES (4u << 20)
+#define SHOWN_REJECTS 10
+#define BUSY_RETRIES 50
+#define ATTR_NAME_MAX 64
+
+/* ---- growable buffer ---------------------------------------------------
+ * Appends never fail loudly: the first allocation failure sets oom and
+ * turns later appends into no-ops, and callers check oom once per item
+ * instead of after every byte. */
+
+struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+
+static bool sb_reserve(struct sbuf *b, size_t extra)
+{
+    if (b->oom)
+        return false;
+    if (b->cap - b->len > extra)
+        return true;
+    if (extra > SIZE_MAX / 2 - b->len) {
+        b->oom = true;
+        return false;
+    }
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - b->len <= extra)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
+static inline void sb_put(struct sbuf *b, const void *s, size_t n)
+{
+    if (n && sb_reserve(b, n)) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+    }
+}
+
+static inline void sb_putc(struct sbuf *b, char c)
+{
+    if (sb_reserve(b, 1))
+        b->p[b->len++] = c;
+}
+
+#define SB_LIT(b, lit) sb_put((b), (lit), sizeof(lit) - 1)
+
+static void sb_free(struct sbuf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+struct u64vec {
+    uint64_t *v;
+    size_t n, cap;
+};
+
+static int u64_push(struct u64vec *a, uint64_t x)
+{
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 256;
+        if (cap > SIZE_MAX / sizeof *a->v)
+            return -ENOMEM;
+        uint64_t *v = realloc(a->v, cap * sizeof *v);
+        if (!v)
+            return -ENOMEM;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = x;
+    return 0;
+}
+
+/* ---- JSON text --------------------------------------------------------- */
+
+/* 1: byte can be copied into a JSON string as it is. */
+static const unsigned char plain[256] = {
+#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
+    R16(0), R16(0), /* controls */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* '"' */
+    R16(1), R16(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* '\\' */
+    R16(1), R16(1),
+    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0)
+#undef R16
+};
+
+enum { JS_OK = 0, JS_BAD_UTF8 = 1, JS_NUL = 2 };
+
+/* Length of the valid UTF-8 sequence at s (n bytes left, s[0] >= 0x80),
+ * or 0 when invalid. Rejects what jansson (and so spand) rejects:
+ * overlong forms, surrogates and code points above U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+        return 0;
+    return len;
+}
+
+/* Append s[0..n) as a JSON string. Returns JS_OK, or JS_BAD_UTF8/JS_NUL
+ * when the text cannot be sent (the server would refuse the whole request,
+ * not just this item); the buffer then holds a partial item to roll back. */
+static int js_str(struct sbuf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    /* Worst case 6 output bytes per input byte plus the quotes. */
+    if (!sb_reserve(b, n < SIZE_MAX / 8 ? n * 6 + 2 : SIZE_MAX / 2))
+        return JS_OK;
+    char *o = b->p + b->len;
+    *o++ = '"';
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && plain[u[j]])
+            j++;
+        memcpy(o, u + i, j - i);
+        o += j - i;
+        i = j;
+        if (i == n)
+            break;
+        unsigned c = u[i];
+        if (c >= 0x80) {
+            size_t k = utf8_seq(u + i, n - i);
+            if (!k)
+                return JS_BAD_UTF8;
+            memcpy(o, u + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        if (c == 0)
+            return JS_NUL;
+        *o++ = '\\';
+        switch (c) {
+        case '"':
+        case '\\':
+            *o++ = (char)c;
+            break;
+        case '\n':
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = 't';
+            break;
+        default:
+            *o++ = 'u';
+            *o++ = '0';
+            *o++ = '0';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+        i++;
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+    return JS_OK;
+}
+
+/* True when s[0..n) is a number in JSON's grammar (so it can be copied). */
+static bool json_number_text(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i < n && s[i] == '-')
+        i++;
+    if (i == n)
+        return false;
+    if (s[i] == '0') {
+        i++;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    } else {
+        return false;
+    }
+    if (i < n && s[i] == '.') {
+        size_t d = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        size_t d = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == d)
+            return false;
+    }
+    return i == n;
+}
+
+/* An optional '-' and 1..18 digits: Unix seconds that fit an int64 with
+ * room to spare (larger values go as text, for the server to reject with
+ * a reason rather than a parse error of the whole request). */
+static bool parse_int_text(const char *s, size_t n, long long *out)
+{
+    size_t i = s[0] == '-' ? 1 : 0;
+    if (n <= i || n - i > 18)
+        return false;
+    long long v = 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = s[0] == '-' ? -v : v;
+    return true;
+}
+
+/* ---- the loader -------------------------------------------------------- */
+
+enum kind { K_PEOPLE, K_RECORDS, K_EVENTS, K_N };
+static const char *const kind_list[K_N] = {"people", "records", "events"};
+
+struct batch {
+    size_t file;
+    struct sbuf items[K_N];   /* items' JSON, comma separated */
+    struct u64vec lines[K_N]; /* source line of every item */
+    /* Long-form events only: the line of every participant, and where
+     * each event's participants start in plines. */
+    struct u64vec plines, pstart;
+    size_t n;
+    struct sbuf req; /* the params text as sent */
+    unsigned attempts;
+};
+
+enum ftype { FT_UNKNOWN, FT_PEOPLE, FT_RECORDS, FT_EVENTS, FT_EVENTS_LONG,
+             FT_JSONL };
+static const char *const ftype_name[] = {"unknown", "people",      "records",
+                                         "events",  "events-long", "jsonl"};
+
+struct file_stat {
+    const char *name;
+    enum ftype type;
+    uint64_t items; /* items read, valid or not */
+    uint64_t added, updated, duplicate, rejected;
+    bool failed;
+    double secs;
+};
+
+struct shown {
+    size_t file;
+    uint64_t line;
+    char *text;
+};
+
+struct loader {
+    ctl_conn_t *conn;
+    const ctl_load_opts_t *opt;
+    char *err;
+    size_t errlen;
+    int fatal; /* negative errno once loading must stop */
+    bool stop; /* --strict: a batch was rejected */
+
+    struct file_stat *files;
+    size_t nfiles, file; /* files[file] is being read */
+    uint64_t fsize;      /* 0: unknown (a pipe) */
+    uint64_t fpos;       /* bytes of it consumed */
+    uint64_t line;       /* physical line being read */
+    double fstart;
+
+    struct batch *cur;
+    struct batch *ring[CTL_LOAD_PIPELINE];
+    size_t rhead, rcount;
+    struct batch *spare[CTL_LOAD_PIPELINE + 1];
+    size_t nspare;
+
+    uint64_t p_added, p_updated, p_dup, implicit, r_added, r_dup, e_added,
+        e_dup, rejected, unsent;
+    bool sent_kind[K_N];
+    long long data_version;
+    struct shown shown[SHOWN_REJECTS];
+    size_t nshown;
+
+    bool tty;
+    int cols;
+    double last_draw;
+    bool drawn;
+};
+
+static void fail(struct loader *l, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record the first fatal error; later ones are consequences of it. */
+static void fail(struct loader *l, int code, const char *fmt, ...)
+{
+    if (l->fatal)
+        return;
+    l->fatal = code < 0 ? code : -EIO;
+    if (l->errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vsnprintf(l->err, l->errlen, fmt, ap) < 0)
+        l->err[0] = '\0';
+    va_end(ap);
+}
+
+static void oom(struct loader *l)
+{
+    fail(l, -ENOMEM, "out of memory");
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *fname(const struct loader *l, size_t f)
+{
+    return l->files[f].name;
+}
+
+/* Clear the progress bar so that a message can be printed on its own line. */
+static void progress_clear(struct loader *l)
+{
+    if (l->drawn) {
+        fputs("\r\033[K", stderr);
+        l->drawn = false;
+    }
+}
+
+static void warn_msg(struct loader *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void warn_msg(struct loader *l, const char *fmt, ...)
+{
+    progress_clear(l);
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("spanctl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Keep the SHOWN_REJECTS rejections earliest in the input: responses come
+ * late, after rejections found while reading later rows. */
+static void note_reject(struct loader *l, size_t file, uint64_t line,
+                        const char *text)
+{
+    size_t pos = l->nshown;
+    while (pos > 0 && (l->shown[pos - 1].file > file ||
+                       (l->shown[pos - 1].file == file &&
+                        l->shown[pos - 1].line > line)))
+        pos--;
+    if (pos >= SHOWN_REJECTS)
+        return;
+    char *copy = strdup(text);
+    if (!copy) {
+        oom(l);
+        return;
+    }
+    if (l->nshown == SHOWN_REJECTS) {
+        free(l->shown[SHOWN_REJECTS - 1].text);
+        l->nshown--;
+    }
+    memmove(&l->shown[pos + 1], &l->shown[pos],
+            (l->nshown - pos) * sizeof l->shown[0]);
+    l->shown[pos] = (struct shown){file, line, copy};
+    l->nshown++;
+}
+
+static void reject_local(struct loader *l, uint64_t line, const char *fmt,
+                         ...) __attribute__((format(printf, 3, 4)));
+
+/* An item refused before sending; it counts as rejected like the
+ * server's. */
+static void reject_local(struct loader *l, uint64_t line, const char *fmt,
+                         ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    if (vsnprintf(text, sizeof text, fmt, ap) < 0)
+        text[0] = '\0';
+    va_end(ap);
+    l->rejected++;
+    l->files[l->file].rejected++;
+    l->files[l->file].items++;
+    note_reject(l, l->file, line, text);
+}
+
+/* ---- progress ---------------------------------------------------------- */
+
+static void progress(struct loader *l, bool force)
+{
+    double t = now();
+    double every = l->tty ? 0.1 : 5.0;
+    if (!force && t - l->last_draw < every)
+        return;
+    l->last_draw = t;
+    const struct file_stat *f = &l->files[l->file];
+    double el = t - l->fstart;
+    double rate = el > 0 ? (double)f->items / el : 0;
+    int pct = -1;
+    if (l->fsize > 0)
+        pct = (int)(l->fpos >= l->fsize ? 100 : l->fpos * 100 / l->fsize);
+    if (l->tty) {
+        char bar[24];
+        const int w = 20;
+        int fill = pct >= 0 ? pct * w / 100 : 0;
+        for (int i = 0; i < w; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[w] = '\0';
+        char line[256];
+        int n;
+        if (pct >= 0)
+            n = snprintf(line, sizeof line,
+                         "%.30s %3d%% [%s] %llu items %.0f items/s", f->name,
+                         pct, bar, (unsigned long long)f->items, rate);
+        else
+            n = snprintf(line, sizeof line,
+                         "%.30s %.1f MB %llu items %.0f items/s", f->name,
+                         (double)l->fpos / 1e6, (unsigned long long)f->items,
+                         rate);
+        if (n < 0)
+            return;
+        if (l->cols > 1 && n >= l->cols)
+            line[l->cols - 1] = '\0';
+        fprintf(stderr, "\r\033[K%s", line);
+        fflush(stderr);
+        l->drawn = true;
+    } else if (pct >= 0) {
+        fprintf(stderr, "spanctl: %s: %d%%, %llu items, %.0f items/s\n",
+                f->name, pct, (unsigned long long)f->items, rate);
+    } else {
+        fprintf(stderr, "spanctl: %s: %.1f MB, %llu items, %.0f items/s\n",
+                f->name, (double)l->fpos / 1e6, (unsigned long long)f->items,
+                rate);
+    }
+}
+
+/* ---- batches and the pipeline ------------------------------------------ */
+
+static struct batch *batch_get(struct loader *l)
+{
+    struct batch *b;
+    if (l->nspare > 0) {
+        b = l->spare[--l->nspare];
+    } else {
+        b = calloc(1, sizeof *b);
+        if (!b) {
+            oom(l);
+            return NULL;
+        }
+    }
+    for (int k = 0; k < K_N; k++) {
+        b->items[k].len = 0;
+        b->lines[k].n = 0;
+    }
+    b->plines.n = b->pstart.n = 0;
+    b->req.len = 0;
+    b->n = 0;
+    b->attempts = 0;
+    b->file = l->file;
+    return b;
+}
+
+static void batch_free(struct batch *b)
+{
+    if (!b)
+        return;
+    for (int k = 0; k < K_N; k++) {
+        sb_free(&b->items[k]);
+        free(b->lines[k].v);
+    }
+    free(b->plines.v);
+    free(b->pstart.v);
+    sb_free(&b->req);
+    free(b);
+}
+
+/* Keep the buffers of a finished batch for the next one: their capacity
+ * is already right, and reallocating megabytes per batch is not free. */
+static void batch_put(struct loader *l, struct batch *b)
+{
+    if (l->nspare < sizeof l->spare / sizeof l->spare[0])
+        l->spare[l->nspare++] = b;
+    else
+        batch_free(b);
+}
+
+static uint64_t batch_first_line(const struct batch *b)
+{
+    uint64_t first = UINT64_MAX;
+    for (int k = 0; k < K_N; k++)
+        if (b->lines[k].n && b->lines[k].v[0] < first)
+            first = b->lines[k].v[0];
+    return first == UINT64_MAX ? 0 : first;
+}
+
+static uint64_t batch_last_line(const struct batch *b)
+{
+    uint64_t last = 0;
+    for (int k = 0; k < K_N; k++)
+        if (b->lines[k].n && b->lines[k].v[b->lines[k].n - 1] > last)
+            last = b->lines[k].v[b->lines[k].n - 1];
+    return last;
+}
+
+static uint64_t jint(json_t *o, const char *k1, const char *k2)
+{
+    json_t *j = json_object_get(o, k1);
+    if (k2)
+        j = json_object_get(j, k2);
+    json_int_t v = json_is_integer(j) ? json_integer_value(j) : 0;
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+/* Parse "records[17].ts" into kind, index and the rest ("ts"). */
+static bool split_path(const char *path, int *kind, size_t *idx,
+                       const char **rest)
+{
+    for (int k = 0; k < K_N; k++) {
+        size_t kl = strlen(kind_list[k]);
+        if (strncmp(path, kind_list[k], kl) != 0 || path[kl] != '[')
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(path + kl + 1, &end, 10);
+        if (errno || end == path + kl + 1 || *end != ']')
+            return false;
+        *kind = k;
+        *idx = (size_t)v;
+        *rest = end[1] == '.' ? end + 2 : end + 1;
+        return true;
+    }
+    return false;
+}
+
+/* Report the server's {path, reason} list against the batch's lines.
+ * Consecutive problems of one item become one row of the report. */
+static void note_server_rejects(struct loader *l, const struct batch *b,
+                                json_t *list)
+{
+    size_t n = json_array_size(list);
+    char text[1024];
+    size_t tlen = 0;
+    uint64_t tline = 0;
+    int pkind = -1;
+    size_t pidx = 0;
+    for (size_t i = 0; i <= n; i++) {
+        json_t *e = i < n ? json_array_get(list, i) : NULL;
+        const char *path = e ? json_string_value(json_object_get(e, "path"))
+                             : NULL;
+        const char *reason =
+            e ? json_string_value(json_object_get(e, "reason")) : NULL;
+        if (e && !path)
+            path = "?";
+        if (e && !reason)
+            reason = "rejected";
+        int kind = -1;
+        size_t idx = 0;
+        const char *rest = path;
+        bool mapped = e && split_path(path, &kind, &idx, &rest) &&
+                      idx < b->lines[kind].n;
+        if (tlen > 0 && (!e || !mapped || kind != pkind || idx != pidx)) {
+            note_reject(l, b->file, tline, text);
+            tlen = 0;
+        }
+        if (!e)
+            break;
+        uint64_t line = mapped ? b->lines[kind].v[idx] : 0;
+        const char *field = mapped ? rest : path;
+        char fieldbuf[64];
+        if (mapped && kind == K_EVENTS && b->pstart.n > idx &&
+            strncmp(rest, "participants[", 13) == 0) {
+            /* Long form: each participant came from its own row. */
+            size_t j = strtoul(rest + 13, NULL, 10);
+            size_t at = (size_t)b->pstart.v[idx] + j;
+            size_t end = idx + 1 < b->pstart.n ? (size_t)b->pstart.v[idx + 1]
+                                               : b->plines.n;
+            if (at < end)
+                line = b->plines.v[at];
+            snprintf(fieldbuf, sizeof fieldbuf, "person");
+            field = fieldbuf;
+        }
+        int w = snprintf(text + tlen, sizeof text - tlen, "%s%s%s%s",
+                         tlen ? "; " : "", field, *field ? ": " : "", reason);
+        if (w > 0)
+            tlen = (size_t)w + tlen >= sizeof text ? sizeof text - 1
+                                                    : tlen + (size_t)w;
+        tline = line;
+        pkind = mapped ? kind : -1;
+        pidx = idx;
+        if (!mapped) {
+            note_reject(l, b->file, tline, text);
+            tlen = 0;
+        }
+    }
+}
+
+static int send_batch(struct loader *l, struct batch *b)
+{
+    char err[512];
+    int rc = ctl_conn_send(l->conn, "ingest", b->req.p, b->req.len, err,
+                           sizeof err);
+    if (rc < 0) {
+        fail(l, rc, "%s", err);
+        return rc;
+    }
+    b->attempts++;
+    l->ring[(l->rhead + l->rcount) % CTL_LOAD_PIPELINE] = b;
+    l->rcount++;
+    return 0;
+}
+
+static void busy_wait(unsigned attempt)
+{
+    unsigned ms = attempt * 100 > 2000 ? 2000 : attempt * 100;
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* Wait for the oldest batch's answer and account for it. */
+static int handle_reply(struct loader *l)
+{
+    ctl_reply_t r;
+    char err[512];
+    int rc = ctl_conn_recv(l->conn, &r, err, sizeof err);
+    if (rc < 0) {
+        fail(l, rc, "%s", err);
+        return rc;
+    }
+    struct batch *b = l->ring[l->rhead];
+    l->rhead = (l->rhead + 1) % CTL_LOAD_PIPELINE;
+    l->rcount--;
+    struct file_stat *f = &l->files[b->file];
+    if (r.code == 0) {
+        json_t *res = r.result;
+        uint64_t pa = jint(res, "people", "added"),
+                 pu = jint(res, "people", "updated"),
+                 pd = jint(res, "people", "duplicate"),
+                 ra = jint(res, "records", "added"),
+                 rd = jint(res, "records", "duplicate"),
+                 ea = jint(res, "events", "added"),
+                 ed = jint(res, "events", "duplicate"),
+                 rj = jint(res, "rejected_count", NULL);
+        l->p_added += pa;
+        l->p_updated += pu;
+        l->p_dup += pd;
+        l->implicit += jint(res, "people", "implicit");
+        l->r_added += ra;
+        l->r_dup += rd;
+        l->e_added += ea;
+        l->e_dup += ed;
+        l->rejected += rj;
+        f->added += pa + ra + ea;
+        f->updated += pu;
+        f->duplicate += pd + rd + ed;
+        f->rejected += rj;
+        json_t *dv = json_object_get(res, "data_version");
+        if (json_is_integer(dv) && json_integer_value(dv) > l->data_version)
+            l->data_version = json_integer_value(dv);
+        if (rj)
+            note_server_rejects(l, b, json_object_get(res, "rejected"));
+        batch_put(l, b);
+    } else if (r.code == 1001 && b->attempts < BUSY_RETRIES) {
+        /* Busy: the server's queue is full; the batch was not taken. */
+        busy_wait(b->attempts);
+        ctl_reply_clear(&r);
+        return send_batch(l, b);
+    } else if (r.code == 1005) {
+        uint64_t rj = jint(r.data, "rejected_count", NULL);
+        if (rj == 0 || rj > b->n)
+            rj = b->n;
+        l->rejected += rj;
+        l->unsent += b->n - rj;
+        f->rejected += rj;
+        f->failed = true;
+        note_server_rejects(l, b, json_object_get(r.data, "rejected"));
+        if (!l->stop)
+            warn_msg(l,
+                   "%s: lines %llu-%llu: batch rejected: %llu invalid "
+                   "item%s, nothing of it stored; stopping (--strict)",
+                   f->name, (unsigned long long)batch_first_line(b),
+                   (unsigned long long)batch_last_line(b),
+                   (unsigned long long)rj, rj == 1 ? "" : "s");
+        l->stop = true;
+        batch_put(l, b);
+    } else {
+        fail(l, -EIO, "%s: lines %llu-%llu: ingest failed: %s (error %lld)",
+             f->name, (unsigned long long)batch_first_line(b),
+             (unsigned long long)batch_last_line(b), r.message, r.code);
+        f->failed = true;
+        batch_put(l, b);
+        ctl_reply_clear(&r);
+        return -EIO;
+    }
+    ctl_reply_clear(&r);
+    return l->fatal;
+}
+
+/* Send the current batch, first waiting for room in the pipeline. */
+static int submit(struct loader *l)
+{
+    struct batch *b = l->cur;
+    if (!b || b->n == 0 || l->fatal)
+        return l->fatal;
+    l->cur = NULL;
+    struct sbuf *q = &b->req;
+    q->len = 0;
+    sb_putc(q, '{');
+    for (int k = 0; k < K_N; k++) {
+        if (!b->lines[k].n)
+            continue;
+        sb_putc(q, '"');
+        sb_put(q, kind_list[k], strlen(kind_list[k]));
+        SB_LIT(q, "\":[");
+        sb_put(q, b->items[k].p, b->items[k].len);
+        SB_LIT(q, "],");
+        l->sent_kind[k] = true;
+    }
+    if (l->opt->strict)
+        SB_LIT(q, "\"on_error\":\"reject\"}");
+    else
+        SB_LIT(q, "\"on_error\":\"skip\"}");
+    if (q->oom) {
+        batch_put(l, b);
+        oom(l);
+        return l->fatal;
+    }
+    while (l->rcount >= CTL_LOAD_PIPELINE && !l->fatal)
+        handle_reply(l);
+    if (l->fatal || l->stop) {
+        /* After a rejected batch under --strict nothing more is sent. */
+        batch_put(l, b);
+        return l->fatal;
+    }
+    if (send_batch(l, b) < 0)
+        batch_put(l, b);
+    return l->fatal;
+}
+
+static int drain(struct loader *l)
+{
+    while (l->rcount > 0 && !l->fatal)
+        handle_reply(l);
+    return l->fatal;
+}
+
+/* Start an item of kind k; returns its buffer and where to roll back to,
+ * or NULL when loading must stop. */
+static struct sbuf *item_begin(struct loader *l, int k, size_t *mark)
+{
+    if (!l->cur && !(l->cur = batch_get(l)))
+        return NULL;
+    struct sbuf *b = &l->cur->items[k];
+    *mark = b->len;
+    if (b->len)
+        sb_putc(b, ',');
+    return b;
+}
+
+static void item_cancel(struct loader *l, int k, size_t mark)
+{
+    l->cur->items[k].len = mark;
+}
+
+/* Finish an item that came from line; sends the batch once full. */
+static int item_end(struct loader *l, int k, uint64_t line)
+{
+    struct batch *b = l->cur;
+    if (b->items[k].oom || u64_push(&b->lines[k], line) < 0) {
+        oom(l);
+        return l->fatal;
+    }
+    b->n++;
+    l->files[l->file].items++;
+    size_t bytes = 0;
+    for (int i = 0; i < K_N; i++)
+        bytes += b->items[i].len;
+    if (b->n >= l->opt->batch || bytes >= BATCH_MAX_BYTES)
+        return submit(l);
+    return 0;
+}
+
+/* ---- CSV --------------------------------------------------------------- */
+
+enum field { F_ID, F_TS, F_FROM, F_TO, F_KIND, F_WEIGHT, F_DIRECTED,
+             F_PARTICIPANTS, F_EVENT_ID, F_PERSON, F_N };
+static const char *const field_name[F_N] = {
+    "id",     "ts",       "from",         "to",       "kind",
+    "weight", "directed", "participants", "event_id", "person"};
+
+/* Long-form events are grouped over the whole file before sending: one
+ * arena of strings, events in first-seen order, participants as linked
+ * lists through one array, and an open-addressing index by event_id. */
+struct lev_event {
+    size_t id, idlen, ts, tslen, kind, kindlen, w, wlen;
+    uint64_t line;
+    size_t head, tail, count;
+};
+
+struct lev_part {
+    size_t s, len;
+    uint64_t line;
+    size_t next;
+};
+
+#define NONE SIZE_MAX
+
+struct longev {
+    struct sbuf arena;
+    struct lev_event *ev;
+    size_t nev, evcap;
+    struct lev_part *pt;
+    size_t npt, ptcap;
+    size_t *slot; /* event index + 1; 0 = empty */
+    size_t nslot; /* power of two */
+};
+
+struct csvstate {
+    struct loader *l;
+    struct csv_parser p;
+    bool p_init;
+    bool stop; /* this file is abandoned (reported already) */
+
+    /* The row being assembled: cells NUL-terminated in data. */
+    struct sbuf data;
+    size_t *off, *len;
+    size_t ncell, cellcap;
+
+    bool have_header;
+    enum ftype type;
+    size_t ncols;
+    struct sbuf hdr; /* the header's names, NUL-terminated */
+    size_t *hoff;
+    int *colfield;           /* field of each column; -1: an attribute */
+    size_t *keyoff, *keylen; /* people: the `"name":` of each column */
+    struct sbuf keys;
+    int fieldcol[F_N]; /* column of each field, -1 if absent */
+
+    /* Line tracking around libcsv, which does not count lines: rows are
+     * fed one physical line at a time, and a row starts on the first line
+     * fed while no row was open. */
+    uint64_t row_line;
+    bool row_open;
+    bool at_line_start;
+    bool line_cb, line_last_row, line_nonblank;
+    bool discard_row; /* the row in progress at EOF is broken */
+
+    struct longev lev;
+};
+
+static void csv_cell(void *s, size_t n, void *ctx)
+{
+    struct csvstate *st = ctx;
+    st->line_cb = true;
+    st->line_last_row = false;
+    if (st->stop)
+        return;
+    if (st->ncell == st->cellcap) {
+        size_t cap = st->cellcap ? st->cellcap * 2 : 32;
+        size_t *o = realloc(st->off, cap * sizeof *o);
+        if (o)
+            st->off = o;
+        size_t *ln = o ? realloc(st->len, cap * sizeof *ln) : NULL;
+        if (ln)
+            st->len = ln;
+        if (!o || !ln) {
+            oom(st->l);
+            st->stop = true;
+            return;
+        }
+        st->cellcap = cap;
+    }
+    st->off[st->ncell] = st->data.len;
+    st->len[st->ncell] = n;
+    sb_put(&st->data, s, n);
+    sb_putc(&st->data, '\0');
+    if (st->data.oom) {
+        oom(st->l);
+        st->stop = true;
+        return;
+    }
+    st->ncell++;
+}
+
+static const char *cell_s(const struct csvstate *st, size_t c)
+{
+    return st->data.p + st->off[c];
+}
+
+/* The cell of field f in the current row, if present and not empty. */
+static bool cell(const struct csvstate *st, int f, const char **s,
+                 size_t *n)
+{
+    int c = st->fieldcol[f];
+    if (c < 0 || (size_t)c >= st->ncell || st->len[c] == 0)
+        return false;
+    *s = cell_s(st, (size_t)c);
+    *n = st->len[c];
+    return true;
+}
+
+static bool attr_name_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > ATTR_NAME_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool alpha =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        bool digit = (c >= '0' && c <= '9') || c == '-' || c == '.';
+        if (!alpha && !(i > 0 && digit))
+            return false;
+    }
+    return true;
+}
+
+static void file_error(struct csvstate *st, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A problem that makes the whole file unusable (its header). */
+static void file_error(struct csvstate *st, const char *fmt, ...)
+{
+    struct loader *l = st->l;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    if (vsnprintf(msg, sizeof msg, fmt, ap) < 0)
+        msg[0] = '\0';
+    va_end(ap);
+    warn_msg(l, "%s: %s; file skipped", fname(l, l->file), msg);
+    l->files[l->file].failed = true;
+    st->stop = true;
+}
+
+static const char *col_name(const struct csvstate *st, size_t c)
+{
+    return st->hdr.p + st->hoff[c];
+}
+
+static int header_col(const struct csvstate *st, const char *name)
+{
+    for (size_t c = 0; c < st->ncols; c++)
+        if (strcmp(col_name(st, c), name) == 0)
+            return (int)c;
+    return -1;
+}
+
+/* Check the columns of a records or events file against what it allows
+ * and needs; mandatory is a bit set of fields. */
+static int map_columns(struct csvstate *st, const char *what,
+                       unsigned allowed, unsigned mandatory)
+{
+    for (size_t c = 0; c < st->ncols; c++) {
+        int f;
+        for (f = 0; f < F_N; f++)
+            if ((allowed & (1u << f)) && !strcmp(col_name(st, c), field_name[f]))
+                break;
+        if (f == F_N) {
+            char list[160];
+            size_t ll = 0;
+            for (int g = 0; g < F_N; g++) {
+                if (!(allowed & (1u << g)))
+                    continue;
+                int w = snprintf(list + ll, sizeof list - ll, "%s%s",
+                                 ll ? ", " : "", field_name[g]);
+                if (w < 0 || (size_t)w >= sizeof list - ll)
+                    break;
+                ll += (size_t)w;
+            }
+            file_error(st, "unknown column \"%.64s\" for %s (allowed: %s)",
+                       col_name(st, c), what, list);
+            return -1;
+        }
+        st->colfield[c] = f;
+        st->fieldcol[f] = (int)c;
+    }
+    for (int f = 0; f < F_N; f++) {
+        if ((mandatory & (1u << f)) && st->fieldcol[f] < 0) {
+            file_error(st, "%s need a \"%s\" column", what, field_name[f]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+#define BIT(f) (1u << (f))
+
+static int csv_header(struct csvstate *st)
+{
+    struct loader *l = st->l;
+    st->ncols = st->ncell;
+    st->have_header = true;
+    st->colfield = calloc(st->ncols, sizeof *st->colfield);
+    st->keyoff = calloc(st->ncols, sizeof *st->keyoff);
+    st->keylen = calloc(st->ncols, sizeof *st->keylen);
+    st->hoff = calloc(st->ncols, sizeof *st->hoff);
+    if (st->ncols)
+        sb_put(&st->hdr, st->data.p, st->data.len);
+    if (!st->colfield || !st->keyoff || !st->keylen || !st->hoff ||
+        st->hdr.oom) {
+        oom(l);
+        st->stop = true;
+        return -1;
+    }
+    for (int f = 0; f < F_N; f++)
+        st->fieldcol[f] = -1;
+    for (size_t c = 0; c < st->ncols; c++)
+        st->hoff[c] = st->off[c];
+    for (size_t c = 0; c < st->ncols; c++) {
+        if (st->len[c] == 0) {
+            file_error(st, "header: column %zu has no name", c + 1);
+            return -1;
+        }
+        if (strlen(col_name(st, c)) != st->len[c]) {
+            file_error(st, "header: column %zu has a NUL byte", c + 1);
+            return -1;
+        }
+        for (size_t d = 0; d < c; d++) {
+            if (!strcmp(col_name(st, c), col_name(st, d))) {
+                file_error(st, "header: column \"%.64s\" appears twice",
+                           col_name(st, c));
+                return -1;
+            }
+        }
+    }
+    int rc;
+    if (header_col(st, "event_id") >= 0 || header_col(st, "person") >= 0) {
+        st->type = FT_EVENTS_LONG;
+        rc = map_columns(st, "long-form events",
+                         BIT(F_EVENT_ID) | BIT(F_TS) | BIT(F_KIND) |
+                             BIT(F_PERSON) | BIT(F_WEIGHT),
+                         BIT(F_EVENT_ID) | BIT(F_TS) | BIT(F_KIND) |
+                             BIT(F_PERSON));
+    } else if (header_col(st, "participants") >= 0) {
+        st->type = FT_EVENTS;
+        rc = map_columns(st, "events",
+                         BIT(F_ID) | BIT(F_TS) | BIT(F_KIND) |
+                             BIT(F_PARTICIPANTS) | BIT(F_WEIGHT),
+                         BIT(F_TS) | BIT(F_KIND) | BIT(F_PARTICIPANTS));
+    } else if (header_col(st, "from") >= 0 || header_col(st, "to") >= 0) {
+        st->type = FT_RECORDS;
+        rc = map_columns(st, "records",
+                         BIT(F_ID) | BIT(F_TS) | BIT(F_FROM) | BIT(F_TO) |
+                             BIT(F_KIND) | BIT(F_WEIGHT) | BIT(F_DIRECTED),
+                         BIT(F_TS) | BIT(F_FROM) | BIT(F_TO) | BIT(F_KIND));
+    } else if (header_col(st, "id") >= 0) {
+        st->type = FT_PEOPLE;
+        rc = 0;
+        for (size_t c = 0; c < st->ncols && rc == 0; c++) {
+            const char *name = col_name(st, c);
+            if (!strcmp(name, "id")) {
+                st->colfield[c] = F_ID;
+                st->fieldcol[F_ID] = (int)c;
+                continue;
+            }
+            st->colfield[c] = -1;
+            if (!attr_name_ok(name, st->len[c])) {
+                file_error(st,
+                           "column \"%.64s\" is not a valid attribute name "
+                           "(1-64 letters, digits, '_', '-' or '.', "
+                           "starting with a letter or '_')",
+                           name);
+                rc = -1;
+                break;
+            }
+            /* Attribute names are plain ASCII (checked above), so the key
+             * text needs no escaping. */
+            st->keyoff[c] = st->keys.len;
+            sb_putc(&st->keys, '"');
+            sb_put(&st->keys, name, st->len[c]);
+            SB_LIT(&st->keys, "\":");
+            st->keylen[c] = st->keys.len - st->keyoff[c];
+        }
+        if (st->keys.oom) {
+            oom(l);
+            st->stop = true;
+            return -1;
+        }
+    } else {
+        file_error(st, "cannot tell what this CSV file holds from its "
+                       "header: people need an \"id\" column, records "
+                       "\"from\" and \"to\", events \"participants\" (or "
+                       "\"event_id\" and \"person\" in the long form)");
+        return -1;
+    }
+    if (rc == 0)
+        l->files[l->file].type = st->type;
+    return rc;
+}
+
+/* Append `,"key":"cell"` (or without the comma for the first member).
+ * Returns a JS_ code. */
+static int put_str_member(struct sbuf *b, bool *first, const char *key,
+                          const char *s, size_t n)
+{
+    if (!*first)
+        sb_putc(b, ',');
+    *first = false;
+    sb_putc(b, '"');
+    sb_put(b, key, strlen(key));
+    SB_LIT(b, "\":");
+    return js_str(b, s, n);
+}
+
+static const char *js_problem(int rc)
+{
+    return rc == JS_NUL ? "contains a NUL byte"
+                        : "is not valid UTF-8 (convert the file, for example "
+                          "with iconv -f latin1 -t utf-8)";
+}
+
+
+/* JS_OK when s[0..n) can be sent as JSON text, else the JS_ problem. */
+static int text_ok(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        if (u[i] < 0x80) {
+            if (u[i] == 0)
+                return JS_NUL;
+            i++;
+            continue;
+        }
+        size_t k = utf8_seq(u + i, n - i);
+        if (!k)
+            return JS_BAD_UTF8;
+        i += k;
+    }
+    return JS_OK;
+}
+
+static void put_key(struct sbuf *b, bool *first, const char *key)
+{
+    if (!*first)
+        sb_putc(b, ',');
+    *first = false;
+    sb_putc(b, '"');
+    sb_put(b, key, strlen(key));
+    SB_LIT(b, "\":");
+}
+
+/* ts: Unix seconds as a JSON integer, anything else as a string for the
+ * server to parse (or reject with a reason). */
+static int put_ts(struct sbuf *b, bool *first, const char *s, size_t n)
+{
+    long long v;
+    put_key(b, first, "ts");
+    if (!parse_int_text(s, n, &v))
+        return js_str(b, s, n);
+    char num[24];
+    int w = snprintf(num, sizeof num, "%lld", v);
+    if (w > 0 && (size_t)w < sizeof num)
+        sb_put(b, num, (size_t)w);
+    return JS_OK;
+}
+
+/* weight: a number when the whole cell parses as one, else the text, so
+ * that the server rejects it with its reason. s is NUL-terminated. */
+static int put_weight(struct sbuf *b, bool *first, const char *s, size_t n)
+{
+    put_key(b, first, "weight");
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end != s + n || !isfinite(v))
+        return js_str(b, s, n);
+    /* Copy the text when it is a JSON number jansson reads exactly; long
+     * integers (which it would refuse as too large for json_int_t) and
+     * forms like "1." or "0x1p3" are written from the double instead. */
+    bool copy = json_number_text(s, n) && errno != ERANGE &&
+                (strpbrk(s, ".eE") || n <= 15);
+    if (copy) {
+        sb_put(b, s, n);
+        return JS_OK;
+    }
+    char num[40];
+    int w = snprintf(num, sizeof num, "%.17g", v);
+    if (w > 0 && (size_t)w < sizeof num)
+        sb_put(b, num, (size_t)w);
+    return JS_OK;
+}
+
+static int put_directed(struct sbuf *b, bool *first, const char *s,
+                        size_t n)
+{
+    static const char *const yes[] = {"true", "1", "yes"};
+    static const char *const no[] = {"false", "0", "no"};
+    put_key(b, first, "directed");
+    for (size_t i = 0; i < 3; i++) {
+        if (!strcasecmp(s, yes[i])) {
+            SB_LIT(b, "true");
+            return JS_OK;
+        }
+        if (!strcasecmp(s, no[i])) {
+            SB_LIT(b, "false");
+            return JS_OK;
+        }
+    }
+    return js_str(b, s, n);
+}
+
+static int row_people(struct csvstate *st)
+{
+    struct loader *l = st->l;
+    size_t mark;
+    struct sbuf *b = item_begin(l, K_PEOPLE, &mark);
+    if (!b)
+        return -1;
+    sb_putc(b, '{');
+    bool first = true;
+    for (size_t c = 0; c < st->ncols && c < st->ncell; c++) {
+        if (st->len[c] == 0)
+            continue; /* an empty cell leaves the attribute as it is */
+        if (!first)
+            sb_putc(b, ',');
+        first = false;
+        if (st->colfield[c] == F_ID)
+            SB_LIT(b, "\"id\":");
+        else
+            sb_put(b, st->keys.p + st->keyoff[c], st->keylen[c]);
+        int rc = js_str(b, cell_s(st, c), st->len[c]);
+        if (rc) {
+            item_cancel(l, K_PEOPLE, mark);
+            reject_local(l, st->row_line, "%s: %s", col_name(st, c),
+                         js_problem(rc));
+            return 0;
+        }
+    }
+    sb_putc(b, '}');
+    return item_end(l, K_PEOPLE, st->row_line);
+}
+
+static int row_records(struct csvstate *st)
+{
+    static const int order[] = {F_ID,   F_TS,     F_FROM,    F_TO,
+                                F_KIND, F_WEIGHT, F_DIRECTED};
+    struct loader *l = st->l;
+    size_t mark;
+    struct sbuf *b = item_begin(l, K_RECORDS, &mark);
+    if (!b)
+        return -1;
+    sb_putc(b, '{');
+    bool first = true;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        int f = order[i];
+        const char *s;
+        size_t n;
+        if (!cell(st, f, &s, &n))
+            continue; /* the server says "is required" where it is */
+        int rc;
+        if (f == F_TS)
+            rc = put_ts(b, &first, s, n);
+        else if (f == F_WEIGHT)
+            rc = put_weight(b, &first, s, n);
+        else if (f == F_DIRECTED)
+            rc = put_directed(b, &first, s, n);
+        else
+            rc = put_str_member(b, &first, field_name[f], s, n);
+        if (rc) {
+            item_cancel(l, K_RECORDS, mark);
+            reject_local(l, st->row_line, "%s: %s", field_name[f],
+                         js_problem(rc));
+            return 0;
+        }
+    }
+    sb_putc(b, '}');
+    return item_end(l, K_RECORDS, st->row_line);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Append the ';'-separated names of s[0..n) as a JSON array. */
+static int put_participants(struct sbuf *b, bool *first, const char *s,
+                            size_t n)
+{
+    put_key(b, first, "participants");
+    sb_putc(b, '[');
+    bool any = false;
+    size_t i = 0;
+    while (i <= n) {
+        const char *semi = memchr(s + i, ';', n - i);
+        size_t end = semi ? (size_t)(semi - s) : n;
+        size_t a = i, z = end;
+        while (a < z && is_space(s[a]))
+            a++;
+        while (z > a && is_space(s[z - 1]))
+            z--;
+        if (z > a) {
+            if (any)
+                sb_putc(b, ',');
+            any = true;
+            int rc = js_str(b, s + a, z - a);
+            if (rc)
+                return rc;
+        }
+        i = end + 1;
+    }
+    sb_putc(b, ']');
+    return JS_OK;
+}
+
+static int row_events(struct csvstate *st)
+{
+    static const int order[] = {F_ID, F_TS, F_KIND, F_PARTICIPANTS,
+                                F_WEIGHT};
+    struct loader *l = st->l;
+    size_t mark;
+    struct sbuf *b = item_begin(l, K_EVENTS, &mark);
+    if (!b)
+        return -1;
+    sb_putc(b, '{');
+    bool first = true;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        int f = order[i];
+        const char *s;
+        size_t n;
+        if (!cell(st, f, &s, &n))
+            continue;
+        int rc;
+        if (f == F_TS)
+            rc = put_ts(b, &first, s, n);
+        else if (f == F_WEIGHT)
+            rc = put_weight(b, &first, s, n);
+        else if (f == F_PARTICIPANTS)
+            rc = put_participants(b, &first, s, n);
+        else
+            rc = put_str_member(b, &first, field_name[f], s, n);
+        if (rc) {
+            item_cancel(l, K_EVENTS, mark);
+            reject_local(l, st->row_line, "%s: %s", field_name[f],
+                         js_problem(rc));
+            return 0;
+        }
+    }
+    sb_putc(b, '}');
+    return item_end(l, K_EVENTS, st->row_line);
+}
+
+/* ---- long-form events ---- */
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= UINT64_C(1099511628211);
+    }
+    return h;
+}
+
+static int lev_grow_index(struct longev *v)
+{
+    size_t nslot = v->nslot ? v->nslot * 2 : 1024;
+    size_t *slot = calloc(nslot, sizeof *slot);
+    if (!slot)
+        return -ENOMEM;
+    for (size_t e = 0; e < v->nev; e++) {
+        const struct lev_event *ev = &v->ev[e];
+        size_t i = hash_bytes(v->arena.p + ev->id, ev->idlen) & (nslot - 1);
+        while (slot[i])
+            i = (i + 1) & (nslot - 1);
+        slot[i] = e + 1;
+    }
+    free(v->slot);
+    v->slot = slot;
+    v->nslot = nslot;
+    return 0;
+}
+
+/* Copy s[0..n) into the arena; returns its offset. */
+static size_t lev_str(struct longev *v, const char *s, size_t n)
+{
+    size_t off = v->arena.len;
+    sb_put(&v->arena, s, n);
+    return off;
+}
+
+static void lev_free(struct longev *v)
+{
+    sb_free(&v->arena);
+    free(v->ev);
+    free(v->pt);
+    free(v->slot);
+    memset(v, 0, sizeof *v);
+}
+
+/* Same time written two ways ("2024-03-01" and "2024-03-01T00:00:00Z")? */
+static bool same_instant(const char *a, size_t an, const char *b, size_t bn)
+{
+    if (an == bn && memcmp(a, b, an) == 0)
+        return true;
+    long long ia, ib;
+    int64_t ta, tb;
+    const char *why;
+    if (an == 0 || bn == 0)
+        return false;
+    if (parse_int_text(a, an, &ia))
+        ta = ia;
+    else if (ts_parse_iso(a, an, &ta, &why) < 0)
+        return false;
+    if (parse_int_text(b, bn, &ib))
+        tb = ib;
+    else if (ts_parse_iso(b, bn, &tb, &why) < 0)
+        return false;
+    return ta == tb;
+}
+
+static int row_long(struct csvstate *st)
+{
+    struct loader *l = st->l;
+    struct longev *v = &st->lev;
+    const char *val[F_N] = {0};
+    size_t len[F_N] = {0};
+    static const int used[] = {F_EVENT_ID, F_TS, F_KIND, F_PERSON, F_WEIGHT};
+    for (size_t i = 0; i < sizeof used / sizeof used[0]; i++) {
+        int f = used[i];
+        if (!cell(st, f, &val[f], &len[f])) {
+            val[f] = "";
+            len[f] = 0;
+            continue;
+        }
+        int rc = text_ok(val[f], len[f]);
+        if (rc) {
+            reject_local(l, st->row_line, "%s: %s", field_name[f],
+                         js_problem(rc));
+            return 0;
+        }
+    }
+    if (!len[F_EVENT_ID]) {
+        reject_local(l, st->row_line, "event_id: is required");
+        return 0;
+    }
+    if (!len[F_PERSON]) {
+        reject_local(l, st->row_line, "person: is required");
+        return 0;
+    }
+    if (v->nev * 2 >= v->nslot && lev_grow_index(v) < 0) {
+        oom(l);
+        return -1;
+    }
+    size_t i = hash_bytes(val[F_EVENT_ID], len[F_EVENT_ID]) & (v->nslot - 1);
+    struct lev_event *ev = NULL;
+    for (; v->slot[i]; i = (i + 1) & (v->nslot - 1)) {
+        struct lev_event *e = &v->ev[v->slot[i] - 1];
+        if (e->idlen == len[F_EVENT_ID] &&
+            !memcmp(v->arena.p + e->id, val[F_EVENT_ID], e->idlen)) {
+            ev = e;
+            break;
+        }
+    }
+    if (ev) {
+        /* Every row repeats the event's facts; a row that disagrees is
+         * more likely a typo in the id than a second meeting. */
+        const char *a = v->arena.p;
+        if (!same_instant(a + ev->ts, ev->tslen, val[F_TS], len[F_TS])) {
+            reject_local(l, st->row_line,
+                         "ts: differs from the first row of event %.*s "
+                         "(line %llu)",
+                         (int)(ev->idlen > 64 ? 64 : ev->idlen), a + ev->id,
+                         (unsigned long long)ev->line);
+            return 0;
+        }
+        if (ev->kindlen != len[F_KIND] ||
+            memcmp(a + ev->kind, val[F_KIND], ev->kindlen) != 0) {
+            reject_local(l, st->row_line,
+                         "kind: differs from the first row of event %.*s "
+                         "(line %llu)",
+                         (int)(ev->idlen > 64 ? 64 : ev->idlen), a + ev->id,
+                         (unsigned long long)ev->line);
+            return 0;
+        }
+        if (len[F_WEIGHT] && ev->wlen &&
+            (ev->wlen != len[F_WEIGHT] ||
+             memcmp(a + ev->w, val[F_WEIGHT], ev->wlen) != 0)) {
+            reject_local(l, st->row_line,
+                         "weight: differs from an earlier row of event %.*s "
+                         "(line %llu)",
+                         (int)(ev->idlen > 64 ? 64 : ev->idlen), a + ev->id,
+                         (unsigned long long)ev->line);
+            return 0;
+        }
+        if (len[F_WEIGHT] && !ev->wlen) {
+            ev->w = lev_str(v, val[F_WEIGHT], len[F_WEIGHT]);
+            ev->wlen = len[F_WEIGHT];
+        }
+    } else {
+        if (v->nev == v->evcap) {
+            size_t cap = v->evcap ? v->evcap * 2 : 1024;
+            struct lev_event *p = realloc(v->ev, cap * sizeof *p);
+            if (!p) {
+                oom(l);
+                return -1;
+            }
+            v->ev = p;
+            v->evcap = cap;
+        }
+        ev = &v->ev[v->nev];
+        ev->id = lev_str(v, val[F_EVENT_ID], len[F_EVENT_ID]);
+        ev->idlen = len[F_EVENT_ID];
+        ev->ts = lev_str(v, val[F_TS], len[F_TS]);
+        ev->tslen = len[F_TS];
+        ev->kind = lev_str(v, val[F_KIND], len[F_KIND]);
+        ev->kindlen = len[F_KIND];
+        ev->w = lev_str(v, val[F_WEIGHT], len[F_WEIGHT]);
+        ev->wlen = len[F_WEIGHT];
+        ev->line = st->row_line;
+        ev->head = ev->tail = NONE;
+        ev->count = 0;
+        v->slot[i] = ++v->nev;
+    }
+    if (v->npt == v->ptcap) {
+        size_t cap = v->ptcap ? v->ptcap * 2 : 4096;
+        struct lev_part *p = realloc(v->pt, cap * sizeof *p);
+        if (!p) {
+            oom(l);
+            return -1;
+        }
+        v->pt = p;
+        v->ptcap = cap;
+    }
+    struct lev_part *pt = &v->pt[v->npt];
+    pt->s = lev_str(v, val[F_PERSON], len[F_PERSON]);
+    pt->len = len[F_PERSON];
+    pt->line = st->row_line;
+    pt->next = NONE;
+    if (ev->tail == NONE)
+        ev->head = v->npt;
+    else
+        v->pt[ev->tail].next = v->npt;
+    ev->tail = v->npt++;
+    ev->count++;
+    if (v->arena.oom) {
+        oom(l);
+        return -1;
+    }
+    return 0;
+}
+
+/* Send the events gathered from a long-form file. */
+static int emit_long(struct csvstate *st)
+{
+    struct loader *l = st->l;
+    struct longev *v = &st->lev;
+    for (size_t e = 0; e < v->nev && !l->fatal && !l->stop; e++) {
+        const struct lev_event *ev = &v->ev[e];
+        const char *a = v->arena.p;
+        size_t mark;
+        struct sbuf *b = item_begin(l, K_EVENTS, &mark);
+        if (!b)
+            return -1;
+        bool first = true;
+        sb_putc(b, '{');
+        /* Cells were checked for UTF-8 and NUL as they were read. */
+        put_str_member(b, &first, "id", a + ev->id, ev->idlen);
+        if (ev->tslen)
+            put_ts(b, &first, a + ev->ts, ev->tslen);
+        if (ev->kindlen)
+            put_str_member(b, &first, "kind", a + ev->kind, ev->kindlen);
+        put_key(b, &first, "participants");
+        sb_putc(b, '[');
+        struct batch *cur = l->cur;
+        if (u64_push(&cur->pstart, cur->plines.n) < 0) {
+            oom(l);
+            return -1;
+        }
+        for (size_t p = ev->head; p != NONE; p = v->pt[p].next) {
+            if (p != ev->head)
+                sb_putc(b, ',');
+            js_str(b, a + v->pt[p].s, v->pt[p].len);
+            if (u64_push(&cur->plines, v->pt[p].line) < 0) {
+                oom(l);
+                return -1;
+            }
+        }
+        sb_putc(b, ']');
+        if (ev->wlen) {
+            /* put_weight needs a NUL-terminated cell. */
+            char w[128];
+            if (ev->wlen < sizeof w) {
+                memcpy(w, a + ev->w, ev->wlen);
+                w[ev->wlen] = '\0';
+                put_weight(b, &first, w, ev->wlen);
+            } else {
+                put_key(b, &first, "weight");
+                js_str(b, a + ev->w, ev->wlen);
+            }
+        }
+        sb_putc(b, '}');
+        if (item_end(l, K_EVENTS, ev->line) < 0)
+            return -1;
+    }
+    return l->fatal;
+}
+
+/* ---- CSV driver ---- */
+
+static bool all_empty(const struct csvstate *st)
+{
+    for (size_t c = 0; c < st->ncell; c++)
+        if (st->len[c])
+            return false;
+    return true;
+}
+
+static void csv_row(int term, void *ctx)
+{
+    struct csvstate *st = ctx;
+    struct loader *l = st->l;
+    st->line_cb = true;
+    st->line_last_row = true;
+    if (!st->stop && !st->discard_row && !l->fatal && !l->stop) {
+        int rc = 0;
+        if (!st->have_header) {
+            rc = csv_header(st);
+        } else if (all_empty(st)) {
+            /* a row of empty cells, as spreadsheets leave at the end */
+        } else if (st->ncell > st->ncols) {
+            reject_local(l, st->row_line,
+                         "%zu fields, but the header has %zu columns",
+                         st->ncell, st->ncols);
+        } else {
+            switch (st->type) {
+            case FT_PEOPLE:
+                rc = row_people(st);
+                break;
+            case FT_RECORDS:
+                rc = row_records(st);
+                break;
+            case FT_EVENTS:
+                rc = row_events(st);
+                break;
+            case FT_EVENTS_LONG:
+                rc = row_long(st);
+                break;
+            default:
+                break;
+            }
+        }
+        if (rc < 0)
+            st->stop = true;
+    }
+    st->ncell = 0;
+    st->data.len = 0;
+}
+
+static bool blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return false;
+    return true;
+}
+
+static bool csv_going(const struct csvstate *st)
+{
+    return !st->stop && !st->l->fatal && !st->l->stop;
+}
+
+static int csv_feed(struct csvstate *st, const char *buf, size_t len)
+{
+    struct loader *l = st->l;
+    size_t i = 0;
+    while (i < len && csv_going(st)) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        size_t n = nl ? (size_t)(nl - (buf + i)) + 1 : len - i;
+        if (st->at_line_start) {
+            l->line++;
+            st->at_line_start = false;
+            st->line_cb = st->line_last_row = st->line_nonblank = false;
+            if (!st->row_open)
+                st->row_line = l->line;
+        }
+        if (csv_parse(&st->p, buf + i, n, csv_cell, csv_row, st) != n) {
+            fail(l, -ENOMEM, "%s:%llu: %s", fname(l, l->file),
+                 (unsigned long long)l->line,
+                 csv_strerror(csv_error(&st->p)));
+            return -1;
+        }
+        if (!st->line_cb && !st->line_nonblank)
+            st->line_nonblank = !blank(buf + i, n);
+        i += n;
+        if (nl) {
+            /* A line that ended a row leaves none open; a line with text
+             * but no row end is inside a quoted field; a blank line
+             * changes nothing (libcsv skips it, or it is inside quotes). */
+            st->at_line_start = true;
+            if (st->line_cb)
+                st->row_open = !st->line_last_row;
+            else if (st->line_nonblank)
+                st->row_open = true;
+        }
+    }
+    return 0;
+}
+
+static int csv_finish(struct csvstate *st)
+{
+    struct loader *l = st->l;
+    if (!csv_going(st))
+        return 0;
+    /* End the last line as if it had its LF, so that the open-row test
+     * below also covers a file without a final newline. */
+    if (!st->at_line_start && csv_feed(st, "\n", 1) < 0)
+        return -1;
+    if (st->row_open) {
+        reject_local(l, st->row_line,
+                     "a quoted field is not closed before the end of the "
+                     "file");
+        st->discard_row = true;
+    }
+    if (csv_fini(&st->p, csv_cell, csv_row, st) != 0) {
+        fail(l, -ENOMEM, "%s: %s", fname(l, l->file),
+             csv_strerror(csv_error(&st->p)));
+        return -1;
+    }
+    if (!csv_going(st))
+        return 0;
+    if (!st->have_header) {
+        warn_msg(l, "%s: no data", fname(l, l->file));
+        return 0;
+    }
+    if (st->type == FT_EVENTS_LONG)
+        return emit_long(st);
+    return 0;
+}
+
+static void csv_state_free(struct csvstate *st)
+{
+    if (st->p_init)
+        csv_free(&st->p);
+    sb_free(&st->data);
+    sb_free(&st->hdr);
+    sb_free(&st->keys);
+    free(st->off);
+    free(st->len);
+    free(st->hoff);
+    free(st->colfield);
+    free(st->keyoff);
+    free(st->keylen);
+    lev_free(&st->lev);
+}
+
+/* ---- JSON Lines ---- */
+
+/* The fast path for the usual JSON Lines item: a flat object of strings,
+ * short numbers, literals and arrays of those. It checks the line as
+ * strictly as jansson would (grammar, UTF-8, no raw control characters,
+ * no duplicate keys) and copies it without the "type" member, which costs
+ * a tenth of parsing and dumping it. Anything else (escapes in keys, \u
+ * escapes, nesting, exponents, long numbers) returns 0 and goes the slow
+ * way, so this never accepts a line that the server's parser refuses. */
+
+#define FAST_MAX_MEMBERS 32
+
+struct fspan {
+    size_t a, z;
+};
+
+static size_t skip_ws(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
+                     s[i] == '\n'))
+        i++;
+    return i;
+}
+
+/* A string at s[i] == '"'; returns the index after it, or 0. */
+static size_t fast_string(const char *s, size_t i, size_t n, bool key)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (i++; i < n; i++) {
+        unsigned c = u[i];
+        if (c == '"')
+            return i + 1;
+        if (c < 0x20)
+            return 0;
+        if (c == '\\') {
+            if (key || i + 1 >= n || !strchr("\"\\/bfnrt", s[i + 1]) ||
+                s[i + 1] == '\0')
+                return 0;
+            i++;
+        } else if (c >= 0x80) {
+            size_t k = utf8_seq(u + i, n - i);
+            if (!k)
+                return 0;
+            i += k - 1;
+        }
+    }
+    return 0;
+}
+
+/* A scalar value at s[i]; returns the index after it, or 0. */
+static size_t fast_scalar(const char *s, size_t i, size_t n)
+{
+    if (s[i] == '"')
+        return fast_string(s, i, n, false);
+    if (s[i] == 't' && n - i >= 4 && !memcmp(s + i, "true", 4))
+        return i + 4;
+    if (s[i] == 'f' && n - i >= 5 && !memcmp(s + i, "false", 5))
+        return i + 5;
+    if (s[i] == 'n' && n - i >= 4 && !memcmp(s + i, "null", 4))
+        return i + 4;
+    size_t a = i;
+    if (s[i] == '-')
+        i++;
+    size_t d = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    /* 1..15 digits, no leading zero: fits json_int_t and a double */
+    if (i == d || i - d > 15 || (s[d] == '0' && i - d > 1))
+        return 0;
+    if (i < n && s[i] == '.') {
+        size_t f = ++i;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == f || i - f > 30)
+            return 0;
+    }
+    if (i < n && (s[i] == 'e' || s[i] == 'E'))
+        return 0;
+    return i > a ? i : 0;
+}
+
+static size_t fast_value(const char *s, size_t i, size_t n)
+{
+    if (i >= n)
+        return 0;
+    if (s[i] != '[')
+        return fast_scalar(s, i, n);
+    i = skip_ws(s, i + 1, n);
+    if (i < n && s[i] == ']')
+        return i + 1;
+    for (;;) {
+        if (i >= n || s[i] == '[' || s[i] == '{')
+            return 0;
+        i = fast_scalar(s, i, n);
+        if (!i)
+            return 0;
+        i = skip_ws(s, i, n);
+        if (i < n && s[i] == ']')
+            return i + 1;
+        if (i >= n || s[i] != ',')
+            return 0;
+        i = skip_ws(s, i + 1, n);
+    }
+}
+
+/* Returns 1 and appends the item to out with *kind set, or 0. */
+static int jsonl_fast(const char *s, size_t n, struct sbuf *out, int *kind)
+{
+    struct fspan key[FAST_MAX_MEMBERS], mem[FAST_MAX_MEMBERS];
+    size_t nm = 0, type = FAST_MAX_MEMBERS;
+    size_t i = skip_ws(s, 0, n);
+    if (i >= n || s[i] != '{')
+        return 0;
+    i = skip_ws(s, i + 1, n);
+    if (i < n && s[i] == '}')
+        return 0; /* no type: the slow path says so */
+    for (;;) {
+        if (i >= n || s[i] != '"' || nm == FAST_MAX_MEMBERS)
+            return 0;
+        size_t ka = i;
+        i = fast_string(s, i, n, true);
+        if (!i)
+            return 0;
+        key[nm] = (struct fspan){ka + 1, i - 1};
+        for (size_t k = 0; k < nm; k++)
+            if (key[k].z - key[k].a == key[nm].z - key[nm].a &&
+                !memcmp(s + key[k].a, s + key[nm].a, key[k].z - key[k].a))
+                return 0; /* duplicate: let jansson word the error */
+        i = skip_ws(s, i, n);
+        if (i >= n || s[i] != ':')
+            return 0;
+        i = skip_ws(s, i + 1, n);
+        size_t va = i;
+        i = fast_value(s, i, n);
+        if (!i)
+            return 0;
+        mem[nm] = (struct fspan){ka, i};
+        if (key[nm].z - key[nm].a == 4 && !memcmp(s + key[nm].a, "type", 4)) {
+            static const char *const names[K_N] = {"\"person\"", "\"record\"",
+                                                   "\"event\""};
+            size_t vl = i - va;
+            for (int k = 0; k < K_N; k++)
+                if (vl == strlen(names[k]) && !memcmp(s + va, names[k], vl))
+                    *kind = k, type = nm;
+            if (type != nm)
+                return 0;
+        }
+        nm++;
+        i = skip_ws(s, i, n);
+        if (i < n && s[i] == '}')
+            break;
+        if (i >= n || s[i] != ',')
+            return 0;
+        i = skip_ws(s, i + 1, n);
+    }
+    if (skip_ws(s, i + 1, n) != n || type == FAST_MAX_MEMBERS)
+        return 0;
+    sb_putc(out, '{');
+    bool first = true;
+    for (size_t m = 0; m < nm; m++) {
+        if (m == type)
+            continue;
+        if (!first)
+            sb_putc(out, ',');
+        first = false;
+        sb_put(out, s + mem[m].a, mem[m].z - mem[m].a);
+    }
+    sb_putc(out, '}');
+    return 1;
+}
+
+static int jsonl_line(struct loader *l, const char *s, size_t n)
+{
+    if (n && s[n - 1] == '\r')
+        n--;
+    if (blank(s, n))
+        return 0;
+    if (!l->cur && !(l->cur = batch_get(l)))
+        return -1;
+    for (int k = 0; k < K_N; k++) {
+        /* Try each kind's buffer in turn would be wasteful: scan into
+         * the records buffer's tail first, as records are the bulk, and
+         * move the text when the line turns out to be another kind. */
+        (void)k;
+        break;
+    }
+    {
+        struct sbuf *rb = &l->cur->items[K_RECORDS];
+        size_t mark = rb->len;
+        if (rb->len)
+            sb_putc(rb, ',');
+        size_t start = rb->len;
+        int kind = -1;
+        if (jsonl_fast(s, n, rb, &kind) && !rb->oom) {
+            if (kind == K_RECORDS)
+                return item_end(l, K_RECORDS, l->line);
+            /* Another kind: move the text to its own buffer. */
+            struct sbuf *kb = &l->cur->items[kind];
+            if (kb->len)
+                sb_putc(kb, ',');
+            sb_put(kb, rb->p + start, rb->len - start);
+            rb->len = mark;
+            if (kb->oom) {
+                oom(l);
+                return -1;
+            }
+            return item_end(l, kind, l->line);
+        }
+        if (rb->oom) {
+            oom(l);
+            return -1;
+        }
+        rb->len = mark;
+    }
+    json_error_t je;
+    json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
+    if (!o) {
+        reject_local(l, l->line, "invalid JSON at column %d: %s", je.column,
+                     je.text);
+        return 0;
+    }
+    int k = -1;
+    const char *type = json_string_value(json_object_get(o, "type"));
+    if (!json_is_object(o)) {
+        json_decref(o);
+        reject_local(l, l->line, "not a JSON object");
+        return 0;
+    }
+    if (type && !strcmp(type, "person"))
+        k = K_PEOPLE;
+    else if (type && !strcmp(type, "record"))
+        k = K_RECORDS;
+    else if (type && !strcmp(type, "event"))
+        k = K_EVENTS;
+    if (k < 0) {
+        json_decref(o);
+        reject_local(l, l->line, "type: %s",
+                     type ? "must be \"person\", \"record\" or \"event\""
+                          : "is required (\"person\", \"record\" or "
+                            "\"event\")");
+        return 0;
+    }
+    if (json_object_del(o, "type") < 0) {
+        json_decref(o);
+        oom(l);
+        return -1;
+    }
+    size_t mark;
+    struct sbuf *b = item_begin(l, k, &mark);
+    if (!b) {
+        json_decref(o);
+        return -1;
+    }
+    size_t need = json_dumpb(o, NULL, 0, JSON_COMPACT);
+    if (need == 0 || !sb_reserve(b, need)) {
+        json_decref(o);
+        item_cancel(l, k, mark);
+        oom(l);
+        return -1;
+    }
+    b->len += json_dumpb(o, b->p + b->len, need, JSON_COMPACT);
+    json_decref(o);
+    return item_end(l, k, l->line);
+}
+
+static int jsonl_feed(struct loader *l, struct sbuf *pend, const char *buf,
+                      size_t len)
+{
+    size_t i = 0;
+    while (i < len && !l->fatal && !l->stop) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        if (!nl) {
+            sb_put(pend, buf + i, len - i);
+            if (pend->oom) {
+                oom(l);
+                return -1;
+            }
+            break;
+        }
+        size_t n = (size_t)(nl - (buf + i));
+        l->line++;
+        if (pend->len) {
+            sb_put(pend, buf + i, n);
+            if (pend->oom) {
+                oom(l);
+                return -1;
+            }
+            jsonl_line(l, pend->p, pend->len);
+            pend->len = 0;
+        } else {
+            jsonl_line(l, buf + i, n);
+        }
+        i += n + 1;
+    }
+    return l->fatal;
+}
+
+/* ---- files ---- */
+
+static bool file_going(const struct loader *l, const struct csvstate *st)
+{
+    return !l->fatal && !l->stop && !(st && st->stop);
+}
+
+static void file_done(struct loader *l)
+{
+    struct file_stat *f = &l->files[l->file];
+    f->secs = now() - l->fstart;
+    progress_clear(l);
+    fprintf(stderr,
+            "%s: %llu items: %llu added, %llu updated, %llu duplicate, "
+            "%llu rejected (%.1f s)%s\n",
+            f->name, (unsigned long long)f->items,
+            (unsigned long long)f->added, (unsigned long long)f->updated,
+            (unsigned long long)f->duplicate, (unsigned long long)f->rejected,
+            f->secs, f->failed ? " - incomplete" : "");
+}
+
+static void load_one(struct loader *l, const char *path, char *buf)
+{
+    struct file_stat *f = &l->files[l->file];
+    bool is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        warn_msg(l, "cannot open %s: %s", path, strerror(errno));
+        f->failed = true;
+        return;
+    }
+    struct stat sb;
+    l->fsize = 0;
+    if (fstat(fd, &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) {
+            warn_msg(l, "%s: is a directory", path);
+            f->failed = true;
+            if (!is_stdin)
+                close(fd);
+            return;
+        }
+        if (S_ISREG(sb.st_mode))
+            l->fsize = (uint64_t)sb.st_size;
+    }
+    l->fpos = 0;
+    l->line = 0;
+    l->fstart = l->last_draw = now();
+
+    struct csvstate st = {0};
+    st.l = l;
+    st.at_line_start = true;
+    struct sbuf pend = {0};
+    bool jsonl = false, detected = false, eof = false, empty = false;
+    size_t have = 0;
+    while (!l->fatal && !l->stop && !st.stop && !eof) {
+        ssize_t n = read(fd, buf + have, READ_BUF - have);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            warn_msg(l, "%s: read error: %s", f->name, strerror(errno));
+            f->failed = true;
+            break;
+        }
+        eof = n == 0;
+        have += (size_t)n;
+        size_t start = 0;
+        if (!detected) {
+            /* Decide on the first non-blank byte, past a UTF-8 BOM. */
+            if (have < 3 && !eof)
+                continue;
+            if (have >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+                start = 3;
+            size_t i = start;
+            while (i < have && (buf[i] == ' ' || buf[i] == '\t' ||
+                                buf[i] == '\r' || buf[i] == '\n'))
+                i++;
+            if (i == have && !eof && have < READ_BUF)
+                continue;
+            detected = true;
+            empty = i == have && eof;
+            jsonl = i < have && buf[i] == '{';
+            if (jsonl) {
+                f->type = FT_JSONL;
+            } else {
+                if (csv_init(&st.p, 0) != 0) {
+                    oom(l);
+                    break;
+                }
+                st.p_init = true;
+                /* libcsv's default 128-byte growth step makes long
+                 * fields cost many reallocations. */
+                csv_set_blk_size(&st.p, 4096);
+            }
+        }
+        if (jsonl)
+            jsonl_feed(l, &pend, buf + start, have - start);
+        else
+            csv_feed(&st, buf + start, have - start);
+        l->fpos += have;
+        have = 0;
+        if (file_going(l, &st))
+            progress(l, false);
+    }
+    if (!f->failed && file_going(l, &st)) {
+        if (!detected || empty) {
+            warn_msg(l, "%s: empty, nothing to load", f->name);
+        } else if (jsonl) {
+            if (pend.len) {
+                l->line++;
+                jsonl_line(l, pend.p, pend.len);
+            }
+        } else {
+            csv_finish(&st);
+        }
+    }
+    if (st.stop && !l->fatal)
+        f->failed = true;
+    /* What was read before a problem is still sent: each row stands on
+     * its own. */
+    if (!l->fatal)
+        submit(l);
+    drain(l);
+    if (l->stop)
+        f->failed = true;
+    csv_state_free(&st);
+    sb_free(&pend);
+    if (!is_stdin)
+        close(fd);
+    file_done(l);
+}
+
+/* ---- summary ---- */
+
+static void print_text_summary(struct loader *l, FILE *out)
+{
+    fprintf(out, "people:          %llu added, %llu updated, %llu duplicate\n",
+            (unsigned long long)l->p_added, (unsigned long long)l->p_updated,
+            (unsigned long long)l->p_dup);
+    fprintf(out, "records:         %llu added, %llu duplicate\n",
+            (unsigned long long)l->r_added, (unsigned long long)l->r_dup);
+    fprintf(out, "events:          %llu added, %llu duplicate\n",
+            (unsigned long long)l->e_added, (unsigned long long)l->e_dup);
+    fprintf(out, "implicit people: %llu\n", (unsigned long long)l->implicit);
+    fprintf(out, "rejected:        %llu\n", (unsigned long long)l->rejected);
+    for (size_t i = 0; i < l->nshown; i++) {
+        if (l->shown[i].line)
+            fprintf(out, "  %s:%llu: %s\n", fname(l, l->shown[i].file),
+                    (unsigned long long)l->shown[i].line, l->shown[i].text);
+        else
+            fprintf(out, "  %s: %s\n", fname(l, l->shown[i].file),
+                    l->shown[i].text);
+    }
+    if (l->rejected > l->nshown)
+        fprintf(out, "  (%llu more not shown)\n",
+                (unsigned long long)(l->rejected - l->nshown));
+    if (l->unsent)
+        fprintf(out,
+                "not stored:      %llu valid items in rejected batches "
+                "(--strict)\n",
+                (unsigned long long)l->unsent);
+}
+
+static json_t *json_summary(struct loader *l)
+{
+    json_t *files = json_array();
+    json_t *rej = json_array();
+    if (!files || !rej)
+        goto fail;
+    for (size_t i = 0; i < l->nfiles; i++) {
+        const struct file_stat *f = &l->files[i];
+        json_t *o = json_pack(
+            "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "file", f->name,
+            "type", ftype_name[f->type], "items", (json_int_t)f->items,
+            "added", (json_int_t)f->added, "updated", (json_int_t)f->updated,
+            "duplicate", (json_int_t)f->duplicate, "rejected",
+            (json_int_t)f->rejected, "complete", !f->failed);
+        if (!o || json_array_append_new(files, o) < 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < l->nshown; i++) {
+        json_t *o = json_pack("{s:s, s:I, s:s}", "file",
+                              fname(l, l->shown[i].file), "line",
+                              (json_int_t)l->shown[i].line, "reason",
+                              l->shown[i].text);
+        if (!o || json_array_append_new(rej, o) < 0)
+            goto fail;
+    }
+    return json_pack(
+        "{s:o, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:I, "
+        "s:o, s:I, s:I}",
+        "files", files, "people", "added", (json_int_t)l->p_added, "updated",
+        (json_int_t)l->p_updated, "duplicate", (json_int_t)l->p_dup,
+        "implicit", (json_int_t)l->implicit, "records", "added",
+        (json_int_t)l->r_added, "duplicate", (json_int_t)l->r_dup, "events",
+        "added", (json_int_t)l->e_added, "duplicate", (json_int_t)l->e_dup,
+        "rejected_count", (json_int_t)l->rejected, "rejected", rej, "unsent",
+        (json_int_t)l->unsent, "data_version", (json_int_t)l->data_version);
+fail:
+    json_decref(files);
+    json_decref(rej);
+    return NULL;
+}
+
+static void print_summary(struct loader *l)
+{
+    FILE *out = l->opt->out ? l->opt->out : stdout;
+    if (!l->opt->json) {
+        print_text_summary(l, out);
+        return;
+    }
+    json_t *s = json_summary(l);
+    if (!s || json_dumpf(s, out, JSON_INDENT(2)) < 0)
+        fail(l, -ENOMEM, "cannot write the summary");
+    else
+        fputc('\n', out);
+    json_decref(s);
+}
+
+int ctl_load_files(ctl_conn_t *conn, char *const *paths, size_t npaths,
+                   const ctl_load_opts_t *opts, ctl_load_result_t *res,
+                   char *err, size_t errlen)
+{
+    struct loader l = {0};
+    l.conn = conn;
+    l.opt = opts;
+    l.err = err;
+    l.errlen = errlen;
+    if (errlen)
+        err[0] = '\0';
+    memset(res, 0, sizeof *res);
+    if (opts->batch < 1 || opts->batch > CTL_LOAD_BATCH_MAX) {
+        fail(&l, -EINVAL, "batch size must be 1..%d", CTL_LOAD_BATCH_MAX);
+        return l.fatal;
+    }
+    l.files = calloc(npaths ? npaths : 1, sizeof *l.files);
+    char *buf = malloc(READ_BUF);
+    if (!l.files || !buf) {
+        free(l.files);
+        free(buf);
+        fail(&l, -ENOMEM, "out of memory");
+        return l.fatal;
+    }
+    l.nfiles = npaths;
+    for (size_t i = 0; i < npaths; i++)
+        l.files[i].name = strcmp(paths[i], "-") ? paths[i] : "<stdin>";
+    l.tty = isatty(STDERR_FILENO);
+    struct winsize ws;
+    l.cols = l.tty && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col
+                 ? ws.ws_col
+                 : 80;
+    size_t i;
+    for (i = 0; i < npaths && !l.fatal && !l.stop; i++) {
+        l.file = i;
+        load_one(&l, paths[i], buf);
+    }
+    for (; i < npaths; i++)
+        l.files[i].failed = true; /* never read */
+    progress_clear(&l);
+    print_summary(&l);
+
+    res->stored = l.p_added + l.p_updated + l.p_dup + l.r_added + l.r_dup +
+                  l.e_added + l.e_dup;
+    res->rejected = l.rejected;
+    res->unsent = l.unsent;
+    for (size_t f = 0; f < npaths; f++)
+        res->failed_files += l.files[f].failed;
+
+    batch_free(l.cur);
+    for (size_t r = 0; r < l.rcount; r++)
+        batch_free(l.ring[(l.rhead + r) % CTL_LOAD_PIPELINE]);
+    for (size_t s = 0; s < l.nspare; s++)
+        batch_free(l.spare[s]);
+    for (size_t s = 0; s < l.nshown; s++)
+        free(l.shown[s].text);
+    free(l.files);
+    free(buf);
+    return l.fatal;
+}
