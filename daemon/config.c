@@ -215,7 +215,7 @@ static int set_defaults(config_t *cfg)
     cfg->max_connections = 256;
     cfg->max_output_bytes = 64u << 20;
     cfg->max_pipeline = 128;
-    cfg->max_inflight_bytes = 32u << 20;
+    cfg->max_inflight_bytes = 8u << 20;
     cfg->max_id_bytes = 256;
     cfg->max_value_bytes = 1024;
     cfg->max_rejects = 100;
