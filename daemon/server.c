@@ -657,18 +657,20 @@ int server_stopping(const server_t *srv)
 
 void server_stats(const server_t *srv, server_stats_t *out)
 {
-    out->uptime_s = (double)(uv_now(srv->loop) - srv->start_ms) / 1000.0;
+    uint64_t now = uv_now(srv->loop);
+    out->uptime_s = (double)(now - srv->start_ms) / 1000.0;
     out->connections = srv->nconns;
     out->requests = srv->requests;
     out->ingest_rate = 0;
-    if (srv->rate_n >= 2) {
-        unsigned newest = srv->rate_pos;
-        unsigned oldest = (srv->rate_pos + RATE_WINDOW + 2 - srv->rate_n) %
-                          (RATE_WINDOW + 1);
-        uint64_t ms = srv->rate_ms[newest] - srv->rate_ms[oldest];
-        if (ms > 0)
-            out->ingest_rate = (double)(srv->rate_items[newest] -
-                                        srv->rate_items[oldest]) *
-                               1000.0 / (double)ms;
-    }
+    /* From the oldest sample in the window to this instant, so that a
+     * load in the first second already shows a rate. */
+    store_counts_t cnt;
+    store_counts(srv->store, &cnt);
+    unsigned oldest = (srv->rate_pos + RATE_WINDOW + 2 - srv->rate_n) %
+                      (RATE_WINDOW + 1);
+    uint64_t ms = now - srv->rate_ms[oldest];
+    if (srv->rate_n >= 1 && ms > 0)
+        out->ingest_rate =
+            (double)(cnt.items_ingested - srv->rate_items[oldest]) * 1000.0 /
+            (double)ms;
 }

@@ -1230,6 +1230,21 @@ static int cmp_year(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Most ties first, then by names: the busiest boundary leads. */
+static int cmp_pair(const void *a, const void *b)
+{
+    json_t *x = *(json_t **)a, *y = *(json_t **)b;
+    json_int_t tx = json_integer_value(json_object_get(x, "ties"));
+    json_int_t ty = json_integer_value(json_object_get(y, "ties"));
+    if (tx != ty)
+        return tx < ty ? 1 : -1;
+    int c = strcmp(json_string_value(json_object_get(x, "group_a")),
+                   json_string_value(json_object_get(y, "group_a")));
+    return c ? c
+             : strcmp(json_string_value(json_object_get(x, "group_b")),
+                      json_string_value(json_object_get(y, "group_b")));
+}
+
 int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
                   size_t errlen)
 {
@@ -1320,8 +1335,20 @@ int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
     qsort(sorted, ny, sizeof *sorted, cmp_year);
     json_t *ylist = json_array();
     OOM_IF(!ylist);
-    for (i = 0; i < ny; i++)
+    for (i = 0; i < ny; i++) {
+        json_t *pairs = json_object_get(sorted[i], "pairs");
+        size_t np = json_array_size(pairs);
+        json_t **ps = np ? calloc(np, sizeof *ps) : NULL;
+        OOM_IF(np && !ps);
+        for (size_t k = 0; k < np; k++)
+            ps[k] = json_incref(json_array_get(pairs, k));
+        qsort(ps, np, sizeof *ps, cmp_pair);
+        json_array_clear(pairs);
+        for (size_t k = 0; k < np; k++)
+            json_array_append_new(pairs, ps[k]);
+        free(ps);
         json_array_append(ylist, sorted[i]);
+    }
     res = json_pack("{s:s, s:O, s:I, s:o}", "boundary", boundary, "groups",
                     groups, "unassigned", (json_int_t)(people - assigned),
                     "years", ylist);
