@@ -1,4 +1,7 @@
 /* ctl_conn.c - spanctl's JSON-RPC connection; see ctl_conn.h. */
+/* POSIX.1-2008: strdup, clock_gettime, MSG_NOSIGNAL, sendmsg. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "ctl_conn.h"
 
 #include <errno.h>
@@ -47,8 +50,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-int ctl_conn_open(const char *path, ctl_conn_t **out, char *err,
-                  size_t errlen)
+int ctl_conn_open(const char *path, ctl_conn_t **out, char *err, size_t errlen)
 {
     struct sockaddr_un sun;
     size_t plen = strlen(path);
@@ -263,9 +265,9 @@ int ctl_conn_send(ctl_conn_t *c, const char *method, const char *params,
         return m ? -ENOMEM : -EINVAL;
     }
     char head[96];
-    int hn = snprintf(head, sizeof head,
-                      "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":",
-                      c->next_id);
+    int hn =
+        snprintf(head, sizeof head,
+                 "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":", c->next_id);
     if (hn < 0 || (size_t)hn >= sizeof head) {
         free(mtext);
         set_err(err, errlen, "request header too long");
@@ -295,6 +297,8 @@ int ctl_conn_send(ctl_conn_t *c, const char *method, const char *params,
  * LF, CR stripped) and sets *line, or -1 when none is complete yet. */
 static long long next_line(ctl_conn_t *c, char **line)
 {
+    if (c->rscan == c->rlen)
+        return -1; /* also before the first read, when rbuf is NULL */
     char *nl = memchr(c->rbuf + c->rscan, '\n', c->rlen - c->rscan);
     if (!nl) {
         c->rscan = c->rlen;
@@ -352,8 +356,8 @@ static int parse_reply(ctl_conn_t *c, const char *line, size_t len,
         r->code = json_is_integer(code) ? json_integer_value(code) : -32603;
         if (r->code == 0)
             r->code = -32603; /* 0 means success to our callers */
-        r->message = json_is_string(msg) ? json_string_value(msg)
-                                         : "(no message)";
+        r->message =
+            json_is_string(msg) ? json_string_value(msg) : "(no message)";
         r->data = json_object_get(error, "data");
     } else if (result) {
         r->result = result;
@@ -422,8 +426,8 @@ int ctl_conn_call(ctl_conn_t *c, const char *method, const json_t *params,
             return -ENOMEM;
         }
     }
-    int rc = ctl_conn_send(c, method, text, text ? strlen(text) : 0, err,
-                           errlen);
+    int rc =
+        ctl_conn_send(c, method, text, text ? strlen(text) : 0, err, errlen);
     free(text);
     if (rc < 0)
         return rc;

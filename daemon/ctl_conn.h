@@ -36,8 +36,7 @@ typedef struct ctl_reply {
 /* Connect to the socket at path. On failure the message names the path
  * and, when nothing listens there, asks whether spand is running. On
  * success *out is a connection to free with ctl_conn_close(). */
-int ctl_conn_open(const char *path, ctl_conn_t **out, char *err,
-                  size_t errlen);
+int ctl_conn_open(const char *path, ctl_conn_t **out, char *err, size_t errlen);
 
 /* Close the connection and free it; c may be NULL. Responses still due are
  * dropped. */

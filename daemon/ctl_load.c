@@ -5,6 +5,9 @@
  * own escaping (no jansson objects), because building and dumping a
  * jansson tree per row would cost more than the server's work on it. JSON
  * Lines go through jansson, since each line must be parsed anyway. */
+/* POSIX.1-2008: strdup, clock_gettime, MSG_NOSIGNAL, sendmsg. */
+#define _POSIX_C_SOURCE 200809L
+
 #include "ctl_load.h"
 
 #include <csv.h>
@@ -14,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -110,6 +114,7 @@ static int u64_push(struct u64vec *a, uint64_t x)
 /* ---- JSON text --------------------------------------------------------- */
 
 /* 1: byte can be copied into a JSON string as it is. */
+/* clang-format off */
 static const unsigned char plain[256] = {
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
     R16(0), R16(0), /* controls */
@@ -120,6 +125,7 @@ static const unsigned char plain[256] = {
     R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0)
 #undef R16
 };
+/* clang-format on */
 
 enum { JS_OK = 0, JS_BAD_UTF8 = 1, JS_NUL = 2 };
 
@@ -290,8 +296,14 @@ struct batch {
     unsigned attempts;
 };
 
-enum ftype { FT_UNKNOWN, FT_PEOPLE, FT_RECORDS, FT_EVENTS, FT_EVENTS_LONG,
-             FT_JSONL };
+enum ftype {
+    FT_UNKNOWN,
+    FT_PEOPLE,
+    FT_RECORDS,
+    FT_EVENTS,
+    FT_EVENTS_LONG,
+    FT_JSONL
+};
 static const char *const ftype_name[] = {"unknown", "people",      "records",
                                          "events",  "events-long", "jsonl"};
 
@@ -333,7 +345,6 @@ struct loader {
 
     uint64_t p_added, p_updated, p_dup, implicit, r_added, r_dup, e_added,
         e_dup, rejected, unsent;
-    bool sent_kind[K_N];
     long long data_version;
     struct shown shown[SHOWN_REJECTS];
     size_t nshown;
@@ -408,9 +419,9 @@ static void note_reject(struct loader *l, size_t file, uint64_t line,
                         const char *text)
 {
     size_t pos = l->nshown;
-    while (pos > 0 && (l->shown[pos - 1].file > file ||
-                       (l->shown[pos - 1].file == file &&
-                        l->shown[pos - 1].line > line)))
+    while (pos > 0 &&
+           (l->shown[pos - 1].file > file ||
+            (l->shown[pos - 1].file == file && l->shown[pos - 1].line > line)))
         pos--;
     if (pos >= SHOWN_REJECTS)
         return;
@@ -429,13 +440,12 @@ static void note_reject(struct loader *l, size_t file, uint64_t line,
     l->nshown++;
 }
 
-static void reject_local(struct loader *l, uint64_t line, const char *fmt,
-                         ...) __attribute__((format(printf, 3, 4)));
+static void reject_local(struct loader *l, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* An item refused before sending; it counts as rejected like the
  * server's. */
-static void reject_local(struct loader *l, uint64_t line, const char *fmt,
-                         ...)
+static void reject_local(struct loader *l, uint64_t line, const char *fmt, ...)
 {
     char text[512];
     va_list ap;
@@ -451,11 +461,13 @@ static void reject_local(struct loader *l, uint64_t line, const char *fmt,
 
 /* ---- progress ---------------------------------------------------------- */
 
-static void progress(struct loader *l, bool force)
+/* At most ten redraws a second on a terminal; a line every five seconds
+ * in a log, where each one stays. */
+static void progress(struct loader *l)
 {
     double t = now();
     double every = l->tty ? 0.1 : 5.0;
-    if (!force && t - l->last_draw < every)
+    if (t - l->last_draw < every)
         return;
     l->last_draw = t;
     const struct file_stat *f = &l->files[l->file];
@@ -598,72 +610,71 @@ static bool split_path(const char *path, int *kind, size_t *idx,
 }
 
 /* Report the server's {path, reason} list against the batch's lines.
- * Consecutive problems of one item become one row of the report. */
+ * Consecutive problems of one item on one line become one row of the
+ * report, as a person reads it: records.csv:12: ts: ...; to: ... */
 static void note_server_rejects(struct loader *l, const struct batch *b,
                                 json_t *list)
 {
-    size_t n = json_array_size(list);
     char text[1024];
     size_t tlen = 0;
     uint64_t tline = 0;
-    int pkind = -1;
-    size_t pidx = 0;
-    for (size_t i = 0; i <= n; i++) {
-        json_t *e = i < n ? json_array_get(list, i) : NULL;
-        const char *path = e ? json_string_value(json_object_get(e, "path"))
-                             : NULL;
-        const char *reason =
-            e ? json_string_value(json_object_get(e, "reason")) : NULL;
-        if (e && !path)
+    int tkind = -1;
+    size_t tidx = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(list, i, e)
+    {
+        const char *path = json_string_value(json_object_get(e, "path"));
+        const char *reason = json_string_value(json_object_get(e, "reason"));
+        if (!path)
             path = "?";
-        if (e && !reason)
+        if (!reason)
             reason = "rejected";
         int kind = -1;
         size_t idx = 0;
-        const char *rest = path;
-        bool mapped = e && split_path(path, &kind, &idx, &rest) &&
-                      idx < b->lines[kind].n;
-        if (tlen > 0 && (!e || !mapped || kind != pkind || idx != pidx)) {
+        const char *field = path;
+        uint64_t line = 0;
+        if (split_path(path, &kind, &idx, &field) && idx < b->lines[kind].n) {
+            line = b->lines[kind].v[idx];
+            if (kind == K_EVENTS && idx < b->pstart.n &&
+                strncmp(field, "participants[", 13) == 0) {
+                /* Long form: each participant came from its own row. */
+                size_t at = (size_t)b->pstart.v[idx] +
+                            (size_t)strtoull(field + 13, NULL, 10);
+                size_t end = idx + 1 < b->pstart.n
+                                 ? (size_t)b->pstart.v[idx + 1]
+                                 : b->plines.n;
+                if (at < end)
+                    line = b->plines.v[at];
+                field = "person";
+            }
+        } else {
+            kind = -1;
+            field = path;
+        }
+        bool same = kind >= 0 && kind == tkind && idx == tidx && line == tline;
+        if (tlen > 0 && !same) {
             note_reject(l, b->file, tline, text);
             tlen = 0;
-        }
-        if (!e)
-            break;
-        uint64_t line = mapped ? b->lines[kind].v[idx] : 0;
-        const char *field = mapped ? rest : path;
-        char fieldbuf[64];
-        if (mapped && kind == K_EVENTS && b->pstart.n > idx &&
-            strncmp(rest, "participants[", 13) == 0) {
-            /* Long form: each participant came from its own row. */
-            size_t j = strtoul(rest + 13, NULL, 10);
-            size_t at = (size_t)b->pstart.v[idx] + j;
-            size_t end = idx + 1 < b->pstart.n ? (size_t)b->pstart.v[idx + 1]
-                                               : b->plines.n;
-            if (at < end)
-                line = b->plines.v[at];
-            snprintf(fieldbuf, sizeof fieldbuf, "person");
-            field = fieldbuf;
         }
         int w = snprintf(text + tlen, sizeof text - tlen, "%s%s%s%s",
                          tlen ? "; " : "", field, *field ? ": " : "", reason);
         if (w > 0)
-            tlen = (size_t)w + tlen >= sizeof text ? sizeof text - 1
-                                                    : tlen + (size_t)w;
+            tlen = tlen + (size_t)w >= sizeof text ? sizeof text - 1
+                                                   : tlen + (size_t)w;
         tline = line;
-        pkind = mapped ? kind : -1;
-        pidx = idx;
-        if (!mapped) {
-            note_reject(l, b->file, tline, text);
-            tlen = 0;
-        }
+        tkind = kind;
+        tidx = idx;
     }
+    if (tlen > 0)
+        note_reject(l, b->file, tline, text);
 }
 
 static int send_batch(struct loader *l, struct batch *b)
 {
     char err[512];
-    int rc = ctl_conn_send(l->conn, "ingest", b->req.p, b->req.len, err,
-                           sizeof err);
+    int rc =
+        ctl_conn_send(l->conn, "ingest", b->req.p, b->req.len, err, sizeof err);
     if (rc < 0) {
         fail(l, rc, "%s", err);
         return rc;
@@ -741,17 +752,20 @@ static int handle_reply(struct loader *l)
         note_server_rejects(l, b, json_object_get(r.data, "rejected"));
         if (!l->stop)
             warn_msg(l,
-                   "%s: lines %llu-%llu: batch rejected: %llu invalid "
-                   "item%s, nothing of it stored; stopping (--strict)",
-                   f->name, (unsigned long long)batch_first_line(b),
-                   (unsigned long long)batch_last_line(b),
-                   (unsigned long long)rj, rj == 1 ? "" : "s");
+                     "%s: lines %llu-%llu: batch rejected: %llu invalid "
+                     "item%s, nothing of it stored; stopping (--strict)",
+                     f->name, (unsigned long long)batch_first_line(b),
+                     (unsigned long long)batch_last_line(b),
+                     (unsigned long long)rj, rj == 1 ? "" : "s");
         l->stop = true;
         batch_put(l, b);
     } else {
-        fail(l, -EIO, "%s: lines %llu-%llu: ingest failed: %s (error %lld)",
+        /* -32600 on an ingest built here means the request was too big
+         * for the server's max_request_bytes. */
+        fail(l, -EIO, "%s: lines %llu-%llu: ingest failed: %s (error %lld)%s",
              f->name, (unsigned long long)batch_first_line(b),
-             (unsigned long long)batch_last_line(b), r.message, r.code);
+             (unsigned long long)batch_last_line(b), r.message, r.code,
+             r.code == -32600 ? "; a smaller --batch may help" : "");
         f->failed = true;
         batch_put(l, b);
         ctl_reply_clear(&r);
@@ -779,7 +793,6 @@ static int submit(struct loader *l)
         SB_LIT(q, "\":[");
         sb_put(q, b->items[k].p, b->items[k].len);
         SB_LIT(q, "],");
-        l->sent_kind[k] = true;
     }
     if (l->opt->strict)
         SB_LIT(q, "\"on_error\":\"reject\"}");
@@ -847,8 +860,19 @@ static int item_end(struct loader *l, int k, uint64_t line)
 
 /* ---- CSV --------------------------------------------------------------- */
 
-enum field { F_ID, F_TS, F_FROM, F_TO, F_KIND, F_WEIGHT, F_DIRECTED,
-             F_PARTICIPANTS, F_EVENT_ID, F_PERSON, F_N };
+enum field {
+    F_ID,
+    F_TS,
+    F_FROM,
+    F_TO,
+    F_KIND,
+    F_WEIGHT,
+    F_DIRECTED,
+    F_PARTICIPANTS,
+    F_EVENT_ID,
+    F_PERSON,
+    F_N
+};
 static const char *const field_name[F_N] = {
     "id",     "ts",       "from",         "to",       "kind",
     "weight", "directed", "participants", "event_id", "person"};
@@ -953,8 +977,7 @@ static const char *cell_s(const struct csvstate *st, size_t c)
 }
 
 /* The cell of field f in the current row, if present and not empty. */
-static bool cell(const struct csvstate *st, int f, const char **s,
-                 size_t *n)
+static bool cell(const struct csvstate *st, int f, const char **s, size_t *n)
 {
     int c = st->fieldcol[f];
     if (c < 0 || (size_t)c >= st->ncell || st->len[c] == 0)
@@ -1012,13 +1035,14 @@ static int header_col(const struct csvstate *st, const char *name)
 
 /* Check the columns of a records or events file against what it allows
  * and needs; mandatory is a bit set of fields. */
-static int map_columns(struct csvstate *st, const char *what,
-                       unsigned allowed, unsigned mandatory)
+static int map_columns(struct csvstate *st, const char *what, unsigned allowed,
+                       unsigned mandatory)
 {
     for (size_t c = 0; c < st->ncols; c++) {
         int f;
         for (f = 0; f < F_N; f++)
-            if ((allowed & (1u << f)) && !strcmp(col_name(st, c), field_name[f]))
+            if ((allowed & (1u << f)) &&
+                !strcmp(col_name(st, c), field_name[f]))
                 break;
         if (f == F_N) {
             char list[160];
@@ -1174,7 +1198,6 @@ static const char *js_problem(int rc)
                           "with iconv -f latin1 -t utf-8)";
 }
 
-
 /* JS_OK when s[0..n) can be sent as JSON text, else the JS_ problem. */
 static int text_ok(const char *s, size_t n)
 {
@@ -1245,8 +1268,7 @@ static int put_weight(struct sbuf *b, bool *first, const char *s, size_t n)
     return JS_OK;
 }
 
-static int put_directed(struct sbuf *b, bool *first, const char *s,
-                        size_t n)
+static int put_directed(struct sbuf *b, bool *first, const char *s, size_t n)
 {
     static const char *const yes[] = {"true", "1", "yes"};
     static const char *const no[] = {"false", "0", "no"};
@@ -1369,8 +1391,7 @@ static int put_participants(struct sbuf *b, bool *first, const char *s,
 
 static int row_events(struct csvstate *st)
 {
-    static const int order[] = {F_ID, F_TS, F_KIND, F_PARTICIPANTS,
-                                F_WEIGHT};
+    static const int order[] = {F_ID, F_TS, F_KIND, F_PARTICIPANTS, F_WEIGHT};
     struct loader *l = st->l;
     size_t mark;
     struct sbuf *b = item_begin(l, K_EVENTS, &mark);
@@ -1672,6 +1693,7 @@ static bool all_empty(const struct csvstate *st)
 
 static void csv_row(int term, void *ctx)
 {
+    (void)term; /* which of CR or LF ended the row does not matter */
     struct csvstate *st = ctx;
     struct loader *l = st->l;
     st->line_cb = true;
@@ -1740,8 +1762,7 @@ static int csv_feed(struct csvstate *st, const char *buf, size_t len)
         }
         if (csv_parse(&st->p, buf + i, n, csv_cell, csv_row, st) != n) {
             fail(l, -ENOMEM, "%s:%llu: %s", fname(l, l->file),
-                 (unsigned long long)l->line,
-                 csv_strerror(csv_error(&st->p)));
+                 (unsigned long long)l->line, csv_strerror(csv_error(&st->p)));
             return -1;
         }
         if (!st->line_cb && !st->line_nonblank)
@@ -1826,8 +1847,8 @@ struct fspan {
 
 static size_t skip_ws(const char *s, size_t i, size_t n)
 {
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' ||
-                     s[i] == '\n'))
+    while (i < n &&
+           (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
         i++;
     return i;
 }
@@ -1985,43 +2006,29 @@ static int jsonl_line(struct loader *l, const char *s, size_t n)
         n--;
     if (blank(s, n))
         return 0;
-    if (!l->cur && !(l->cur = batch_get(l)))
+    /* The kind is known only after the scan, so the text goes to the
+     * records buffer (records are the bulk of any large file) and moves
+     * when the line is a person or an event. */
+    size_t mark;
+    struct sbuf *rb = item_begin(l, K_RECORDS, &mark);
+    if (!rb)
         return -1;
-    for (int k = 0; k < K_N; k++) {
-        /* Try each kind's buffer in turn would be wasteful: scan into
-         * the records buffer's tail first, as records are the bulk, and
-         * move the text when the line turns out to be another kind. */
-        (void)k;
-        break;
-    }
-    {
-        struct sbuf *rb = &l->cur->items[K_RECORDS];
-        size_t mark = rb->len;
-        if (rb->len)
-            sb_putc(rb, ',');
-        size_t start = rb->len;
-        int kind = -1;
-        if (jsonl_fast(s, n, rb, &kind) && !rb->oom) {
-            if (kind == K_RECORDS)
-                return item_end(l, K_RECORDS, l->line);
-            /* Another kind: move the text to its own buffer. */
-            struct sbuf *kb = &l->cur->items[kind];
-            if (kb->len)
-                sb_putc(kb, ',');
-            sb_put(kb, rb->p + start, rb->len - start);
-            rb->len = mark;
-            if (kb->oom) {
-                oom(l);
-                return -1;
-            }
-            return item_end(l, kind, l->line);
-        }
+    size_t start = rb->len;
+    int kind = -1;
+    if (jsonl_fast(s, n, rb, &kind)) {
         if (rb->oom) {
             oom(l);
             return -1;
         }
-        rb->len = mark;
+        if (kind == K_RECORDS)
+            return item_end(l, K_RECORDS, l->line);
+        size_t kmark;
+        struct sbuf *kb = item_begin(l, kind, &kmark);
+        sb_put(kb, rb->p + start, rb->len - start);
+        item_cancel(l, K_RECORDS, mark);
+        return item_end(l, kind, l->line);
     }
+    item_cancel(l, K_RECORDS, mark);
     json_error_t je;
     json_t *o = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je);
     if (!o) {
@@ -2055,7 +2062,6 @@ static int jsonl_line(struct loader *l, const char *s, size_t n)
         oom(l);
         return -1;
     }
-    size_t mark;
     struct sbuf *b = item_begin(l, k, &mark);
     if (!b) {
         json_decref(o);
@@ -2120,10 +2126,10 @@ static void file_done(struct loader *l)
     fprintf(stderr,
             "%s: %llu items: %llu added, %llu updated, %llu duplicate, "
             "%llu rejected (%.1f s)%s\n",
-            f->name, (unsigned long long)f->items,
-            (unsigned long long)f->added, (unsigned long long)f->updated,
-            (unsigned long long)f->duplicate, (unsigned long long)f->rejected,
-            f->secs, f->failed ? " - incomplete" : "");
+            f->name, (unsigned long long)f->items, (unsigned long long)f->added,
+            (unsigned long long)f->updated, (unsigned long long)f->duplicate,
+            (unsigned long long)f->rejected, f->secs,
+            f->failed ? " - incomplete" : "");
 }
 
 static void load_one(struct loader *l, const char *path, char *buf)
@@ -2206,7 +2212,7 @@ static void load_one(struct loader *l, const char *path, char *buf)
         l->fpos += have;
         have = 0;
         if (file_going(l, &st))
-            progress(l, false);
+            progress(l);
     }
     if (!f->failed && file_going(l, &st)) {
         if (!detected || empty) {
@@ -2276,19 +2282,18 @@ static json_t *json_summary(struct loader *l)
     for (size_t i = 0; i < l->nfiles; i++) {
         const struct file_stat *f = &l->files[i];
         json_t *o = json_pack(
-            "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "file", f->name,
-            "type", ftype_name[f->type], "items", (json_int_t)f->items,
-            "added", (json_int_t)f->added, "updated", (json_int_t)f->updated,
+            "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:b}", "file", f->name, "type",
+            ftype_name[f->type], "items", (json_int_t)f->items, "added",
+            (json_int_t)f->added, "updated", (json_int_t)f->updated,
             "duplicate", (json_int_t)f->duplicate, "rejected",
             (json_int_t)f->rejected, "complete", !f->failed);
         if (!o || json_array_append_new(files, o) < 0)
             goto fail;
     }
     for (size_t i = 0; i < l->nshown; i++) {
-        json_t *o = json_pack("{s:s, s:I, s:s}", "file",
-                              fname(l, l->shown[i].file), "line",
-                              (json_int_t)l->shown[i].line, "reason",
-                              l->shown[i].text);
+        json_t *o = json_pack(
+            "{s:s, s:I, s:s}", "file", fname(l, l->shown[i].file), "line",
+            (json_int_t)l->shown[i].line, "reason", l->shown[i].text);
         if (!o || json_array_append_new(rej, o) < 0)
             goto fail;
     }
@@ -2296,10 +2301,10 @@ static json_t *json_summary(struct loader *l)
         "{s:o, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:I, "
         "s:o, s:I, s:I}",
         "files", files, "people", "added", (json_int_t)l->p_added, "updated",
-        (json_int_t)l->p_updated, "duplicate", (json_int_t)l->p_dup,
-        "implicit", (json_int_t)l->implicit, "records", "added",
-        (json_int_t)l->r_added, "duplicate", (json_int_t)l->r_dup, "events",
-        "added", (json_int_t)l->e_added, "duplicate", (json_int_t)l->e_dup,
+        (json_int_t)l->p_updated, "duplicate", (json_int_t)l->p_dup, "implicit",
+        (json_int_t)l->implicit, "records", "added", (json_int_t)l->r_added,
+        "duplicate", (json_int_t)l->r_dup, "events", "added",
+        (json_int_t)l->e_added, "duplicate", (json_int_t)l->e_dup,
         "rejected_count", (json_int_t)l->rejected, "rejected", rej, "unsent",
         (json_int_t)l->unsent, "data_version", (json_int_t)l->data_version);
 fail:

@@ -4,6 +4,9 @@
  * for a person, or with --json as the server's result for a program. Exit
  * status: 0 success, 1 an error (from spand, the connection, or rows that
  * were not stored), 2 bad usage. */
+/* POSIX.1-2008: strdup, clock_gettime, MSG_NOSIGNAL, sendmsg. */
+#define _POSIX_C_SOURCE 200809L
+
 #ifdef HAVE_CONFIG_H
 #include "build-config.h" /* autoconf: PACKAGE_VERSION */
 #endif
@@ -35,50 +38,49 @@ struct ctx {
 
 static void usage(FILE *out)
 {
-    fputs(
-        "usage: spanctl [-s SOCKET] [--json] COMMAND [ARG...]\n"
-        "       spanctl -h | -V\n"
-        "\n"
-        "Talk to spand over its Unix socket: -s SOCKET, else $SPAND_SOCKET,\n"
-        "else ./" DEFAULT_SOCKET ".\n"
-        "\n"
-        "commands:\n"
-        "  ping                        check that spand answers\n"
-        "  status                      the daemon's counters\n"
-        "  load [--batch N] [--strict] FILE...\n"
-        "                              load people, records and events "
-        "from CSV or\n"
-        "                              JSON Lines files (- reads standard "
-        "input)\n"
-        "  boundaries                  attributes, their values and people "
-        "counts\n"
-        "  summary [--by ATTR]         groups and cross-boundary ties per "
-        "year\n"
-        "                              (ATTR defaults to sector)\n"
-        "  person ID                   one person's attributes and ties\n"
-        "  forget ID                   erase a person with all their records "
-        "and\n"
-        "                              event participations\n"
-        "  reload                      make spand re-read its configuration\n"
-        "  shutdown                    stop spand\n"
-        "  call METHOD [JSON-PARAMS]   send any request; print the raw "
-        "result\n"
-        "\n"
-        "options:\n"
-        "  -s, --socket SOCKET   spand's socket\n"
-        "      --json            print the result as JSON, for programs\n"
-        "  -h, --help            print this help\n"
-        "  -V, --version         print the version\n"
-        "\n"
-        "load options:\n"
-        "  --batch N             items per request (default 2000)\n"
-        "  --strict              an invalid row rejects its whole batch and "
-        "stops\n"
-        "                        the load (default: skip invalid rows)\n"
-        "\n"
-        "Exit status: 0 success, 1 error (also when rows were rejected), 2 "
-        "bad usage.\n",
-        out);
+    fputs("usage: spanctl [-s SOCKET] [--json] COMMAND [ARG...]\n"
+          "       spanctl -h | -V\n"
+          "\n"
+          "Talk to spand over its Unix socket: -s SOCKET, else $SPAND_SOCKET,\n"
+          "else ./" DEFAULT_SOCKET ".\n"
+          "\n"
+          "commands:\n"
+          "  ping                        check that spand answers\n"
+          "  status                      the daemon's counters\n"
+          "  load [--batch N] [--strict] FILE...\n"
+          "                              load people, records and events "
+          "from CSV or\n"
+          "                              JSON Lines files (- reads standard "
+          "input)\n"
+          "  boundaries                  attributes, their values and people "
+          "counts\n"
+          "  summary [--by ATTR]         groups and cross-boundary ties per "
+          "year\n"
+          "                              (ATTR defaults to sector)\n"
+          "  person ID                   one person's attributes and ties\n"
+          "  forget ID                   erase a person with all their records "
+          "and\n"
+          "                              event participations\n"
+          "  reload                      make spand re-read its configuration\n"
+          "  shutdown                    stop spand\n"
+          "  call METHOD [JSON-PARAMS]   send any request; print the raw "
+          "result\n"
+          "\n"
+          "options:\n"
+          "  -s, --socket SOCKET   spand's socket\n"
+          "      --json            print the result as JSON, for programs\n"
+          "  -h, --help            print this help\n"
+          "  -V, --version         print the version\n"
+          "\n"
+          "load options:\n"
+          "  --batch N             items per request (default 2000)\n"
+          "  --strict              an invalid row rejects its whole batch and "
+          "stops\n"
+          "                        the load (default: skip invalid rows)\n"
+          "\n"
+          "Exit status: 0 success, 1 error (also when rows were rejected), 2 "
+          "bad usage.\n",
+          out);
 }
 
 static void errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -93,7 +95,8 @@ static void errmsg(const char *fmt, ...)
     va_end(ap);
 }
 
-static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bad_usage(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
 
 /* Report a usage error with the usage text; returns the exit status. */
 static int bad_usage(const char *fmt, ...)
@@ -322,10 +325,10 @@ static int table_print(const struct table *t, FILE *out)
     for (size_t r = 0; r < rows + (t->head ? 1 : 0); r++) {
         fputs(t->indent ? t->indent : "", out);
         for (size_t c = 0; c < t->ncols; c++) {
-            const char *s = t->head && r == 0
-                                ? t->head[c]
-                                : t->cell[(r - (t->head ? 1 : 0)) * t->ncols +
-                                          c];
+            const char *s =
+                t->head && r == 0
+                    ? t->head[c]
+                    : t->cell[(r - (t->head ? 1 : 0)) * t->ncols + c];
             size_t gap = w[c] - text_width(s);
             bool last = c + 1 == t->ncols;
             if (t->align[c] == 'r')
@@ -434,30 +437,28 @@ static void kv_rest(struct table *t, const json_t *o, const char *prefix,
 
 /* ---- commands ---------------------------------------------------------- */
 
-/* Parse a command's options: --json and -h everywhere, plus extra. Returns
- * the index of the first operand, or -1 (usage error reported) or -2
- * (help printed). *opt receives each extra option's value through cb. */
+/* Parse a command's options: --json and -h/--help for all, plus the long
+ * options in extra (at most 4), each handed to cb with its value. Returns
+ * the index of the first operand, -1 after a usage error was reported, or
+ * -2 when the help was printed. */
 typedef int (*opt_cb)(int opt, const char *arg, void *data);
 
 static int parse_cmd(struct ctx *c, int argc, char **argv,
-                     const struct option *extra, const char *shorts,
-                     opt_cb cb, void *data)
+                     const struct option *extra, opt_cb cb, void *data)
 {
     struct option all[8];
     size_t n = 0;
-    for (; extra && extra[n].name && n < 5; n++)
+    for (; extra && extra[n].name && n < 4; n++)
         all[n] = extra[n];
     all[n++] = (struct option){"json", no_argument, NULL, 'j'};
     all[n++] = (struct option){"help", no_argument, NULL, 'h'};
     all[n] = (struct option){NULL, 0, NULL, 0};
-    char optstring[32];
-    if (snprintf(optstring, sizeof optstring, "+:h%s", shorts ? shorts : "") >=
-        (int)sizeof optstring)
-        return -1;
+    /* '+': operands may start with '-' after "--" (an id like "-x");
+     * ':': report a missing value apart from an unknown option. */
     opterr = 0;
-    optind = 0;
+    optind = 0; /* glibc: 0 rescans from scratch with a new argv */
     int o;
-    while ((o = getopt_long(argc, argv, optstring, all, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "+:h", all, NULL)) != -1) {
         if (o == 'j') {
             c->json = true;
         } else if (o == 'h') {
@@ -467,8 +468,7 @@ static int parse_cmd(struct ctx *c, int argc, char **argv,
             bad_usage("%s: unknown option %s", argv[0], argv[optind - 1]);
             return -1;
         } else if (o == ':') {
-            bad_usage("%s: option %s needs a value", argv[0],
-                      argv[optind - 1]);
+            bad_usage("%s: option %s needs a value", argv[0], argv[optind - 1]);
             return -1;
         } else if (!cb || cb(o, optarg, data) < 0) {
             return -1;
@@ -480,7 +480,7 @@ static int parse_cmd(struct ctx *c, int argc, char **argv,
 /* The common shape: parse, check the operand count, done. */
 static int simple_args(struct ctx *c, int argc, char **argv, int operands)
 {
-    int first = parse_cmd(c, argc, argv, NULL, NULL, NULL, NULL);
+    int first = parse_cmd(c, argc, argv, NULL, NULL, NULL);
     if (first < 0)
         return first == -2 ? 0 : EXIT_USAGE;
     if (argc - first != operands) {
@@ -492,11 +492,11 @@ static int simple_args(struct ctx *c, int argc, char **argv, int operands)
     return -1; /* go on */
 }
 
-#define ARGS_OR_EXIT(c, argc, argv, n)                                        \
-    do {                                                                      \
-        int rc_ = simple_args((c), (argc), (argv), (n));                      \
-        if (rc_ >= 0)                                                         \
-            return rc_;                                                       \
+#define ARGS_OR_EXIT(c, argc, argv, n)                                         \
+    do {                                                                       \
+        int rc_ = simple_args((c), (argc), (argv), (n));                       \
+        if (rc_ >= 0)                                                          \
+            return rc_;                                                        \
     } while (0)
 
 static int finish_result(struct ctx *c, ctl_reply_t *r,
@@ -509,13 +509,11 @@ static int finish_result(struct ctx *c, ctl_reply_t *r,
 
 static int human_ping(const json_t *res)
 {
+    const char *version = json_string_value(json_object_get(res, "version"));
     json_t *abi = json_object_get(res, "abi");
-    printf("spand %s, plugin ABI %" JSON_INTEGER_FORMAT
-           ".%" JSON_INTEGER_FORMAT "\n",
-           json_string_value(json_object_get(res, "version"))
-               ? json_string_value(json_object_get(res, "version"))
-               : "?",
-           jint(abi, "major"), jint(abi, "minor"));
+    printf("spand %s, plugin ABI %" JSON_INTEGER_FORMAT ".%" JSON_INTEGER_FORMAT
+           "\n",
+           version ? version : "?", jint(abi, "major"), jint(abi, "minor"));
     return 0;
 }
 
@@ -531,9 +529,9 @@ static int cmd_ping(struct ctx *c, int argc, char **argv)
 static int human_status(const json_t *res)
 {
     static const char *const known[] = {
-        "version", "uptime_s",    "people",   "records", "events",
+        "version",      "uptime_s", "people",      "records",  "events",
         "data_version", "db_bytes", "connections", "requests", "ingest",
-        "cache",   "plugins",     NULL};
+        "cache",        "plugins",  NULL};
     struct table t = {0};
     json_t *v;
     if ((v = json_object_get(res, "version"))) {
@@ -680,8 +678,7 @@ static int cmd_boundaries(struct ctx *c, int argc, char **argv)
 
 static int human_summary(const json_t *res)
 {
-    const char *boundary =
-        json_string_value(json_object_get(res, "boundary"));
+    const char *boundary = json_string_value(json_object_get(res, "boundary"));
     if (!boundary)
         boundary = "?";
     printf("boundary: %s\n\n", boundary);
@@ -715,8 +712,7 @@ static int human_summary(const json_t *res)
     for (char *p = cross; *p; p++)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
-    const char *yhead[] = {"YEAR", "RECORDS", "EVENTS", "TIES", cross,
-                           "SHARE"};
+    const char *yhead[] = {"YEAR", "RECORDS", "EVENTS", "TIES", cross, "SHARE"};
     struct table y = {.ncols = 6, .head = yhead, .align = "rrrrrr"};
     json_array_foreach(years, i, v)
     {
@@ -772,10 +768,10 @@ static int summary_opt(int opt, const char *arg, void *data)
 
 static int cmd_summary(struct ctx *c, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"by", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"by", required_argument, NULL, 'b'},
+                                         {NULL, 0, NULL, 0}};
     const char *by = NULL;
-    int first = parse_cmd(c, argc, argv, opts, NULL, summary_opt, &by);
+    int first = parse_cmd(c, argc, argv, opts, summary_opt, &by);
     if (first < 0)
         return first == -2 ? 0 : EXIT_USAGE;
     if (first != argc)
@@ -916,7 +912,7 @@ static int cmd_shutdown(struct ctx *c, int argc, char **argv)
 
 static int cmd_call(struct ctx *c, int argc, char **argv)
 {
-    int first = parse_cmd(c, argc, argv, NULL, NULL, NULL, NULL);
+    int first = parse_cmd(c, argc, argv, NULL, NULL, NULL);
     if (first < 0)
         return first == -2 ? 0 : EXIT_USAGE;
     int n = argc - first;
@@ -952,8 +948,7 @@ static int load_opt(int opt, const char *arg, void *data)
         char *end;
         errno = 0;
         long long v = strtoll(arg, &end, 10);
-        if (errno || end == arg || *end || v < 1 ||
-            v > CTL_LOAD_BATCH_MAX) {
+        if (errno || end == arg || *end || v < 1 || v > CTL_LOAD_BATCH_MAX) {
             bad_usage("load: --batch must be a number from 1 to %d",
                       CTL_LOAD_BATCH_MAX);
             return -1;
@@ -971,7 +966,7 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
         {NULL, 0, NULL, 0}};
     ctl_load_opts_t o = {
         .batch = CTL_LOAD_BATCH_DEFAULT, .strict = false, .out = stdout};
-    int first = parse_cmd(c, argc, argv, opts, NULL, load_opt, &o);
+    int first = parse_cmd(c, argc, argv, opts, load_opt, &o);
     if (first < 0)
         return first == -2 ? 0 : EXIT_USAGE;
     if (first == argc)
@@ -982,8 +977,8 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
         return EXIT_FAILURE;
     ctl_load_result_t res;
     char err[512];
-    int rc = ctl_load_files(c->conn, argv + first, (size_t)(argc - first),
-                            &o, &res, err, sizeof err);
+    int rc = ctl_load_files(c->conn, argv + first, (size_t)(argc - first), &o,
+                            &res, err, sizeof err);
     if (rc < 0) {
         errmsg("load: %s", err);
         return EXIT_FAILURE;
@@ -996,10 +991,10 @@ static const struct command {
     const char *name;
     int (*run)(struct ctx *, int, char **);
 } commands[] = {
-    {"ping", cmd_ping},       {"status", cmd_status},
-    {"load", cmd_load},       {"boundaries", cmd_boundaries},
-    {"summary", cmd_summary}, {"person", cmd_person},
-    {"forget", cmd_forget},   {"reload", cmd_reload},
+    {"ping", cmd_ping},         {"status", cmd_status},
+    {"load", cmd_load},         {"boundaries", cmd_boundaries},
+    {"summary", cmd_summary},   {"person", cmd_person},
+    {"forget", cmd_forget},     {"reload", cmd_reload},
     {"shutdown", cmd_shutdown}, {"call", cmd_call},
 };
 
