@@ -8,7 +8,8 @@
 #                                  "N passed, N failed" last
 #
 # Missing Debian packages are installed first (needs root or sudo).
-# Environment: SPAND_START_TIMEOUT (seconds to wait for the daemon's
+# Environment: SPAND_WERROR=1 (treat compiler warnings as errors, as CI
+# does), SPAND_START_TIMEOUT (seconds to wait for the daemon's
 # socket, default 30), TMPDIR (where the scratch directory goes).
 
 # Run as `sh quickstart.sh`? This is a bash script: re-run it under bash.
@@ -89,8 +90,12 @@ build() {
         autoreconf -fi || die "autoreconf failed (see above)"
     fi
     if [ ! -f Makefile ]; then
-        say "./configure"
-        ./configure || die "configure failed (see above and config.log)"
+        # CI sets SPAND_WERROR=1: any compiler warning fails the build.
+        local args=()
+        [ "${SPAND_WERROR:-0}" = 1 ] && args+=(--enable-werror)
+        say "./configure ${args[*]}"
+        ./configure "${args[@]}" ||
+            die "configure failed (see above and config.log)"
     fi
     say "make -j2"
     make -j2 || die "build failed (see above)"
