@@ -94,8 +94,19 @@ with Daemon() as d:
              "reload of a bad config: 1007 naming the key", e.message)
     t.ok("result" in d.client().request("ping"), "still serving after a "
          "failed reload")
-    d.write_conf({})
+    # A response larger than max_output_bytes becomes error 1002; the
+    # connection goes on.
+    d.write_conf({"limits": {"max_output_bytes": 2048}})
     t.eq(d.call("reload"), {"reloaded": True}, "reload RPC re-reads config")
+    d.call("ingest", {"people": [{"id": f"big{k}", "note": f"value {k}"}
+                                 for k in range(200)]})
+    with d.client() as c:
+        resp = c.request("boundaries")
+        t.eq(resp.get("error", {}).get("code"), 1002,
+             "response over max_output_bytes: error 1002")
+        t.ok("result" in c.request("ping"), "and the connection goes on")
+    d.write_conf({})
+    t.eq(d.call("reload"), {"reloaded": True}, "reload back to defaults")
 
     # SIGTERM: clean exit, socket removed, database consistent.
     t.eq(d.stop(signal.SIGTERM), 0, "SIGTERM exits 0")
