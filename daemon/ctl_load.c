@@ -1317,43 +1317,6 @@ static int row_people(struct csvstate *st)
     return item_end(l, K_PEOPLE, st->row_line);
 }
 
-static int row_records(struct csvstate *st)
-{
-    static const int order[] = {F_ID,   F_TS,     F_FROM,    F_TO,
-                                F_KIND, F_WEIGHT, F_DIRECTED};
-    struct loader *l = st->l;
-    size_t mark;
-    struct sbuf *b = item_begin(l, K_RECORDS, &mark);
-    if (!b)
-        return -1;
-    sb_putc(b, '{');
-    bool first = true;
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        int f = order[i];
-        const char *s;
-        size_t n;
-        if (!cell(st, f, &s, &n))
-            continue; /* the server says "is required" where it is */
-        int rc;
-        if (f == F_TS)
-            rc = put_ts(b, &first, s, n);
-        else if (f == F_WEIGHT)
-            rc = put_weight(b, &first, s, n);
-        else if (f == F_DIRECTED)
-            rc = put_directed(b, &first, s, n);
-        else
-            rc = put_str_member(b, &first, field_name[f], s, n);
-        if (rc) {
-            item_cancel(l, K_RECORDS, mark);
-            reject_local(l, st->row_line, "%s: %s", field_name[f],
-                         js_problem(rc));
-            return 0;
-        }
-    }
-    sb_putc(b, '}');
-    return item_end(l, K_RECORDS, st->row_line);
-}
-
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t';
@@ -1389,40 +1352,56 @@ static int put_participants(struct sbuf *b, bool *first, const char *s,
     return JS_OK;
 }
 
-static int row_events(struct csvstate *st)
+/* Write one CSV row as a JSON item of kind, fields in order. */
+static int row_item(struct csvstate *st, int kind, const int *order,
+                    size_t norder)
 {
-    static const int order[] = {F_ID, F_TS, F_KIND, F_PARTICIPANTS, F_WEIGHT};
     struct loader *l = st->l;
     size_t mark;
-    struct sbuf *b = item_begin(l, K_EVENTS, &mark);
+    struct sbuf *b = item_begin(l, kind, &mark);
     if (!b)
         return -1;
     sb_putc(b, '{');
     bool first = true;
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+    for (size_t i = 0; i < norder; i++) {
         int f = order[i];
         const char *s;
         size_t n;
         if (!cell(st, f, &s, &n))
-            continue;
+            continue; /* the server says "is required" where it is */
         int rc;
         if (f == F_TS)
             rc = put_ts(b, &first, s, n);
         else if (f == F_WEIGHT)
             rc = put_weight(b, &first, s, n);
+        else if (f == F_DIRECTED)
+            rc = put_directed(b, &first, s, n);
         else if (f == F_PARTICIPANTS)
             rc = put_participants(b, &first, s, n);
         else
             rc = put_str_member(b, &first, field_name[f], s, n);
         if (rc) {
-            item_cancel(l, K_EVENTS, mark);
+            item_cancel(l, kind, mark);
             reject_local(l, st->row_line, "%s: %s", field_name[f],
                          js_problem(rc));
             return 0;
         }
     }
     sb_putc(b, '}');
-    return item_end(l, K_EVENTS, st->row_line);
+    return item_end(l, kind, st->row_line);
+}
+
+static int row_records(struct csvstate *st)
+{
+    static const int order[] = {F_ID,   F_TS,     F_FROM,    F_TO,
+                                F_KIND, F_WEIGHT, F_DIRECTED};
+    return row_item(st, K_RECORDS, order, sizeof order / sizeof order[0]);
+}
+
+static int row_events(struct csvstate *st)
+{
+    static const int order[] = {F_ID, F_TS, F_KIND, F_PARTICIPANTS, F_WEIGHT};
+    return row_item(st, K_EVENTS, order, sizeof order / sizeof order[0]);
 }
 
 /* ---- long-form events ---- */
