@@ -180,6 +180,8 @@ static int on_key(void *user, const char *section, const char *name,
     SIZE("limits", "max_value_bytes", max_value_bytes, 1, 1048576)
     SIZE("limits", "max_rejects", max_rejects, 1, 1000000)
     SIZE("analysis", "workers", workers, 1, 256)
+    SIZE("analysis", "queue", analysis_queue, 1, 100000)
+    SIZE("analysis", "cache_mb", result_cache_mb, 0, 1048576)
     SIZE("analysis", "timeout_ms", timeout_ms, 1, 86400000)
     SIZE("analysis", "memory_limit_mb", memory_limit_mb, 16, 1048576)
     if (IS("analysis", "isolation")) {
@@ -195,6 +197,11 @@ static int on_key(void *user, const char *section, const char *name,
     if (IS("plugins", "dir")) {
         if (set_path(c, &cfg->plugin_dir, value) < 0)
             ERR("[plugins] dir: bad path \"%s\"", value);
+        return 1;
+    }
+    if (IS("plugins", "builtin_dir")) {
+        if (set_path(c, &cfg->builtin_dir, value) < 0)
+            ERR("[plugins] builtin_dir: bad path \"%s\"", value);
         return 1;
     }
     ERR("unknown key [%s] %s", section, name);
@@ -220,13 +227,18 @@ static int set_defaults(config_t *cfg)
     cfg->max_value_bytes = 1024;
     cfg->max_rejects = 100;
     cfg->workers = 2;
+    cfg->analysis_queue = 64;
+    cfg->result_cache_mb = 256;
     cfg->timeout_ms = 60000;
     cfg->memory_limit_mb = 2048;
     cfg->isolation = ISOLATION_PROCESS;
     cfg->socket = absolute_path(NULL, "spand.sock");
     cfg->database = absolute_path(NULL, "spand.db");
     cfg->plugin_dir = absolute_path(NULL, "plugins");
-    return cfg->socket && cfg->database && cfg->plugin_dir ? 0 : -1;
+    cfg->builtin_dir = strdup(SPAND_PLUGINDIR);
+    return cfg->socket && cfg->database && cfg->plugin_dir && cfg->builtin_dir
+               ? 0
+               : -1;
 }
 
 int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
@@ -285,6 +297,7 @@ void config_free(config_t *cfg)
     free(cfg->pidfile);
     free(cfg->log_file);
     free(cfg->plugin_dir);
+    free(cfg->builtin_dir);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -310,10 +323,12 @@ void config_print(const config_t *cfg, FILE *out)
     fprintf(out, "max_id_bytes = %u\nmax_value_bytes = %u\n",
             cfg->max_id_bytes, cfg->max_value_bytes);
     fprintf(out, "max_rejects = %u\n\n", cfg->max_rejects);
-    fprintf(out, "[analysis]\nworkers = %u\ntimeout_ms = %u\n", cfg->workers,
-            cfg->timeout_ms);
+    fprintf(out, "[analysis]\nworkers = %u\nqueue = %u\ncache_mb = %u\n",
+            cfg->workers, cfg->analysis_queue, cfg->result_cache_mb);
+    fprintf(out, "timeout_ms = %u\n", cfg->timeout_ms);
     fprintf(out, "memory_limit_mb = %u\nisolation = %s\n\n",
             cfg->memory_limit_mb,
             cfg->isolation == ISOLATION_PROCESS ? "process" : "thread");
-    fprintf(out, "[plugins]\ndir = %s\n", cfg->plugin_dir);
+    fprintf(out, "[plugins]\ndir = %s\nbuiltin_dir = %s\n", cfg->plugin_dir,
+            cfg->builtin_dir);
 }

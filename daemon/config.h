@@ -44,12 +44,15 @@ typedef struct config {
 
     /* [analysis] */
     unsigned workers;
+    unsigned analysis_queue; /* analyses waiting for a worker */
+    unsigned result_cache_mb; /* cached analysis results */
     unsigned timeout_ms;
     unsigned memory_limit_mb;
     enum config_isolation isolation;
 
     /* [plugins] */
     char *plugin_dir;
+    char *builtin_dir; /* plugins shipped with spand */
 } config_t;
 
 /* Fill *cfg with defaults, then read path (may be NULL). On error returns

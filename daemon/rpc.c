@@ -8,15 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <inttypes.h>
+#include <math.h>
+
 #include "config.h"
+#include "engine.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
+#include "ts.h"
 
 
 /* The plugin ABI version this daemon implements (reported by ping). */
-#define RPC_ABI_MAJOR 1
-#define RPC_ABI_MINOR 0
+#define RPC_ABI_MAJOR SPAND_ABI_MAJOR
+#define RPC_ABI_MINOR SPAND_ABI_MINOR
 
 rpc_req_t *rpc_req_new(struct server *srv, void *conn)
 {
@@ -38,6 +43,9 @@ void rpc_req_free(rpc_req_t *req)
     json_decref(req->err_data);
     free(req->line);
     free(req->arg);
+    free(req->cache_key);
+    free(req->sort);
+    job_free(req->job);
     if (req->batch.live)
         ingest_batch_free(&req->batch);
     buf_free(&req->out);
@@ -256,9 +264,23 @@ static void m_status(rpc_req_t *req, json_t *params)
     server_stats_t st;
     store_counts(server_store(req->srv), &c);
     server_stats(req->srv, &st);
+    uint64_t hits, misses;
+    size_t entries, bytes;
+    cache_stats(server_results(req->srv), &hits, &misses, &entries, &bytes);
+    plugin_registry_t *reg = server_plugins(req->srv);
+    json_t *plugins = json_object();
+    for (size_t i = 0; plugins && i < reg->n; i++) {
+        const plugin_t *p = reg->items[i];
+        json_object_set_new(plugins, p->name,
+                            json_pack("{s:I, s:I, s:I, s:f}", "runs",
+                                      (json_int_t)p->runs, "errors",
+                                      (json_int_t)p->errors, "cache_hits",
+                                      (json_int_t)p->cache_hits, "busy_ms",
+                                      p->busy_ms));
+    }
     reply(req,
           json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:i, s:I,"
-                    " s:{s:I, s:f}, s:{s:i, s:i}, s:{}}",
+                    " s:{s:I, s:f}, s:{s:I, s:I, s:I, s:I}, s:{s:I}, s:o}",
                     "version", PACKAGE_VERSION, "uptime_s", st.uptime_s,
                     "people", (json_int_t)c.people, "records",
                     (json_int_t)c.records, "events", (json_int_t)c.events,
@@ -267,8 +289,12 @@ static void m_status(rpc_req_t *req, json_t *params)
                     "connections", (int)st.connections, "requests",
                     (json_int_t)st.requests, "ingest", "items",
                     (json_int_t)c.items_ingested, "rate_per_s",
-                    st.ingest_rate, "cache", "hits", 0, "misses", 0,
-                    "plugins"));
+                    st.ingest_rate, "cache", "hits", (json_int_t)hits,
+                    "misses", (json_int_t)misses, "entries",
+                    (json_int_t)entries, "bytes", (json_int_t)bytes,
+                    "analyses", "queued",
+                    (json_int_t)engine_queued(server_engine(req->srv)),
+                    "plugins", plugins));
 }
 
 static json_t *ingest_result(const ingest_batch_t *b,
@@ -481,11 +507,12 @@ static void m_reload(rpc_req_t *req, json_t *params)
     if (check_params(req, params, none) < 0)
         return;
     char err[512];
-    if (server_reload(req->srv, err, sizeof err) < 0) {
+    json_t *report = NULL;
+    if (server_reload(req->srv, &report, err, sizeof err) < 0) {
         reply_error(req, RPC_CONFIG_ERROR, err, NULL);
         return;
     }
-    reply(req, json_pack("{s:b}", "reloaded", 1));
+    reply(req, json_pack("{s:b, s:o?}", "reloaded", 1, "plugins", report));
 }
 
 static void m_shutdown(rpc_req_t *req, json_t *params)
@@ -498,6 +525,532 @@ static void m_shutdown(rpc_req_t *req, json_t *params)
     server_stop(srv, "shutdown request");
 }
 
+static void m_plugins(rpc_req_t *req, json_t *params)
+{
+    static const char *const none[] = {NULL};
+    if (check_params(req, params, none) < 0)
+        return;
+    reply(req, plugin_registry_json(server_plugins(req->srv)));
+}
+
+/* ---- analyse ----------------------------------------------------------- */
+
+/* A time bound: ISO 8601 string or integer Unix seconds. */
+static int parse_time(json_t *j, int64_t *out, const char *what, char *err,
+                      size_t errlen)
+{
+    const char *why;
+    if (json_is_integer(j) && json_integer_value(j) >= TS_MIN &&
+        json_integer_value(j) <= TS_MAX) {
+        *out = json_integer_value(j);
+        return 0;
+    }
+    if (json_is_string(j)) {
+        if (ts_parse_iso(json_string_value(j), json_string_length(j), out,
+                         &why) == 0)
+            return 0;
+        snprintf(err, errlen, "%s: %s", what, why);
+        return -1;
+    }
+    snprintf(err, errlen, "%s must be an ISO 8601 string or Unix seconds",
+             what);
+    return -1;
+}
+
+static int parse_window(json_t *w, const char *name, int64_t *from,
+                        int64_t *to, char *err, size_t errlen)
+{
+    *from = VIEW_OPEN_FROM;
+    *to = VIEW_OPEN_TO;
+    if (!w || json_is_null(w))
+        return 0;
+    if (!json_is_object(w)) {
+        snprintf(err, errlen, "params.%s must be an object {from, to}", name);
+        return -1;
+    }
+    const char *key;
+    json_t *val;
+    char what[64];
+    json_object_foreach(w, key, val)
+    {
+        bool is_from = !strcmp(key, "from");
+        if (!is_from && strcmp(key, "to") != 0) {
+            snprintf(err, errlen, "params.%s.%.32s: unknown (from, to)", name,
+                     key);
+            return -1;
+        }
+        if (json_is_null(val))
+            continue;
+        snprintf(what, sizeof what, "params.%s.%s", name, key);
+        if (parse_time(val, is_from ? from : to, what, err, errlen) < 0)
+            return -1;
+    }
+    if (*from >= *to) {
+        snprintf(err, errlen, "params.%s: from must be before to", name);
+        return -1;
+    }
+    return 0;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* kinds: sorted, without repeats; NULL when absent (every kind). */
+static int parse_kinds(json_t *k, view_spec_t *spec, char *err, size_t errlen)
+{
+    if (!k || json_is_null(k))
+        return 0;
+    if (!json_is_array(k) || json_array_size(k) == 0 ||
+        json_array_size(k) > 256) {
+        snprintf(err, errlen,
+                 "params.kinds must be a non-empty array of kind names");
+        return -1;
+    }
+    size_t n = json_array_size(k);
+    spec->kinds = calloc(n, sizeof *spec->kinds);
+    if (!spec->kinds) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(k, i);
+        if (!json_is_string(s) || json_string_length(s) == 0) {
+            snprintf(err, errlen, "params.kinds[%zu] must be a kind name", i);
+            return -1;
+        }
+        if (!(spec->kinds[spec->nkinds++] = strdup(json_string_value(s)))) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    qsort(spec->kinds, spec->nkinds, sizeof *spec->kinds, cmp_cstr);
+    size_t w = 0;
+    for (size_t i = 0; i < spec->nkinds; i++) {
+        if (w && !strcmp(spec->kinds[w - 1], spec->kinds[i]))
+            free(spec->kinds[i]);
+        else
+            spec->kinds[w++] = spec->kinds[i];
+    }
+    spec->nkinds = w;
+    return 0;
+}
+
+/* Check and type the plugin's parameters. Values may come as their JSON
+ * type or as text (from a command line). */
+static json_t *parse_plugin_params(const plugin_t *p, json_t *given,
+                                   char *err, size_t errlen)
+{
+    json_t *out = json_object();
+    if (!out) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!given || json_is_null(given))
+        return out;
+    if (!json_is_object(given)) {
+        snprintf(err, errlen, "params.params must be an object");
+        json_decref(out);
+        return NULL;
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(given, key, val)
+    {
+        const spand_param_t *d = NULL;
+        for (size_t i = 0; i < p->desc->nparams; i++)
+            if (!strcmp(p->desc->params[i].name, key))
+                d = &p->desc->params[i];
+        if (!d) {
+            snprintf(err, errlen, "plugin %s has no parameter \"%.64s\"",
+                     p->name, key);
+            json_decref(out);
+            return NULL;
+        }
+        const char *text = json_is_string(val) ? json_string_value(val) : NULL;
+        json_t *typed = NULL;
+        char *end;
+        switch (d->type) {
+        case SPAND_BOOL:
+            if (json_is_boolean(val))
+                typed = json_incref(val);
+            else if (text && (!strcmp(text, "true") || !strcmp(text, "yes") ||
+                              !strcmp(text, "1")))
+                typed = json_true();
+            else if (text && (!strcmp(text, "false") || !strcmp(text, "no") ||
+                              !strcmp(text, "0")))
+                typed = json_false();
+            break;
+        case SPAND_INT:
+            if (json_is_integer(val)) {
+                typed = json_incref(val);
+            } else if (text && *text) {
+                errno = 0;
+                long long v = strtoll(text, &end, 10);
+                if (!errno && !*end)
+                    typed = json_integer(v);
+            }
+            break;
+        case SPAND_REAL:
+            if (json_is_number(val)) {
+                typed = json_real(json_number_value(val));
+            } else if (text && *text) {
+                errno = 0;
+                double v = strtod(text, &end);
+                if (!errno && !*end && isfinite(v))
+                    typed = json_real(v);
+            }
+            break;
+        case SPAND_STRING:
+            if (text)
+                typed = json_incref(val);
+            break;
+        }
+        if (!typed) {
+            snprintf(err, errlen, "parameter %s of %s must be %s %s", key,
+                     p->name, d->type == SPAND_INT ? "an" : "a",
+                     plugin_type_name(d->type));
+            json_decref(out);
+            return NULL;
+        }
+        json_object_set_new(out, key, typed);
+    }
+    return out;
+}
+
+static json_t *window_json(int64_t from, int64_t to)
+{
+    char a[TS_FORMAT_LEN], b[TS_FORMAT_LEN];
+    return json_pack("{s:s?, s:s?}", "from",
+                     from == VIEW_OPEN_FROM ? NULL : ts_format(from, a), "to",
+                     to == VIEW_OPEN_TO ? NULL : ts_format(to, b));
+}
+
+/* The cacheable part of an analysis' answer. */
+static json_t *analysis_body(const job_t *job)
+{
+    const view_t *v = job->view;
+    return json_pack(
+        "{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:O, s:O}",
+        "plugin", job->plugin->name, "boundary", job->spec.boundary, "window",
+        window_json(job->spec.from, job->spec.to), "baseline",
+        job->has_baseline ? window_json(job->base_spec.from, job->base_spec.to)
+                          : json_null(),
+        "view", "vertices", (json_int_t)igraph_vcount(&v->graph), "edges",
+        (json_int_t)igraph_ecount(&v->graph), "excluded",
+        (json_int_t)v->pub.excluded, "groups", (json_int_t)v->pub.ngroups,
+        "data_version", (json_int_t)v->data_version, "notes",
+        json_object_get(job->result, "notes"), "tables",
+        json_object_get(job->result, "tables"));
+}
+
+struct sort_ctx {
+    size_t col;
+    bool asc;
+};
+
+/* qsort has no context argument; each pool thread sorts with its own. */
+static __thread struct sort_ctx *sort_tls;
+
+/* Numbers by value, strings by bytes; nulls always last. */
+static int cmp_rows(const void *a, const void *b)
+{
+    json_t *x = json_array_get(*(json_t *const *)a, sort_tls->col);
+    json_t *y = json_array_get(*(json_t *const *)b, sort_tls->col);
+    bool xn = !x || json_is_null(x), yn = !y || json_is_null(y);
+    if (xn != yn)
+        return xn - yn;
+    int c;
+    if (xn) {
+        c = 0;
+    } else if (json_is_number(x) && json_is_number(y)) {
+        double dx = json_number_value(x), dy = json_number_value(y);
+        c = (dx > dy) - (dx < dy);
+    } else if (json_is_string(x) && json_is_string(y)) {
+        c = strcmp(json_string_value(x), json_string_value(y));
+    } else {
+        c = 0;
+    }
+    if (c)
+        return sort_tls->asc ? c : -c;
+    /* Ties in id order, so equal rows never swap between runs. */
+    return strcmp(json_string_value(json_array_get(*(json_t *const *)a, 0)),
+                  json_string_value(json_array_get(*(json_t *const *)b, 0)));
+}
+
+/* On the pool: sort and cut the vertex rows for this request, leaving the
+ * cached document untouched. req->result holds the body. */
+static void compose_work(rpc_req_t *req)
+{
+    json_t *body = json_copy(req->result); /* shallow: tables shared */
+    json_t *tables = json_copy(json_object_get(body, "tables"));
+    json_t *vt = json_object_get(tables, "vertex");
+    if (vt) {
+        json_t *vcopy = json_copy(vt);
+        json_t *rows = json_object_get(vt, "rows");
+        size_t n = json_array_size(rows);
+        json_t **list = malloc((n ? n : 1) * sizeof *list);
+        if (list) {
+            for (size_t i = 0; i < n; i++)
+                list[i] = json_array_get(rows, i);
+            if (req->sort) {
+                json_t *cols = json_object_get(vt, "columns");
+                struct sort_ctx ctx = {0, req->sort_asc};
+                for (size_t c = 0; c < json_array_size(cols); c++)
+                    if (!strcmp(json_string_value(json_object_get(
+                                    json_array_get(cols, c), "name")),
+                                req->sort))
+                        ctx.col = c;
+                sort_tls = &ctx;
+                qsort(list, n, sizeof *list, cmp_rows);
+                sort_tls = NULL;
+            }
+            size_t keep = req->top >= 0 && (size_t)req->top < n
+                              ? (size_t)req->top
+                              : n;
+            json_t *out = json_array();
+            for (size_t i = 0; i < keep; i++)
+                json_array_append(out, list[i]);
+            free(list);
+            json_object_set_new(vcopy, "rows", out);
+        }
+        json_object_set_new(vcopy, "total_rows", json_integer((json_int_t)n));
+        json_object_set_new(tables, "vertex", vcopy);
+    }
+    json_object_set_new(body, "tables", tables);
+    json_object_set_new(body, "elapsed_ms",
+                        json_real((double)(uv_hrtime() - req->t0) / 1e6));
+    json_decref(req->result);
+    req->result = body;
+    req->rc = 0;
+}
+
+static void compose_after(rpc_req_t *req)
+{
+    json_t *r = req->result;
+    req->result = NULL;
+    reply(req, r);
+}
+
+static void analysis_done(job_t *job)
+{
+    rpc_req_t *req = job->ctx;
+    plugin_t *p = job->plugin;
+    p->runs++;
+    p->busy_ms += job->elapsed_ms;
+    if (job->rc < 0) {
+        p->errors++;
+        char msg[700];
+        snprintf(msg, sizeof msg, "analysis %s failed: %s: %s", p->name,
+                 job->reason, job->detail);
+        log_warn("%s", msg);
+        reply_error(req, RPC_ANALYSIS_FAILED, msg,
+                    json_pack("{s:s, s:s, s:s}", "plugin", p->name, "reason",
+                              job->reason, "detail", job->detail));
+        return;
+    }
+    json_t *body = analysis_body(job);
+    if (!body) {
+        reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    /* The body is cached under the data version the view was built at. */
+    char *key = NULL;
+    size_t klen = strlen(req->cache_key) + 32;
+    if ((key = malloc(klen))) {
+        snprintf(key, klen, "%s|%" PRId64, req->cache_key,
+                 job->view->data_version);
+        size_t cost = 1024 + (size_t)igraph_vcount(&job->view->graph) *
+                                 (size_t)(p->ncols[0] + 2) * 24 +
+                      (size_t)job->view->pub.ngroups *
+                          (size_t)job->view->pub.ngroups * 64;
+        cache_put(server_results(req->srv), key, body, cost);
+        free(key);
+    }
+    /* The cached body is never modified: this request works on a copy. */
+    req->result = json_copy(body);
+    json_decref(body);
+    if (!req->result) {
+        reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    json_object_set_new(req->result, "cached", json_false());
+    run_off_loop(req, compose_work, compose_after);
+}
+
+static void analysis_cancel(rpc_req_t *req)
+{
+    if (req->job)
+        engine_cancel(req->job);
+}
+
+static int valid_attr_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > INGEST_ATTR_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              (i && ((c >= '0' && c <= '9') || c == '-' || c == '.'))))
+            return 0;
+    }
+    return 1;
+}
+
+static void m_analyse(rpc_req_t *req, json_t *params)
+{
+    static const char *const allowed[] = {
+        "plugin", "boundary", "window", "baseline", "kinds",    "params",
+        "isolates", "top",   "sort",   "progress", NULL};
+    if (check_params(req, params, allowed) < 0)
+        return;
+    char err[512] = "";
+    json_t *name = params ? json_object_get(params, "plugin") : NULL;
+    if (!json_is_string(name)) {
+        reply_error(req, RPC_INVALID_PARAMS, "params.plugin is required",
+                    NULL);
+        return;
+    }
+    req->t0 = uv_hrtime();
+    job_t *job = job_new();
+    if (!job) {
+        reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    req->job = job;
+    job->plugin = plugin_get(server_plugins(req->srv), json_string_value(name));
+    if (!job->plugin) {
+        snprintf(err, sizeof err, "no plugin named \"%.64s\" (spanctl plugins "
+                                  "lists them)",
+                 json_string_value(name));
+        reply_error(req, RPC_NOT_FOUND, err, NULL);
+        return;
+    }
+    const plugin_t *p = job->plugin;
+    json_t *b = json_object_get(params, "boundary");
+    const char *boundary = b ? json_string_value(b) : "sector";
+    json_t *iso = json_object_get(params, "isolates");
+    json_t *top = json_object_get(params, "top");
+    json_t *sort = json_object_get(params, "sort");
+    json_t *base = json_object_get(params, "baseline");
+    req->top = -1;
+    if (!boundary || !valid_attr_name(boundary))
+        snprintf(err, sizeof err, "params.boundary must be an attribute name");
+    else if (iso && !json_is_boolean(iso))
+        snprintf(err, sizeof err, "params.isolates must be true or false");
+    else if (top && (!json_is_integer(top) || json_integer_value(top) < 0))
+        snprintf(err, sizeof err, "params.top must be a whole number >= 0");
+    else if (sort && !json_is_string(sort))
+        snprintf(err, sizeof err, "params.sort must be a column name");
+    if (!err[0] && sort) {
+        /* "col" sorts descending, "col:asc" ascending. */
+        const char *s = json_string_value(sort);
+        const char *colon = strrchr(s, ':');
+        size_t len = colon ? (size_t)(colon - s) : strlen(s);
+        if (colon && strcmp(colon, ":asc") && strcmp(colon, ":desc"))
+            snprintf(err, sizeof err, "params.sort: use COLUMN, COLUMN:asc "
+                                      "or COLUMN:desc");
+        else if (!(req->sort = strndup(s, len)))
+            snprintf(err, sizeof err, "out of memory");
+        req->sort_asc = colon && !strcmp(colon, ":asc");
+        bool known = req->sort && (!strcmp(req->sort, "id") ||
+                                   !strcmp(req->sort, "group"));
+        for (int i = 0; !err[0] && !known && i < p->ncols[0]; i++)
+            known = !strcmp(
+                p->desc->columns[plugin_column_index(p, SPAND_TABLE_VERTEX, i)]
+                    .name,
+                req->sort);
+        if (!err[0] && !known)
+            snprintf(err, sizeof err,
+                     "params.sort: %s has no vertex column \"%.64s\"",
+                     p->name, req->sort);
+    }
+    if (!err[0] && (p->desc->flags & SPAND_NEEDS_BASELINE) &&
+        (!base || json_is_null(base)))
+        snprintf(err, sizeof err,
+                 "plugin %s compares two windows: give a baseline window",
+                 p->name);
+    if (err[0] ||
+        parse_window(json_object_get(params, "window"), "window",
+                     &job->spec.from, &job->spec.to, err, sizeof err) < 0 ||
+        parse_window(base, "baseline", &job->base_spec.from,
+                     &job->base_spec.to, err, sizeof err) < 0 ||
+        parse_kinds(json_object_get(params, "kinds"), &job->spec, err,
+                    sizeof err) < 0 ||
+        !(job->params = parse_plugin_params(p, json_object_get(params,
+                                                               "params"),
+                                            err, sizeof err))) {
+        reply_error(req, RPC_INVALID_PARAMS, err, NULL);
+        return;
+    }
+    if (top)
+        req->top = json_integer_value(top);
+    job->spec.isolates = iso && json_is_true(iso);
+    job->spec.boundary = strdup(boundary);
+    job->has_baseline = base && !json_is_null(base);
+    if (job->has_baseline) {
+        job->base_spec.boundary = strdup(boundary);
+        job->base_spec.isolates = job->spec.isolates;
+        /* The baseline uses the same kinds as the main window. */
+        if (job->spec.kinds) {
+            job->base_spec.kinds = calloc(job->spec.nkinds, sizeof(char *));
+            for (size_t i = 0; job->base_spec.kinds && i < job->spec.nkinds;
+                 i++)
+                job->base_spec.kinds[job->base_spec.nkinds++] =
+                    strdup(job->spec.kinds[i]);
+        }
+    }
+    /* Cache key: the plugin file's identity, typed params, view spec. */
+    char *vkey = view_spec_key(&job->spec,
+                               job->has_baseline ? &job->base_spec : NULL);
+    char *pkey = json_dumps(job->params, JSON_COMPACT | JSON_SORT_KEYS);
+    buf_t key = BUF_INIT;
+    if (!job->spec.boundary || !vkey || !pkey ||
+        buf_printf(&key, "%s|%s|%lld|%lld|%s|%s", p->name, p->file,
+                   (long long)p->ino, (long long)p->mtime_ns, pkey, vkey) < 0) {
+        free(vkey);
+        free(pkey);
+        buf_free(&key);
+        reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    free(vkey);
+    free(pkey);
+    req->cache_key = buf_steal(&key, NULL);
+    store_counts_t c;
+    store_counts(server_store(req->srv), &c);
+    char *full = malloc(strlen(req->cache_key) + 32);
+    json_t *hit = NULL;
+    if (full) {
+        snprintf(full, strlen(req->cache_key) + 32, "%s|%" PRId64,
+                 req->cache_key, c.data_version);
+        hit = cache_get(server_results(req->srv), full);
+        free(full);
+    }
+    if (hit) {
+        job->plugin->cache_hits++;
+        req->result = json_copy(hit);
+        json_decref(hit);
+        json_object_set_new(req->result, "cached", json_true());
+        run_off_loop(req, compose_work, compose_after);
+        return;
+    }
+    const config_t *cfg = server_config(req->srv);
+    job->isolate = cfg->isolation == ISOLATION_PROCESS && !p->builtin;
+    job->timeout_ms = cfg->timeout_ms;
+    job->memory_limit = (size_t)cfg->memory_limit_mb << 20;
+    job->cb = analysis_done;
+    job->ctx = req;
+    if (engine_submit(server_engine(req->srv), job) < 0) {
+        reply_error(req, RPC_BUSY,
+                    "busy: the analysis queue is full; retry later", NULL);
+        return;
+    }
+    req->on_cancel = analysis_cancel;
+}
+
 static const struct method {
     const char *name;
     void (*fn)(rpc_req_t *, json_t *);
@@ -506,7 +1059,8 @@ static const struct method {
     {"ingest", m_ingest},   {"boundaries", m_boundaries},
     {"summary", m_summary}, {"person", m_person},
     {"forget", m_forget},   {"reload", m_reload},
-    {"shutdown", m_shutdown},
+    {"shutdown", m_shutdown}, {"plugins", m_plugins},
+    {"analyse", m_analyse},
 };
 
 /* ---- envelope -------------------------------------------------------- */

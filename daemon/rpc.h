@@ -31,9 +31,11 @@ enum {
     RPC_BATCH_REJECTED = 1005,
     RPC_SHUTTING_DOWN = 1006,
     RPC_CONFIG_ERROR = 1007,
+    RPC_ANALYSIS_FAILED = 1010,
 };
 
 struct server;
+struct job;
 
 typedef struct rpc_req {
     /* shared with the server */
@@ -60,6 +62,15 @@ typedef struct rpc_req {
     json_t *err_data;
     char *arg;
     ingest_batch_t batch;
+    /* Called (loop thread) if the client leaves before the answer. */
+    void (*on_cancel)(struct rpc_req *);
+    /* analyse */
+    struct job *job;
+    char *cache_key;
+    char *sort;
+    bool sort_asc;
+    int64_t top; /* -1: all rows */
+    uint64_t t0; /* uv_hrtime() when dispatched */
 } rpc_req_t;
 
 rpc_req_t *rpc_req_new(struct server *srv, void *conn);

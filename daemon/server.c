@@ -40,6 +40,9 @@ struct server {
     uv_loop_t *loop;
     config_t cfg;
     store_t *store;
+    plugin_registry_t plugins;
+    engine_t *engine;
+    cache_t *results;
     uv_pipe_t listener;
     bool listening, socket_created;
     uv_signal_t sig[3];
@@ -298,10 +301,13 @@ static void conn_close(conn_t *c)
     while (req) {
         rpc_req_t *next = req->next;
         req->next = NULL;
-        if (req->done)
+        if (req->done) {
             rpc_req_free(req);
-        else
+        } else {
             req->conn = NULL;
+            if (req->on_cancel)
+                req->on_cancel(req); /* e.g. stop its analysis */
+        }
         req = next;
     }
     c->qhead = c->qtail = NULL;
@@ -460,7 +466,7 @@ static void on_signal(uv_signal_t *h, int signum)
     server_t *srv = h->data;
     if (signum == SIGHUP) {
         char err[512];
-        if (server_reload(srv, err, sizeof err) < 0)
+        if (server_reload(srv, NULL, err, sizeof err) < 0)
             log_err("reload failed, keeping the running config: %s", err);
         return;
     }
@@ -491,6 +497,12 @@ static void teardown(server_t *srv)
     srv->torn_down = true;
     while (srv->conns)
         conn_close(srv->conns);
+    /* Analyses read the store: stop them first. */
+    engine_free(srv->engine);
+    srv->engine = NULL;
+    plugin_registry_free(&srv->plugins);
+    cache_free(srv->results);
+    srv->results = NULL;
     store_close(srv->store);
     srv->store = NULL;
     for (int i = 0; i < 3; i++)
@@ -553,8 +565,15 @@ int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
     srv->cfg = *cfg;
     memset(cfg, 0, sizeof *cfg);
     srv->start_ms = uv_now(loop);
+    plugin_registry_init(&srv->plugins);
     if (store_open(&srv->cfg, loop, &srv->store, err, errlen) < 0)
         goto fail;
+    plugin_registry_scan(&srv->plugins, srv->cfg.builtin_dir,
+                         srv->cfg.plugin_dir, engine_api(), NULL);
+    srv->results = cache_new((size_t)srv->cfg.result_cache_mb << 20);
+    srv->engine = engine_new(loop, &srv->cfg, srv->store, err, errlen);
+    if (!srv->results || !srv->engine)
+        goto fail_store;
     if (listen_socket(srv, err, errlen) < 0)
         goto fail_store;
     static const int signums[3] = {SIGTERM, SIGINT, SIGHUP};
@@ -576,8 +595,11 @@ fail_store:
         uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
     if (srv->socket_created)
         unlink(srv->cfg.socket);
+    engine_free(srv->engine);
+    cache_free(srv->results);
     store_close(srv->store);
 fail:
+    plugin_registry_free(&srv->plugins);
     config_free(&srv->cfg);
     free(srv);
     return -1;
@@ -591,10 +613,12 @@ void server_free(server_t *srv)
     free(srv);
 }
 
-int server_reload(server_t *srv, char *err, size_t errlen)
+int server_reload(server_t *srv, json_t **report, char *err, size_t errlen)
 {
     if (!srv->cfg.path) {
-        log_notice("reload: no config file; nothing to re-read");
+        log_notice("reload: no config file; rescanning plugins");
+        plugin_registry_scan(&srv->plugins, srv->cfg.builtin_dir,
+                             srv->cfg.plugin_dir, engine_api(), report);
         return 0;
     }
     config_t next;
@@ -617,6 +641,9 @@ int server_reload(server_t *srv, char *err, size_t errlen)
     srv->cfg = next;
     log_set_level(srv->cfg.log_level);
     store_reconfigure(srv->store, &srv->cfg);
+    cache_set_limit(srv->results, (size_t)srv->cfg.result_cache_mb << 20);
+    plugin_registry_scan(&srv->plugins, srv->cfg.builtin_dir,
+                         srv->cfg.plugin_dir, engine_api(), report);
     for (conn_t *c = srv->conns; c; c = c->next) {
         c->frame.max_line = srv->cfg.max_request_bytes;
         conn_update_reading(c);
@@ -643,6 +670,21 @@ const config_t *server_config(const server_t *srv)
 store_t *server_store(const server_t *srv)
 {
     return srv->store;
+}
+
+plugin_registry_t *server_plugins(server_t *srv)
+{
+    return &srv->plugins;
+}
+
+engine_t *server_engine(const server_t *srv)
+{
+    return srv->engine;
+}
+
+cache_t *server_results(const server_t *srv)
+{
+    return srv->results;
 }
 
 uv_loop_t *server_loop(const server_t *srv)

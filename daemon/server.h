@@ -15,7 +15,10 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "cache.h"
 #include "config.h"
+#include "engine.h"
+#include "plugin.h"
 #include "rpc.h"
 #include "store.h"
 
@@ -39,13 +42,18 @@ int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
 void server_stop(server_t *srv, const char *why);
 /* Release what is left after the loop has ended. */
 void server_free(server_t *srv);
-/* Re-read the config file: limits, log level, store settings take effect;
- * a changed socket or database path is reported and ignored until restart.
- * Returns 0 or -1 with the reason in err (the old config stays). */
-int server_reload(server_t *srv, char *err, size_t errlen);
+/* Re-read the config file and rescan the plugin directories: limits, log
+ * level, store settings and plugins take effect; a changed socket or
+ * database path is reported and ignored until restart. report (may be
+ * NULL) receives the plugin changes. Returns 0 or -1 with the reason in
+ * err (the old config stays; plugins are not rescanned). */
+int server_reload(server_t *srv, json_t **report, char *err, size_t errlen);
 
 const config_t *server_config(const server_t *srv);
 store_t *server_store(const server_t *srv);
+plugin_registry_t *server_plugins(server_t *srv);
+engine_t *server_engine(const server_t *srv);
+cache_t *server_results(const server_t *srv);
 void server_stats(const server_t *srv, server_stats_t *out);
 uv_loop_t *server_loop(const server_t *srv);
 int server_stopping(const server_t *srv);

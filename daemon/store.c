@@ -990,6 +990,29 @@ static int step_err(sqlite3 *db, int rc, char *err, size_t errlen)
     return -EIO;
 }
 
+sqlite3 *store_read_begin(store_t *s, int64_t *data_version, char *err,
+                          size_t errlen)
+{
+    err[0] = '\0';
+    sqlite3 *db = reader_get(s, err, errlen);
+    if (!db)
+        return NULL;
+    if (exec(db, "BEGIN", err, errlen) < 0 ||
+        query_int(db, "SELECT value FROM meta WHERE key = 'data_version'",
+                  data_version) < 0) {
+        if (!err[0])
+            snprintf(err, errlen, "cannot read: %s", sqlite3_errmsg(db));
+        end_read(s, db);
+        return NULL;
+    }
+    return db;
+}
+
+void store_read_end(store_t *s, sqlite3 *db)
+{
+    end_read(s, db);
+}
+
 #define OOM_IF(cond)                                                         \
     do {                                                                     \
         if (cond) {                                                          \

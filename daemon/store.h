@@ -93,6 +93,14 @@ int64_t store_db_bytes(store_t *s);
  * size, commit size, id/value limits are the caller's). */
 void store_reconfigure(store_t *s, const config_t *cfg);
 
+/* A read-only connection inside a read transaction (a consistent
+ * snapshot), with the snapshot's data version; NULL with a message in err.
+ * Give it back with store_read_end(). Any thread. */
+struct sqlite3;
+struct sqlite3 *store_read_begin(store_t *s, int64_t *data_version,
+                                 char *err, size_t errlen);
+void store_read_end(store_t *s, struct sqlite3 *db);
+
 /* Reads: 0 with *out set (caller owns), -ENOENT (person unknown), or -EIO
  * with a message in err. */
 int store_boundaries(store_t *s, json_t **out, char *err, size_t errlen);

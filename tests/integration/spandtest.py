@@ -17,6 +17,10 @@ import time
 SPAND = os.environ.get("SPAND_BIN", os.path.abspath("spand"))
 SPANCTL = os.environ.get("SPANCTL_BIN", os.path.abspath("spanctl"))
 SRCDIR = os.environ.get("SPAND_SRCDIR", os.path.abspath("."))
+BUILDDIR = os.environ.get("SPAND_BUILDDIR", os.path.dirname(SPAND))
+# Where libtool leaves the built plugins in a build tree.
+BUILTIN_PLUGINS = os.path.join(BUILDDIR, "plugins", ".libs")
+TEST_PLUGINS = os.path.join(BUILDDIR, "tests", "plugins", ".libs")
 
 
 class TAP:
@@ -125,12 +129,18 @@ class Daemon:
         self.db = os.path.join(self.dir, "spand.db")
         self.conf_path = os.path.join(self.dir, "spand.conf")
         self.log_path = os.path.join(self.dir, "spand.log")
+        self.plugin_dir = os.path.join(self.dir, "plugins")
+        os.makedirs(self.plugin_dir, mode=0o755, exist_ok=True)
+        os.chmod(self.dir, 0o755)
+        os.chmod(self.plugin_dir, 0o755)
         self.proc = None
         self.write_conf(conf or {})
 
     def write_conf(self, conf):
         sections = {"daemon": {"socket": self.socket, "database": self.db,
-                               "log_level": "debug"}}
+                               "log_level": "debug"},
+                    "plugins": {"dir": self.plugin_dir,
+                                "builtin_dir": BUILTIN_PLUGINS}}
         for sec, kv in conf.items():
             sections.setdefault(sec, {}).update(kv)
         with open(self.conf_path, "w") as f:
@@ -204,6 +214,17 @@ class Daemon:
         return subprocess.run([SPANCTL, *args], input=input,
                               capture_output=True, text=True, env=e,
                               timeout=timeout)
+
+    def add_plugin(self, name, src_dir=None, mode=0o644):
+        """Copy a built plugin NAME.so into this daemon's plugin dir."""
+        import shutil as _sh
+        src = os.path.join(src_dir or TEST_PLUGINS, name + ".so")
+        dst = os.path.join(self.plugin_dir, name + ".so")
+        tmp = dst + ".tmp"
+        _sh.copyfile(src, tmp)
+        os.chmod(tmp, mode)
+        os.replace(tmp, dst)  # atomic: never a half-written plugin
+        return dst
 
     def cleanup(self):
         if self.proc and self.proc.poll() is None:

@@ -144,6 +144,8 @@ START_TEST(shipped_conf_states_the_defaults)
     ck_assert_uint_eq(f.max_value_bytes, d.max_value_bytes);
     ck_assert_uint_eq(f.max_rejects, d.max_rejects);
     ck_assert_uint_eq(f.workers, d.workers);
+    ck_assert_uint_eq(f.analysis_queue, d.analysis_queue);
+    ck_assert_uint_eq(f.result_cache_mb, d.result_cache_mb);
     ck_assert_uint_eq(f.timeout_ms, d.timeout_ms);
     ck_assert_uint_eq(f.memory_limit_mb, d.memory_limit_mb);
     ck_assert_int_eq(f.isolation, d.isolation);

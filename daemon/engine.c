@@ -1,0 +1,997 @@
+/* engine.c - see engine.h. */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+
+#define VIEW_CACHE_SLOTS 8
+#define CHILD_POLL_MS 20
+/* Most bytes a child may send back: larger is "garbage". */
+#define CHILD_MAX_RESULT ((size_t)1 << 30)
+
+/* ---- one run: parameters and result cells ------------------------------ */
+
+struct spand_run {
+    const plugin_t *plugin;
+    const view_t *view;
+    job_t *job;
+    igraph_integer_t rows[4]; /* per table kind */
+    int ncols[4];
+    double *cells[4];  /* rows * ncols, NaN = null */
+    char **texts[4];   /* rows * ncols, NULL = none (text columns only) */
+    uint8_t *pair_set; /* which pair rows were set */
+    json_t *notes;
+    uint64_t deadline_ns;
+    int oom;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static const spand_param_t *find_param(spand_run_t *r, const char *name,
+                                       spand_type_t type)
+{
+    const spand_plugin_t *d = r->plugin->desc;
+    for (size_t i = 0; i < d->nparams; i++)
+        if (strcmp(d->params[i].name, name) == 0) {
+            if (d->params[i].type != type)
+                log_warn("plugin %s asked for parameter %s as the wrong "
+                         "type",
+                         d->name, name);
+            return d->params[i].type == type ? &d->params[i] : NULL;
+        }
+    log_warn("plugin %s asked for undeclared parameter %s", d->name, name);
+    return NULL;
+}
+
+/* The value given by the client (already of the declared type), or the
+ * declared default as JSON. */
+static json_t *param_value(spand_run_t *r, const char *name,
+                           spand_type_t type, const char **deflt)
+{
+    const spand_param_t *p = find_param(r, name, type);
+    if (!p)
+        return NULL;
+    *deflt = p->default_value;
+    return json_object_get(r->job->params, name);
+}
+
+static int api_param_bool(spand_run_t *r, const char *name)
+{
+    const char *d = NULL;
+    json_t *v = param_value(r, name, SPAND_BOOL, &d);
+    if (v)
+        return json_is_true(v);
+    return d && strcmp(d, "true") == 0;
+}
+
+static int64_t api_param_int(spand_run_t *r, const char *name)
+{
+    const char *d = NULL;
+    json_t *v = param_value(r, name, SPAND_INT, &d);
+    if (v)
+        return json_integer_value(v);
+    return d ? strtoll(d, NULL, 10) : 0;
+}
+
+static double api_param_real(spand_run_t *r, const char *name)
+{
+    const char *d = NULL;
+    json_t *v = param_value(r, name, SPAND_REAL, &d);
+    if (v)
+        return json_number_value(v);
+    return d ? strtod(d, NULL) : NAN;
+}
+
+static const char *api_param_string(spand_run_t *r, const char *name)
+{
+    const char *d = NULL;
+    json_t *v = param_value(r, name, SPAND_STRING, &d);
+    if (v)
+        return json_string_value(v);
+    return d ? d : "";
+}
+
+static int cell_index(spand_run_t *r, spand_table_kind_t t,
+                      igraph_integer_t row, int col, size_t *idx)
+{
+    if ((unsigned)t > 3 || row < 0 || row >= r->rows[t] || col < 0 ||
+        col >= r->ncols[t]) {
+        log_warn("plugin %s set %s[%lld][%d], outside the table",
+                 r->plugin->name, plugin_table_name(t), (long long)row, col);
+        return -1;
+    }
+    *idx = (size_t)row * (size_t)r->ncols[t] + (size_t)col;
+    return 0;
+}
+
+static int api_set(spand_run_t *r, spand_table_kind_t t, igraph_integer_t row,
+                   int col, double value)
+{
+    size_t i;
+    if (cell_index(r, t, row, col, &i) < 0)
+        return -1;
+    r->cells[t][i] = value;
+    if (t == SPAND_TABLE_PAIR)
+        r->pair_set[row] = 1;
+    return 0;
+}
+
+static int api_set_pair(spand_run_t *r, igraph_integer_t a, igraph_integer_t b,
+                        int col, double value)
+{
+    igraph_integer_t g = r->view->pub.ngroups;
+    if (a < 0 || b < 0 || a >= g || b >= g) {
+        log_warn("plugin %s set pair (%lld, %lld) of %lld groups",
+                 r->plugin->name, (long long)a, (long long)b, (long long)g);
+        return -1;
+    }
+    if (a > b) {
+        igraph_integer_t t = a;
+        a = b;
+        b = t;
+    }
+    return api_set(r, SPAND_TABLE_PAIR, a * g + b, col, value);
+}
+
+static int api_set_text(spand_run_t *r, spand_table_kind_t t,
+                        igraph_integer_t row, int col, const char *text)
+{
+    size_t i;
+    if (cell_index(r, t, row, col, &i) < 0)
+        return -1;
+    if (!r->texts[t]) {
+        r->texts[t] = calloc((size_t)r->rows[t] * (size_t)r->ncols[t],
+                             sizeof(char *));
+        if (!r->texts[t]) {
+            r->oom = 1;
+            return -1;
+        }
+    }
+    char *copy = text ? strdup(text) : NULL;
+    if (text && !copy) {
+        r->oom = 1;
+        return -1;
+    }
+    free(r->texts[t][i]);
+    r->texts[t][i] = copy;
+    if (t == SPAND_TABLE_PAIR)
+        r->pair_set[row] = 1;
+    return 0;
+}
+
+static void api_note(spand_run_t *r, const char *text)
+{
+    if (r && text)
+        json_array_append_new(r->notes, json_string(text));
+}
+
+static void api_log(spand_run_t *r, int level, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (level < LOG_ERR)
+        level = LOG_ERR;
+    log_msg(level, "plugin %s: %s", r ? r->plugin->name : "?", msg);
+    if (r && level <= LOG_ERR && r->job && !r->job->detail[0])
+        snprintf(r->job->detail, sizeof r->job->detail, "%.500s", msg);
+}
+
+static void api_progress(spand_run_t *r, double fraction)
+{
+    (void)r;
+    (void)fraction; /* progress notifications are not forwarded yet */
+}
+
+static int api_cancelled(spand_run_t *r)
+{
+    if (!r || !r->job)
+        return 0;
+    return atomic_load(&r->job->cancel) || now_ns() > r->deadline_ns;
+}
+
+static const spand_api_t the_api = {
+    .size = sizeof(spand_api_t),
+    .param_bool = api_param_bool,
+    .param_int = api_param_int,
+    .param_real = api_param_real,
+    .param_string = api_param_string,
+    .set = api_set,
+    .set_pair = api_set_pair,
+    .set_text = api_set_text,
+    .note = api_note,
+    .log = api_log,
+    .progress = api_progress,
+    .cancelled = api_cancelled,
+};
+
+const spand_api_t *engine_api(void)
+{
+    return &the_api;
+}
+
+static void run_free(spand_run_t *r)
+{
+    for (int t = 0; t < 4; t++) {
+        if (r->texts[t]) {
+            size_t n = (size_t)r->rows[t] * (size_t)r->ncols[t];
+            for (size_t i = 0; i < n; i++)
+                free(r->texts[t][i]);
+            free(r->texts[t]);
+        }
+        free(r->cells[t]);
+    }
+    free(r->pair_set);
+    json_decref(r->notes);
+}
+
+static int run_init(spand_run_t *r, const plugin_t *p, const view_t *v,
+                    job_t *job)
+{
+    memset(r, 0, sizeof *r);
+    r->plugin = p;
+    r->view = v;
+    r->job = job;
+    r->deadline_ns = now_ns() + (uint64_t)job->timeout_ms * 1000000u;
+    igraph_integer_t g = v->pub.ngroups;
+    r->rows[SPAND_TABLE_VERTEX] = igraph_vcount(&v->graph);
+    r->rows[SPAND_TABLE_GROUP] = g;
+    r->rows[SPAND_TABLE_PAIR] = g * g;
+    r->rows[SPAND_TABLE_NETWORK] = 1;
+    r->notes = json_array();
+    if (!r->notes)
+        return -1;
+    for (int t = 0; t < 4; t++) {
+        r->ncols[t] = p->ncols[t];
+        size_t n = (size_t)r->rows[t] * (size_t)r->ncols[t];
+        r->cells[t] = malloc((n ? n : 1) * sizeof(double));
+        if (!r->cells[t])
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            r->cells[t][i] = NAN;
+    }
+    r->pair_set = calloc((size_t)(g * g) + 1, 1);
+    return r->pair_set ? 0 : -1;
+}
+
+/* ---- result tables as JSON --------------------------------------------- */
+
+static json_t *cell_json(const spand_run_t *r, int t, size_t i,
+                         spand_type_t type)
+{
+    if (type == SPAND_STRING) {
+        const char *s = r->texts[t] ? r->texts[t][i] : NULL;
+        return s ? json_string(s) : json_null();
+    }
+    double x = r->cells[t][i];
+    if (!isfinite(x))
+        return json_null(); /* undefined: null, never NaN or 0 */
+    if (type == SPAND_INT && x == floor(x) && fabs(x) < 9007199254740992.0)
+        return json_integer((json_int_t)x);
+    return json_real(x);
+}
+
+static json_t *columns_json(const plugin_t *p, int t, const char *boundary)
+{
+    json_t *cols = json_array();
+    static const char *const keys[4][2] = {
+        {"id", "group"}, {"group", NULL}, {"group_a", "group_b"}, {NULL}};
+    for (int k = 0; k < 2 && keys[t][k]; k++) {
+        char desc[160];
+        snprintf(desc, sizeof desc, "%s",
+                 t == 0 && k == 0 ? "person" : boundary);
+        json_array_append_new(cols, json_pack("{s:s, s:s}", "name",
+                                              keys[t][k], "description", desc));
+    }
+    for (int i = 0; i < p->ncols[t]; i++) {
+        const spand_column_t *c =
+            &p->desc->columns[plugin_column_index(p, (spand_table_kind_t)t, i)];
+        json_array_append_new(cols, json_pack("{s:s, s:s}", "name", c->name,
+                                              "description", c->meaning));
+    }
+    return cols;
+}
+
+static json_t *result_json(const spand_run_t *r)
+{
+    const plugin_t *p = r->plugin;
+    const view_t *v = r->view;
+    igraph_integer_t g = v->pub.ngroups;
+    json_t *tables = json_object();
+    for (int t = 0; t < 4; t++) {
+        if (p->ncols[t] == 0)
+            continue;
+        json_t *rows = json_array();
+        spand_type_t types[256];
+        int nc = r->ncols[t] < 256 ? r->ncols[t] : 256;
+        for (int c = 0; c < nc; c++)
+            types[c] = p->desc->columns[plugin_column_index(
+                                            p, (spand_table_kind_t)t, c)]
+                           .type;
+        for (igraph_integer_t row = 0; row < r->rows[t]; row++) {
+            if (t == SPAND_TABLE_PAIR && !r->pair_set[row])
+                continue;
+            json_t *a = json_array();
+            if (t == SPAND_TABLE_VERTEX) {
+                json_array_append_new(a, json_string(v->keys[row]));
+                json_array_append_new(
+                    a, json_string(v->group_names[VECTOR(v->group)[row]]));
+            } else if (t == SPAND_TABLE_GROUP) {
+                json_array_append_new(a, json_string(v->group_names[row]));
+            } else if (t == SPAND_TABLE_PAIR) {
+                json_array_append_new(a, json_string(v->group_names[row / g]));
+                json_array_append_new(a, json_string(v->group_names[row % g]));
+            }
+            for (int c = 0; c < nc; c++)
+                json_array_append_new(
+                    a, cell_json(r, t, (size_t)row * (size_t)r->ncols[t] + c,
+                                 types[c]));
+            json_array_append_new(rows, a);
+        }
+        json_object_set_new(tables, plugin_table_name((spand_table_kind_t)t),
+                            json_pack("{s:o, s:o}", "columns",
+                                      columns_json(p, t, v->boundary), "rows",
+                                      rows));
+    }
+    return json_pack("{s:o, s:O}", "tables", tables, "notes", r->notes);
+}
+
+int engine_check_result(const plugin_t *p, const view_t *v, json_t *result,
+                        char *why, size_t n)
+{
+    static const int keys[4] = {2, 1, 2, 0};
+    json_t *tables = json_object_get(result, "tables");
+    json_t *notes = json_object_get(result, "notes");
+    if (!json_is_object(tables) || !json_is_array(notes)) {
+        snprintf(why, n, "result is not {tables, notes}");
+        return -1;
+    }
+    if (json_object_size(tables) > 4) {
+        snprintf(why, n, "result has undeclared tables");
+        return -1;
+    }
+    for (size_t i = 0; i < json_array_size(notes); i++)
+        if (!json_is_string(json_array_get(notes, i))) {
+            snprintf(why, n, "a note is not a string");
+            return -1;
+        }
+    igraph_integer_t g = v->pub.ngroups, nv = igraph_vcount(&v->graph);
+    for (int t = 0; t < 4; t++) {
+        json_t *tab =
+            json_object_get(tables, plugin_table_name((spand_table_kind_t)t));
+        if (!p->ncols[t]) {
+            if (tab) {
+                snprintf(why, n, "result has an undeclared %s table",
+                         plugin_table_name((spand_table_kind_t)t));
+                return -1;
+            }
+            continue;
+        }
+        json_t *rows = json_object_get(tab, "rows");
+        json_t *cols = json_object_get(tab, "columns");
+        size_t width = (size_t)(keys[t] + p->ncols[t]);
+        if (!json_is_array(rows) || !json_is_array(cols) ||
+            json_array_size(cols) != width) {
+            snprintf(why, n, "%s table is malformed",
+                     plugin_table_name((spand_table_kind_t)t));
+            return -1;
+        }
+        size_t want = t == 0 ? (size_t)nv : t == 1 ? (size_t)g : t == 3 ? 1 : 0;
+        if ((t != 2 && json_array_size(rows) != want) ||
+            (t == 2 && json_array_size(rows) > (size_t)(g * g))) {
+            snprintf(why, n, "%s table has %zu rows, expected %zu",
+                     plugin_table_name((spand_table_kind_t)t),
+                     json_array_size(rows), want);
+            return -1;
+        }
+        for (size_t i = 0; i < json_array_size(rows); i++) {
+            json_t *row = json_array_get(rows, i);
+            if (!json_is_array(row) || json_array_size(row) != width) {
+                snprintf(why, n, "%s row %zu has the wrong length",
+                         plugin_table_name((spand_table_kind_t)t), i);
+                return -1;
+            }
+            if (t == 0 && json_is_string(json_array_get(row, 0)) &&
+                strcmp(json_string_value(json_array_get(row, 0)),
+                       v->keys[i]) != 0) {
+                snprintf(why, n, "vertex row %zu is not person %s", i,
+                         v->keys[i]);
+                return -1;
+            }
+            for (size_t c = 0; c < width; c++) {
+                json_t *x = json_array_get(row, c);
+                bool key = c < (size_t)keys[t];
+                spand_type_t ty =
+                    key ? SPAND_STRING
+                        : p->desc
+                              ->columns[plugin_column_index(
+                                  p, (spand_table_kind_t)t,
+                                  (int)(c - (size_t)keys[t]))]
+                              .type;
+                bool ok = key ? json_is_string(x)
+                              : json_is_null(x) ||
+                                    (ty == SPAND_STRING ? json_is_string(x)
+                                                        : json_is_number(x));
+                if (!ok) {
+                    snprintf(why, n, "%s row %zu column %zu has the wrong "
+                                     "type",
+                             plugin_table_name((spand_table_kind_t)t), i, c);
+                    return -1;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- running a plugin -------------------------------------------------- */
+
+/* Run the plugin in this thread; on success *out is the result JSON. */
+static int run_here(job_t *job, const view_t *v, json_t **out)
+{
+    const plugin_t *p = job->plugin;
+    spand_run_t r;
+    if (run_init(&r, p, v, job) < 0) {
+        run_free(&r);
+        job->reason = "memory";
+        snprintf(job->detail, sizeof job->detail,
+                 "out of memory preparing the result tables");
+        return -1;
+    }
+    int rc = p->desc->run(p->state, &the_api, &r, &v->pub);
+    if (atomic_load(&job->cancel)) {
+        run_free(&r);
+        job->reason = "cancelled";
+        snprintf(job->detail, sizeof job->detail, "the client went away");
+        return -1;
+    }
+    if (rc != 0 || r.oom) {
+        run_free(&r);
+        job->reason = r.oom ? "memory" : "error";
+        if (!job->detail[0])
+            snprintf(job->detail, sizeof job->detail,
+                     "run() returned %d without a reason", rc);
+        return -1;
+    }
+    *out = result_json(&r);
+    run_free(&r);
+    if (!*out) {
+        job->reason = "memory";
+        snprintf(job->detail, sizeof job->detail, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Resident memory of pid in bytes, or 0 if unknown. */
+static size_t child_rss(pid_t pid)
+{
+    char path[64], buf[128];
+    snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    unsigned long size, resident;
+    if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+        return 0;
+    return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* The child: nothing of the daemon's but the view and stderr. */
+static void child_main(job_t *job, const view_t *v, int out_fd)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the daemon */
+    struct rlimit nocore = {0, 0};
+    setrlimit(RLIMIT_CORE, &nocore); /* no core files of personal data */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGPIPE, SIG_IGN);
+    int null = open("/dev/null", O_RDWR);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+    }
+    /* The database, the clients' sockets, the listening socket: gone, so
+     * that a hostile plugin cannot reach them. */
+    if (dup2(out_fd, 3) < 0)
+        _exit(120);
+    close_range(4, ~0U, 0);
+    json_t *result = NULL;
+    char msg[700];
+    int rc = run_here(job, v, &result);
+    char *text = NULL;
+    if (rc == 0) {
+        text = json_dumps(result, JSON_COMPACT);
+    } else {
+        json_t *e = json_pack("{s:s, s:s}", "error", job->reason, "detail",
+                              job->detail);
+        text = e ? json_dumps(e, JSON_COMPACT) : NULL;
+        json_decref(e);
+    }
+    if (!text) {
+        snprintf(msg, sizeof msg, "{\"error\":\"memory\",\"detail\":\"out of "
+                                  "memory writing the result\"}");
+        write_all(3, msg, strlen(msg));
+        _exit(0);
+    }
+    write_all(3, text, strlen(text));
+    _exit(0); /* no atexit handlers, no flushing of the daemon's buffers */
+}
+
+static uint64_t elapsed_ms_since(uint64_t start)
+{
+    return (now_ns() - start) / 1000000u;
+}
+
+/* Run the plugin in a forked child; parse and check what it returns. */
+static int run_isolated(job_t *job, const view_t *v, json_t **out)
+{
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) < 0) {
+        job->reason = "error";
+        snprintf(job->detail, sizeof job->detail, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        job->reason = "error";
+        snprintf(job->detail, sizeof job->detail, "fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        close(pfd[0]);
+        child_main(job, v, pfd[1]);
+    }
+    close(pfd[1]);
+    uint64_t start = now_ns();
+    buf_t data = BUF_INIT;
+    const char *killed_for = NULL;
+    char killed_detail[256] = "";
+    for (;;) {
+        struct pollfd pf = {pfd[0], POLLIN, 0};
+        int pr = poll(&pf, 1, CHILD_POLL_MS);
+        if (pr > 0) {
+            char chunk[65536];
+            ssize_t n = read(pfd[0], chunk, sizeof chunk);
+            if (n == 0)
+                break;
+            if (n < 0 && errno != EINTR && errno != EAGAIN)
+                break;
+            if (n > 0 && (data.len + (size_t)n > CHILD_MAX_RESULT ||
+                          buf_append(&data, chunk, (size_t)n) < 0)) {
+                killed_for = "garbage";
+                snprintf(killed_detail, sizeof killed_detail,
+                         "the result grew past %zu bytes", CHILD_MAX_RESULT);
+                break;
+            }
+            continue;
+        }
+        if (atomic_load(&job->cancel)) {
+            killed_for = "cancelled";
+            snprintf(killed_detail, sizeof killed_detail,
+                     "the client went away");
+            break;
+        }
+        uint64_t ms = elapsed_ms_since(start);
+        if (ms > job->timeout_ms) {
+            killed_for = "timeout";
+            snprintf(killed_detail, sizeof killed_detail,
+                     "still running after timeout_ms (%u ms); killed",
+                     job->timeout_ms);
+            break;
+        }
+        size_t rss = child_rss(pid);
+        if (job->memory_limit && rss > job->memory_limit) {
+            killed_for = "memory";
+            snprintf(killed_detail, sizeof killed_detail,
+                     "resident memory %zu MiB exceeded memory_limit_mb (%zu "
+                     "MiB); killed",
+                     rss >> 20, job->memory_limit >> 20);
+            break;
+        }
+    }
+    if (killed_for)
+        kill(pid, SIGKILL);
+    close(pfd[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (killed_for) {
+        buf_free(&data);
+        job->reason = killed_for;
+        snprintf(job->detail, sizeof job->detail, "%s", killed_detail);
+        return -1;
+    }
+    if (WIFSIGNALED(status)) {
+        buf_free(&data);
+        job->reason = "crashed";
+        snprintf(job->detail, sizeof job->detail, "killed by signal %d (%s)",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+        return -1;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        buf_free(&data);
+        job->reason = "crashed";
+        snprintf(job->detail, sizeof job->detail, "exited with status %d",
+                 WEXITSTATUS(status));
+        return -1;
+    }
+    json_error_t je;
+    json_t *res = json_loadb(data.data ? data.data : "", data.len,
+                             JSON_REJECT_DUPLICATES, &je);
+    buf_free(&data);
+    if (!res) {
+        job->reason = "garbage";
+        snprintf(job->detail, sizeof job->detail,
+                 "the result is not JSON: %s", je.text);
+        return -1;
+    }
+    json_t *err = json_object_get(res, "error");
+    if (json_is_string(err)) {
+        static const char *const known[] = {"error", "memory", "cancelled"};
+        job->reason = "error";
+        for (size_t i = 0; i < 3; i++)
+            if (!strcmp(json_string_value(err), known[i]))
+                job->reason = known[i];
+        snprintf(job->detail, sizeof job->detail, "%s",
+                 json_string_value(json_object_get(res, "detail"))
+                     ? json_string_value(json_object_get(res, "detail"))
+                     : "");
+        json_decref(res);
+        return -1;
+    }
+    char why[256];
+    if (engine_check_result(job->plugin, v, res, why, sizeof why) < 0) {
+        json_decref(res);
+        job->reason = "garbage";
+        snprintf(job->detail, sizeof job->detail, "malformed result: %s",
+                 why);
+        return -1;
+    }
+    *out = res;
+    return 0;
+}
+
+/* ---- the pool ---------------------------------------------------------- */
+
+struct view_slot {
+    char *key;
+    view_t *view;
+    uint64_t used; /* LRU stamp */
+};
+
+struct engine {
+    uv_loop_t *loop;
+    uv_async_t done_async;
+    store_t *store;
+    pthread_t *threads;
+    job_t **running; /* per worker, under mu: so a stop can cancel them */
+    unsigned nthreads;
+    pthread_mutex_t mu;
+    pthread_cond_t cond;
+    /* under mu: */
+    job_t *qhead, *qtail;
+    unsigned queued, queue_max;
+    job_t *done_head, *done_tail;
+    bool stopping;
+    struct view_slot views[VIEW_CACHE_SLOTS];
+    uint64_t stamp;
+};
+
+job_t *job_new(void)
+{
+    job_t *j = calloc(1, sizeof *j);
+    if (j)
+        atomic_init(&j->cancel, 0);
+    return j;
+}
+
+void job_free(job_t *job)
+{
+    if (!job)
+        return;
+    plugin_unref(job->plugin);
+    view_spec_free(&job->spec);
+    view_spec_free(&job->base_spec);
+    json_decref(job->params);
+    json_decref(job->result);
+    view_unref(job->view);
+    free(job);
+}
+
+/* The view for job from the cache, or built (outside the lock). A cached
+ * view is reused only for the data version the store is at now. */
+static view_t *get_view(engine_t *e, job_t *job, char *err, size_t errlen)
+{
+    char *key = view_spec_key(&job->spec,
+                              job->has_baseline ? &job->base_spec : NULL);
+    if (!key) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    store_counts_t c;
+    store_counts(e->store, &c);
+    pthread_mutex_lock(&e->mu);
+    for (int i = 0; i < VIEW_CACHE_SLOTS; i++) {
+        struct view_slot *s = &e->views[i];
+        if (s->view && s->view->data_version == c.data_version &&
+            !strcmp(s->key, key)) {
+            view_ref(s->view);
+            s->used = ++e->stamp;
+            view_t *v = s->view;
+            pthread_mutex_unlock(&e->mu);
+            free(key);
+            return v;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    view_t *v;
+    if (view_build(e->store, &job->spec,
+                   job->has_baseline ? &job->base_spec : NULL, &v, err,
+                   errlen) < 0) {
+        free(key);
+        return NULL;
+    }
+    /* Keep it: replace a stale or the least recently used slot. */
+    pthread_mutex_lock(&e->mu);
+    int victim = 0;
+    for (int i = 0; i < VIEW_CACHE_SLOTS; i++) {
+        struct view_slot *s = &e->views[i];
+        if (!s->view || s->view->data_version != v->data_version) {
+            victim = i;
+            break;
+        }
+        if (s->used < e->views[victim].used)
+            victim = i;
+    }
+    struct view_slot *s = &e->views[victim];
+    view_t *old = s->view;
+    free(s->key);
+    s->key = key;
+    s->view = v;
+    s->used = ++e->stamp;
+    view_ref(v);
+    pthread_mutex_unlock(&e->mu);
+    view_unref(old);
+    return v;
+}
+
+static void run_job(engine_t *e, job_t *job)
+{
+    uint64_t start = now_ns();
+    char err[512] = "";
+    view_t *v = get_view(e, job, err, sizeof err);
+    if (!v) {
+        job->rc = -1;
+        job->reason = "error";
+        snprintf(job->detail, sizeof job->detail, "building the view: %.480s",
+                 err);
+        return;
+    }
+    job->view = v;
+    json_t *res = NULL;
+    int rc = job->isolate ? run_isolated(job, v, &res) : run_here(job, v, &res);
+    job->rc = rc < 0 ? -1 : 0;
+    job->result = res;
+    job->elapsed_ms = (double)(now_ns() - start) / 1e6;
+}
+
+struct worker_arg {
+    engine_t *e;
+    unsigned index;
+};
+
+static void *worker_main(void *arg)
+{
+    struct worker_arg *wa = arg;
+    engine_t *e = wa->e;
+    unsigned me = wa->index;
+    free(wa);
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        while (!e->qhead && !e->stopping)
+            pthread_cond_wait(&e->cond, &e->mu);
+        if (!e->qhead)
+            break;
+        job_t *job = e->qhead;
+        e->qhead = job->next;
+        if (!e->qhead)
+            e->qtail = NULL;
+        e->queued--;
+        e->running[me] = job;
+        pthread_mutex_unlock(&e->mu);
+
+        if (atomic_load(&job->cancel)) {
+            job->rc = -1;
+            job->reason = "cancelled";
+            snprintf(job->detail, sizeof job->detail, "cancelled before it "
+                                                      "ran");
+        } else {
+            run_job(e, job);
+        }
+
+        pthread_mutex_lock(&e->mu);
+        e->running[me] = NULL;
+        job->next = NULL;
+        if (e->done_tail)
+            e->done_tail->next = job;
+        else
+            e->done_head = job;
+        e->done_tail = job;
+        uv_async_send(&e->done_async);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+static void on_done(uv_async_t *h)
+{
+    engine_t *e = h->data;
+    pthread_mutex_lock(&e->mu);
+    job_t *job = e->done_head;
+    e->done_head = e->done_tail = NULL;
+    pthread_mutex_unlock(&e->mu);
+    while (job) {
+        job_t *next = job->next;
+        job->next = NULL;
+        job->cb(job);
+        job = next;
+    }
+}
+
+engine_t *engine_new(uv_loop_t *loop, const config_t *cfg, store_t *store,
+                     char *err, size_t errlen)
+{
+    engine_t *e = calloc(1, sizeof *e);
+    if (!e) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    e->loop = loop;
+    e->store = store;
+    e->queue_max = cfg->analysis_queue;
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cond, NULL);
+    if (uv_async_init(loop, &e->done_async, on_done) < 0) {
+        snprintf(err, errlen, "uv_async_init failed");
+        free(e);
+        return NULL;
+    }
+    e->done_async.data = e;
+    e->threads = calloc(cfg->workers, sizeof *e->threads);
+    e->running = calloc(cfg->workers, sizeof *e->running);
+    if (!e->threads || !e->running) {
+        snprintf(err, errlen, "out of memory");
+        engine_free(e);
+        return NULL;
+    }
+    for (unsigned i = 0; i < cfg->workers; i++) {
+        struct worker_arg *wa = malloc(sizeof *wa);
+        int rc = wa ? 0 : ENOMEM;
+        if (wa) {
+            *wa = (struct worker_arg){e, i};
+            rc = pthread_create(&e->threads[i], NULL, worker_main, wa);
+            if (rc != 0)
+                free(wa);
+        }
+        if (rc != 0) {
+            snprintf(err, errlen, "cannot start analysis worker: %s",
+                     strerror(rc));
+            engine_free(e);
+            return NULL;
+        }
+        e->nthreads++;
+    }
+    return e;
+}
+
+static void on_async_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void engine_free(engine_t *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    e->stopping = true;
+    for (job_t *j = e->qhead; j; j = j->next)
+        atomic_store(&j->cancel, 1);
+    /* An isolated analysis is killed at once; one running in a thread
+     * stops when it next polls cancelled(). */
+    for (unsigned i = 0; e->running && i < e->nthreads; i++)
+        if (e->running[i])
+            atomic_store(&e->running[i]->cancel, 1);
+    pthread_cond_broadcast(&e->cond);
+    pthread_mutex_unlock(&e->mu);
+    for (unsigned i = 0; i < e->nthreads; i++)
+        pthread_join(e->threads[i], NULL);
+    free(e->threads);
+    free(e->running);
+    on_done(&e->done_async);
+    for (int i = 0; i < VIEW_CACHE_SLOTS; i++) {
+        free(e->views[i].key);
+        view_unref(e->views[i].view);
+    }
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->cond);
+    uv_close((uv_handle_t *)&e->done_async, on_async_closed);
+}
+
+int engine_submit(engine_t *e, job_t *job)
+{
+    pthread_mutex_lock(&e->mu);
+    if (e->stopping || e->queued >= e->queue_max) {
+        pthread_mutex_unlock(&e->mu);
+        return -EBUSY;
+    }
+    job->next = NULL;
+    if (e->qtail)
+        e->qtail->next = job;
+    else
+        e->qhead = job;
+    e->qtail = job;
+    e->queued++;
+    pthread_cond_signal(&e->cond);
+    pthread_mutex_unlock(&e->mu);
+    return 0;
+}
+
+void engine_cancel(job_t *job)
+{
+    atomic_store(&job->cancel, 1);
+}
+
+unsigned engine_queued(engine_t *e)
+{
+    pthread_mutex_lock(&e->mu);
+    unsigned n = e->queued;
+    pthread_mutex_unlock(&e->mu);
+    return n;
+}

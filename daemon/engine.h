@@ -1,0 +1,88 @@
+/* engine.h - running analyses: worker pool, isolation, result tables.
+ *
+ * The engine owns a pool of analysis threads (separate from libuv's pool,
+ * so a long analysis never delays file-system or store work) fed by a
+ * bounded queue: a full queue is refused at once (-EBUSY), never waited on.
+ * A worker gets the job's view (from a small cache, or by building it),
+ * then runs the plugin:
+ *   - isolation "thread": in the worker itself; a timeout only sets the
+ *     cancelled flag the plugin is asked to poll;
+ *   - isolation "process": in a child forked over the copy-on-write view,
+ *     with every file descriptor but stderr and a result pipe closed, no
+ *     core dumps, and SIGKILL on timeout, on exceeding memory_limit_mb of
+ *     resident memory, on cancellation, or if the daemon dies. The child
+ *     sends its result tables as JSON through the pipe; the parent checks
+ *     them against the plugin's declared columns, so a plugin that writes
+ *     garbage gets "garbage", not a corrupted answer.
+ * Completed jobs come back through their callback on the loop thread. */
+#ifndef SPAND_ENGINE_H
+#define SPAND_ENGINE_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <uv.h>
+
+#include "config.h"
+#include "plugin.h"
+#include "store.h"
+#include "view.h"
+
+typedef struct engine engine_t;
+typedef struct job job_t;
+typedef void (*job_cb)(job_t *job);
+
+struct job {
+    /* input, set before engine_submit() */
+    plugin_t *plugin; /* a reference, released by job_free() */
+    view_spec_t spec;
+    view_spec_t base_spec;
+    bool has_baseline;
+    json_t *params; /* {name: value} of the declared types; owned */
+    bool isolate;   /* run in a child process */
+    unsigned timeout_ms;
+    size_t memory_limit; /* bytes of resident memory (process isolation) */
+    job_cb cb;
+    void *ctx;
+
+    /* output, valid in cb */
+    int rc;            /* 0, or < 0 with reason and detail */
+    const char *reason; /* "crashed", "timeout", "memory", "error",
+                           "garbage", "cancelled", "busy" */
+    char detail[512];
+    json_t *result; /* {"tables": {...}, "notes": [...]} */
+    view_t *view;   /* the view the analysis ran on (a reference) */
+    double elapsed_ms;
+
+    /* engine-private */
+    atomic_int cancel;
+    job_t *next;
+};
+
+/* Start workers for cfg (workers, queue length). Returns NULL with err. */
+engine_t *engine_new(uv_loop_t *loop, const config_t *cfg, store_t *store,
+                     char *err, size_t errlen);
+/* Cancel what is queued or running, wait for the workers, free. Queued
+ * jobs' callbacks run with reason "cancelled" before this returns. */
+void engine_free(engine_t *e);
+
+job_t *job_new(void);
+void job_free(job_t *job);
+/* Queue job (ownership passes to the engine until its callback). Returns
+ * 0 or -EBUSY when the queue is full. */
+int engine_submit(engine_t *e, job_t *job);
+/* Ask a queued or running job to stop; its callback still runs. */
+void engine_cancel(job_t *job);
+unsigned engine_queued(engine_t *e);
+
+/* The function table handed to plugins' init() (logging only there). */
+const spand_api_t *engine_api(void);
+
+/* Check one analysis' tables as a plugin's child sent them: the declared
+ * tables and columns, rows of the right length and types. Returns 0 or -1
+ * with the first problem in why. Exposed for the tests. */
+int engine_check_result(const plugin_t *p, const view_t *v, json_t *result,
+                        char *why, size_t n);
+
+#endif

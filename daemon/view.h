@@ -1,0 +1,69 @@
+/* view.h - the network an analysis runs on, built from the store.
+ *
+ * A view is the graph of one window [from, to) of the data, restricted to
+ * some kinds of record and event, with people split into groups by one
+ * boundary attribute (DESIGN.md "Vocabulary", METRICS.md notation):
+ *   - a record gives the arc from -> to, or both arcs when undirected;
+ *   - an event gives both arcs between every pair of its participants;
+ *   - arcs between the same ordered pair add their weights, so the graph
+ *     is simple and directed;
+ *   - people without a value for the boundary are left out and counted in
+ *     `excluded` (those among the window's ties);
+ *   - vertices are the people with a tie in the window, or (isolates) every
+ *     person with a value for the boundary; they are numbered in byte
+ *     order of their ids, groups in byte order of their names, so a view
+ *     of the same data is the same graph every time.
+ * A view is immutable once built and shared by reference count (any
+ * thread). With a baseline spec, the baseline view is built from the same
+ * snapshot and both number groups alike: the groups of either window. */
+#ifndef SPAND_VIEW_H
+#define SPAND_VIEW_H
+
+#include <igraph.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spand/plugin.h"
+#include "store.h"
+
+#define VIEW_OPEN_FROM INT64_MIN
+#define VIEW_OPEN_TO INT64_MAX
+
+typedef struct view_spec {
+    int64_t from, to; /* VIEW_OPEN_FROM / VIEW_OPEN_TO when unbounded */
+    char **kinds;     /* sorted; NULL: every kind */
+    size_t nkinds;
+    char *boundary;
+    bool isolates;
+} view_spec_t;
+
+typedef struct view {
+    atomic_uint refs;
+    spand_view_t pub; /* what a plugin sees; points into the fields below */
+    igraph_t graph;
+    igraph_vector_t weights;
+    igraph_vector_int_t group;
+    char **group_names; /* shared with the baseline view, owned by main */
+    char **keys;
+    char *boundary;
+    int64_t data_version;
+    struct view *baseline; /* owned reference, or NULL */
+    size_t bytes;          /* rough memory footprint, for the cache */
+    bool owns_groups;
+} view_t;
+
+/* Build the view of spec (and of baseline, if not NULL) from one snapshot
+ * of the store. Returns 0 with *out (one reference), or -1 with err. Runs
+ * on any thread; takes time proportional to the records in the store. */
+int view_build(store_t *store, const view_spec_t *spec,
+               const view_spec_t *baseline, view_t **out, char *err,
+               size_t errlen);
+void view_ref(view_t *v);
+void view_unref(view_t *v);
+
+/* A canonical text of spec (and baseline), for cache keys. Caller frees. */
+char *view_spec_key(const view_spec_t *spec, const view_spec_t *baseline);
+void view_spec_free(view_spec_t *spec);
+
+#endif
