@@ -204,6 +204,26 @@ static int on_key(void *user, const char *section, const char *name,
             ERR("[plugins] builtin_dir: bad path \"%s\"", value);
         return 1;
     }
+    if (strcmp(section, "isolation") == 0) {
+        enum config_isolation mode;
+        if (strcmp(value, "process") == 0)
+            mode = ISOLATION_PROCESS;
+        else if (strcmp(value, "thread") == 0)
+            mode = ISOLATION_THREAD;
+        else
+            ERR("[isolation] %s: \"%s\" is not process or thread", name,
+                value);
+        struct config_isolation_rule *r =
+            realloc(cfg->isolation_rules,
+                    (cfg->nisolation_rules + 1) * sizeof *r);
+        if (!r)
+            ERR("out of memory");
+        cfg->isolation_rules = r;
+        if (!(r[cfg->nisolation_rules].plugin = strdup(name)))
+            ERR("out of memory");
+        r[cfg->nisolation_rules++].mode = mode;
+        return 1;
+    }
     ERR("unknown key [%s] %s", section, name);
 #undef SIZE
 #undef IS
@@ -298,7 +318,18 @@ void config_free(config_t *cfg)
     free(cfg->log_file);
     free(cfg->plugin_dir);
     free(cfg->builtin_dir);
+    for (size_t i = 0; i < cfg->nisolation_rules; i++)
+        free(cfg->isolation_rules[i].plugin);
+    free(cfg->isolation_rules);
     memset(cfg, 0, sizeof *cfg);
+}
+
+int config_isolate(const config_t *cfg, const char *name, int builtin)
+{
+    for (size_t i = cfg->nisolation_rules; i-- > 0;)
+        if (strcmp(cfg->isolation_rules[i].plugin, name) == 0)
+            return cfg->isolation_rules[i].mode == ISOLATION_PROCESS;
+    return !builtin && cfg->isolation == ISOLATION_PROCESS;
 }
 
 void config_print(const config_t *cfg, FILE *out)
@@ -329,6 +360,13 @@ void config_print(const config_t *cfg, FILE *out)
     fprintf(out, "memory_limit_mb = %u\nisolation = %s\n\n",
             cfg->memory_limit_mb,
             cfg->isolation == ISOLATION_PROCESS ? "process" : "thread");
-    fprintf(out, "[plugins]\ndir = %s\nbuiltin_dir = %s\n", cfg->plugin_dir,
+    if (cfg->nisolation_rules)
+        fprintf(out, "[isolation]\n");
+    for (size_t i = 0; i < cfg->nisolation_rules; i++)
+        fprintf(out, "%s = %s\n", cfg->isolation_rules[i].plugin,
+                cfg->isolation_rules[i].mode == ISOLATION_PROCESS ? "process"
+                                                                  : "thread");
+    fprintf(out, "%s[plugins]\ndir = %s\nbuiltin_dir = %s\n",
+            cfg->nisolation_rules ? "\n" : "", cfg->plugin_dir,
             cfg->builtin_dir);
 }

@@ -50,6 +50,13 @@ typedef struct config {
     unsigned memory_limit_mb;
     enum config_isolation isolation;
 
+    /* [isolation] NAME = process|thread: per-plugin overrides */
+    struct config_isolation_rule {
+        char *plugin;
+        enum config_isolation mode;
+    } *isolation_rules;
+    size_t nisolation_rules;
+
     /* [plugins] */
     char *plugin_dir;
     char *builtin_dir; /* plugins shipped with spand */
@@ -63,5 +70,9 @@ void config_free(config_t *cfg);
 /* Print the effective configuration as INI (what spand -t shows). */
 void config_print(const config_t *cfg, FILE *out);
 const char *config_synchronous_name(int level);
+/* Whether plugin name runs in a child process: its [isolation] rule, or
+ * the [analysis] isolation for plugins that are not built in (built-in
+ * ones run in threads unless a rule says otherwise). */
+int config_isolate(const config_t *cfg, const char *name, int builtin);
 
 #endif

@@ -1038,7 +1038,7 @@ static void m_analyse(rpc_req_t *req, json_t *params)
         return;
     }
     const config_t *cfg = server_config(req->srv);
-    job->isolate = cfg->isolation == ISOLATION_PROCESS && !p->builtin;
+    job->isolate = config_isolate(cfg, p->name, p->builtin);
     job->timeout_ms = cfg->timeout_ms;
     job->memory_limit = (size_t)cfg->memory_limit_mb << 20;
     job->cb = analysis_done;

@@ -21,7 +21,9 @@
 #include <uv.h>
 
 #include "config.h"
+#include "engine.h"
 #include "log.h"
+#include "plugin.h"
 #include "server.h"
 
 static void usage(FILE *out)
@@ -83,10 +85,26 @@ static int check_config(const config_t *cfg)
     int bad = 0;
     bad |= check_dir_of("socket", cfg->socket) < 0;
     bad |= check_dir_of("database", cfg->database) < 0;
-    struct stat st;
-    if (stat(cfg->plugin_dir, &st) < 0)
-        printf("# plugin directory %s: %s (no plugins will load)\n",
-               cfg->plugin_dir, strerror(errno));
+    /* The plugins, as the daemon would load them. */
+    plugin_registry_t reg;
+    plugin_registry_init(&reg);
+    plugin_registry_scan(&reg, cfg->builtin_dir, cfg->plugin_dir,
+                         engine_api(), NULL);
+    printf("\n# plugins\n");
+    for (size_t i = 0; i < reg.n; i++)
+        printf("# ok       %-20s %s %s%s\n", reg.items[i]->name,
+               reg.items[i]->desc->version, reg.items[i]->file,
+               reg.items[i]->builtin ? " (built in)" : "");
+    for (size_t i = 0; i < json_array_size(reg.refused); i++) {
+        json_t *r = json_array_get(reg.refused, i);
+        printf("# refused  %s: %s\n",
+               json_string_value(json_object_get(r, "file")),
+               json_string_value(json_object_get(r, "reason")));
+    }
+    if (!reg.n && !json_array_size(reg.refused))
+        printf("# none found in %s or %s\n", cfg->builtin_dir,
+               cfg->plugin_dir);
+    plugin_registry_free(&reg);
     printf("# configuration %s\n", bad ? "has problems" : "OK");
     return bad ? 1 : 0;
 }
@@ -199,6 +217,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (test_only) {
+        log_set_level(LOG_WARNING); /* verdicts are printed, not logged */
         int rc = check_config(&cfg);
         config_free(&cfg);
         return rc;

@@ -55,7 +55,9 @@ START_TEST(values_and_relative_paths)
                                "max_output_bytes = 64k\n"
                                "max_connections = 7\n"
                                "[analysis]\nisolation = thread\n"
-                               "workers = 3\n[plugins]\ndir = plug\n");
+                               "workers = 3\n[plugins]\ndir = plug\n"
+                               "[isolation]\nbrokerage = process\n"
+                               "mine = thread\n");
     ck_assert_int_eq(config_load(p, &c, err, sizeof err), 0);
     snprintf(want, sizeof want, "%s/run/s.sock", dir);
     ck_assert_str_eq(c.socket, want); /* relative to the config file */
@@ -70,6 +72,13 @@ START_TEST(values_and_relative_paths)
     ck_assert_uint_eq(c.max_connections, 7);
     ck_assert_int_eq(c.isolation, ISOLATION_THREAD);
     ck_assert_uint_eq(c.workers, 3);
+    /* isolation = thread overall; rules win over it and over built-in */
+    ck_assert_int_eq(config_isolate(&c, "brokerage", 1), 1);
+    ck_assert_int_eq(config_isolate(&c, "mine", 0), 0);
+    ck_assert_int_eq(config_isolate(&c, "other", 0), 0);
+    c.isolation = ISOLATION_PROCESS;
+    ck_assert_int_eq(config_isolate(&c, "other", 0), 1);
+    ck_assert_int_eq(config_isolate(&c, "ei", 1), 0);
     config_free(&c);
 }
 END_TEST
@@ -98,6 +107,7 @@ START_TEST(errors_name_line_and_key)
     expect_error("[nosuch]\nx = 1\n", "unknown key [nosuch] x");
     expect_error("[store]\nsynchronous = sometimes\n", "synchronous");
     expect_error("[analysis]\nisolation = vm\n", "isolation");
+    expect_error("[isolation]\nei = sandbox\n", "[isolation] ei");
     expect_error("[daemon]\nsocket = /tmp/"
                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
