@@ -29,6 +29,7 @@
 /* ---- one run: parameters and result cells ------------------------------ */
 
 struct spand_run {
+    int progress_fd; /* in a child: where progress lines go; else -1 */
     const plugin_t *plugin;
     const view_t *view;
     job_t *job;
@@ -201,10 +202,27 @@ static void api_log(spand_run_t *r, int level, const char *fmt, ...)
         snprintf(r->job->detail, sizeof r->job->detail, "%.500s", msg);
 }
 
+static void post_progress(job_t *job, double fraction);
+
 static void api_progress(spand_run_t *r, double fraction)
 {
-    (void)r;
-    (void)fraction; /* progress notifications are not forwarded yet */
+    if (!r || !r->job || !r->job->progress_cb || !(fraction >= 0))
+        return;
+    if (fraction > 1)
+        fraction = 1;
+    uint64_t now = now_ns();
+    if (now - r->job->progress_ns < PROGRESS_INTERVAL_MS * 1000000ull)
+        return;
+    r->job->progress_ns = now;
+    if (r->progress_fd >= 0) {
+        /* In a child: a line ahead of the result, read by the parent. */
+        char line[32];
+        int n = snprintf(line, sizeof line, "P %.4f\n", fraction);
+        if (n > 0 && write(r->progress_fd, line, (size_t)n) < 0)
+            r->progress_fd = -1;
+        return;
+    }
+    post_progress(r->job, fraction);
 }
 
 static int api_cancelled(spand_run_t *r)
@@ -253,6 +271,7 @@ static int run_init(spand_run_t *r, const plugin_t *p, const view_t *v,
                     job_t *job)
 {
     memset(r, 0, sizeof *r);
+    r->progress_fd = -1;
     r->plugin = p;
     r->view = v;
     r->job = job;
@@ -450,12 +469,16 @@ int engine_check_result(const plugin_t *p, const view_t *v, json_t *result,
 
 /* ---- running a plugin -------------------------------------------------- */
 
-/* Run the plugin in this thread; on success *out is the result JSON. */
-static int run_here(job_t *job, const view_t *v, json_t **out)
+/* Run the plugin in this thread; on success *out is the result JSON.
+ * progress_fd: where a child sends progress lines, or -1. */
+static int run_here(job_t *job, const view_t *v, json_t **out,
+                    int progress_fd)
 {
     const plugin_t *p = job->plugin;
     spand_run_t r;
-    if (run_init(&r, p, v, job) < 0) {
+    int init = run_init(&r, p, v, job);
+    r.progress_fd = progress_fd;
+    if (init < 0) {
         run_free(&r);
         job->reason = "memory";
         snprintf(job->detail, sizeof job->detail,
@@ -541,7 +564,7 @@ static void child_main(job_t *job, const view_t *v, int out_fd)
     close_range(4, ~0U, 0);
     json_t *result = NULL;
     char msg[700];
-    int rc = run_here(job, v, &result);
+    int rc = run_here(job, v, &result, 3);
     char *text = NULL;
     if (rc == 0) {
         text = json_dumps(result, JSON_COMPACT);
@@ -608,6 +631,15 @@ static int run_isolated(job_t *job, const view_t *v, json_t **out)
                 snprintf(killed_detail, sizeof killed_detail,
                          "the result grew past %zu bytes", CHILD_MAX_RESULT);
                 break;
+            }
+            /* Progress lines ("P 0.4200") come before the result line. */
+            char *nl;
+            while (data.len > 2 && data.data[0] == 'P' &&
+                   data.data[1] == ' ' &&
+                   (nl = memchr(data.data, '\n', data.len))) {
+                double f = strtod(data.data + 2, NULL);
+                post_progress(job, f);
+                buf_consume(&data, (size_t)(nl - data.data) + 1);
             }
             continue;
         }
@@ -718,6 +750,7 @@ struct engine {
     job_t *qhead, *qtail;
     unsigned queued, queue_max;
     job_t *done_head, *done_tail;
+    job_t *progress_head; /* jobs with a progress report to pass on */
     bool stopping;
     struct view_slot views[VIEW_CACHE_SLOTS];
     uint64_t stamp;
@@ -815,7 +848,8 @@ static void run_job(engine_t *e, job_t *job)
     }
     job->view = v;
     json_t *res = NULL;
-    int rc = job->isolate ? run_isolated(job, v, &res) : run_here(job, v, &res);
+    int rc = job->isolate ? run_isolated(job, v, &res)
+                          : run_here(job, v, &res, -1);
     job->rc = rc < 0 ? -1 : 0;
     job->result = res;
     job->elapsed_ms = (double)(now_ns() - start) / 1e6;
@@ -869,10 +903,39 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static void post_progress(job_t *job, double fraction)
+{
+    engine_t *e = job->engine;
+    if (!e || !job->progress_cb)
+        return;
+    pthread_mutex_lock(&e->mu);
+    job->progress = fraction;
+    if (!job->progress_queued) {
+        job->progress_queued = true;
+        job->pnext = e->progress_head;
+        e->progress_head = job;
+    }
+    pthread_mutex_unlock(&e->mu);
+    uv_async_send(&e->done_async);
+}
+
 static void on_done(uv_async_t *h)
 {
     engine_t *e = h->data;
     pthread_mutex_lock(&e->mu);
+    /* Progress first: a job that also finished is still alive here, and
+     * its last progress report belongs before its answer. */
+    job_t *plist = e->progress_head;
+    e->progress_head = NULL;
+    while (plist) {
+        job_t *j = plist;
+        plist = j->pnext;
+        j->progress_queued = false;
+        double f = j->progress;
+        pthread_mutex_unlock(&e->mu);
+        j->progress_cb(j, f);
+        pthread_mutex_lock(&e->mu);
+    }
     job_t *job = e->done_head;
     e->done_head = e->done_tail = NULL;
     pthread_mutex_unlock(&e->mu);
@@ -972,6 +1035,7 @@ int engine_submit(engine_t *e, job_t *job)
         return -EBUSY;
     }
     job->next = NULL;
+    job->engine = e;
     if (e->qtail)
         e->qtail->next = job;
     else

@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <uv.h>
 
@@ -28,6 +29,8 @@
 #include "plugin.h"
 #include "store.h"
 #include "view.h"
+
+#define PROGRESS_INTERVAL_MS 200
 
 typedef struct engine engine_t;
 typedef struct job job_t;
@@ -45,6 +48,9 @@ struct job {
     size_t memory_limit; /* bytes of resident memory (process isolation) */
     job_cb cb;
     void *ctx;
+    /* Optional: progress in [0, 1] reported by the plugin, on the loop
+     * thread, at most every PROGRESS_INTERVAL_MS. */
+    void (*progress_cb)(job_t *job, double fraction);
 
     /* output, valid in cb */
     int rc;            /* 0, or < 0 with reason and detail */
@@ -58,6 +64,11 @@ struct job {
     /* engine-private */
     atomic_int cancel;
     job_t *next;
+    struct engine *engine;
+    uint64_t progress_ns; /* when progress was last passed on */
+    double progress;      /* the latest fraction, under the engine lock */
+    bool progress_queued;
+    job_t *pnext;         /* progress list link */
 };
 
 /* Start workers for cfg (workers, queue length). Returns NULL with err. */

@@ -879,6 +879,24 @@ static void analysis_done(job_t *job)
     run_off_loop(req, compose_work, compose_after);
 }
 
+static void analysis_progress(job_t *job, double fraction)
+{
+    rpc_req_t *req = job->ctx;
+    if (!req->conn || !req->id)
+        return;
+    json_t *n = json_pack("{s:s, s:s, s:{s:O, s:f}}", "jsonrpc", "2.0",
+                          "method", "progress", "params", "id", req->id,
+                          "fraction", fraction);
+    char *text = n ? json_dumps(n, JSON_COMPACT) : NULL;
+    json_decref(n);
+    if (!text)
+        return;
+    size_t len = strlen(text);
+    text[len] = '\n'; /* replaces the NUL; the length is known */
+    server_notify(req, text, len + 1);
+    free(text);
+}
+
 static void analysis_cancel(rpc_req_t *req)
 {
     if (req->job)
@@ -1043,6 +1061,14 @@ static void m_analyse(rpc_req_t *req, json_t *params)
     job->memory_limit = (size_t)cfg->memory_limit_mb << 20;
     job->cb = analysis_done;
     job->ctx = req;
+    json_t *prog = json_object_get(params, "progress");
+    if (prog && !json_is_boolean(prog)) {
+        reply_error(req, RPC_INVALID_PARAMS,
+                    "params.progress must be true or false", NULL);
+        return;
+    }
+    if (prog && json_is_true(prog))
+        job->progress_cb = analysis_progress;
     if (engine_submit(server_engine(req->srv), job) < 0) {
         reply_error(req, RPC_BUSY,
                     "busy: the analysis queue is full; retry later", NULL);

@@ -152,6 +152,18 @@ static void conn_flush(conn_t *c)
         conn_update_reading(c);
 }
 
+void server_notify(rpc_req_t *req, const char *line, size_t len)
+{
+    conn_t *c = req->conn;
+    if (!c || c->closing || c->out_pending > c->srv->cfg.max_output_bytes)
+        return; /* progress is advisory: never let it pile up */
+    char *copy = malloc(len);
+    if (!copy)
+        return;
+    memcpy(copy, line, len);
+    conn_send(c, copy, len);
+}
+
 void server_req_done(rpc_req_t *req)
 {
     req->done = true;

@@ -63,6 +63,10 @@ int server_stopping(const server_t *srv);
 void server_work_begin(server_t *srv);
 void server_work_end(server_t *srv);
 
+/* Send a notification line (with its LF) to req's client at once, ahead
+ * of any answers still queued; dropped if the client has gone. */
+void server_notify(rpc_req_t *req, const char *line, size_t len);
+
 /* Called by rpc.c when req->out is complete. */
 void server_req_done(rpc_req_t *req);
 

@@ -103,6 +103,15 @@ for isolation in ("process", "thread"):
         r3, net = dump(d)
         t.ok(not r3["cached"] and "e>b:1" in net["arc_list"],
              f"{tag} new data invalidates the cache")
+        # Progress notifications come before the answer when asked for.
+        with d.client() as c:
+            id = c.send("analyse", {"plugin": "viewdump", "progress": True,
+                                    "kinds": ["advice"]})
+            first, second = c.recv(), c.recv()
+        t.eq((first.get("method"), first["params"]["id"],
+              first["params"]["fraction"]), ("progress", id, 0.5),
+             f"{tag} progress notification with the request id")
+        t.eq(second.get("id"), id, f"{tag} then the answer")
         st = d.call("status")
         t.ok(st["plugins"]["viewdump"]["runs"] >= 10 and
              st["plugins"]["viewdump"]["cache_hits"] >= 1 and

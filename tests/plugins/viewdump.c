@@ -38,6 +38,7 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
                const spand_view_t *v)
 {
     (void)state;
+    api->progress(r, 0.5); /* the first report always goes out */
     igraph_integer_t n = igraph_vcount(v->graph);
     static char text[65536];
     for (igraph_integer_t i = 0; i < n; i++) {
