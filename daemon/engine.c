@@ -1,5 +1,7 @@
 /* engine.c - see engine.h. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* pipe2, close_range */
+#endif
 #include "engine.h"
 
 #include <errno.h>

@@ -1,4 +1,7 @@
 /* plugin.c - see plugin.h. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #include "plugin.h"
 
 #include <dirent.h>
@@ -8,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -31,6 +37,8 @@ static void unload(plugin_t *p)
         p->desc->fini(p->state);
     if (p->dl)
         dlclose(p->dl);
+    if (p->memfd >= 0)
+        close(p->memfd);
     log_info("plugin %s unloaded (%s)", p->name ? p->name : "?", p->file);
     free(p->name);
     free(p->file);
@@ -240,14 +248,53 @@ static void refuse(plugin_registry_t *r, const char *file, const char *why)
                           json_pack("{s:s, s:s}", "file", file, "reason", why));
 }
 
+/* Copy the file at fd (size bytes) into a new memfd; -1 on failure. */
+static int private_copy(int fd, off_t size, const char *name)
+{
+    int m = memfd_create(name, MFD_CLOEXEC);
+    if (m < 0)
+        return -1;
+    off_t off = 0;
+    while (off < size) {
+        ssize_t n = sendfile(m, fd, &off, (size_t)(size - off));
+        if (n <= 0) {
+            close(m);
+            return -1;
+        }
+    }
+    return m;
+}
+
 static plugin_t *load(plugin_registry_t *r, const char *file,
                       const struct stat *st, bool builtin,
                       const spand_api_t *api)
 {
     char why[512];
-    void *dl = dlopen(file, RTLD_NOW | RTLD_LOCAL);
+    /* Copy exactly the file that was checked: same device and inode. */
+    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat fst;
+    if (fd < 0 || fstat(fd, &fst) < 0 || fst.st_dev != st->st_dev ||
+        fst.st_ino != st->st_ino) {
+        snprintf(why, sizeof why, "changed while being loaded");
+        if (fd >= 0)
+            close(fd);
+        refuse(r, file, why);
+        return NULL;
+    }
+    const char *base = strrchr(file, '/');
+    int memfd = private_copy(fd, fst.st_size, base ? base + 1 : file);
+    close(fd);
+    if (memfd < 0) {
+        snprintf(why, sizeof why, "cannot copy: %s", strerror(errno));
+        refuse(r, file, why);
+        return NULL;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", memfd);
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!dl) {
         snprintf(why, sizeof why, "cannot load: %s", dlerror());
+        close(memfd);
         refuse(r, file, why);
         return NULL;
     }
@@ -258,17 +305,20 @@ static plugin_t *load(plugin_registry_t *r, const char *file,
         snprintf(why, sizeof why, "no entry point %s", SPAND_PLUGIN_SYMBOL);
         refuse(r, file, why);
         dlclose(dl);
+        close(memfd);
         return NULL;
     }
     const spand_plugin_t *d = fn();
     if (!d) {
         refuse(r, file, "entry point returned no descriptor");
         dlclose(dl);
+        close(memfd);
         return NULL;
     }
     if (check_desc(d, why, sizeof why) < 0) {
         refuse(r, file, why);
         dlclose(dl);
+        close(memfd);
         return NULL;
     }
     plugin_t *p = calloc(1, sizeof *p);
@@ -277,11 +327,13 @@ static plugin_t *load(plugin_registry_t *r, const char *file,
             free(p->name);
         free(p);
         dlclose(dl);
+        close(memfd);
         refuse(r, file, "out of memory");
         return NULL;
     }
     p->refs = 1;
     p->dl = dl;
+    p->memfd = memfd;
     p->desc = d;
     p->builtin = builtin;
     p->dev = st->st_dev;

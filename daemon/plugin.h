@@ -8,6 +8,12 @@
  * group or others either) and the descriptor's header (size, ABI major and
  * minor, igraph version and integer size), naming the field that differs.
  *
+ * Each plugin is loaded from a private in-memory copy of its file (a
+ * memfd), checked against the very file that was inspected: the dynamic
+ * linker matches objects by path, so loading the path itself would hand
+ * back the old code after a replacement, and a file rewritten in place
+ * would change under running analyses.
+ *
  * A plugin is reference-counted: the registry holds one reference and every
  * running analysis one more. A rescan that finds a file removed or replaced
  * retires the old plugin: it leaves the registry at once and is unloaded
@@ -29,6 +35,7 @@ typedef struct plugin {
     bool builtin;
     bool retired;
     void *dl;
+    int memfd; /* the private copy dl was loaded from; -1 when none */
     const spand_plugin_t *desc;
     void *state; /* from init() */
     dev_t dev;
