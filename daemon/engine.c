@@ -868,6 +868,9 @@ static void *worker_main(void *arg)
     engine_t *e = wa->e;
     unsigned me = wa->index;
     free(wa);
+    /* igraph's default handler aborts the process; a plugin should get
+     * the error code back and report it. The handler is per thread. */
+    igraph_set_error_handler(igraph_error_handler_printignore);
     pthread_mutex_lock(&e->mu);
     for (;;) {
         while (!e->qhead && !e->stopping)

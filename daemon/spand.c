@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <igraph.h>
 #include <jansson.h>
 #include <malloc.h>
 #include <signal.h>
@@ -225,6 +226,8 @@ int main(int argc, char **argv)
     log_set_level(cfg.log_level);
     signal(SIGPIPE, SIG_IGN);
     json_object_seed(0); /* before any thread creates JSON objects */
+    /* An igraph failure returns an error instead of aborting the daemon. */
+    igraph_set_error_handler(igraph_error_handler_printignore);
     /* Ingest batches allocate and free megabytes at a time; glibc's
      * defaults would hand that memory back to the kernel after every
      * batch and fault fresh zeroed pages in for the next one. Keep it. */

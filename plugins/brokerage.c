@@ -1,0 +1,458 @@
+/* brokerage.c - Gould & Fernandez (1989) brokerage roles, as R's
+ * sna::brokerage computes them (METRICS.md, "brokerage").
+ *
+ * On the directed view, unweighted. Vertex v brokers the ordered pair
+ * (a, b) when a->v and v->b exist, a != b and a->b does not. The role
+ * depends on the groups of a, v and b:
+ *   coordinator     w_I   g(a) = g(v) = g(b)
+ *   itinerant       w_O   g(a) = g(b) != g(v)
+ *   representative  b_IO  g(a) = g(v) != g(b)
+ *   gatekeeper      b_OI  g(a) != g(v) = g(b)
+ *   liaison         b_O   g(a), g(v), g(b) all different
+ * and `total` is their sum. An undirected tie is two arcs, so an open
+ * undirected two-path counts once in each direction, exactly as sna does
+ * with a symmetric adjacency matrix.
+ *
+ * Expected values and variances follow sna's null model (arcs independent
+ * with probability d = arcs / (N (N - 1))); the formulas below are those of
+ * sna 2.7's R function `brokerage`, rearranged only so that the sums over
+ * groups cost O(G + N) in all rather than sna's O(G) per group and O(G^3)
+ * triple loop (see vertex_model() and network_model()).
+ *
+ * Tables:
+ *   vertex   the 6 raw counts, then ROLE_expected, ROLE_sd, ROLE_z for each
+ *            of the 6 roles in the same order (sna's raw.nli, exp.nli,
+ *            sd.nli, z.nli);
+ *   group    the raw counts summed over the group's members;
+ *   network  the same 24 columns for the whole network (raw.gli, exp.gli,
+ *            sqrt of sna's variance, z.gli).
+ * A z-score is NaN (null) where the standard deviation is 0 or undefined;
+ * every expected value, sd and z is NaN when N < 2 (density 0/0, as in R).
+ */
+#include <spand/plugin.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+enum role { COORD, ITIN, REPR, GATE, LIAIS, TOTAL, NROLES };
+
+/* Column k of the vertex and network tables: the raw count of role r is
+ * column r; its expected value, sd and z follow the raw counts, three per
+ * role. */
+#define COL_RAW(r) (r)
+#define COL_EXP(r) (NROLES + 3 * (r))
+#define COL_SD(r) (NROLES + 3 * (r) + 1)
+#define COL_Z(r) (NROLES + 3 * (r) + 2)
+
+#define RAW(T)                                                                 \
+    {T, "coordinator", SPAND_INT,                                              \
+     "two-paths a->v->b brokered within one group (w_I)"},                     \
+        {T, "itinerant", SPAND_INT,                                            \
+         "two-paths between two members of another group (w_O)"},              \
+        {T, "representative", SPAND_INT,                                       \
+         "two-paths from the own group to another (b_IO)"},                    \
+        {T, "gatekeeper", SPAND_INT,                                           \
+         "two-paths from another group into the own (b_OI)"},                  \
+        {T, "liaison", SPAND_INT,                                              \
+         "two-paths between two other, different groups (b_O)"},               \
+    {                                                                          \
+        T, "total", SPAND_INT, "all brokered two-paths"                        \
+    }
+
+#define STATS(T, R)                                                            \
+    {T, R "_expected", SPAND_REAL,                                             \
+     "expected " R " count under sna's null model"},                           \
+        {T, R "_sd", SPAND_REAL,                                               \
+         "standard deviation of " R " under sna's null model"},                \
+    {                                                                          \
+        T, R "_z", SPAND_REAL, "z-score of " R "; null where the sd is 0"      \
+    }
+
+#define ALL_STATS(T)                                                           \
+    STATS(T, "coordinator"), STATS(T, "itinerant"),                            \
+        STATS(T, "representative"), STATS(T, "gatekeeper"),                    \
+        STATS(T, "liaison"), STATS(T, "total")
+
+static const spand_column_t columns[] = {
+    RAW(SPAND_TABLE_VERTEX),        ALL_STATS(SPAND_TABLE_VERTEX),
+    RAW(SPAND_TABLE_GROUP),         RAW(SPAND_TABLE_NETWORK),
+    ALL_STATS(SPAND_TABLE_NETWORK),
+};
+
+/* ---- raw counts ---------------------------------------------------------- */
+
+/* The role of broker v for the pair (a, b), given their groups; the same
+ * decision tree as sna's brokerage_R so that ties of definition resolve
+ * alike. */
+static enum role classify(igraph_integer_t ga, igraph_integer_t gv,
+                          igraph_integer_t gb)
+{
+    if (gv == ga)
+        return gv == gb ? COORD : REPR;
+    if (gv == gb)
+        return GATE;
+    return ga == gb ? ITIN : LIAIS;
+}
+
+/* Count every open two-path a->v->b into cnt[v * 5 + role] (first five
+ * roles; total is summed later). Walks egos a as sna does: the
+ * out-neighbours of a are stamped with a in mark[], so "a->b exists" is one
+ * array read; the work is the sum over v of indeg(v) * outdeg(v) plus the
+ * arcs, and the memory is O(N + arcs). Returns 0, 1 if cancelled, -1 on an
+ * igraph failure (logged). */
+static int count_roles(const spand_api_t *api, spand_run_t *r,
+                       const spand_view_t *v, int64_t *cnt)
+{
+    const igraph_integer_t n = igraph_vcount(v->graph);
+    const igraph_vector_int_t *grp = v->group;
+    igraph_adjlist_t out;
+    igraph_integer_t *mark;
+
+    if (n == 0)
+        return 0;
+    mark = malloc((size_t)n * sizeof *mark);
+    if (!mark) {
+        api->log(r, SPAND_LOG_ERR, "brokerage: out of memory (%lld marks)",
+                 (long long)n);
+        return -1;
+    }
+    /* The view is simple by contract; dropping loops and multi-arcs here
+     * anyway keeps the counts right should that ever be violated. */
+    if (igraph_adjlist_init(v->graph, &out, IGRAPH_OUT, IGRAPH_NO_LOOPS,
+                            IGRAPH_NO_MULTIPLE) != IGRAPH_SUCCESS) {
+        api->log(r, SPAND_LOG_ERR, "brokerage: igraph_adjlist_init failed");
+        free(mark);
+        return -1;
+    }
+    for (igraph_integer_t i = 0; i < n; i++)
+        mark[i] = -1;
+
+    int rc = 0;
+    for (igraph_integer_t a = 0; a < n; a++) {
+        if ((a & 255) == 0) {
+            if (api->cancelled(r)) {
+                rc = 1;
+                break;
+            }
+            api->progress(r, 0.9 * (double)a / (double)n);
+        }
+        const igraph_vector_int_t *na = igraph_adjlist_get(&out, a);
+        const igraph_integer_t da = igraph_vector_int_size(na);
+        const igraph_integer_t ga = VECTOR(*grp)[a];
+        for (igraph_integer_t k = 0; k < da; k++)
+            mark[VECTOR(*na)[k]] = a;
+        for (igraph_integer_t k = 0; k < da; k++) {
+            const igraph_integer_t br = VECTOR(*na)[k]; /* the broker */
+            const igraph_vector_int_t *nv = igraph_adjlist_get(&out, br);
+            const igraph_integer_t dv = igraph_vector_int_size(nv);
+            const igraph_integer_t gv = VECTOR(*grp)[br];
+            int64_t *c = cnt + (size_t)br * 5;
+            for (igraph_integer_t l = 0; l < dv; l++) {
+                const igraph_integer_t b = VECTOR(*nv)[l];
+                /* b == a closes a mutual pair; mark[b] == a: a->b exists,
+                 * so the two-path is not open. */
+                if (b == a || mark[b] == a)
+                    continue;
+                c[classify(ga, gv, VECTOR(*grp)[b])]++;
+            }
+        }
+    }
+    igraph_adjlist_destroy(&out);
+    free(mark);
+    return rc;
+}
+
+/* ---- null model ---------------------------------------------------------- */
+
+/* Expected values and variances of the six roles for a broker in a group of
+ * one size: sna's `ebr` and `vbr` rows, which depend on the group only
+ * through its size. */
+typedef struct size_model {
+    double size;
+    double mult; /* how many groups have this size */
+    double e[NROLES], var[NROLES];
+} size_model_t;
+
+static int cmp_double(const void *x, const void *y)
+{
+    const double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static int cmp_model(const void *x, const void *y)
+{
+    const double a = ((const size_model_t *)x)->size;
+    const double b = ((const size_model_t *)y)->size;
+    return (a > b) - (a < b);
+}
+
+/* Powers of the density used by sna's formulas. */
+typedef struct dens {
+    double d, D, A, B, C; /* d, d^2(1-d), d^3(1-d)^3, d^4(1-d)^2, d^5(1-d) */
+} dens_t;
+
+static dens_t density_terms(double d)
+{
+    const double q = 1 - d;
+    dens_t t = {d, d * d * q, d * d * d * q * q * q, d * d * d * d * q * q,
+                d * d * d * d * d * q};
+    return t;
+}
+
+/* x choose 2 for a non-negative integral x, as R's choose(x, 2). */
+static double choose2(double x)
+{
+    return x * (x - 1) / 2;
+}
+
+/* Fill m->e and m->var for a broker in a group of size x = m->size, given
+ * all K distinct group sizes sm[] with multiplicities, N and density.
+ * Sums over the other groups ("n[-i]" in sna) run over the distinct sizes
+ * with the broker's own group taken out of its multiplicity, so that every
+ * summand is non-negative and nothing is computed as a difference of large
+ * sums: the result agrees with sna's direct sums to rounding. */
+static void vertex_model(size_model_t *m, const size_model_t *sm, size_t K,
+                         double N, dens_t t)
+{
+    const double x = m->size;
+    double o2 = 0, o3 = 0; /* sum over other groups of n(n-1), n(n-1)(n-2) */
+    double l1 = 0;         /* sum over other ordered pairs j != k of n_j n_k */
+    double l2 = 0; /* sum over other groups of n_j choose(N - n_j - x, 2) */
+    for (size_t s = 0; s < K; s++) {
+        const double y = sm[s].size;
+        const double c = sm[s].mult - (y == x ? 1 : 0);
+        if (c <= 0)
+            continue;
+        o2 += c * y * (y - 1);
+        o3 += c * y * (y - 1) * (y - 2);
+        l1 += c * y * (N - x - y);
+        l2 += c * y * choose2(N - y - x);
+    }
+    const double keep = 1 - t.D; /* sna's (1 - d^2 (1 - d)) */
+
+    m->e[COORD] = t.D * (x - 1) * (x - 2);
+    m->var[COORD] = m->e[COORD] * keep + 2 * (x - 1) * (x - 2) * (x - 3) * t.A;
+    m->e[ITIN] = t.D * o2;
+    m->var[ITIN] = m->e[ITIN] * keep + 2 * o3 * t.A;
+    m->e[REPR] = t.D * (N - x) * (x - 1);
+    m->var[REPR] =
+        m->e[REPR] * keep +
+        2 * ((x - 1) * choose2(N - x) + (N - x) * choose2(x - 1)) * t.A;
+    m->e[GATE] = m->e[REPR];
+    m->var[GATE] = m->var[REPR];
+    /* sna: sum(n[-i] %o% n[-i]) - sum(n[-i]^2), the ordered pairs of
+     * distinct other groups: l1 sums n_j times the rest of N outside the
+     * broker's group and j. */
+    m->e[LIAIS] = t.D * l1;
+    m->var[LIAIS] = m->e[LIAIS] * keep + 4 * l2 * t.A;
+    m->e[TOTAL] = t.D * (N - 1) * (N - 2);
+    m->var[TOTAL] = m->e[TOTAL] * keep + 2 * (N - 1) * (N - 2) * (N - 3) * t.A;
+}
+
+/* The network-level expectations and variances, sna's egbr and vgbr, from
+ * the group sizes n[0..G-1] (zeros allowed: they contribute nothing, as
+ * groups absent from R's class vector). sna's double sums over pairs of
+ * groups and its triple loop over distinct triples (liaison variance) are
+ * rewritten as sums over one group of sums over the others, in O(G):
+ *   sum over ordered distinct (x, y) of f  = sum_x [sum over y != x]
+ *   T3 = sum over distinct triples of n_i n_j n_k
+ *      = sum_i n_i ((N - n_i)^2 - (S2 - n_i^2))
+ *   T4 = sum over distinct triples of n_i^2 n_j n_k  (any one squared)
+ *      = sum_i n_i^2 ((N - n_i)^2 - (S2 - n_i^2))
+ * and sna's liaison triple sum is, by symmetry of the index roles,
+ *   (A - B) ((4N - 2) T3 - 8 T4) + C ((N - 1) T3 - 2 T4). */
+static void network_model(const double *n, igraph_integer_t G, double N,
+                          dens_t t, double *e, double *var)
+{
+    double S2 = 0;
+    for (igraph_integer_t g = 0; g < G; g++)
+        S2 += n[g] * n[g];
+
+    double s1 = 0, v1 = 0, s2 = 0, v2 = 0, v3 = 0, T3 = 0, T4 = 0;
+    for (igraph_integer_t g = 0; g < G; g++) {
+        const double x = n[g];
+        if (x == 0)
+            continue;
+        const double w3 = x * (x - 1) * (x - 2);
+        s1 += w3;
+        v1 += w3 * ((4 * x - 10) * t.A - 4 * (x - 3) * t.B + (x - 3) * t.C);
+        const double w2 = x * (N - x) * (x - 1);
+        s2 += w2;
+        /* Itinerant: sum over y != x of y (2x + 2y - 6), an exact integer
+         * (the negative part for x = 2 cancels exactly). */
+        const double p = (2 * x - 6) * (N - x) + 2 * (S2 - x * x);
+        v2 += x * (x - 1) * (p * t.A + (N - x - 1) * (N - x) * t.C);
+        v3 += w2 * ((N - 3) * t.A + (x - 2) * t.C);
+        /* Ordered pairs of distinct other groups, sum of n_j n_k. */
+        const double pairs = (N - x) * (N - x) - (S2 - x * x);
+        T3 += x * pairs;
+        T4 += x * x * pairs;
+    }
+    const double keep = 1 - t.D;
+
+    e[COORD] = t.D * s1;
+    var[COORD] = e[COORD] * keep + v1;
+    e[ITIN] = t.D * s2;
+    var[ITIN] = e[ITIN] * keep + v2;
+    e[REPR] = t.D * s2;
+    var[REPR] = e[REPR] * keep + v3;
+    e[GATE] = e[REPR];
+    var[GATE] = var[REPR];
+    e[LIAIS] = t.D * T3;
+    var[LIAIS] = e[LIAIS] * keep + (t.A - t.B) * ((4 * N - 2) * T3 - 8 * T4) +
+                 t.C * ((N - 1) * T3 - 2 * T4);
+    const double w = N * (N - 1) * (N - 2);
+    e[TOTAL] = t.D * w;
+    var[TOTAL] = e[TOTAL] * keep +
+                 w * ((4 * N - 10) * t.A - 4 * (N - 3) * t.B + (N - 3) * t.C);
+}
+
+/* z-score with sna's (raw - expected) / sd, but NaN where the sd is 0 (R
+ * would give NaN or +-Inf) or undefined. */
+static double zscore(double raw, double e, double sd)
+{
+    return sd > 0 ? (raw - e) / sd : NAN;
+}
+
+/* ---- run ----------------------------------------------------------------- */
+
+static int set_row(const spand_api_t *api, spand_run_t *r,
+                   spand_table_kind_t table, igraph_integer_t row,
+                   const double *raw, const double *e, const double *var)
+{
+    int bad = 0;
+    for (int k = 0; k < NROLES; k++) {
+        const double sd = sqrt(var[k]) + 0.0;
+        bad |= api->set(r, table, row, COL_RAW(k), raw[k]);
+        /* + 0.0 turns the -0 of products like D (x - 1)(x - 2) at x = 1
+         * into 0, which clients print more kindly. */
+        bad |= api->set(r, table, row, COL_EXP(k), e[k] + 0.0);
+        bad |= api->set(r, table, row, COL_SD(k), sd);
+        bad |= api->set(r, table, row, COL_Z(k), zscore(raw[k], e[k], sd));
+    }
+    return bad;
+}
+
+static int run(void *state, const spand_api_t *api, spand_run_t *r,
+               const spand_view_t *v)
+{
+    (void)state;
+    const igraph_integer_t n = igraph_vcount(v->graph);
+    const igraph_integer_t G = v->ngroups;
+    int64_t *cnt = NULL;
+    double *gsize = NULL, *grp_raw = NULL, *sizes = NULL;
+    size_model_t *sm = NULL;
+    size_t *gmodel = NULL; /* group -> index in sm, for non-empty groups */
+    int rc = -1;
+
+    cnt = calloc((size_t)n * 5 + 1, sizeof *cnt);
+    gsize = calloc((size_t)G + 1, sizeof *gsize);
+    grp_raw = calloc((size_t)G * NROLES + 1, sizeof *grp_raw);
+    sizes = malloc(((size_t)G + 1) * sizeof *sizes);
+    sm = malloc(((size_t)G + 1) * sizeof *sm);
+    gmodel = malloc(((size_t)G + 1) * sizeof *gmodel);
+    if (!cnt || !gsize || !grp_raw || !sizes || !sm || !gmodel) {
+        api->log(r, SPAND_LOG_ERR,
+                 "brokerage: out of memory (%lld vertices, %lld groups)",
+                 (long long)n, (long long)G);
+        goto out;
+    }
+
+    int c = count_roles(api, r, v, cnt);
+    if (c != 0) {
+        if (c > 0)
+            api->log(r, SPAND_LOG_INFO, "brokerage: cancelled");
+        goto out;
+    }
+
+    for (igraph_integer_t i = 0; i < n; i++)
+        gsize[VECTOR(*v->group)[i]] += 1;
+
+    /* Distinct non-empty group sizes with their multiplicities: at most
+     * sqrt(2N) of them, so the per-size sums are O(N) in all. */
+    size_t K = 0, ns = 0;
+    for (igraph_integer_t g = 0; g < G; g++)
+        if (gsize[g] > 0)
+            sizes[ns++] = gsize[g];
+    qsort(sizes, ns, sizeof *sizes, cmp_double);
+    for (size_t i = 0; i < ns; i++) {
+        if (K > 0 && sm[K - 1].size == sizes[i]) {
+            sm[K - 1].mult += 1;
+        } else {
+            sm[K].size = sizes[i];
+            sm[K].mult = 1;
+            K++;
+        }
+    }
+
+    const double N = (double)n;
+    /* sna: d <- m / (N * (N - 1)); NaN for N < 2, as in R. */
+    const double arcs = (double)igraph_ecount(v->graph);
+    const double d = n >= 2 ? arcs / (N * (N - 1)) : NAN;
+    const dens_t t = density_terms(d);
+    for (size_t k = 0; k < K; k++)
+        vertex_model(&sm[k], sm, K, N, t);
+    for (igraph_integer_t g = 0; g < G; g++) {
+        gmodel[g] = 0;
+        if (gsize[g] > 0) {
+            const size_model_t key = {.size = gsize[g]};
+            const size_model_t *hit =
+                bsearch(&key, sm, K, sizeof *sm, cmp_model);
+            gmodel[g] = (size_t)(hit - sm); /* always found */
+        }
+    }
+
+    double net_raw[NROLES] = {0}, net_e[NROLES], net_var[NROLES];
+    int bad = 0;
+    for (igraph_integer_t i = 0; i < n; i++) {
+        const igraph_integer_t g = VECTOR(*v->group)[i];
+        const size_model_t *m = &sm[gmodel[g]];
+        double raw[NROLES];
+        raw[TOTAL] = 0;
+        for (int k = 0; k < TOTAL; k++) {
+            raw[k] = (double)cnt[(size_t)i * 5 + (size_t)k];
+            raw[TOTAL] += raw[k];
+        }
+        for (int k = 0; k < NROLES; k++) {
+            grp_raw[(size_t)g * NROLES + (size_t)k] += raw[k];
+            net_raw[k] += raw[k];
+        }
+        bad |= set_row(api, r, SPAND_TABLE_VERTEX, i, raw, m->e, m->var);
+    }
+    for (igraph_integer_t g = 0; g < G; g++)
+        for (int k = 0; k < NROLES; k++)
+            bad |= api->set(r, SPAND_TABLE_GROUP, g, COL_RAW(k),
+                            grp_raw[(size_t)g * NROLES + (size_t)k]);
+    network_model(gsize, G, N, t, net_e, net_var);
+    bad |= set_row(api, r, SPAND_TABLE_NETWORK, 0, net_raw, net_e, net_var);
+    if (bad) {
+        api->log(r, SPAND_LOG_ERR, "brokerage: a result cell was refused");
+        goto out;
+    }
+    api->progress(r, 1.0);
+    rc = 0;
+out:
+    free(cnt);
+    free(gsize);
+    free(grp_raw);
+    free(sizes);
+    free(sm);
+    free(gmodel);
+    return rc;
+}
+
+static const spand_plugin_t plugin = {
+    SPAND_PLUGIN_HEADER,
+    .name = "brokerage",
+    .version = "1.0",
+    .summary = "Gould-Fernandez brokerage roles with z-scores, as sna",
+    .licence = "MIT",
+    .params = NULL,
+    .nparams = 0,
+    .columns = columns,
+    .ncolumns = sizeof columns / sizeof columns[0],
+    .run = run,
+};
+
+SPAND_PLUGIN_EXPORT(plugin)
