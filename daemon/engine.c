@@ -1057,6 +1057,19 @@ void engine_cancel(job_t *job)
     atomic_store(&job->cancel, 1);
 }
 
+void engine_cancel_all(engine_t *e)
+{
+    if (!e)
+        return;
+    pthread_mutex_lock(&e->mu);
+    for (job_t *j = e->qhead; j; j = j->next)
+        atomic_store(&j->cancel, 1);
+    for (unsigned i = 0; i < e->nthreads; i++)
+        if (e->running[i])
+            atomic_store(&e->running[i]->cancel, 1);
+    pthread_mutex_unlock(&e->mu);
+}
+
 unsigned engine_queued(engine_t *e)
 {
     pthread_mutex_lock(&e->mu);

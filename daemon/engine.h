@@ -86,6 +86,8 @@ int engine_submit(engine_t *e, job_t *job);
 /* Ask a queued or running job to stop; its callback still runs. */
 void engine_cancel(job_t *job);
 unsigned engine_queued(engine_t *e);
+/* Cancel every queued and running job (a stop is under way). */
+void engine_cancel_all(engine_t *e);
 
 /* The function table handed to plugins' init() (logging only there). */
 const spand_api_t *engine_api(void);

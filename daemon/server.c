@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +219,18 @@ static int on_frame(void *ctx, frame_event_t ev, const char *line,
     return 0;
 }
 
+/* After EOF: has the client closed its socket entirely, rather than just
+ * its sending side? A Unix socket whose peer is gone polls as POLLHUP;
+ * after shutdown(SHUT_WR) it does not, and the client still reads. */
+static bool conn_peer_gone(conn_t *c)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0)
+        return true;
+    struct pollfd pf = {fd, POLLOUT, 0};
+    return poll(&pf, 1, 0) == 1 && (pf.revents & (POLLHUP | POLLERR));
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
     conn_t *c = (conn_t *)h;
@@ -238,6 +251,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
          * everything it asked before closing. */
         c->eof = true;
         if (frame_finish(&c->frame, on_frame, c) < 0) {
+            conn_close(c);
+            return;
+        }
+        /* Gone for good: nobody will read the answers; stop the work. */
+        if (!c->closing && c->qhead && conn_peer_gone(c)) {
             conn_close(c);
             return;
         }
@@ -495,6 +513,15 @@ static void on_tick(uv_timer_t *t)
     srv->rate_ms[srv->rate_pos] = uv_now(srv->loop);
     if (srv->rate_n < RATE_WINDOW + 1)
         srv->rate_n++;
+    /* A half-closed client waiting for a long answer may have left since;
+     * look once a second, so its analysis does not run on for nobody. */
+    conn_t *c = srv->conns;
+    while (c) {
+        conn_t *next = c->next;
+        if (c->eof && c->qhead && conn_peer_gone(c))
+            conn_close(c);
+        c = next;
+    }
 }
 
 static void on_handle_closed(uv_handle_t *h)
@@ -561,6 +588,9 @@ void server_stop(server_t *srv, const char *why)
     srv->socket_created = false;
     for (conn_t *c = srv->conns; c; c = c->next)
         conn_update_reading(c);
+    /* Commits finish; analyses do not hold the stop up: they are
+     * cancelled and their clients told so. */
+    engine_cancel_all(srv->engine);
     srv->stop_deadline = uv_now(srv->loop) + STOP_GRACE_MS;
     uv_timer_start(&srv->drain, on_drain, 0, 10);
 }
