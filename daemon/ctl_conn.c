@@ -34,6 +34,8 @@ struct ctl_conn {
     int read_errno;    /* a read failed with this error */
     unsigned long long next_id; /* id of the next request */
     size_t pending;             /* requests sent, not yet answered */
+    ctl_notify_fn notify;       /* notifications go here (may be NULL) */
+    void *notify_data;
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
@@ -124,6 +126,12 @@ void ctl_conn_close(ctl_conn_t *c)
     free(c->rbuf);
     free(c->path);
     free(c);
+}
+
+void ctl_conn_on_notify(ctl_conn_t *c, ctl_notify_fn fn, void *data)
+{
+    c->notify = fn;
+    c->notify_data = data;
 }
 
 size_t ctl_conn_pending(const ctl_conn_t *c)
@@ -331,8 +339,13 @@ static int parse_reply(ctl_conn_t *c, const char *line, size_t len,
         return -EPROTO;
     }
     json_t *id = json_object_get(doc, "id");
-    if (!id || json_object_get(doc, "method")) {
-        json_decref(doc); /* a notification (for example progress) */
+    json_t *method = json_object_get(doc, "method");
+    if (!id || method) {
+        /* A notification (for example progress). */
+        if (c->notify && json_is_string(method))
+            c->notify(json_string_value(method), json_object_get(doc, "params"),
+                      c->notify_data);
+        json_decref(doc);
         return 0;
     }
     json_t *result = json_object_get(doc, "result");

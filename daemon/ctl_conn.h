@@ -7,7 +7,8 @@
  * While a request is being written, whatever the server sends is read into
  * memory, so a client that writes large batches never deadlocks with a
  * server that is answering earlier ones. Notifications from the server
- * (messages without an id) are skipped.
+ * (messages with a method and no id, such as analyse's progress) are
+ * handed to the callback set with ctl_conn_on_notify(), or skipped.
  *
  * Functions that can fail return 0 on success and a negative value on
  * failure, with a message fit to show a user written to err (always
@@ -37,6 +38,15 @@ typedef struct ctl_reply {
  * and, when nothing listens there, asks whether spand is running. On
  * success *out is a connection to free with ctl_conn_close(). */
 int ctl_conn_open(const char *path, ctl_conn_t **out, char *err, size_t errlen);
+
+/* A notification from the server: its method, and its params (NULL when
+ * absent); both borrowed for the duration of the call. */
+typedef void (*ctl_notify_fn)(const char *method, const json_t *params,
+                              void *data);
+
+/* Call fn(method, params, data) for every notification read from now on
+ * (while ctl_conn_recv() waits for a response); fn NULL skips them. */
+void ctl_conn_on_notify(ctl_conn_t *c, ctl_notify_fn fn, void *data);
 
 /* Close the connection and free it; c may be NULL. Responses still due are
  * dropped. */

@@ -487,7 +487,10 @@ static int run_here(job_t *job, const view_t *v, json_t **out,
                  "out of memory preparing the result tables");
         return -1;
     }
+    /* igraph is not thread-safe here (view.h): one run at a time. */
+    view_igraph_lock();
     int rc = p->desc->run(p->state, &the_api, &r, &v->pub);
+    view_igraph_unlock();
     if (atomic_load(&job->cancel)) {
         run_free(&r);
         job->reason = "cancelled";
@@ -600,7 +603,13 @@ static int run_isolated(job_t *job, const view_t *v, json_t **out)
         snprintf(job->detail, sizeof job->detail, "pipe: %s", strerror(errno));
         return -1;
     }
+    /* No other thread is inside igraph while the child is made. */
+    view_igraph_lock();
     pid_t pid = fork();
+    if (pid == 0)
+        view_igraph_reset_in_child();
+    else
+        view_igraph_unlock();
     if (pid < 0) {
         close(pfd[0]);
         close(pfd[1]);

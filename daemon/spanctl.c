@@ -19,9 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ctl_analyse.h"
 #include "ctl_conn.h"
 #include "ctl_load.h"
+#include "ctl_table.h"
+#include "ts.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -61,7 +65,14 @@ static void usage(FILE *out)
           "  forget ID                   erase a person with all their records "
           "and\n"
           "                              event participations\n"
-          "  reload                      make spand re-read its configuration\n"
+          "  plugins                     the analyses spand offers: "
+          "parameters,\n"
+          "                              columns, and plugin files it "
+          "refused\n"
+          "  analyse PLUGIN [OPTION...]  run an analysis (options below)\n"
+          "  reload                      make spand re-read its configuration "
+          "and\n"
+          "                              rescan its plugin directory\n"
           "  shutdown                    stop spand\n"
           "  call METHOD [JSON-PARAMS]   send any request; print the raw "
           "result\n"
@@ -77,6 +88,30 @@ static void usage(FILE *out)
           "  --strict              an invalid row rejects its whole batch and "
           "stops\n"
           "                        the load (default: skip invalid rows)\n"
+          "\n"
+          "analyse options:\n"
+          "  --by ATTR             the boundary: groups are ATTR's values "
+          "(default sector)\n"
+          "  --from T, --to T      the window: from T up to, not including, "
+          "T; ISO\n"
+          "                        8601 (2024-04-01) or Unix seconds; either "
+          "may be\n"
+          "                        left out\n"
+          "  --baseline-from T, --baseline-to T\n"
+          "                        the window to compare with, for plugins "
+          "that need one\n"
+          "  --kind K              only records and events of kind K "
+          "(repeatable)\n"
+          "  --param NAME=VALUE    a parameter of the plugin (repeatable; "
+          "see plugins)\n"
+          "  --isolates            also take in people without ties\n"
+          "  --top N               show the first N rows of each table\n"
+          "  --sort COL[:asc]      sort people by COL, descending (nulls "
+          "last)\n"
+          "  --format F            table (default), csv (each table after "
+          "a line\n"
+          "                        \"# table NAME\") or json (the result "
+          "as spand sent it)\n"
           "\n"
           "Exit status: 0 success, 1 error (also when rows were rejected), 2 "
           "bad usage.\n",
@@ -128,7 +163,15 @@ static int ensure_conn(struct ctx *c)
 static void print_server_error(const char *method, const ctl_reply_t *r)
 {
     errmsg("%s: %s (error %lld)", method, r->message, r->code);
-    if (r->data) {
+    const char *plugin = json_string_value(json_object_get(r->data, "plugin"));
+    const char *reason = json_string_value(json_object_get(r->data, "reason"));
+    if (plugin && reason) {
+        /* An analysis that failed: which plugin, how, and the details. */
+        const char *detail =
+            json_string_value(json_object_get(r->data, "detail"));
+        errmsg("%s: plugin %s: %s%s%s", method, plugin, reason,
+               detail ? ": " : "", detail ? detail : "");
+    } else if (r->data) {
         char *d = json_dumps(r->data, JSON_COMPACT | JSON_ENCODE_ANY);
         if (d)
             errmsg("%s: details: %s", method, d);
@@ -169,209 +212,6 @@ static int print_json(const json_t *v)
 
 /* ---- text output ------------------------------------------------------- */
 
-/* Display width of UTF-8 text, counting code points: good enough for the
- * names and places this data holds. */
-static size_t text_width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            w++;
-    return w;
-}
-
-/* A copy of s safe to print on a terminal: control characters from the
- * data must not move the cursor or change colours. */
-static char *clean_dup(const char *s)
-{
-    char *d = strdup(s);
-    if (d)
-        for (char *p = d; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                *p = '?';
-    return d;
-}
-
-static char *vfmt(const char *fmt, va_list ap)
-    __attribute__((format(printf, 1, 0)));
-
-static char *vfmt(const char *fmt, va_list ap)
-{
-    va_list aq;
-    va_copy(aq, ap);
-    int n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (s && vsnprintf(s, (size_t)n + 1, fmt, ap) != n) {
-        free(s);
-        s = NULL;
-    }
-    return s;
-}
-
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-
-static char *fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = vfmt(f, ap);
-    va_end(ap);
-    return s;
-}
-
-/* Any JSON value as a short text: strings bare, the rest as JSON. */
-static char *value_text(const json_t *v)
-{
-    if (!v || json_is_null(v))
-        return strdup("-");
-    if (json_is_string(v))
-        return strdup(json_string_value(v));
-    if (json_is_integer(v))
-        return fmt("%" JSON_INTEGER_FORMAT, json_integer_value(v));
-    if (json_is_real(v))
-        return fmt("%.6g", json_real_value(v));
-    return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-}
-
-/* A table of text cells, printed with aligned columns. Cells are owned;
- * the first allocation failure is remembered and reported on print. */
-struct table {
-    size_t ncols;
-    const char *const *head; /* NULL: no header row */
-    const char *align;       /* per column: 'l' or 'r' */
-    char **cell;
-    size_t n, cap;
-    bool oom;
-    const char *indent;
-};
-
-/* Add one cell, taking ownership of s (NULL: allocation failed). */
-static void table_take(struct table *t, char *s)
-{
-    if (!s) {
-        t->oom = true;
-        return;
-    }
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        char **p = realloc(t->cell, cap * sizeof *p);
-        if (!p) {
-            free(s);
-            t->oom = true;
-            return;
-        }
-        t->cell = p;
-        t->cap = cap;
-    }
-    t->cell[t->n++] = s;
-}
-
-static void table_add(struct table *t, const char *s)
-{
-    table_take(t, clean_dup(s ? s : "-"));
-}
-
-static void table_addf(struct table *t, const char *f, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void table_addf(struct table *t, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    char *s = vfmt(f, ap);
-    va_end(ap);
-    table_take(t, s);
-}
-
-static void table_add_value(struct table *t, const json_t *v)
-{
-    char *s = value_text(v);
-    if (!s) {
-        t->oom = true;
-        return;
-    }
-    table_add(t, s);
-    free(s);
-}
-
-static void pad(FILE *out, size_t n)
-{
-    while (n--)
-        fputc(' ', out);
-}
-
-static int table_print(const struct table *t, FILE *out)
-{
-    if (t->oom) {
-        errmsg("out of memory");
-        return -1;
-    }
-    size_t *w = calloc(t->ncols, sizeof *w);
-    if (!w) {
-        errmsg("out of memory");
-        return -1;
-    }
-    for (size_t c = 0; t->head && c < t->ncols; c++)
-        w[c] = text_width(t->head[c]);
-    for (size_t i = 0; i < t->n; i++) {
-        size_t tw = text_width(t->cell[i]);
-        if (tw > w[i % t->ncols])
-            w[i % t->ncols] = tw;
-    }
-    size_t rows = t->n / t->ncols;
-    for (size_t r = 0; r < rows + (t->head ? 1 : 0); r++) {
-        fputs(t->indent ? t->indent : "", out);
-        for (size_t c = 0; c < t->ncols; c++) {
-            const char *s =
-                t->head && r == 0
-                    ? t->head[c]
-                    : t->cell[(r - (t->head ? 1 : 0)) * t->ncols + c];
-            size_t gap = w[c] - text_width(s);
-            bool last = c + 1 == t->ncols;
-            if (t->align[c] == 'r')
-                pad(out, gap);
-            fputs(s, out);
-            if (!last && t->align[c] != 'r')
-                pad(out, gap);
-            if (!last)
-                fputs("  ", out);
-        }
-        fputc('\n', out);
-    }
-    free(w);
-    return 0;
-}
-
-static void table_free(struct table *t)
-{
-    for (size_t i = 0; i < t->n; i++)
-        free(t->cell[i]);
-    free(t->cell);
-    t->cell = NULL;
-    t->n = t->cap = 0;
-}
-
-/* "key: value" lines with the values aligned. */
-static int kv_print(struct table *t, FILE *out)
-{
-    static const char align[] = "ll";
-    t->ncols = 2;
-    t->align = align;
-    for (size_t i = 0; i + 1 < t->n; i += 2) {
-        char *k = fmt("%s:", t->cell[i]);
-        if (!k) {
-            t->oom = true;
-            break;
-        }
-        free(t->cell[i]);
-        t->cell[i] = k;
-    }
-    return table_print(t, out);
-}
-
 static json_int_t jint(const json_t *o, const char *key)
 {
     return json_integer_value(json_object_get(o, key));
@@ -381,33 +221,33 @@ static char *human_bytes(json_int_t b)
 {
     static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB"};
     if (b < 1024)
-        return fmt("%" JSON_INTEGER_FORMAT " bytes", b);
+        return ctl_fmt("%" JSON_INTEGER_FORMAT " bytes", b);
     double v = (double)b;
     size_t u = 0;
     for (v /= 1024; v >= 1024 && u + 1 < sizeof unit / sizeof unit[0]; u++)
         v /= 1024;
-    return fmt("%.1f %s", v, unit[u]);
+    return ctl_fmt("%.1f %s", v, unit[u]);
 }
 
 static char *human_duration(json_int_t s)
 {
     if (s < 60)
-        return fmt("%" JSON_INTEGER_FORMAT "s", s);
+        return ctl_fmt("%" JSON_INTEGER_FORMAT "s", s);
     if (s < 3600)
-        return fmt("%" JSON_INTEGER_FORMAT "m %02" JSON_INTEGER_FORMAT "s",
-                   s / 60, s % 60);
+        return ctl_fmt("%" JSON_INTEGER_FORMAT "m %02" JSON_INTEGER_FORMAT "s",
+                       s / 60, s % 60);
     if (s < 86400)
-        return fmt("%" JSON_INTEGER_FORMAT "h %02" JSON_INTEGER_FORMAT
-                   "m %02" JSON_INTEGER_FORMAT "s",
-                   s / 3600, s / 60 % 60, s % 60);
-    return fmt("%" JSON_INTEGER_FORMAT "d %02" JSON_INTEGER_FORMAT
-               "h %02" JSON_INTEGER_FORMAT "m",
-               s / 86400, s / 3600 % 24, s / 60 % 60);
+        return ctl_fmt("%" JSON_INTEGER_FORMAT "h %02" JSON_INTEGER_FORMAT
+                       "m %02" JSON_INTEGER_FORMAT "s",
+                       s / 3600, s / 60 % 60, s % 60);
+    return ctl_fmt("%" JSON_INTEGER_FORMAT "d %02" JSON_INTEGER_FORMAT
+                   "h %02" JSON_INTEGER_FORMAT "m",
+                   s / 86400, s / 3600 % 24, s / 60 % 60);
 }
 
 /* Add every member of o not in skip (NULL-terminated) as key/value rows,
  * objects flattened to "key.sub": new fields of the server still show. */
-static void kv_rest(struct table *t, const json_t *o, const char *prefix,
+static void kv_rest(ctl_table_t *t, const json_t *o, const char *prefix,
                     const char *const *skip)
 {
     const char *key;
@@ -420,7 +260,7 @@ static void kv_rest(struct table *t, const json_t *o, const char *prefix,
                 skipped = true;
         if (skipped)
             continue;
-        char *name = prefix ? fmt("%s.%s", prefix, key) : strdup(key);
+        char *name = prefix ? ctl_fmt("%s.%s", prefix, key) : strdup(key);
         if (!name) {
             t->oom = true;
             return;
@@ -428,8 +268,8 @@ static void kv_rest(struct table *t, const json_t *o, const char *prefix,
         if (json_is_object(v) && json_object_size(v) > 0) {
             kv_rest(t, v, name, NULL);
         } else {
-            table_add(t, name);
-            table_add_value(t, v);
+            ctl_table_add(t, name);
+            ctl_table_add_value(t, v);
         }
         free(name);
     }
@@ -438,7 +278,8 @@ static void kv_rest(struct table *t, const json_t *o, const char *prefix,
 /* ---- commands ---------------------------------------------------------- */
 
 /* Parse a command's options: --json and -h/--help for all, plus the long
- * options in extra (at most 4), each handed to cb with its value. Returns
+ * options in extra (at most MAX_EXTRA), each handed to cb with its value.
+ * Returns
  * the index of the first operand, -1 after a usage error was reported, or
  * -2 when the help was printed. */
 typedef int (*opt_cb)(int opt, const char *arg, void *data);
@@ -446,9 +287,10 @@ typedef int (*opt_cb)(int opt, const char *arg, void *data);
 static int parse_cmd(struct ctx *c, int argc, char **argv,
                      const struct option *extra, opt_cb cb, void *data)
 {
-    struct option all[8];
+    enum { MAX_EXTRA = 16 };
+    struct option all[MAX_EXTRA + 3];
     size_t n = 0;
-    for (; extra && extra[n].name && n < 4; n++)
+    for (; extra && extra[n].name && n < MAX_EXTRA; n++)
         all[n] = extra[n];
     all[n++] = (struct option){"json", no_argument, NULL, 'j'};
     all[n++] = (struct option){"help", no_argument, NULL, 'h'};
@@ -532,15 +374,15 @@ static int human_status(const json_t *res)
         "version",      "uptime_s", "people",      "records",  "events",
         "data_version", "db_bytes", "connections", "requests", "ingest",
         "cache",        "plugins",  NULL};
-    struct table t = {0};
+    ctl_table_t t = {0};
     json_t *v;
     if ((v = json_object_get(res, "version"))) {
-        table_add(&t, "version");
-        table_add_value(&t, v);
+        ctl_table_add(&t, "version");
+        ctl_table_add_value(&t, v);
     }
     if ((v = json_object_get(res, "uptime_s"))) {
-        table_add(&t, "uptime");
-        table_take(&t, human_duration((json_int_t)json_number_value(v)));
+        ctl_table_add(&t, "uptime");
+        ctl_table_take(&t, human_duration((json_int_t)json_number_value(v)));
     }
     static const char *const counts[][2] = {
         {"people", "people"},
@@ -550,40 +392,40 @@ static int human_status(const json_t *res)
     };
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
         if ((v = json_object_get(res, counts[i][0]))) {
-            table_add(&t, counts[i][1]);
-            table_add_value(&t, v);
+            ctl_table_add(&t, counts[i][1]);
+            ctl_table_add_value(&t, v);
         }
     }
     if ((v = json_object_get(res, "db_bytes"))) {
-        table_add(&t, "database size");
-        table_take(&t, human_bytes(json_integer_value(v)));
+        ctl_table_add(&t, "database size");
+        ctl_table_take(&t, human_bytes(json_integer_value(v)));
     }
     if ((v = json_object_get(res, "connections"))) {
-        table_add(&t, "connections");
-        table_add_value(&t, v);
+        ctl_table_add(&t, "connections");
+        ctl_table_add_value(&t, v);
     }
     if ((v = json_object_get(res, "requests"))) {
-        table_add(&t, "requests served");
-        table_add_value(&t, v);
+        ctl_table_add(&t, "requests served");
+        ctl_table_add_value(&t, v);
     }
     json_t *ing = json_object_get(res, "ingest");
     if (json_is_object(ing)) {
         static const char *const done[] = {"items", "rate_per_s", NULL};
-        table_add(&t, "items ingested");
-        table_add_value(&t, json_object_get(ing, "items"));
-        table_add(&t, "ingest rate");
-        table_addf(&t, "%.1f items/s",
-                   json_number_value(json_object_get(ing, "rate_per_s")));
+        ctl_table_add(&t, "items ingested");
+        ctl_table_add_value(&t, json_object_get(ing, "items"));
+        ctl_table_add(&t, "ingest rate");
+        ctl_table_addf(&t, "%.1f items/s",
+                       json_number_value(json_object_get(ing, "rate_per_s")));
         kv_rest(&t, ing, "ingest", done);
     }
     json_t *cache = json_object_get(res, "cache");
     if (json_is_object(cache)) {
         static const char *const done[] = {"hits", "misses", NULL};
-        table_add(&t, "cache");
-        table_addf(&t,
-                   "%" JSON_INTEGER_FORMAT " hits, %" JSON_INTEGER_FORMAT
-                   " misses",
-                   jint(cache, "hits"), jint(cache, "misses"));
+        ctl_table_add(&t, "cache");
+        ctl_table_addf(&t,
+                       "%" JSON_INTEGER_FORMAT " hits, %" JSON_INTEGER_FORMAT
+                       " misses",
+                       jint(cache, "hits"), jint(cache, "misses"));
         kv_rest(&t, cache, "cache", done);
     }
     json_t *plugins = json_object_get(res, "plugins");
@@ -592,9 +434,9 @@ static int human_status(const json_t *res)
         json_t *p;
         json_object_foreach(plugins, name, p)
         {
-            table_addf(&t, "plugin %s", name);
+            ctl_table_addf(&t, "plugin %s", name);
             if (!json_is_object(p)) {
-                table_add_value(&t, p);
+                ctl_table_add_value(&t, p);
                 continue;
             }
             /* runs, errors, time...: whatever the server reports. */
@@ -603,20 +445,20 @@ static int human_status(const json_t *res)
             json_t *pv;
             json_object_foreach(p, k, pv)
             {
-                char *val = value_text(pv);
-                char *next = line && val ? fmt("%s%s%s %s", line,
-                                               *line ? ", " : "", k, val)
+                char *val = ctl_value_text(pv);
+                char *next = line && val ? ctl_fmt("%s%s%s %s", line,
+                                                   *line ? ", " : "", k, val)
                                          : NULL;
                 free(val);
                 free(line);
                 line = next;
             }
-            table_take(&t, line);
+            ctl_table_take(&t, line);
         }
     }
     kv_rest(&t, res, NULL, known);
-    int rc = kv_print(&t, stdout);
-    table_free(&t);
+    int rc = ctl_kv_print(&t, stdout);
+    ctl_table_free(&t);
     return rc;
 }
 
@@ -639,7 +481,7 @@ static int human_boundaries(const json_t *res)
         printf("no attributes yet\n");
         return 0;
     }
-    struct table t = {.ncols = 3, .head = head, .align = "llr"};
+    ctl_table_t t = {.ncols = 3, .head = head, .align = "llr"};
     size_t i;
     json_t *a;
     json_array_foreach(attrs, i, a)
@@ -649,21 +491,21 @@ static int human_boundaries(const json_t *res)
         json_t *v;
         json_array_foreach(json_object_get(a, "values"), j, v)
         {
-            table_add(&t, name);
-            table_add_value(&t, json_object_get(v, "value"));
-            table_add_value(&t, json_object_get(v, "people"));
+            ctl_table_add(&t, name);
+            ctl_table_add_value(&t, json_object_get(v, "value"));
+            ctl_table_add_value(&t, json_object_get(v, "people"));
         }
         /* Those without a value fall outside an analysis by this
          * attribute: worth seeing next to the groups. */
         json_int_t with = jint(a, "people");
         if (total > with) {
-            table_add(&t, name);
-            table_add(&t, "(no value)");
-            table_addf(&t, "%" JSON_INTEGER_FORMAT, total - with);
+            ctl_table_add(&t, name);
+            ctl_table_add(&t, "(no value)");
+            ctl_table_addf(&t, "%" JSON_INTEGER_FORMAT, total - with);
         }
     }
-    int rc = table_print(&t, stdout);
-    table_free(&t);
+    int rc = ctl_table_print(&t, stdout);
+    ctl_table_free(&t);
     return rc;
 }
 
@@ -684,21 +526,21 @@ static int human_summary(const json_t *res)
     printf("boundary: %s\n\n", boundary);
 
     static const char *const ghead[] = {"GROUP", "PEOPLE"};
-    struct table g = {.ncols = 2, .head = ghead, .align = "lr"};
+    ctl_table_t g = {.ncols = 2, .head = ghead, .align = "lr"};
     size_t i;
     json_t *v;
     json_array_foreach(json_object_get(res, "groups"), i, v)
     {
-        table_add_value(&g, json_object_get(v, "group"));
-        table_add_value(&g, json_object_get(v, "people"));
+        ctl_table_add_value(&g, json_object_get(v, "group"));
+        ctl_table_add_value(&g, json_object_get(v, "people"));
     }
     json_int_t unassigned = jint(res, "unassigned");
     if (unassigned > 0) {
-        table_add(&g, "(no value)");
-        table_addf(&g, "%" JSON_INTEGER_FORMAT, unassigned);
+        ctl_table_add(&g, "(no value)");
+        ctl_table_addf(&g, "%" JSON_INTEGER_FORMAT, unassigned);
     }
-    int rc = table_print(&g, stdout);
-    table_free(&g);
+    int rc = ctl_table_print(&g, stdout);
+    ctl_table_free(&g);
     if (rc < 0)
         return rc;
 
@@ -713,23 +555,23 @@ static int human_summary(const json_t *res)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
     const char *yhead[] = {"YEAR", "RECORDS", "EVENTS", "TIES", cross, "SHARE"};
-    struct table y = {.ncols = 6, .head = yhead, .align = "rrrrrr"};
+    ctl_table_t y = {.ncols = 6, .head = yhead, .align = "rrrrrr"};
     json_array_foreach(years, i, v)
     {
         json_int_t ties = jint(v, "ties"), xt = jint(v, "cross_ties");
-        table_add_value(&y, json_object_get(v, "year"));
-        table_add_value(&y, json_object_get(v, "records"));
-        table_add_value(&y, json_object_get(v, "events"));
-        table_add_value(&y, json_object_get(v, "ties"));
-        table_add_value(&y, json_object_get(v, "cross_ties"));
+        ctl_table_add_value(&y, json_object_get(v, "year"));
+        ctl_table_add_value(&y, json_object_get(v, "records"));
+        ctl_table_add_value(&y, json_object_get(v, "events"));
+        ctl_table_add_value(&y, json_object_get(v, "ties"));
+        ctl_table_add_value(&y, json_object_get(v, "cross_ties"));
         if (ties > 0)
-            table_addf(&y, "%.1f%%", 100.0 * (double)xt / (double)ties);
+            ctl_table_addf(&y, "%.1f%%", 100.0 * (double)xt / (double)ties);
         else
-            table_add(&y, "-");
+            ctl_table_add(&y, "-");
     }
     putchar('\n');
-    rc = table_print(&y, stdout);
-    table_free(&y);
+    rc = ctl_table_print(&y, stdout);
+    ctl_table_free(&y);
     if (rc < 0)
         return rc;
 
@@ -741,18 +583,18 @@ static int human_summary(const json_t *res)
             continue;
         printf("\ncross-%s ties in %" JSON_INTEGER_FORMAT ":\n", boundary,
                jint(v, "year"));
-        struct table p = {
+        ctl_table_t p = {
             .ncols = 3, .head = phead, .align = "llr", .indent = "  "};
         size_t j;
         json_t *pr;
         json_array_foreach(pairs, j, pr)
         {
-            table_add_value(&p, json_object_get(pr, "group_a"));
-            table_add_value(&p, json_object_get(pr, "group_b"));
-            table_add_value(&p, json_object_get(pr, "ties"));
+            ctl_table_add_value(&p, json_object_get(pr, "group_a"));
+            ctl_table_add_value(&p, json_object_get(pr, "group_b"));
+            ctl_table_add_value(&p, json_object_get(pr, "ties"));
         }
-        rc = table_print(&p, stdout);
-        table_free(&p);
+        rc = ctl_table_print(&p, stdout);
+        ctl_table_free(&p);
         if (rc < 0)
             return rc;
     }
@@ -799,42 +641,42 @@ static int human_person(const json_t *res)
     static const char *const known[] = {
         "id",       "attributes", "records_out", "records_in", "events",
         "contacts", "first_ts",   "last_ts",     "kinds",      NULL};
-    struct table t = {0};
-    table_add(&t, "id");
-    table_add_value(&t, json_object_get(res, "id"));
-    int rc = kv_print(&t, stdout);
-    table_free(&t);
+    ctl_table_t t = {0};
+    ctl_table_add(&t, "id");
+    ctl_table_add_value(&t, json_object_get(res, "id"));
+    int rc = ctl_kv_print(&t, stdout);
+    ctl_table_free(&t);
 
     json_t *attrs = json_object_get(res, "attributes");
     printf("attributes:%s\n", json_object_size(attrs) ? "" : " (none)");
-    t = (struct table){.indent = "  "};
+    t = (ctl_table_t){.indent = "  "};
     kv_rest(&t, attrs, NULL, NULL);
     if (rc == 0 && t.n)
-        rc = kv_print(&t, stdout);
-    table_free(&t);
+        rc = ctl_kv_print(&t, stdout);
+    ctl_table_free(&t);
 
     printf("ties:\n");
-    t = (struct table){.indent = "  "};
+    t = (ctl_table_t){.indent = "  "};
     for (size_t i = 0; i < sizeof ties / sizeof ties[0]; i++) {
         json_t *v = json_object_get(res, ties[i][0]);
         if (!v)
             continue;
-        table_add(&t, ties[i][1]);
-        table_add_value(&t, v);
+        ctl_table_add(&t, ties[i][1]);
+        ctl_table_add_value(&t, v);
     }
     kv_rest(&t, res, NULL, known);
     if (rc == 0 && t.n)
-        rc = kv_print(&t, stdout);
-    table_free(&t);
+        rc = ctl_kv_print(&t, stdout);
+    ctl_table_free(&t);
 
     json_t *kinds = json_object_get(res, "kinds");
     if (json_object_size(kinds)) {
         printf("kinds:\n");
-        t = (struct table){.indent = "  "};
+        t = (ctl_table_t){.indent = "  "};
         kv_rest(&t, kinds, NULL, NULL);
         if (rc == 0)
-            rc = kv_print(&t, stdout);
-        table_free(&t);
+            rc = ctl_kv_print(&t, stdout);
+        ctl_table_free(&t);
     }
     return rc;
 }
@@ -880,8 +722,10 @@ static int cmd_forget(struct ctx *c, int argc, char **argv)
 
 static int human_reload(const json_t *res)
 {
-    (void)res;
     printf("spand reloaded its configuration\n");
+    json_t *plugins = json_object_get(res, "plugins");
+    if (json_is_object(plugins))
+        return ctl_print_reload_plugins(plugins, stdout);
     return 0;
 }
 
@@ -935,6 +779,290 @@ static int cmd_call(struct ctx *c, int argc, char **argv)
     rc = print_json(r.result);
     ctl_reply_clear(&r);
     return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int human_plugins(const json_t *res)
+{
+    return ctl_print_plugins(res, stdout);
+}
+
+static int cmd_plugins(struct ctx *c, int argc, char **argv)
+{
+    ARGS_OR_EXIT(c, argc, argv, 0);
+    ctl_reply_t r;
+    if (rpc(c, "plugins", NULL, &r) < 0)
+        return EXIT_FAILURE;
+    return finish_result(c, &r, human_plugins);
+}
+
+/* analyse's options, gathered into the request's params as they come. */
+struct analyse_opts {
+    json_t *params;  /* the request's params */
+    json_t *window;  /* {from, to}, NULL until given */
+    json_t *base;    /* {from, to}, NULL until given */
+    json_t *kinds;   /* array, NULL until given */
+    json_t *pparams; /* the plugin's params, NULL until given */
+    long long top;   /* -1: not given */
+    ctl_format_t format;
+    bool format_given;
+};
+
+/* A time option's value as JSON: Unix seconds as an integer, anything
+ * else checked as ISO 8601 here (for an early, precise message) and sent
+ * as given. NULL after reporting a usage error. */
+static json_t *time_value(const char *opt, const char *arg)
+{
+    const char *p = arg + (*arg == '-');
+    if (*p && strspn(p, "0123456789") == strlen(p)) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(arg, &end, 10);
+        if (errno || *end || v < TS_MIN || v > TS_MAX) {
+            bad_usage("analyse: %s %s: Unix seconds out of range", opt, arg);
+            return NULL;
+        }
+        return json_integer(v);
+    }
+    int64_t t;
+    const char *why = "not a time";
+    if (ts_parse_iso(arg, strlen(arg), &t, &why) < 0) {
+        bad_usage("analyse: %s %s: %s (give an ISO 8601 date or date-time "
+                  "with a zone, or Unix seconds)",
+                  opt, arg, why);
+        return NULL;
+    }
+    json_t *v = json_string(arg);
+    if (!v)
+        bad_usage("analyse: %s: not valid UTF-8", opt);
+    return v;
+}
+
+/* Set member key of *obj (created on first use) to v, which is taken. */
+static int set_member(json_t **obj, const char *key, json_t *v)
+{
+    if (!v)
+        return -1;
+    if (!*obj && !(*obj = json_object())) {
+        json_decref(v);
+        errmsg("out of memory");
+        return -1;
+    }
+    if (json_object_set_new(*obj, key, v) < 0) {
+        errmsg("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int analyse_opt(int opt, const char *arg, void *data)
+{
+    struct analyse_opts *o = data;
+    switch (opt) {
+    case 'b':
+        if (!*arg) {
+            bad_usage("analyse: --by needs an attribute name");
+            return -1;
+        }
+        return set_member(&o->params, "boundary", json_string(arg));
+    case 'f':
+        return set_member(&o->window, "from", time_value("--from", arg));
+    case 't':
+        return set_member(&o->window, "to", time_value("--to", arg));
+    case 'F':
+        return set_member(&o->base, "from", time_value("--baseline-from", arg));
+    case 'T':
+        return set_member(&o->base, "to", time_value("--baseline-to", arg));
+    case 'k': {
+        json_t *k = json_string(arg);
+        if (!*arg || !k) {
+            json_decref(k);
+            bad_usage("analyse: --kind needs a kind name");
+            return -1;
+        }
+        if ((!o->kinds && !(o->kinds = json_array())) ||
+            json_array_append_new(o->kinds, k) < 0) {
+            errmsg("out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    case 'p': {
+        const char *eq = strchr(arg, '=');
+        if (!eq || eq == arg) {
+            bad_usage("analyse: --param wants NAME=VALUE, not \"%s\"", arg);
+            return -1;
+        }
+        char *name = strndup(arg, (size_t)(eq - arg));
+        if (!name) {
+            errmsg("out of memory");
+            return -1;
+        }
+        int rc = 0;
+        if (o->pparams && json_object_get(o->pparams, name)) {
+            bad_usage("analyse: --param %s given twice", name);
+            rc = -1;
+        } else {
+            /* Always a string: spand converts it to the declared type. */
+            json_t *v = json_string(eq + 1);
+            if (!v)
+                bad_usage("analyse: --param %s: not valid UTF-8", name);
+            rc = set_member(&o->pparams, name, v);
+        }
+        free(name);
+        return rc;
+    }
+    case 'i':
+        return set_member(&o->params, "isolates", json_true());
+    case 'n': {
+        char *end;
+        errno = 0;
+        long long v = strtoll(arg, &end, 10);
+        if (errno || end == arg || *end || v < 0) {
+            bad_usage("analyse: --top must be a number of rows, 0 or more");
+            return -1;
+        }
+        o->top = v;
+        return set_member(&o->params, "top", json_integer(v));
+    }
+    case 'S':
+        if (!*arg) {
+            bad_usage("analyse: --sort needs a column name");
+            return -1;
+        }
+        return set_member(&o->params, "sort", json_string(arg));
+    case 'o':
+        if (!strcmp(arg, "table"))
+            o->format = CTL_FORMAT_TABLE;
+        else if (!strcmp(arg, "json"))
+            o->format = CTL_FORMAT_JSON;
+        else if (!strcmp(arg, "csv"))
+            o->format = CTL_FORMAT_CSV;
+        else {
+            bad_usage("analyse: --format is table, csv or json, not \"%s\"",
+                      arg);
+            return -1;
+        }
+        o->format_given = true;
+        return 0;
+    }
+    return 0;
+}
+
+/* Progress notifications, drawn on a terminal's stderr. */
+struct progress {
+    const char *plugin;
+    bool shown;
+};
+
+static void on_progress(const char *method, const json_t *params, void *data)
+{
+    struct progress *p = data;
+    json_t *f = json_object_get(params, "fraction");
+    if (strcmp(method, "progress") || !json_is_number(f))
+        return;
+    double v = json_number_value(f);
+    if (!(v >= 0))
+        v = 0;
+    if (v > 1)
+        v = 1;
+    fprintf(stderr, "\r%s: %3.0f%%", p->plugin, 100 * v);
+    fflush(stderr);
+    p->shown = true;
+}
+
+static int cmd_analyse(struct ctx *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"by", required_argument, NULL, 'b'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"baseline-from", required_argument, NULL, 'F'},
+        {"baseline-to", required_argument, NULL, 'T'},
+        {"kind", required_argument, NULL, 'k'},
+        {"param", required_argument, NULL, 'p'},
+        {"isolates", no_argument, NULL, 'i'},
+        {"top", required_argument, NULL, 'n'},
+        {"sort", required_argument, NULL, 'S'},
+        {"format", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0}};
+    struct analyse_opts o = {.params = json_object(), .top = -1};
+    int status = EXIT_USAGE;
+    if (!o.params) {
+        errmsg("out of memory");
+        return EXIT_FAILURE;
+    }
+    /* Options may come before or after PLUGIN: parse, take PLUGIN, parse
+     * the rest. */
+    int first = parse_cmd(c, argc, argv, opts, analyse_opt, &o);
+    if (first < 0) {
+        status = first == -2 ? EXIT_SUCCESS : EXIT_USAGE;
+        goto out;
+    }
+    if (first >= argc) {
+        status = bad_usage("analyse needs a PLUGIN (spanctl plugins lists "
+                           "them)");
+        goto out;
+    }
+    const char *plugin = argv[first];
+    if (first + 1 < argc) {
+        int rest =
+            parse_cmd(c, argc - first, argv + first, opts, analyse_opt, &o);
+        if (rest < 0) {
+            status = rest == -2 ? EXIT_SUCCESS : EXIT_USAGE;
+            goto out;
+        }
+        if (first + rest < argc) {
+            status = bad_usage("analyse takes one PLUGIN; unexpected \"%s\"",
+                               argv[first + rest]);
+            goto out;
+        }
+    }
+    if (!o.format_given && c->json)
+        o.format = CTL_FORMAT_JSON;
+    if (set_member(&o.params, "plugin", json_string(plugin)) < 0 ||
+        (o.window && set_member(&o.params, "window", json_incref(o.window))) ||
+        (o.base && set_member(&o.params, "baseline", json_incref(o.base))) ||
+        (o.kinds && set_member(&o.params, "kinds", json_incref(o.kinds))) ||
+        (o.pparams &&
+         set_member(&o.params, "params", json_incref(o.pparams)))) {
+        status = EXIT_FAILURE;
+        goto out;
+    }
+
+    struct progress prog = {.plugin = plugin};
+    if (isatty(STDERR_FILENO)) {
+        if (set_member(&o.params, "progress", json_true()) < 0 ||
+            ensure_conn(c) < 0) {
+            status = EXIT_FAILURE;
+            goto out;
+        }
+        ctl_conn_on_notify(c->conn, on_progress, &prog);
+    }
+    ctl_reply_t r;
+    int rc = rpc(c, "analyse", o.params, &r);
+    if (prog.shown) {
+        fputs("\r\033[K", stderr); /* erase the progress line */
+        fflush(stderr);
+    }
+    if (c->conn)
+        ctl_conn_on_notify(c->conn, NULL, NULL);
+    if (rc < 0) {
+        status = EXIT_FAILURE;
+        goto out;
+    }
+    if (o.format == CTL_FORMAT_JSON)
+        rc = print_json(r.result);
+    else
+        rc = ctl_print_analysis(r.result, o.format, o.top, stdout);
+    ctl_reply_clear(&r);
+    status = rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+out:
+    json_decref(o.params);
+    json_decref(o.window);
+    json_decref(o.base);
+    json_decref(o.kinds);
+    json_decref(o.pparams);
+    return status;
 }
 
 static int load_opt(int opt, const char *arg, void *data)
@@ -995,6 +1123,7 @@ static const struct command {
     {"load", cmd_load},         {"boundaries", cmd_boundaries},
     {"summary", cmd_summary},   {"person", cmd_person},
     {"forget", cmd_forget},     {"reload", cmd_reload},
+    {"plugins", cmd_plugins},   {"analyse", cmd_analyse},
     {"shutdown", cmd_shutdown}, {"call", cmd_call},
 };
 

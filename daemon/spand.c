@@ -105,6 +105,8 @@ static int check_config(const config_t *cfg)
     if (!reg.n && !json_array_size(reg.refused))
         printf("# none found in %s or %s\n", cfg->builtin_dir,
                cfg->plugin_dir);
+    /* A plugin the daemon would refuse is a problem to fix, not a note. */
+    bad |= json_array_size(reg.refused) > 0;
     plugin_registry_free(&reg);
     printf("# configuration %s\n", bad ? "has problems" : "OK");
     return bad ? 1 : 0;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,29 @@
 
 #include "buf.h"
 #include "log.h"
+
+/* Recursive: a failing view build frees its half-built view while still
+ * holding the lock. */
+static pthread_mutex_t igraph_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+void view_igraph_lock(void)
+{
+    pthread_mutex_lock(&igraph_mutex);
+}
+
+void view_igraph_unlock(void)
+{
+    pthread_mutex_unlock(&igraph_mutex);
+}
+
+void view_igraph_reset_in_child(void)
+{
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&igraph_mutex, &a);
+    pthread_mutexattr_destroy(&a);
+}
 
 /* ---- arcs, aggregated by ordered pair of person ids ------------------- */
 
@@ -299,9 +323,11 @@ static void view_free(view_t *v)
         free(v->group_names);
     }
     if (v->pub.graph) {
+        view_igraph_lock();
         igraph_destroy(&v->graph);
         igraph_vector_destroy(&v->weights);
         igraph_vector_int_destroy(&v->group);
+        view_igraph_unlock();
     }
     free(v->boundary);
     view_unref(v->baseline);
@@ -511,8 +537,10 @@ int view_build(store_t *store, const view_spec_t *spec,
             names[group_of_value[i]] = s.values[i], s.values[i] = NULL;
     free(used);
     for (int k = 0; k < nwin; k++) {
+        view_igraph_lock();
         views[k] = assemble(&s, &win[k], specs[k], in_view[k], nv[k], keys,
                             group_of_value, err, errlen);
+        view_igraph_unlock();
         if (!views[k]) {
             if (k == 0) {
                 for (igraph_integer_t g = 0; g < ngroups; g++)

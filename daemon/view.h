@@ -62,6 +62,19 @@ int view_build(store_t *store, const view_spec_t *spec,
 void view_ref(view_t *v);
 void view_unref(view_t *v);
 
+/* Debian's igraph is built with IGRAPH_THREAD_SAFE 0: its error-cleanup
+ * ("finally") stack is one global shared by all threads, and two threads
+ * inside igraph at once corrupt it and abort the process. Every igraph
+ * call that can touch it (anything but plain accessors such as
+ * igraph_vcount) runs under this one lock: view building and freeing,
+ * plugins run in threads, and fork() (so a child never starts with the
+ * stack half updated by another thread). */
+void view_igraph_lock(void);
+void view_igraph_unlock(void);
+/* In a child forked with the lock held: it is the only thread now, and
+ * the lock's owner no longer exists; make the lock usable again. */
+void view_igraph_reset_in_child(void);
+
 /* A canonical text of spec (and baseline), for cache keys. Caller frees. */
 char *view_spec_key(const view_spec_t *spec, const view_spec_t *baseline);
 void view_spec_free(view_spec_t *spec);
