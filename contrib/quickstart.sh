@@ -166,6 +166,9 @@ demo() {
 [daemon]
 socket = spand.sock
 database = spand.db
+[plugins]
+# the plugins built in this tree (make install puts them elsewhere)
+builtin_dir = $top/plugins/.libs
 EOF
     say "starting spand in $scratch"
     (cd "$scratch" && exec "$spand" -f -c "$scratch/spand.conf") \
@@ -214,6 +217,9 @@ EOF
     section "spanctl summary --by sector"
     "$spanctl" -s "$sock" summary --by sector ||
         die "spanctl summary --by sector failed"
+    section "boundary spanning: year one against year two"
+    python3 "$top/contrib/demo-report.py" "$sock" ||
+        die "the demo report failed"
 
     say "shutting down"
     "$spanctl" -s "$sock" shutdown >/dev/null || die "spanctl shutdown failed"

@@ -16,9 +16,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <spawn.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 #include "buf.h"
 #include "log.h"
@@ -534,94 +539,74 @@ static size_t child_rss(pid_t pid)
     return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static void write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return;
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* The child: nothing of the daemon's but the view and stderr. */
-static void child_main(job_t *job, const view_t *v, int out_fd)
-{
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the daemon */
-    struct rlimit nocore = {0, 0};
-    setrlimit(RLIMIT_CORE, &nocore); /* no core files of personal data */
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGHUP, SIG_DFL);
-    signal(SIGPIPE, SIG_IGN);
-    int null = open("/dev/null", O_RDWR);
-    if (null >= 0) {
-        dup2(null, STDIN_FILENO);
-        dup2(null, STDOUT_FILENO);
-    }
-    /* The database, the clients' sockets, the listening socket: gone, so
-     * that a hostile plugin cannot reach them. */
-    if (dup2(out_fd, 3) < 0)
-        _exit(120);
-    close_range(4, ~0U, 0);
-    json_t *result = NULL;
-    char msg[700];
-    int rc = run_here(job, v, &result, 3);
-    char *text = NULL;
-    if (rc == 0) {
-        text = json_dumps(result, JSON_COMPACT);
-    } else {
-        json_t *e = json_pack("{s:s, s:s}", "error", job->reason, "detail",
-                              job->detail);
-        text = e ? json_dumps(e, JSON_COMPACT) : NULL;
-        json_decref(e);
-    }
-    if (!text) {
-        snprintf(msg, sizeof msg, "{\"error\":\"memory\",\"detail\":\"out of "
-                                  "memory writing the result\"}");
-        write_all(3, msg, strlen(msg));
-        _exit(0);
-    }
-    write_all(3, text, strlen(text));
-    _exit(0); /* no atexit handlers, no flushing of the daemon's buffers */
-}
-
 static uint64_t elapsed_ms_since(uint64_t start)
 {
     return (now_ns() - start) / 1000000u;
 }
 
-/* Run the plugin in a forked child; parse and check what it returns. */
-static int run_isolated(job_t *job, const view_t *v, json_t **out)
+/* A copy of fd at 10 or above, so that placing it at 3..5 in the child
+ * cannot collide with another source descriptor. -1 on failure. */
+static int high_dup(int fd)
 {
+    return fcntl(fd, F_DUPFD_CLOEXEC, 10);
+}
+
+/* Run the plugin in a new process: `spand --analysis-child` started with
+ * posix_spawn, the sealed view file on fd 3, the plugin's object on fd 4
+ * and the result pipe on fd 5. Not fork(): a child forked from this
+ * multithreaded daemon inherits whatever locks other threads held at that
+ * instant (the sanitizers' allocator, igraph's global state), and can
+ * hang or crash for reasons that are not the plugin's. A new process
+ * inherits nothing but what is handed to it. */
+static int run_isolated(job_t *job, view_t *v, json_t **out)
+{
+    int vfd = view_memfd(v);
+    if (vfd < 0) {
+        job->reason = "error";
+        snprintf(job->detail, sizeof job->detail,
+                 "cannot hand the view to the analysis process");
+        return -1;
+    }
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) < 0) {
         job->reason = "error";
         snprintf(job->detail, sizeof job->detail, "pipe: %s", strerror(errno));
         return -1;
     }
-    /* No other thread is inside igraph while the child is made. */
-    view_igraph_lock();
-    pid_t pid = fork();
-    if (pid == 0)
-        view_igraph_reset_in_child();
-    else
-        view_igraph_unlock();
-    if (pid < 0) {
+    char *params = json_dumps(job->params, JSON_COMPACT);
+    char timeout[32];
+    snprintf(timeout, sizeof timeout, "%u", job->timeout_ms);
+    int fds[3] = {high_dup(vfd), high_dup(job->plugin->memfd), high_dup(pfd[1])};
+    close(pfd[1]);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
+                                     0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+                                     O_WRONLY, 0);
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            posix_spawn_file_actions_adddup2(&fa, fds[i], 3 + i);
+    char *argv[] = {"spand", "--analysis-child", job->plugin->name,
+                    params ? params : "{}", timeout,
+                    job->progress_cb ? "1" : "0", NULL};
+    pid_t pid = -1;
+    int rc = fds[0] < 0 || fds[1] < 0 || fds[2] < 0
+                 ? EMFILE
+                 : posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv,
+                               environ);
+    posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    free(params);
+    if (rc != 0) {
         close(pfd[0]);
-        close(pfd[1]);
         job->reason = "error";
-        snprintf(job->detail, sizeof job->detail, "fork: %s", strerror(errno));
+        snprintf(job->detail, sizeof job->detail,
+                 "cannot start the analysis process: %s", strerror(rc));
         return -1;
     }
-    if (pid == 0) {
-        close(pfd[0]);
-        child_main(job, v, pfd[1]);
-    }
-    close(pfd[1]);
     uint64_t start = now_ns();
     buf_t data = BUF_INIT;
     const char *killed_for = NULL;
@@ -1085,4 +1070,85 @@ unsigned engine_queued(engine_t *e)
     unsigned n = e->queued;
     pthread_mutex_unlock(&e->mu);
     return n;
+}
+
+/* ---- the analysis process ---------------------------------------------- */
+
+static void child_progress_marker(job_t *job, double fraction)
+{
+    (void)job;
+    (void)fraction; /* only its presence matters: api_progress writes */
+}
+
+static void child_write(const char *text)
+{
+    size_t n = strlen(text);
+    const char *p = text;
+    while (n) {
+        ssize_t w = write(5, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static int child_fail(const char *reason, const char *detail)
+{
+    json_t *e = json_pack("{s:s, s:s}", "error", reason, "detail", detail);
+    char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
+    if (text)
+        child_write(text);
+    free(text);
+    json_decref(e);
+    return 0; /* the error travels in the result, not the exit status */
+}
+
+int engine_child_main(int argc, char **argv)
+{
+    if (argc != 6)
+        return 2;
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the daemon */
+    if (getppid() == 1)
+        return 3; /* the daemon died before the line above */
+    struct rlimit nocore = {0, 0};
+    setrlimit(RLIMIT_CORE, &nocore); /* no core files of personal data */
+    close_range(6, ~0U, 0);
+    igraph_set_error_handler(igraph_error_handler_printignore);
+    json_object_seed(0);
+
+    struct stat st;
+    void *map = MAP_FAILED;
+    if (fstat(3, &st) == 0 && st.st_size > 0)
+        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, 3, 0);
+    char err[512];
+    view_t *v = map == MAP_FAILED
+                    ? NULL
+                    : view_load(map, (size_t)st.st_size, err, sizeof err);
+    if (!v)
+        return child_fail("error", "the analysis process could not read "
+                                   "the view");
+    plugin_t *p = plugin_open_fd(4, argv[2], engine_api(), err, sizeof err);
+    if (!p)
+        return child_fail("error", err);
+    job_t *job = job_new();
+    json_error_t je;
+    if (!job || !(job->params = json_loads(argv[3], 0, &je)))
+        return child_fail("memory", "cannot set up the analysis");
+    job->plugin = p;
+    job->timeout_ms = (unsigned)strtoul(argv[4], NULL, 10);
+    if (!strcmp(argv[5], "1"))
+        job->progress_cb = child_progress_marker;
+    json_t *result = NULL;
+    if (run_here(job, v, &result, 5) < 0)
+        return child_fail(job->reason, job->detail);
+    char *text = json_dumps(result, JSON_COMPACT);
+    if (!text)
+        return child_fail("memory", "out of memory writing the result");
+    child_write(text);
+    /* Exit without tearing down: the process is going anyway, and the
+     * plugin's fini() has nothing to keep. */
+    _exit(0);
 }

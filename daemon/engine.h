@@ -7,13 +7,14 @@
  * then runs the plugin:
  *   - isolation "thread": in the worker itself; a timeout only sets the
  *     cancelled flag the plugin is asked to poll;
- *   - isolation "process": in a child forked over the copy-on-write view,
- *     with every file descriptor but stderr and a result pipe closed, no
- *     core dumps, and SIGKILL on timeout, on exceeding memory_limit_mb of
- *     resident memory, on cancellation, or if the daemon dies. The child
- *     sends its result tables as JSON through the pipe; the parent checks
- *     them against the plugin's declared columns, so a plugin that writes
- *     garbage gets "garbage", not a corrupted answer.
+ *   - isolation "process": in a new process (spand --analysis-child,
+ *     started with posix_spawn) given only the view (a sealed memfd), the
+ *     plugin's object, stderr and a result pipe; no core dumps; SIGKILL
+ *     on timeout, on exceeding memory_limit_mb of resident memory, on
+ *     cancellation, or if the daemon dies. The child sends its result
+ *     tables as JSON through the pipe; the parent checks them against the
+ *     plugin's declared columns, so a plugin that writes garbage gets
+ *     "garbage", not a corrupted answer.
  * Completed jobs come back through their callback on the loop thread. */
 #ifndef SPAND_ENGINE_H
 #define SPAND_ENGINE_H
@@ -88,6 +89,11 @@ void engine_cancel(job_t *job);
 unsigned engine_queued(engine_t *e);
 /* Cancel every queued and running job (a stop is under way). */
 void engine_cancel_all(engine_t *e);
+
+/* Main of `spand --analysis-child PLUGIN PARAMS TIMEOUT_MS PROGRESS`,
+ * the process an isolated analysis runs in (see run_isolated in
+ * engine.c): view on fd 3, plugin object on fd 4, result pipe on fd 5. */
+int engine_child_main(int argc, char **argv);
 
 /* The function table handed to plugins' init() (logging only there). */
 const spand_api_t *engine_api(void);

@@ -265,6 +265,67 @@ static int private_copy(int fd, off_t size, const char *name)
     return m;
 }
 
+/* dlopen the object in memfd (taking ownership of the descriptor), check
+ * its descriptor and call init(). NULL with the reason in why. */
+static plugin_t *load_memfd(int memfd, const char *file, bool builtin,
+                            const spand_api_t *api, char *why, size_t n)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", memfd);
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        snprintf(why, n, "cannot load: %s", dlerror());
+        close(memfd);
+        return NULL;
+    }
+    dlerror();
+    spand_plugin_describe_fn fn =
+        (spand_plugin_describe_fn)dlsym(dl, SPAND_PLUGIN_SYMBOL);
+    const spand_plugin_t *d = fn ? fn() : NULL;
+    if (!fn || !d) {
+        snprintf(why, n, fn ? "entry point returned no descriptor"
+                            : "no entry point " SPAND_PLUGIN_SYMBOL);
+        dlclose(dl);
+        close(memfd);
+        return NULL;
+    }
+    if (check_desc(d, why, n) < 0) {
+        dlclose(dl);
+        close(memfd);
+        return NULL;
+    }
+    plugin_t *p = calloc(1, sizeof *p);
+    if (!p || !(p->name = strdup(d->name)) || !(p->file = strdup(file))) {
+        if (p)
+            free(p->name);
+        free(p);
+        dlclose(dl);
+        close(memfd);
+        snprintf(why, n, "out of memory");
+        return NULL;
+    }
+    p->refs = 1;
+    p->dl = dl;
+    p->memfd = memfd;
+    p->desc = d;
+    p->builtin = builtin;
+    for (size_t c = 0; c < d->ncolumns; c++)
+        p->ncols[d->columns[c].table]++;
+    if (d->init && d->init(api, &p->state) != 0) {
+        snprintf(why, n, "init() failed");
+        p->desc = NULL; /* no fini for a plugin that did not start */
+        unload(p);
+        return NULL;
+    }
+    return p;
+}
+
+plugin_t *plugin_open_fd(int fd, const char *label, const spand_api_t *api,
+                         char *why, size_t n)
+{
+    return load_memfd(fd, label, false, api, why, n);
+}
+
 static plugin_t *load(plugin_registry_t *r, const char *file,
                       const struct stat *st, bool builtin,
                       const spand_api_t *api)
@@ -289,67 +350,18 @@ static plugin_t *load(plugin_registry_t *r, const char *file,
         refuse(r, file, why);
         return NULL;
     }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", memfd);
-    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!dl) {
-        snprintf(why, sizeof why, "cannot load: %s", dlerror());
-        close(memfd);
+    plugin_t *p = load_memfd(memfd, file, builtin, api, why, sizeof why);
+    if (!p) {
         refuse(r, file, why);
         return NULL;
     }
-    dlerror();
-    spand_plugin_describe_fn fn =
-        (spand_plugin_describe_fn)dlsym(dl, SPAND_PLUGIN_SYMBOL);
-    if (!fn) {
-        snprintf(why, sizeof why, "no entry point %s", SPAND_PLUGIN_SYMBOL);
-        refuse(r, file, why);
-        dlclose(dl);
-        close(memfd);
-        return NULL;
-    }
-    const spand_plugin_t *d = fn();
-    if (!d) {
-        refuse(r, file, "entry point returned no descriptor");
-        dlclose(dl);
-        close(memfd);
-        return NULL;
-    }
-    if (check_desc(d, why, sizeof why) < 0) {
-        refuse(r, file, why);
-        dlclose(dl);
-        close(memfd);
-        return NULL;
-    }
-    plugin_t *p = calloc(1, sizeof *p);
-    if (!p || !(p->name = strdup(d->name)) || !(p->file = strdup(file))) {
-        if (p)
-            free(p->name);
-        free(p);
-        dlclose(dl);
-        close(memfd);
-        refuse(r, file, "out of memory");
-        return NULL;
-    }
-    p->refs = 1;
-    p->dl = dl;
-    p->memfd = memfd;
-    p->desc = d;
-    p->builtin = builtin;
     p->dev = st->st_dev;
     p->ino = st->st_ino;
-    p->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    p->mtime_ns =
+        (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
     p->fsize = st->st_size;
-    for (size_t c = 0; c < d->ncolumns; c++)
-        p->ncols[d->columns[c].table]++;
-    if (d->init && d->init(api, &p->state) != 0) {
-        refuse(r, file, "init() failed");
-        p->desc = NULL; /* no fini for a plugin that did not start */
-        unload(p);
-        return NULL;
-    }
-    log_info("plugin %s %s loaded from %s%s", d->name, d->version, file,
-             builtin ? " (built in)" : "");
+    log_info("plugin %s %s loaded from %s%s", p->desc->name,
+             p->desc->version, file, builtin ? " (built in)" : "");
     return p;
 }
 

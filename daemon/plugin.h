@@ -66,6 +66,12 @@ int plugin_registry_scan(plugin_registry_t *r, const char *builtin_dir,
                          const char *dir, const spand_api_t *api,
                          json_t **report);
 
+/* In an analysis child: load the plugin whose object is in fd (taking
+ * the descriptor), with the same descriptor checks, and call init().
+ * NULL with the reason in why. Unload with plugin_unref(). */
+plugin_t *plugin_open_fd(int fd, const char *label, const spand_api_t *api,
+                         char *why, size_t n);
+
 /* The plugin named name with a new reference, or NULL. */
 plugin_t *plugin_get(plugin_registry_t *r, const char *name);
 void plugin_ref(plugin_t *p);

@@ -181,6 +181,9 @@ static void report(int fd, const char *msg)
 
 int main(int argc, char **argv)
 {
+    /* An isolated analysis: a separate role of this same binary. */
+    if (argc > 1 && strcmp(argv[1], "--analysis-child") == 0)
+        return engine_child_main(argc, argv);
     const char *conf_path = NULL;
     int foreground = 0, test_only = 0, opt;
     while ((opt = getopt(argc, argv, "fc:thV")) != -1) {

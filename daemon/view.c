@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "buf.h"
 #include "log.h"
 
@@ -26,14 +30,6 @@ void view_igraph_unlock(void)
     pthread_mutex_unlock(&igraph_mutex);
 }
 
-void view_igraph_reset_in_child(void)
-{
-    pthread_mutexattr_t a;
-    pthread_mutexattr_init(&a);
-    pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&igraph_mutex, &a);
-    pthread_mutexattr_destroy(&a);
-}
 
 /* ---- arcs, aggregated by ordered pair of person ids ------------------- */
 
@@ -331,6 +327,9 @@ static void view_free(view_t *v)
     }
     free(v->boundary);
     view_unref(v->baseline);
+    if (v->memfd >= 0)
+        close(v->memfd);
+    pthread_mutex_destroy(&v->memfd_lock);
     free(v);
 }
 
@@ -376,6 +375,8 @@ static view_t *assemble(const struct snapshot *s, struct window *w,
     if (!v || !order || !vidx || !edges)
         goto oom;
     atomic_init(&v->refs, 1);
+    v->memfd = -1;
+    pthread_mutex_init(&v->memfd_lock, NULL);
     size_t k = 0;
     for (int64_t p = 1; p <= s->maxpid; p++)
         if (in_view[p])
@@ -618,4 +619,221 @@ void view_spec_free(view_spec_t *spec)
     free(spec->kinds);
     free(spec->boundary);
     memset(spec, 0, sizeof *spec);
+}
+
+/* ---- serialized views, for analysis children ---------------------------
+ *
+ * Layout (native byte order: the reader is this same binary): a header of
+ * int64 fields, then int64 arc endpoints, double weights, int64 groups,
+ * and NUL-terminated strings (boundary, group names, keys). A baseline
+ * follows its main view with its own header; group names are written
+ * once, with the main view. */
+
+#define VIEW_MAGIC INT64_C(0x5350414E44564945) /* "SPANDVIE" */
+
+static int put_view(buf_t *b, const view_t *v, bool with_groups)
+{
+    igraph_integer_t n = igraph_vcount(&v->graph), m = igraph_ecount(&v->graph);
+    int64_t head[9] = {VIEW_MAGIC, n, m, v->pub.ngroups, v->pub.excluded,
+                       v->pub.from, v->pub.to, v->data_version,
+                       v->baseline != NULL};
+    if (buf_append(b, head, sizeof head) < 0)
+        return -1;
+    for (igraph_integer_t e = 0; e < m; e++) {
+        int64_t ends[2] = {IGRAPH_FROM(&v->graph, e), IGRAPH_TO(&v->graph, e)};
+        if (buf_append(b, ends, sizeof ends) < 0)
+            return -1;
+    }
+    if (buf_append(b, VECTOR(v->weights), (size_t)m * sizeof(double)) < 0)
+        return -1;
+    for (igraph_integer_t i = 0; i < n; i++) {
+        int64_t g = VECTOR(v->group)[i];
+        if (buf_append(b, &g, sizeof g) < 0)
+            return -1;
+    }
+    if (buf_append(b, v->boundary, strlen(v->boundary) + 1) < 0)
+        return -1;
+    for (igraph_integer_t g = 0; with_groups && g < v->pub.ngroups; g++)
+        if (buf_append(b, v->group_names[g], strlen(v->group_names[g]) + 1) <
+            0)
+            return -1;
+    for (igraph_integer_t i = 0; i < n; i++)
+        if (buf_append(b, v->keys[i], strlen(v->keys[i]) + 1) < 0)
+            return -1;
+    return 0;
+}
+
+int view_memfd(view_t *v)
+{
+    pthread_mutex_lock(&v->memfd_lock);
+    if (v->memfd >= 0) {
+        pthread_mutex_unlock(&v->memfd_lock);
+        return v->memfd;
+    }
+    buf_t b = BUF_INIT;
+    int fd = -1;
+    if (put_view(&b, v, true) == 0 &&
+        (!v->baseline || put_view(&b, v->baseline, false) == 0)) {
+        fd = memfd_create("spand-view", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        size_t off = 0;
+        while (fd >= 0 && off < b.len) {
+            ssize_t w = write(fd, b.data + off, b.len - off);
+            if (w <= 0) {
+                close(fd);
+                fd = -1;
+            } else {
+                off += (size_t)w;
+            }
+        }
+        /* Sealed: no child can change what the next one reads. */
+        if (fd >= 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+                                                  F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    buf_free(&b);
+    v->memfd = fd;
+    pthread_mutex_unlock(&v->memfd_lock);
+    return fd;
+}
+
+struct reader {
+    const char *p, *end;
+};
+
+static int take(struct reader *r, void *out, size_t n)
+{
+    if ((size_t)(r->end - r->p) < n)
+        return -1;
+    memcpy(out, r->p, n);
+    r->p += n;
+    return 0;
+}
+
+static char *take_str(struct reader *r)
+{
+    const char *nul = memchr(r->p, '\0', (size_t)(r->end - r->p));
+    if (!nul)
+        return NULL;
+    char *s = strdup(r->p);
+    r->p = nul + 1;
+    return s;
+}
+
+/* One view; names is NULL for a baseline (its group names are the main
+ * view's), else receives the group names read. */
+static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
+                        bool *has_baseline)
+{
+    int64_t head[9];
+    if (take(r, head, sizeof head) < 0 || head[0] != VIEW_MAGIC ||
+        head[1] < 0 || head[2] < 0 || head[3] < 0)
+        return NULL;
+    igraph_integer_t n = head[1], m = head[2];
+    view_t *v = calloc(1, sizeof *v);
+    if (!v)
+        return NULL;
+    atomic_init(&v->refs, 1);
+    v->memfd = -1;
+    pthread_mutex_init(&v->memfd_lock, NULL);
+    igraph_vector_int_t el;
+    if (igraph_vector_int_init(&el, 2 * m)) {
+        free(v);
+        return NULL;
+    }
+    bool ok = true;
+    for (igraph_integer_t i = 0; ok && i < 2 * m; i++) {
+        int64_t x = 0;
+        ok = take(r, &x, sizeof x) == 0 && x >= 0 && x < n;
+        VECTOR(el)[i] = x;
+    }
+    if (!ok || igraph_vector_init(&v->weights, m)) {
+        igraph_vector_int_destroy(&el);
+        free(v);
+        return NULL;
+    }
+    if (take(r, VECTOR(v->weights), (size_t)m * sizeof(double)) < 0 ||
+        igraph_vector_int_init(&v->group, n)) {
+        igraph_vector_destroy(&v->weights);
+        igraph_vector_int_destroy(&el);
+        free(v);
+        return NULL;
+    }
+    for (igraph_integer_t i = 0; ok && i < n; i++) {
+        int64_t g = 0;
+        ok = take(r, &g, sizeof g) == 0 && g >= 0 && g < head[3];
+        VECTOR(v->group)[i] = g;
+    }
+    if (!ok || igraph_create(&v->graph, &el, n, IGRAPH_DIRECTED)) {
+        igraph_vector_int_destroy(&v->group);
+        igraph_vector_destroy(&v->weights);
+        igraph_vector_int_destroy(&el);
+        free(v);
+        return NULL;
+    }
+    igraph_vector_int_destroy(&el);
+    v->pub.graph = &v->graph; /* from here view_free can clean up */
+    v->boundary = take_str(r);
+    if (names) {
+        /* The main view carries the group names. */
+        char **gn = calloc(head[3] ? (size_t)head[3] : 1, sizeof *gn);
+        for (int64_t g = 0; gn && g < head[3]; g++)
+            if (!(gn[g] = take_str(r)))
+                ok = false;
+        *names = gn;
+        *ng = head[3];
+        v->owns_groups = true;
+        if (!gn)
+            ok = false;
+    }
+    v->keys = calloc(n ? (size_t)n : 1, sizeof *v->keys);
+    for (igraph_integer_t i = 0; ok && v->keys && i < n; i++)
+        ok = (v->keys[i] = take_str(r)) != NULL;
+    if (!ok || !v->keys || !v->boundary) {
+        view_free(v);
+        return NULL;
+    }
+    v->pub.size = sizeof v->pub;
+    v->pub.weights = &v->weights;
+    v->pub.group = &v->group;
+    v->pub.keys = (const char *const *)v->keys;
+    v->pub.boundary = v->boundary;
+    v->pub.ngroups = head[3];
+    v->pub.excluded = head[4];
+    v->pub.from = head[5];
+    v->pub.to = head[6];
+    v->data_version = head[7];
+    *has_baseline = head[8] != 0;
+    return v;
+}
+
+view_t *view_load(const void *map, size_t len, char *err, size_t errlen)
+{
+    struct reader r = {map, (const char *)map + len};
+    char **names = NULL;
+    igraph_integer_t ng = 0;
+    bool has_base = false, base_base = false;
+    view_t *v = get_view(&r, &names, &ng, &has_base);
+    if (!v) {
+        snprintf(err, errlen, "the view file is malformed");
+        return NULL;
+    }
+    v->group_names = names;
+    v->pub.group_names = (const char *const *)names;
+    if (has_base) {
+        view_t *b = get_view(&r, NULL, &ng, &base_base);
+        if (!b) {
+            view_unref(v);
+            snprintf(err, errlen, "the baseline in the view file is "
+                                  "malformed");
+            return NULL;
+        }
+        b->group_names = names;
+        b->pub.group_names = (const char *const *)names;
+        b->pub.ngroups = v->pub.ngroups;
+        v->baseline = b;
+        v->pub.baseline = &b->pub;
+    }
+    return v;
 }

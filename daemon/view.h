@@ -20,6 +20,7 @@
 #define SPAND_VIEW_H
 
 #include <igraph.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,6 +52,8 @@ typedef struct view {
     struct view *baseline; /* owned reference, or NULL */
     size_t bytes;          /* rough memory footprint, for the cache */
     bool owns_groups;
+    int memfd;             /* serialized copy for analysis children, or -1 */
+    pthread_mutex_t memfd_lock;
 } view_t;
 
 /* Build the view of spec (and of baseline, if not NULL) from one snapshot
@@ -67,13 +70,18 @@ void view_unref(view_t *v);
  * inside igraph at once corrupt it and abort the process. Every igraph
  * call that can touch it (anything but plain accessors such as
  * igraph_vcount) runs under this one lock: view building and freeing,
- * plugins run in threads, and fork() (so a child never starts with the
- * stack half updated by another thread). */
+ * and plugins run in threads. (Isolated analyses run in processes of
+ * their own and need no lock.) */
 void view_igraph_lock(void);
 void view_igraph_unlock(void);
-/* In a child forked with the lock held: it is the only thread now, and
- * the lock's owner no longer exists; make the lock usable again. */
-void view_igraph_reset_in_child(void);
+
+/* A read-only file (a sealed memfd) holding v and its baseline, made on
+ * first use and kept with the view; for handing the view to an analysis
+ * child. Returns the descriptor (owned by the view) or -1. Any thread. */
+int view_memfd(view_t *v);
+/* Rebuild a view from such a file's contents (map, len); NULL with err.
+ * Used in the analysis child. */
+view_t *view_load(const void *map, size_t len, char *err, size_t errlen);
 
 /* A canonical text of spec (and baseline), for cache keys. Caller frees. */
 char *view_spec_key(const view_spec_t *spec, const view_spec_t *baseline);
