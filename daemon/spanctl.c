@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ctl_analyse.h"
+#include "ctl_report.h"
 #include "ctl_conn.h"
 #include "ctl_load.h"
 #include "ctl_table.h"
@@ -70,6 +71,15 @@ static void usage(FILE *out)
           "                              columns, and plugin files it "
           "refused\n"
           "  analyse PLUGIN [OPTION...]  run an analysis (options below)\n"
+          "  report [OPTION...]          the boundary-spanning suite on one "
+          "view:\n"
+          "                              network, mixing, spanners, "
+          "boundaries at\n"
+          "                              risk, gate-openers (--by --from "
+          "--to\n"
+          "                              --baseline-from --baseline-to "
+          "--kind --top\n"
+          "                              --format table|json)\n"
           "  reload                      make spand re-read its configuration "
           "and\n"
           "                              rescan its plugin directory\n"
@@ -1115,6 +1125,70 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
                                                           : EXIT_SUCCESS;
 }
 
+static int cmd_report(struct ctx *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"by", required_argument, NULL, 'b'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"baseline-from", required_argument, NULL, 'F'},
+        {"baseline-to", required_argument, NULL, 'T'},
+        {"kind", required_argument, NULL, 'k'},
+        {"isolates", no_argument, NULL, 'i'},
+        {"top", required_argument, NULL, 'n'},
+        {"format", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0}};
+    struct analyse_opts o = {.params = json_object(), .top = -1};
+    int status = EXIT_USAGE;
+    if (!o.params) {
+        errmsg("out of memory");
+        return EXIT_FAILURE;
+    }
+    int first = parse_cmd(c, argc, argv, opts, analyse_opt, &o);
+    if (first < 0) {
+        status = first == -2 ? EXIT_SUCCESS : EXIT_USAGE;
+        goto out;
+    }
+    if (first < argc) {
+        status = bad_usage("report: unexpected \"%s\"", argv[first]);
+        goto out;
+    }
+    if (o.format == CTL_FORMAT_CSV) {
+        status = bad_usage("report: --format is table or json");
+        goto out;
+    }
+    if ((o.window && set_member(&o.params, "window", json_incref(o.window))) ||
+        (o.base && set_member(&o.params, "baseline", json_incref(o.base))) ||
+        (o.kinds && set_member(&o.params, "kinds", json_incref(o.kinds))) ||
+        ensure_conn(c) < 0) {
+        status = EXIT_FAILURE;
+        goto out;
+    }
+    char err[512];
+    int incomplete = 0;
+    json_t *doc = ctl_report_build(c->conn, o.params, o.top < 0 ? 10 : o.top,
+                                   &incomplete, err, sizeof err);
+    if (!doc) {
+        errmsg("report: %s", err);
+        status = EXIT_FAILURE;
+        goto out;
+    }
+    int rc = (o.format == CTL_FORMAT_JSON || c->json) ? print_json(doc)
+                                                       : ctl_report_print(doc,
+                                                                          stdout);
+    json_decref(doc);
+    if (incomplete)
+        errmsg("report: some analyses were unavailable (see above)");
+    status = rc < 0 || incomplete ? EXIT_FAILURE : EXIT_SUCCESS;
+out:
+    json_decref(o.params);
+    json_decref(o.window);
+    json_decref(o.base);
+    json_decref(o.kinds);
+    json_decref(o.pparams);
+    return status;
+}
+
 static const struct command {
     const char *name;
     int (*run)(struct ctx *, int, char **);
@@ -1124,6 +1198,7 @@ static const struct command {
     {"summary", cmd_summary},   {"person", cmd_person},
     {"forget", cmd_forget},     {"reload", cmd_reload},
     {"plugins", cmd_plugins},   {"analyse", cmd_analyse},
+    {"report", cmd_report},
     {"shutdown", cmd_shutdown}, {"call", cmd_call},
 };
 
