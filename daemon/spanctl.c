@@ -980,6 +980,28 @@ static void on_progress(const char *method, const json_t *params, void *data)
     p->shown = true;
 }
 
+/* Put the view options (window, baseline, kinds) into o->params. */
+static int view_params(struct analyse_opts *o)
+{
+    return (o->window && set_member(&o->params, "window",
+                                    json_incref(o->window))) ||
+                   (o->base &&
+                    set_member(&o->params, "baseline", json_incref(o->base))) ||
+                   (o->kinds &&
+                    set_member(&o->params, "kinds", json_incref(o->kinds)))
+               ? -1
+               : 0;
+}
+
+static void analyse_opts_free(struct analyse_opts *o)
+{
+    json_decref(o->params);
+    json_decref(o->window);
+    json_decref(o->base);
+    json_decref(o->kinds);
+    json_decref(o->pparams);
+}
+
 static int cmd_analyse(struct ctx *c, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -1030,9 +1052,7 @@ static int cmd_analyse(struct ctx *c, int argc, char **argv)
     if (!o.format_given && c->json)
         o.format = CTL_FORMAT_JSON;
     if (set_member(&o.params, "plugin", json_string(plugin)) < 0 ||
-        (o.window && set_member(&o.params, "window", json_incref(o.window))) ||
-        (o.base && set_member(&o.params, "baseline", json_incref(o.base))) ||
-        (o.kinds && set_member(&o.params, "kinds", json_incref(o.kinds))) ||
+        view_params(&o) < 0 ||
         (o.pparams &&
          set_member(&o.params, "params", json_incref(o.pparams)))) {
         status = EXIT_FAILURE;
@@ -1067,11 +1087,7 @@ static int cmd_analyse(struct ctx *c, int argc, char **argv)
     ctl_reply_clear(&r);
     status = rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
-    json_decref(o.params);
-    json_decref(o.window);
-    json_decref(o.base);
-    json_decref(o.kinds);
-    json_decref(o.pparams);
+    analyse_opts_free(&o);
     return status;
 }
 
@@ -1157,10 +1173,7 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         status = bad_usage("report: --format is table or json");
         goto out;
     }
-    if ((o.window && set_member(&o.params, "window", json_incref(o.window))) ||
-        (o.base && set_member(&o.params, "baseline", json_incref(o.base))) ||
-        (o.kinds && set_member(&o.params, "kinds", json_incref(o.kinds))) ||
-        ensure_conn(c) < 0) {
+    if (view_params(&o) < 0 || ensure_conn(c) < 0) {
         status = EXIT_FAILURE;
         goto out;
     }
@@ -1181,11 +1194,7 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         errmsg("report: some analyses were unavailable (see above)");
     status = rc < 0 || incomplete ? EXIT_FAILURE : EXIT_SUCCESS;
 out:
-    json_decref(o.params);
-    json_decref(o.window);
-    json_decref(o.base);
-    json_decref(o.kinds);
-    json_decref(o.pparams);
+    analyse_opts_free(&o);
     return status;
 }
 
