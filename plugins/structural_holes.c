@@ -1,0 +1,450 @@
+/* structural_holes.c - Burt's (1992) structural-hole measures (METRICS.md,
+ * "structural_holes"), as networkx and igraph compute them.
+ *
+ * On the directed view with mutual weights: a_ij = w_ij + w_ji (an absent
+ * arc weighs 0; without `weighted` every arc weighs 1, so a_ij is the
+ * number of arcs between i and j, 1 or 2, which is what networkx does for
+ * a DiGraph with weight=None and igraph with weights=NULL), and
+ *   p_ij = a_ij / S_i,  S_i = sum_k a_ik       (proportional tie strength)
+ *   m_ij = a_ij / M_i,  M_i = max_k a_ik       (marginal tie strength)
+ * over N(i), the neighbours of i ignoring direction. Then
+ *   constraint           C_i = sum_{j in N(i)} c_ij,
+ *                        c_ij = (p_ij + sum_{q in N(i), q != i,j}
+ *                                        p_iq p_qj)^2   (igraph_constraint)
+ *   effective_size       e_i = sum_{j in N(i)} (1 - sum_{q in N(i), q != j}
+ *                                               p_iq m_jq)
+ *                        (networkx effective_size, general formula)
+ *   efficiency           e_i / |N(i)|
+ *   hierarchy            H_i = sum_j r_j ln r_j / (n ln n), r_j = c_ij /
+ *                        (C_i / n), n = |N(i)|; NaN for n <= 1 (0 / 0);
+ *                        summed as sum_j (r_j ln r_j - (r_j - 1)), the
+ *                        same value (sum_j r_j = n), so that it is >= 0
+ *   external_constraint  sum of c_ij over j in another group than i.
+ * Isolates get NaN (null) in every column. So does a vertex whose ties all
+ * weigh 0 (S_i = 0: p_ij = 0/0). Where a neighbour's own S_j or M_j is 0
+ * (all its ties weigh 0) its p_jq and m_jq are taken as 0, as networkx's
+ * normalized_mutual_weight does.
+ *
+ * Group rows: the mean of each vertex column over the group's members,
+ * NaN values skipped (NaN when no member has a value). Network row: the
+ * mean constraint and mean effective size over all people, likewise.
+ *
+ * Cost: O(N + arcs) memory (the undirected collapse as sorted adjacency
+ * arrays, plus per-vertex scratch arrays marked with stamps); time
+ * O(sum_i sum_{j in N(i)} min(|N(j)|, |N(i)| log |N(j)|)) after sorting:
+ * igraph's walk costs sum_j |N(j)|^2, quadratic for a hub (see
+ * measures()).
+ */
+#include <spand/plugin.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+static const spand_param_t params[] = {
+    {"weighted", SPAND_BOOL, "false",
+     "use tie weights (w_ij + w_ji); otherwise every arc weighs 1"},
+};
+
+enum { V_CONSTRAINT, V_EFFSIZE, V_EFFICIENCY, V_HIERARCHY, V_EXTERNAL, NVCOLS };
+enum { N_CONSTRAINT, N_EFFSIZE };
+
+static const spand_column_t columns[] = {
+    {SPAND_TABLE_VERTEX, "constraint", SPAND_REAL,
+     "Burt's constraint C_i: how much the person's contacts are tied to "
+     "each other (igraph_constraint)"},
+    {SPAND_TABLE_VERTEX, "effective_size", SPAND_REAL,
+     "contacts minus their redundancy (networkx effective_size)"},
+    {SPAND_TABLE_VERTEX, "efficiency", SPAND_REAL,
+     "effective_size / number of contacts"},
+    {SPAND_TABLE_VERTEX, "hierarchy", SPAND_REAL,
+     "how concentrated the constraint is on one contact (null with fewer "
+     "than 2 contacts)"},
+    {SPAND_TABLE_VERTEX, "external_constraint", SPAND_REAL,
+     "the part of the constraint from contacts in other groups"},
+    {SPAND_TABLE_GROUP, "constraint", SPAND_REAL,
+     "mean constraint of the group's members"},
+    {SPAND_TABLE_GROUP, "effective_size", SPAND_REAL,
+     "mean effective size of the group's members"},
+    {SPAND_TABLE_GROUP, "efficiency", SPAND_REAL,
+     "mean efficiency of the group's members"},
+    {SPAND_TABLE_GROUP, "hierarchy", SPAND_REAL,
+     "mean hierarchy of the group's members"},
+    {SPAND_TABLE_GROUP, "external_constraint", SPAND_REAL,
+     "mean external constraint of the group's members"},
+    {SPAND_TABLE_NETWORK, "constraint", SPAND_REAL,
+     "mean constraint of all people"},
+    {SPAND_TABLE_NETWORK, "effective_size", SPAND_REAL,
+     "mean effective size of all people"},
+};
+
+/* A neighbour j of i and the mutual weight a_ij. */
+typedef struct nbr {
+    igraph_integer_t v;
+    double w;
+} nbr_t;
+
+/* The undirected collapse as adjacency arrays (CSR): the neighbours of i
+ * are e[off[i] .. off[i + 1]), each once, in increasing vertex order (so
+ * that a weight a_jq can be found by binary search). */
+typedef struct nbrs {
+    igraph_integer_t n;
+    igraph_integer_t *off;
+    nbr_t *e;
+} nbrs_t;
+
+static void nbrs_free(nbrs_t *c)
+{
+    free(c->off);
+    free(c->e);
+}
+
+static int cmp_nbr(const void *a, const void *b)
+{
+    const igraph_integer_t x = ((const nbr_t *)a)->v, y = ((const nbr_t *)b)->v;
+    return (x > y) - (x < y);
+}
+
+/* Build the collapse of view: each arc i->j adds its weight (1 unless
+ * weighted) to a_ij and to a_ji. Both ends' lists get an entry per arc,
+ * then each list is compacted in place, merging the two entries of a
+ * mutual pair; slot[j] remembers where j sits in the current list, and is
+ * trusted only if it points into that list at j (so it needs no reset).
+ * Each list is then sorted. O(N + arcs) memory, O(arcs log arcs) time.
+ * Returns 0, or -1 after logging. */
+static int nbrs_build(const spand_api_t *api, spand_run_t *r,
+                      const spand_view_t *view, int weighted, nbrs_t *c)
+{
+    const igraph_t *g = view->graph;
+    const igraph_integer_t n = igraph_vcount(g), arcs = igraph_ecount(g);
+    const igraph_vector_t *wv = view->weights;
+    igraph_integer_t *slot = NULL;
+
+    c->n = n;
+    c->off = calloc((size_t)n + 1, sizeof *c->off);
+    c->e = malloc(((size_t)arcs * 2 + 1) * sizeof *c->e);
+    slot = calloc((size_t)n + 1, sizeof *slot);
+    if (!c->off || !c->e || !slot) {
+        api->log(r, SPAND_LOG_ERR,
+                 "structural_holes: out of memory (%lld vertices, %lld arcs)",
+                 (long long)n, (long long)arcs);
+        free(slot);
+        return -1;
+    }
+    for (igraph_integer_t e = 0; e < arcs; e++) {
+        const igraph_integer_t a = IGRAPH_FROM(g, e), b = IGRAPH_TO(g, e);
+        if (a == b)
+            continue; /* no loops by contract; a loop is no contact */
+        c->off[a + 1]++;
+        c->off[b + 1]++;
+    }
+    for (igraph_integer_t i = 0; i < n; i++)
+        c->off[i + 1] += c->off[i];
+    /* slot doubles as the fill cursor here, then is reused below. */
+    for (igraph_integer_t i = 0; i < n; i++)
+        slot[i] = c->off[i];
+    for (igraph_integer_t e = 0; e < arcs; e++) {
+        const igraph_integer_t a = IGRAPH_FROM(g, e), b = IGRAPH_TO(g, e);
+        if (a == b)
+            continue;
+        const double x = weighted ? (wv ? VECTOR(*wv)[e] : 1.0) : 1.0;
+        c->e[slot[a]++] = (nbr_t){b, x};
+        c->e[slot[b]++] = (nbr_t){a, x};
+    }
+    /* Compact: write <= read always, and off[i + 1] is read before it is
+     * overwritten with the compacted start of i + 1. */
+    igraph_integer_t rd = 0, wr = 0;
+    for (igraph_integer_t i = 0; i < n; i++) {
+        const igraph_integer_t end = c->off[i + 1], start = wr;
+        c->off[i] = start;
+        for (; rd < end; rd++) {
+            const igraph_integer_t j = c->e[rd].v;
+            const igraph_integer_t s = slot[j];
+            if (s >= start && s < wr && c->e[s].v == j) {
+                c->e[s].w += c->e[rd].w;
+            } else {
+                slot[j] = wr;
+                c->e[wr++] = c->e[rd];
+            }
+        }
+    }
+    c->off[n] = wr;
+    free(slot);
+    for (igraph_integer_t i = 0; i < n; i++)
+        if (c->off[i + 1] - c->off[i] > 1)
+            qsort(c->e + c->off[i], (size_t)(c->off[i + 1] - c->off[i]),
+                  sizeof *c->e, cmp_nbr);
+    return 0;
+}
+
+/* x ln x - (x - 1), with its limit 1 at x = 0: the hierarchy's term
+ * r ln r, less r - 1, whose sum over the contacts is 0 (sum_j r_j = n).
+ * Each such term is >= 0, so the sum cannot cancel to a negative H for
+ * an ego whose terms are equal up to rounding; clamped at 0 to drop the
+ * rounding of the term itself. */
+static double hier_term(double x)
+{
+    const double t = (x > 0 ? x * log(x) : 0.0) - (x - 1.0);
+    return t > 0 ? t : 0.0;
+}
+
+/* The mutual weight a_jq from j's sorted list e[lo .. hi), 0 if q is not
+ * there. */
+static double weight_of(const nbr_t *e, igraph_integer_t lo,
+                        igraph_integer_t hi, igraph_integer_t q)
+{
+    const igraph_integer_t end = hi;
+    while (lo < hi) { /* the first entry >= q lies in [lo, hi] */
+        const igraph_integer_t mid = lo + (hi - lo) / 2;
+        if (e[mid].v < q)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < end && e[lo].v == q ? e[lo].w : 0.0;
+}
+
+/* floor(log2(x)) + 1 for x >= 1: the steps of a binary search in x. */
+static igraph_integer_t search_steps(igraph_integer_t x)
+{
+    igraph_integer_t b = 0;
+    while (x > 0) {
+        x >>= 1;
+        b++;
+    }
+    return b;
+}
+
+/* Mean of the non-NaN values accumulated as (sum, count): NaN if none. */
+static double mean_of(double sum, double cnt)
+{
+    return cnt > 0 ? sum / cnt : NAN;
+}
+
+/* The five vertex measures of every vertex into out[NVCOLS * i + col].
+ * Scratch, all of size N: mark[q] == i iff q is a neighbour of i while i
+ * is processed (a stamp: never reset), pv[q] = p_iq and cb[q] = the
+ * running p_iq + sum p_ij p_jq of q.
+ *
+ * For each contact j of i the common contacts q in N(i) and N(j) are
+ * needed. Walking N(j) and testing the stamp costs |N(j)|; looking each q
+ * of N(i) up in j's sorted list costs |N(i)| log |N(j)|; the cheaper is
+ * taken, so that the leaves of a star cost O(log) each instead of a walk
+ * over the hub's whole list (O(N^2) for the star). Both visit the common
+ * q in increasing order and add the same terms, so the choice does not
+ * change a single bit of the result. Returns 0, 1 if cancelled, -1 on
+ * failure (logged). */
+static int measures(const spand_api_t *api, spand_run_t *r,
+                    const spand_view_t *view, const nbrs_t *c, double *out)
+{
+    const igraph_integer_t n = c->n;
+    const igraph_vector_int_t *grp = view->group;
+    const igraph_integer_t *off = c->off;
+    const nbr_t *e = c->e;
+    igraph_integer_t *mark = malloc(((size_t)n + 1) * sizeof *mark);
+    double *sum = malloc(((size_t)n + 1) * sizeof *sum);
+    double *max = malloc(((size_t)n + 1) * sizeof *max);
+    double *pv = malloc(((size_t)n + 1) * sizeof *pv);
+    double *cb = malloc(((size_t)n + 1) * sizeof *cb);
+    int rc = -1;
+
+    if (!mark || !sum || !max || !pv || !cb) {
+        api->log(r, SPAND_LOG_ERR,
+                 "structural_holes: out of memory (%lld vertices)",
+                 (long long)n);
+        goto out;
+    }
+    for (igraph_integer_t i = 0; i < n; i++) {
+        double s = 0, m = 0;
+        for (igraph_integer_t k = off[i]; k < off[i + 1]; k++) {
+            s += e[k].w;
+            if (e[k].w > m)
+                m = e[k].w;
+        }
+        sum[i] = s;
+        max[i] = m;
+        mark[i] = -1;
+    }
+
+    for (igraph_integer_t i = 0; i < n; i++) {
+        double *o = out + (size_t)NVCOLS * (size_t)i;
+        const igraph_integer_t deg = off[i + 1] - off[i];
+        if ((i & 1023) == 0) {
+            if (api->cancelled(r)) {
+                rc = 1;
+                goto out;
+            }
+            api->progress(r, 0.95 * (double)i / (double)n);
+        }
+        for (int col = 0; col < NVCOLS; col++)
+            o[col] = NAN;
+        if (deg == 0 || !(sum[i] > 0))
+            continue; /* an isolate, or all ties of weight 0: undefined */
+
+        const double si = sum[i];
+        for (igraph_integer_t k = off[i]; k < off[i + 1]; k++) {
+            const igraph_integer_t j = e[k].v;
+            mark[j] = i;
+            pv[j] = e[k].w / si;
+            cb[j] = pv[j]; /* the direct term p_ij */
+        }
+        /* One walk over the neighbours j of i and their neighbours q
+         * serves both measures: for q in N(i), j is an intermediary of
+         * the indirect term p_ij p_jq of c_iq, and q is a contact that
+         * makes j redundant by p_iq m_jq. q != i (i is not marked: no
+         * loops) and q != j (no loops) as the formulas require. */
+        double eff = 0;
+        for (igraph_integer_t k = off[i]; k < off[i + 1]; k++) {
+            const igraph_integer_t j = e[k].v;
+            const igraph_integer_t dj = off[j + 1] - off[j];
+            const double pij = pv[j];
+            const double sj = sum[j];
+            double red = 0;
+            if (dj <= (deg - 1) * search_steps(dj)) {
+                for (igraph_integer_t l = off[j]; l < off[j + 1]; l++) {
+                    const igraph_integer_t q = e[l].v;
+                    if (mark[q] != i)
+                        continue;
+                    if (sj > 0)
+                        cb[q] += pij * (e[l].w / sj);
+                    red += pv[q] * e[l].w;
+                }
+            } else {
+                for (igraph_integer_t l = off[i]; l < off[i + 1]; l++) {
+                    const igraph_integer_t q = e[l].v;
+                    const double ajq =
+                        q == j ? 0.0 : weight_of(e, off[j], off[j + 1], q);
+                    if (ajq == 0.0)
+                        continue; /* not a common contact (or weight 0) */
+                    if (sj > 0)
+                        cb[q] += pij * (ajq / sj);
+                    red += pv[q] * ajq;
+                }
+            }
+            eff += 1.0 - (max[j] > 0 ? red / max[j] : 0.0);
+        }
+        double C = 0, ext = 0;
+        const igraph_integer_t gi = VECTOR(*grp)[i];
+        for (igraph_integer_t k = off[i]; k < off[i + 1]; k++) {
+            const igraph_integer_t j = e[k].v;
+            const double cij = cb[j] * cb[j];
+            C += cij;
+            if (VECTOR(*grp)[j] != gi)
+                ext += cij;
+        }
+        double H = NAN;
+        if (deg > 1) {
+            /* C > 0 here: sum_j p_ij = 1, so C >= sum_j p_ij^2 >= 1/n. */
+            const double nd = (double)deg;
+            double h = 0;
+            for (igraph_integer_t k = off[i]; k < off[i + 1]; k++) {
+                const igraph_integer_t j = e[k].v;
+                h += hier_term(nd * (cb[j] * cb[j]) / C);
+            }
+            H = h / (nd * log(nd));
+        }
+        o[V_CONSTRAINT] = C;
+        o[V_EFFSIZE] = eff;
+        o[V_EFFICIENCY] = eff / (double)deg;
+        o[V_HIERARCHY] = H;
+        o[V_EXTERNAL] = ext;
+    }
+    rc = 0;
+out:
+    free(mark);
+    free(sum);
+    free(max);
+    free(pv);
+    free(cb);
+    return rc;
+}
+
+static int run(void *state, const spand_api_t *api, spand_run_t *r,
+               const spand_view_t *view)
+{
+    (void)state;
+    const igraph_integer_t n = igraph_vcount(view->graph);
+    const igraph_integer_t G = view->ngroups;
+    const igraph_vector_int_t *grp = view->group;
+    const int weighted = api->param_bool(r, "weighted");
+    nbrs_t c = {0, NULL, NULL};
+    double *out = NULL, *gsum = NULL, *gcnt = NULL;
+    int rc = -1, bad = 0;
+
+    out = malloc(((size_t)n * NVCOLS + 1) * sizeof *out);
+    gsum = calloc((size_t)G * NVCOLS + 1, sizeof *gsum);
+    gcnt = calloc((size_t)G * NVCOLS + 1, sizeof *gcnt);
+    if (!out || !gsum || !gcnt) {
+        api->log(r, SPAND_LOG_ERR,
+                 "structural_holes: out of memory (%lld vertices)",
+                 (long long)n);
+        goto done;
+    }
+    if (nbrs_build(api, r, view, weighted, &c) != 0)
+        goto done;
+    const int m = measures(api, r, view, &c, out);
+    if (m != 0) {
+        if (m > 0)
+            api->log(r, SPAND_LOG_INFO, "structural_holes: cancelled");
+        goto done;
+    }
+
+    double nsum[2] = {0, 0}, ncnt[2] = {0, 0};
+    for (igraph_integer_t i = 0; i < n; i++) {
+        const double *o = out + (size_t)NVCOLS * (size_t)i;
+        const igraph_integer_t g = VECTOR(*grp)[i];
+        for (int col = 0; col < NVCOLS; col++) {
+            bad |= api->set(r, SPAND_TABLE_VERTEX, i, col, o[col]);
+            if (!isnan(o[col])) {
+                gsum[(size_t)g * NVCOLS + (size_t)col] += o[col];
+                gcnt[(size_t)g * NVCOLS + (size_t)col] += 1;
+            }
+        }
+        if (!isnan(o[V_CONSTRAINT])) {
+            nsum[N_CONSTRAINT] += o[V_CONSTRAINT];
+            ncnt[N_CONSTRAINT] += 1;
+        }
+        if (!isnan(o[V_EFFSIZE])) {
+            nsum[N_EFFSIZE] += o[V_EFFSIZE];
+            ncnt[N_EFFSIZE] += 1;
+        }
+    }
+    for (igraph_integer_t g = 0; g < G; g++)
+        for (int col = 0; col < NVCOLS; col++) {
+            const size_t k = (size_t)g * NVCOLS + (size_t)col;
+            bad |= api->set(r, SPAND_TABLE_GROUP, g, col,
+                            mean_of(gsum[k], gcnt[k]));
+        }
+    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_CONSTRAINT,
+                    mean_of(nsum[N_CONSTRAINT], ncnt[N_CONSTRAINT]));
+    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_EFFSIZE,
+                    mean_of(nsum[N_EFFSIZE], ncnt[N_EFFSIZE]));
+    if (bad) {
+        api->log(r, SPAND_LOG_ERR, "structural_holes: a cell was refused");
+        goto done;
+    }
+    api->progress(r, 1.0);
+    rc = 0;
+done:
+    nbrs_free(&c);
+    free(out);
+    free(gsum);
+    free(gcnt);
+    return rc;
+}
+
+static const spand_plugin_t plugin = {
+    SPAND_PLUGIN_HEADER,
+    .name = "structural_holes",
+    .version = "1.0",
+    .summary = "Burt's constraint, effective size, efficiency and hierarchy "
+               "per person, with the constraint from other groups",
+    .licence = "MIT",
+    .params = params,
+    .nparams = sizeof params / sizeof params[0],
+    .columns = columns,
+    .ncolumns = sizeof columns / sizeof columns[0],
+    .run = run,
+};
+
+SPAND_PLUGIN_EXPORT(plugin)
