@@ -220,6 +220,11 @@ EOF
     section "boundary spanning: year one against year two"
     python3 "$top/contrib/demo-report.py" "$sock" ||
         die "the demo report failed"
+    # The demo data starts on 2024-01-01 and covers two years.
+    section "spanctl report: year two (2025) against year one (2024)"
+    "$spanctl" -s "$sock" report --from 2025-01-01 --to 2026-01-01 \
+        --baseline-from 2024-01-01 --baseline-to 2025-01-01 ||
+        die "spanctl report failed"
 
     say "shutting down"
     "$spanctl" -s "$sock" shutdown >/dev/null || die "spanctl shutdown failed"

@@ -502,6 +502,16 @@ static int run_here(job_t *job, const view_t *v, json_t **out,
         snprintf(job->detail, sizeof job->detail, "the client went away");
         return -1;
     }
+    if (rc != 0 && now_ns() > r.deadline_ns) {
+        /* It stopped because cancelled() said the time was up. */
+        run_free(&r);
+        job->reason = "timeout";
+        snprintf(job->detail, sizeof job->detail,
+                 "stopped at timeout_ms (%u ms); raise it in [analysis], or "
+                 "ask the plugin for less (e.g. sample=N)",
+                 job->timeout_ms);
+        return -1;
+    }
     if (rc != 0 || r.oom) {
         run_free(&r);
         job->reason = r.oom ? "memory" : "error";

@@ -1,0 +1,786 @@
+/* boundary_betweenness.c - brokerage along shortest paths between groups
+ * (METRICS.md, "boundary_betweenness").
+ *
+ * On the undirected collapse of the view (an edge {i, j} when either arc
+ * exists, weight w_ij + w_ji), or on the directed view with `directed`:
+ *   cross_betweenness B_i = sum over pairs {s, t} with g(s) != g(t),
+ *                           s, t != i, of sigma_st(i) / sigma_st;
+ *   betweenness           the same over all pairs (Freeman);
+ *   cross_share           B_i / betweenness (NaN, sent as null, when the
+ *                         person lies on no shortest path at all).
+ * Undirected: unordered pairs, as networkx betweenness_centrality(_subset)
+ * with normalized=False (each pair is reached from both ends, so the sums
+ * are halved). Directed: ordered pairs (s, t), paths follow the arcs.
+ * `weighted` makes a tie of weight w a step of length 1/w (a strong tie is
+ * a short one); a tie of weight 0 then has infinite length and carries no
+ * path (unweighted it is an ordinary tie, as every tie is one step).
+ *
+ * Method: Brandes (2001) with a second dependency per source that counts
+ * only targets in another group than the source's,
+ *   dX_s(v) = sum over w with v a predecessor of w of
+ *             sigma_sv / sigma_sw * ([g(w) != g(s)] + dX_s(w)),
+ * exactly networkx's _accumulate_subset with targets = the vertices outside
+ * g(s). Summing over every source gives the sum over groups G of the
+ * subset betweenness with sources G and targets outside G, from one BFS
+ * (or Dijkstra) per source: O(N M) time (O(N (M + N) log N) weighted),
+ * O(N + M) memory, for both columns at once. (METRICS.md says that sum is
+ * "halved for undirected": igraph_betweenness_subset and networkx's
+ * betweenness_centrality_subset already halve an undirected graph's
+ * values, so their plain sum over groups is B_i; halving it once more
+ * would count each unordered pair half.)
+ *
+ * Weighted shortest paths compare lengths with igraph's tolerance (two
+ * lengths within a relative 1e-10 are equal, IGRAPH_SHORTEST_PATH_EPSILON),
+ * so that paths of equal true length whose floating-point sums differ in
+ * the last bit count as equally short; networkx compares exactly, which
+ * gives the same result whenever no two distinct path lengths lie that
+ * close.
+ *
+ * Sources are independent, so they run on `threads` threads, each with
+ * its own O(N + M) work arrays, while the thread that called run() polls
+ * cancellation and reports progress (with one thread it does the work and
+ * polls between sources). See SHARES for why the result does not depend
+ * on the number of threads.
+ *
+ * `sample` > 0 (and < N): Brandes & Pich (2007) estimate from that many
+ * distinct sources drawn uniformly (seeded splitmix64 + partial
+ * Fisher-Yates), every sum scaled by N / sample; api->note() says so.
+ *
+ * Tables: vertex rows as above; group rows sum cross_betweenness and
+ * betweenness over the members (cross_share of those sums); the network
+ * row sums over everybody and gives the number of sources used.
+ */
+#define _POSIX_C_SOURCE 200809L /* sysconf, nanosleep */
+#include <spand/plugin.h>
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Relative tolerance of two path lengths being equal (igraph's). */
+#define LENGTH_EPSILON 1e-10
+
+/* Sources are dealt into SHARES fixed shares (source i to share i mod
+ * SHARES), each summed on its own and the shares added in order at the
+ * end: the result is the same bit for bit whatever the number of threads
+ * (at most SHARES) and whichever thread ran which share. */
+#define SHARES 8
+
+static const spand_param_t params[] = {
+    {"directed", SPAND_BOOL, "false",
+     "paths follow arcs of the directed view, pairs are ordered"},
+    {"weighted", SPAND_BOOL, "false",
+     "a tie of weight w has length 1/w (w_ij + w_ji when undirected)"},
+    {"sample", SPAND_INT, "0",
+     "when > 0, estimate from this many random sources (Brandes & Pich)"},
+    {"seed", SPAND_INT, "1", "seed of the source sample"},
+    {"threads", SPAND_INT, "0",
+     "threads to use (0: one per processor, at most 8); results do not "
+     "depend on it"},
+};
+
+enum { V_CROSS, V_BETW, V_SHARE };
+enum { G_CROSS, G_BETW, G_SHARE };
+enum { N_CROSS, N_BETW, N_SHARE, N_SOURCES };
+
+static const spand_column_t columns[] = {
+    {SPAND_TABLE_VERTEX, "cross_betweenness", SPAND_REAL,
+     "shortest paths between people of different groups through the person"},
+    {SPAND_TABLE_VERTEX, "betweenness", SPAND_REAL,
+     "shortest paths between any two people through the person"},
+    {SPAND_TABLE_VERTEX, "cross_share", SPAND_REAL,
+     "cross_betweenness / betweenness"},
+    {SPAND_TABLE_GROUP, "cross_betweenness", SPAND_REAL,
+     "sum of the members' cross_betweenness"},
+    {SPAND_TABLE_GROUP, "betweenness", SPAND_REAL,
+     "sum of the members' betweenness"},
+    {SPAND_TABLE_GROUP, "cross_share", SPAND_REAL,
+     "cross_betweenness / betweenness of the group"},
+    {SPAND_TABLE_NETWORK, "cross_betweenness", SPAND_REAL,
+     "sum of everybody's cross_betweenness"},
+    {SPAND_TABLE_NETWORK, "betweenness", SPAND_REAL,
+     "sum of everybody's betweenness"},
+    {SPAND_TABLE_NETWORK, "cross_share", SPAND_REAL,
+     "cross_betweenness / betweenness of the network"},
+    {SPAND_TABLE_NETWORK, "sources", SPAND_INT,
+     "sources the sums come from (all people unless sampled)"},
+};
+
+/* The graph paths run on, as compressed rows: the arcs leaving v are
+ * nbr[off[v] .. off[v+1]), of length len[k] (NULL: every arc is one
+ * step). Predecessors of v on shortest paths are among its in-neighbours,
+ * so pred[poff[v] .. poff[v+1]) has room for all of them: poff is off for
+ * the (symmetric) undirected collapse, in-degree offsets when directed. */
+typedef struct graph {
+    int32_t n;
+    int64_t *off, *poff;
+    int32_t *nbr;
+    double *len;
+} graph_t;
+
+static void graph_free(graph_t *g)
+{
+    if (g->poff != g->off)
+        free(g->poff);
+    free(g->off);
+    free(g->nbr);
+    free(g->len);
+}
+
+/* Build the rows from the view: with directed, the arcs i->j as they are,
+ * of weight w_ij; otherwise the undirected collapse, each arc entered in
+ * the rows of both ends and duplicates (i->j and j->i) merged into one
+ * edge of weight w_ij + w_ji. Lengths are 1/weight when weighted.
+ * Returns 0, or -1 after logging. */
+static int graph_build(const spand_api_t *api, spand_run_t *r,
+                       const spand_view_t *view, int directed, int weighted,
+                       graph_t *g)
+{
+    const igraph_t *ig = view->graph;
+    const igraph_vector_t *wv = view->weights;
+    const igraph_integer_t n = igraph_vcount(ig), arcs = igraph_ecount(ig);
+    const int64_t slots = directed ? (int64_t)arcs : 2 * (int64_t)arcs;
+    int64_t *cursor = NULL;
+    int32_t *mark = NULL;
+    double *w = NULL;
+    int rc = -1;
+
+    memset(g, 0, sizeof *g);
+    if (n >= INT32_MAX || slots >= INT64_MAX / 2) {
+        api->log(r, SPAND_LOG_ERR,
+                 "boundary_betweenness: view too large (%lld people)",
+                 (long long)n);
+        return -1;
+    }
+    g->n = (int32_t)n;
+    g->off = calloc((size_t)n + 1, sizeof *g->off);
+    g->nbr = malloc(((size_t)slots + 1) * sizeof *g->nbr);
+    w = malloc(((size_t)slots + 1) * sizeof *w);
+    cursor = malloc(((size_t)n + 1) * sizeof *cursor);
+    if (!g->off || !g->nbr || !w || !cursor)
+        goto oom;
+
+    /* Counting sort of the arc ends into rows. */
+    for (igraph_integer_t e = 0; e < arcs; e++) {
+        g->off[IGRAPH_FROM(ig, e) + 1]++;
+        if (!directed)
+            g->off[IGRAPH_TO(ig, e) + 1]++;
+    }
+    for (int32_t v = 0; v < g->n; v++)
+        g->off[v + 1] += g->off[v];
+    memcpy(cursor, g->off, (size_t)n * sizeof *cursor);
+    for (igraph_integer_t e = 0; e < arcs; e++) {
+        const int32_t a = (int32_t)IGRAPH_FROM(ig, e);
+        const int32_t b = (int32_t)IGRAPH_TO(ig, e);
+        const double x = wv ? VECTOR(*wv)[e] : 1.0;
+        g->nbr[cursor[a]] = b;
+        w[cursor[a]++] = x;
+        if (!directed) {
+            g->nbr[cursor[b]] = a;
+            w[cursor[b]++] = x;
+        }
+    }
+
+    if (!directed) {
+        /* Merge i->j and j->i in each row, compacting in place (the write
+         * position never passes the read position). mark[j] = the row
+         * that last saw j, cursor[j] = where its entry went. */
+        mark = malloc(((size_t)n + 1) * sizeof *mark);
+        if (!mark)
+            goto oom;
+        for (int32_t v = 0; v < g->n; v++)
+            mark[v] = -1;
+        int64_t put = 0, begin = 0;
+        for (int32_t v = 0; v < g->n; v++) {
+            const int64_t end = g->off[v + 1];
+            g->off[v] = put;
+            for (int64_t k = begin; k < end; k++) {
+                const int32_t j = g->nbr[k];
+                if (mark[j] == v) {
+                    w[cursor[j]] += w[k];
+                    continue;
+                }
+                mark[j] = v;
+                cursor[j] = put;
+                g->nbr[put] = j;
+                w[put++] = w[k];
+            }
+            begin = end;
+        }
+        g->off[n] = put;
+        g->poff = g->off;
+    } else {
+        /* Room for predecessors: the in-degree of each vertex. */
+        g->poff = calloc((size_t)n + 1, sizeof *g->poff);
+        if (!g->poff)
+            goto oom;
+        for (igraph_integer_t e = 0; e < arcs; e++)
+            g->poff[IGRAPH_TO(ig, e) + 1]++;
+        for (int32_t v = 0; v < g->n; v++)
+            g->poff[v + 1] += g->poff[v];
+    }
+
+    if (weighted) {
+        const int64_t m = g->off[n];
+        for (int64_t k = 0; k < m; k++)
+            w[k] = w[k] > 0 ? 1.0 / w[k] : INFINITY;
+        g->len = w;
+        w = NULL;
+    }
+    rc = 0;
+    goto out;
+oom:
+    api->log(r, SPAND_LOG_ERR,
+             "boundary_betweenness: out of memory (%lld people, %lld arcs)",
+             (long long)n, (long long)arcs);
+    graph_free(g);
+out:
+    free(w);
+    free(cursor);
+    free(mark);
+    return rc;
+}
+
+/* What a source's dependencies need at each vertex. */
+typedef struct vstate {
+    double sigma;  /* shortest-path counts from the source (double: they
+                      can exceed 2^64; only their ratios matter) */
+    double delta;  /* dependency on all targets */
+    double deltax; /* dependency on targets in other groups */
+} vstate_t;
+
+/* Per-source work arrays, O(N + M) in all, reset after each source only
+ * where the source reached (so a source in a small component costs the
+ * size of its component, not N). The traversal is bound by memory
+ * latency: every arc reads the distance of its head, few arcs touch the
+ * rest. So distances have an array of their own, as small as possible
+ * (BFS levels in 4 bytes), and the three values used together along
+ * predecessor arcs share one record. */
+typedef struct work {
+    int32_t *level; /* BFS: distance in steps; < 0 unreached */
+    double *dist;   /* Dijkstra: distance; < 0 unreached */
+    vstate_t *st;
+    int32_t *order; /* vertices in order of distance */
+    int32_t *npred;
+    int32_t *pred;  /* predecessors of v at pred[poff[v] ..] */
+    int32_t *heap;  /* Dijkstra: binary heap of vertices by dist */
+    int32_t *hpos;  /* position in heap, -1 if not in it; -2 when done */
+} work_t;
+
+static void work_free(work_t *w)
+{
+    free(w->st);
+    free(w->level);
+    free(w->dist);
+    free(w->order);
+    free(w->npred);
+    free(w->pred);
+    free(w->heap);
+    free(w->hpos);
+}
+
+static int work_init(work_t *w, const graph_t *g)
+{
+    const size_t n = (size_t)g->n + 1;
+    memset(w, 0, sizeof *w);
+    w->st = calloc(n, sizeof *w->st);
+    if (g->len)
+        w->dist = malloc(n * sizeof *w->dist);
+    else
+        w->level = malloc(n * sizeof *w->level);
+    w->order = malloc(n * sizeof *w->order);
+    w->npred = calloc(n, sizeof *w->npred);
+    w->pred = malloc(((size_t)g->poff[g->n] + 1) * sizeof *w->pred);
+    if (g->len) {
+        w->heap = malloc(n * sizeof *w->heap);
+        w->hpos = malloc(n * sizeof *w->hpos);
+    }
+    if (!w->st || !(w->dist || w->level) || !w->order ||
+        !w->npred || !w->pred || (g->len && (!w->heap || !w->hpos)))
+        return -1;
+    for (int32_t v = 0; v < g->n; v++) {
+        if (w->dist)
+            w->dist[v] = -1;
+        else
+            w->level[v] = -1;
+        if (w->hpos)
+            w->hpos[v] = -1;
+    }
+    return 0;
+}
+
+/* Two path lengths are equal within LENGTH_EPSILON (igraph_cmp_epsilon). */
+static int same_length(double a, double b)
+{
+    return a == b || fabs(a - b) < LENGTH_EPSILON * (fabs(a) + fabs(b));
+}
+
+static void heap_up(work_t *w, int32_t i)
+{
+    const int32_t v = w->heap[i];
+    const double d = w->dist[v];
+    while (i > 0) {
+        const int32_t p = (i - 1) / 2;
+        if (w->dist[w->heap[p]] <= d)
+            break;
+        w->heap[i] = w->heap[p];
+        w->hpos[w->heap[i]] = i;
+        i = p;
+    }
+    w->heap[i] = v;
+    w->hpos[v] = i;
+}
+
+static void heap_down(work_t *w, int32_t i, int32_t size)
+{
+    const int32_t v = w->heap[i];
+    const double d = w->dist[v];
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= size)
+            break;
+        if (c + 1 < size && w->dist[w->heap[c + 1]] < w->dist[w->heap[c]])
+            c++;
+        if (w->dist[w->heap[c]] >= d)
+            break;
+        w->heap[i] = w->heap[c];
+        w->hpos[w->heap[i]] = i;
+        i = c;
+    }
+    w->heap[i] = v;
+    w->hpos[v] = i;
+}
+
+/* Shortest paths from s by BFS: fills sigma, dist, preds and order (by
+ * nondecreasing distance); returns the number of vertices reached. */
+static int32_t sssp_bfs(const graph_t *g, work_t *w, int32_t s)
+{
+    int32_t head = 0, cnt = 0;
+    w->level[s] = 0;
+    w->st[s].sigma = 1;
+    w->order[cnt++] = s;
+    while (head < cnt) {
+        const int32_t v = w->order[head++];
+        const int32_t dv = w->level[v] + 1;
+        const double sv = w->st[v].sigma;
+        for (int64_t k = g->off[v]; k < g->off[v + 1]; k++) {
+            const int32_t x = g->nbr[k];
+            if (w->level[x] < 0) {
+                w->level[x] = dv;
+                w->order[cnt++] = x;
+            }
+            if (w->level[x] == dv) {
+                w->st[x].sigma += sv;
+                w->pred[g->poff[x] + w->npred[x]++] = v;
+            }
+        }
+    }
+    return cnt;
+}
+
+/* Shortest paths from s by Dijkstra with lengths len (> 0; infinite arcs
+ * are skipped). A vertex joins order when it leaves the heap, so order is
+ * by nondecreasing distance, and a vertex already out of the heap never
+ * gains predecessors. Returns the number of vertices reached. */
+static int32_t sssp_dijkstra(const graph_t *g, work_t *w, int32_t s)
+{
+    int32_t cnt = 0, size = 0;
+    w->dist[s] = 0;
+    w->st[s].sigma = 1;
+    w->heap[size++] = s;
+    w->hpos[s] = 0;
+    while (size > 0) {
+        const int32_t v = w->heap[0];
+        w->hpos[v] = -2;
+        if (--size > 0) {
+            w->heap[0] = w->heap[size];
+            heap_down(w, 0, size);
+        }
+        w->order[cnt++] = v;
+        const double dv = w->dist[v], sv = w->st[v].sigma;
+        for (int64_t k = g->off[v]; k < g->off[v + 1]; k++) {
+            const double l = g->len[k];
+            const int32_t x = g->nbr[k];
+            if (isinf(l) || w->hpos[x] == -2)
+                continue;
+            const double alt = dv + l;
+            if (w->dist[x] < 0) {
+                w->dist[x] = alt;
+                w->st[x].sigma = sv;
+                w->npred[x] = 1;
+                w->pred[g->poff[x]] = v;
+                w->heap[size] = x;
+                heap_up(w, size++);
+            } else if (same_length(alt, w->dist[x])) {
+                w->st[x].sigma += sv;
+                w->pred[g->poff[x] + w->npred[x]++] = v;
+            } else if (alt < w->dist[x]) {
+                w->dist[x] = alt;
+                w->st[x].sigma = sv;
+                w->npred[x] = 1;
+                w->pred[g->poff[x]] = v;
+                heap_up(w, w->hpos[x]);
+            }
+        }
+    }
+    return cnt;
+}
+
+/* One source: shortest paths from s, then both dependencies accumulated
+ * in reverse order of distance into bet[] and cross[] (unscaled), and the
+ * reached part of the work arrays reset. */
+static void one_source(const graph_t *g, work_t *w,
+                       const igraph_vector_int_t *grp, int32_t s,
+                       double *bet, double *cross)
+{
+    const int32_t cnt = g->len ? sssp_dijkstra(g, w, s) : sssp_bfs(g, w, s);
+    const igraph_integer_t gs = VECTOR(*grp)[s];
+    for (int32_t i = cnt - 1; i >= 0; i--) {
+        const int32_t x = w->order[i];
+        const double ca = (1.0 + w->st[x].delta) / w->st[x].sigma;
+        const double cx =
+            ((VECTOR(*grp)[x] != gs ? 1.0 : 0.0) + w->st[x].deltax) /
+            w->st[x].sigma;
+        const int32_t *p = w->pred + g->poff[x];
+        for (int32_t k = 0; k < w->npred[x]; k++) {
+            const int32_t v = p[k];
+            w->st[v].delta += w->st[v].sigma * ca;
+            w->st[v].deltax += w->st[v].sigma * cx;
+        }
+        if (x != s) {
+            bet[x] += w->st[x].delta;
+            cross[x] += w->st[x].deltax;
+        }
+    }
+    for (int32_t i = 0; i < cnt; i++) {
+        const int32_t x = w->order[i];
+        w->st[x].sigma = w->st[x].delta = w->st[x].deltax = 0;
+        if (w->dist)
+            w->dist[x] = -1;
+        else
+            w->level[x] = -1;
+        w->npred[x] = 0;
+        if (w->hpos)
+            w->hpos[x] = -1;
+    }
+}
+
+/* The sources of one run and where their dependencies go: acc[k] holds
+ * share k's sums, betweenness in acc[k][0 .. n) and cross_betweenness in
+ * acc[k][n .. 2n). Workers claim whole shares; they read everything else
+ * and write only the shares they claimed, their own work arrays and the
+ * atomics. */
+typedef struct job {
+    const graph_t *g;
+    const igraph_vector_int_t *grp;
+    const int32_t *sources; /* NULL: every vertex, in order */
+    int32_t nsrc;
+    double *acc[SHARES];
+    atomic_int next_share; /* the next share nobody has claimed */
+    atomic_int stop;       /* set by run()'s thread: cancelled */
+    atomic_llong done;     /* sources begun, for progress */
+    atomic_int finished;   /* worker threads returned */
+} job_t;
+
+typedef struct worker {
+    job_t *job;
+    work_t w;
+    int started; /* a thread runs it */
+    pthread_t tid;
+} worker_t;
+
+/* Claim shares and run their sources until none is left. When api is not
+ * NULL (the thread of run() itself, working alone) poll cancellation and
+ * report progress here. Returns 0, or 1 when stopped. */
+static int run_shares(worker_t *k, const spand_api_t *api, spand_run_t *r)
+{
+    job_t *job = k->job;
+    const int32_t n = job->g->n;
+    int sh;
+    while ((sh = atomic_fetch_add(&job->next_share, 1)) < SHARES) {
+        double *acc = job->acc[sh];
+        for (int64_t i = sh; i < job->nsrc; i += SHARES) {
+            if (atomic_load_explicit(&job->stop, memory_order_relaxed))
+                return 1;
+            const long long d =
+                atomic_fetch_add_explicit(&job->done, 1, memory_order_relaxed);
+            /* One source costs O(M): polling every 16 is cheap enough
+             * and still prompt on the largest views. */
+            if (api && (d & 15) == 0) {
+                if (api->cancelled(r)) {
+                    atomic_store(&job->stop, 1);
+                    return 1;
+                }
+                api->progress(r, (double)d / (double)job->nsrc);
+            }
+            one_source(job->g, &k->w, job->grp,
+                       job->sources ? job->sources[i] : (int32_t)i, acc,
+                       acc + n);
+        }
+    }
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    worker_t *k = arg;
+    run_shares(k, NULL, NULL);
+    atomic_fetch_add(&k->job->finished, 1);
+    return NULL;
+}
+
+/* Run every source on nthreads threads (1: on this thread alone), this
+ * thread polling cancellation and reporting progress meanwhile. Shares
+ * that no thread claimed (a thread could not be started) run here
+ * afterwards, so the result is the same. Returns 0, 1 if cancelled, -1
+ * out of memory. */
+static int run_job(const spand_api_t *api, spand_run_t *r, job_t *job,
+                   int nthreads)
+{
+    worker_t ks[SHARES];
+    int made = 0, started = 0, rc = 0;
+    memset(ks, 0, sizeof ks);
+    for (; made < nthreads; made++) {
+        ks[made].job = job;
+        if (work_init(&ks[made].w, job->g) != 0) {
+            work_free(&ks[made].w);
+            rc = -1;
+            goto out;
+        }
+    }
+    if (nthreads > 1) {
+        for (int t = 0; t < nthreads; t++) {
+            ks[t].started =
+                pthread_create(&ks[t].tid, NULL, worker_main, &ks[t]) == 0;
+            started += ks[t].started;
+        }
+        if (started < nthreads)
+            api->log(r, SPAND_LOG_WARNING,
+                     "boundary_betweenness: %d of %d threads started",
+                     started, nthreads);
+        const struct timespec tick = {0, 20 * 1000 * 1000};
+        while (atomic_load(&job->finished) < started) {
+            nanosleep(&tick, NULL);
+            if (api->cancelled(r))
+                atomic_store(&job->stop, 1);
+            api->progress(r, (double)atomic_load(&job->done) /
+                                 (double)job->nsrc);
+        }
+        for (int t = 0; t < nthreads; t++)
+            if (ks[t].started)
+                pthread_join(ks[t].tid, NULL);
+    }
+    run_shares(&ks[0], api, r); /* whatever is left, if anything */
+    if (atomic_load(&job->stop))
+        rc = 1;
+out:
+    for (int t = 0; t < made; t++)
+        work_free(&ks[t].w);
+    return rc;
+}
+
+/* Threads for a run: as asked, or one per online processor; at most
+ * SHARES, and one when there is too little work to share. */
+static int thread_count(int64_t asked, int32_t nsrc)
+{
+    long t = asked > 0 ? (long)(asked < SHARES ? asked : SHARES)
+                       : sysconf(_SC_NPROCESSORS_ONLN);
+    if (t < 1)
+        t = 1;
+    if (t > SHARES)
+        t = SHARES;
+    if (nsrc < 64)
+        t = 1;
+    return (int)t;
+}
+
+/* splitmix64 (Steele, Lea & Flood 2014): a fixed sequence per seed on
+ * every platform, so a seeded sample is reproducible. */
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, bound), bound >= 1, without modulo bias. */
+static uint64_t uniform_below(uint64_t *s, uint64_t bound)
+{
+    const uint64_t reject = (0 - bound) % bound;
+    uint64_t x;
+    do
+        x = splitmix64(s);
+    while (x < reject);
+    return x % bound;
+}
+
+/* The first k entries of a partial Fisher-Yates shuffle of 0..n-1: k
+ * distinct vertices, uniformly. Returns NULL when out of memory. */
+static int32_t *sample_sources(int32_t n, int32_t k, uint64_t seed)
+{
+    int32_t *idx = malloc(((size_t)n + 1) * sizeof *idx);
+    if (!idx)
+        return NULL;
+    for (int32_t i = 0; i < n; i++)
+        idx[i] = i;
+    uint64_t st = seed;
+    for (int32_t i = 0; i < k; i++) {
+        const int32_t j =
+            i + (int32_t)uniform_below(&st, (uint64_t)(n - i));
+        const int32_t t = idx[i];
+        idx[i] = idx[j];
+        idx[j] = t;
+    }
+    return idx;
+}
+
+static double ratio(double a, double b)
+{
+    return b != 0 ? a / b : NAN;
+}
+
+static int run(void *state, const spand_api_t *api, spand_run_t *r,
+               const spand_view_t *view)
+{
+    (void)state;
+    const int directed = api->param_bool(r, "directed");
+    const int weighted = api->param_bool(r, "weighted");
+    const int64_t sample = api->param_int(r, "sample");
+    const uint64_t seed = (uint64_t)api->param_int(r, "seed");
+    const int64_t threads = api->param_int(r, "threads");
+    const igraph_vector_int_t *grp = view->group;
+    const igraph_integer_t G = view->ngroups;
+    graph_t g;
+    job_t job;
+    double *gsum = NULL;
+    int32_t *sources = NULL;
+    int rc = -1, bad = 0;
+
+    memset(&job, 0, sizeof job);
+    if (sample < 0 || threads < 0) {
+        api->log(r, SPAND_LOG_ERR,
+                 "boundary_betweenness: sample and threads must be >= 0, "
+                 "not %lld and %lld",
+                 (long long)sample, (long long)threads);
+        return -1;
+    }
+    if (graph_build(api, r, view, directed, weighted, &g) != 0)
+        return -1;
+    const int32_t n = g.n;
+    const int estimated = sample > 0 && sample < n;
+    const int32_t nsrc = estimated ? (int32_t)sample : n;
+
+    job.g = &g;
+    job.grp = grp;
+    job.nsrc = nsrc;
+    int oom = 0;
+    for (int k = 0; k < SHARES; k++)
+        oom |= !(job.acc[k] = calloc(2 * (size_t)n + 1, sizeof(double)));
+    gsum = calloc(2 * (size_t)G + 1, sizeof *gsum);
+    if (oom || !gsum ||
+        (estimated && !(sources = sample_sources(n, nsrc, seed)))) {
+        api->log(r, SPAND_LOG_ERR,
+                 "boundary_betweenness: out of memory (%lld people)",
+                 (long long)n);
+        goto out;
+    }
+    job.sources = sources;
+    const int t = run_job(api, r, &job, thread_count(threads, nsrc));
+    if (t != 0) {
+        if (t > 0)
+            api->log(r, SPAND_LOG_INFO, "boundary_betweenness: cancelled");
+        else
+            api->log(r, SPAND_LOG_ERR,
+                     "boundary_betweenness: out of memory (%lld people, "
+                     "work arrays)",
+                     (long long)n);
+        goto out;
+    }
+
+    /* Undirected: every unordered pair was reached from both ends.
+     * Sampled: each source stands for n / nsrc sources. */
+    double scale = directed ? 1.0 : 0.5;
+    if (estimated)
+        scale *= (double)n / (double)nsrc;
+    double tb = 0, tx = 0;
+    for (int32_t v = 0; v < n; v++) {
+        double b = 0, x = 0;
+        for (int k = 0; k < SHARES; k++) {
+            b += job.acc[k][v];
+            x += job.acc[k][n + v];
+        }
+        b *= scale;
+        x *= scale;
+        const igraph_integer_t gv = VECTOR(*grp)[v];
+        bad |= api->set(r, SPAND_TABLE_VERTEX, v, V_CROSS, x);
+        bad |= api->set(r, SPAND_TABLE_VERTEX, v, V_BETW, b);
+        bad |= api->set(r, SPAND_TABLE_VERTEX, v, V_SHARE, ratio(x, b));
+        gsum[2 * gv] += x;
+        gsum[2 * gv + 1] += b;
+        tx += x;
+        tb += b;
+    }
+    for (igraph_integer_t k = 0; k < G; k++) {
+        bad |= api->set(r, SPAND_TABLE_GROUP, k, G_CROSS, gsum[2 * k]);
+        bad |= api->set(r, SPAND_TABLE_GROUP, k, G_BETW, gsum[2 * k + 1]);
+        bad |= api->set(r, SPAND_TABLE_GROUP, k, G_SHARE,
+                        ratio(gsum[2 * k], gsum[2 * k + 1]));
+    }
+    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_CROSS, tx);
+    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_BETW, tb);
+    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_SHARE, ratio(tx, tb));
+    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_SOURCES, (double)nsrc);
+    if (bad) {
+        api->log(r, SPAND_LOG_ERR,
+                 "boundary_betweenness: a result cell was refused");
+        goto out;
+    }
+    if (estimated) {
+        char note[200];
+        snprintf(note, sizeof note,
+                 "estimated from %d random sources of %d people (Brandes & "
+                 "Pich 2007, seed %lld): betweenness values are scaled by "
+                 "%d/%d",
+                 (int)nsrc, (int)n, (long long)seed, (int)n, (int)nsrc);
+        api->note(r, note);
+    } else if (sample > 0) {
+        char note[160];
+        snprintf(note, sizeof note,
+                 "sample %lld >= %d people: computed exactly from every "
+                 "source",
+                 (long long)sample, (int)n);
+        api->note(r, note);
+    }
+    api->progress(r, 1.0);
+    rc = 0;
+out:
+    graph_free(&g);
+    for (int k = 0; k < SHARES; k++)
+        free(job.acc[k]);
+    free(gsum);
+    free(sources);
+    return rc;
+}
+
+static const spand_plugin_t plugin = {
+    SPAND_PLUGIN_HEADER,
+    .name = "boundary_betweenness",
+    .version = "1.0",
+    .summary = "betweenness on shortest paths between groups (cross-group "
+               "brokerage), exact or sampled",
+    .licence = "MIT",
+    .params = params,
+    .nparams = sizeof params / sizeof params[0],
+    .columns = columns,
+    .ncolumns = sizeof columns / sizeof columns[0],
+    .run = run,
+};
+
+SPAND_PLUGIN_EXPORT(plugin)
