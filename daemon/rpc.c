@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "engine.h"
+#include "export.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -1077,6 +1078,80 @@ static void m_analyse(rpc_req_t *req, json_t *params)
     req->on_cancel = analysis_cancel;
 }
 
+/* ---- export ------------------------------------------------------------ */
+
+static void export_work(rpc_req_t *req)
+{
+    view_t *v = NULL;
+    req->rc = view_build(server_store(req->srv), &req->job->spec, NULL, &v,
+                         req->err, sizeof req->err) < 0
+                  ? -EIO
+                  : 0;
+    if (req->rc < 0)
+        return;
+    buf_t text = BUF_INIT;
+    if (export_view(v, req->arg, &text) < 0) {
+        snprintf(req->err, sizeof req->err, "out of memory exporting");
+        req->rc = -EIO;
+    } else {
+        req->result = json_pack(
+            "{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:s%}", "format",
+            req->arg, "boundary", req->job->spec.boundary, "window",
+            window_json(req->job->spec.from, req->job->spec.to), "view",
+            "vertices", (json_int_t)igraph_vcount(&v->graph), "edges",
+            (json_int_t)igraph_ecount(&v->graph), "excluded",
+            (json_int_t)v->pub.excluded, "groups", (json_int_t)v->pub.ngroups,
+            "data_version", (json_int_t)v->data_version, "text",
+            buf_str(&text), text.len);
+        if (!req->result) {
+            snprintf(req->err, sizeof req->err, "out of memory exporting");
+            req->rc = -EIO;
+        }
+    }
+    buf_free(&text);
+    view_unref(v);
+}
+
+static void m_export(rpc_req_t *req, json_t *params)
+{
+    static const char *const allowed[] = {"format", "boundary", "window",
+                                          "kinds",  "isolates", NULL};
+    if (check_params(req, params, allowed) < 0)
+        return;
+    char err[512] = "";
+    json_t *f = params ? json_object_get(params, "format") : NULL;
+    json_t *b = params ? json_object_get(params, "boundary") : NULL;
+    json_t *iso = params ? json_object_get(params, "isolates") : NULL;
+    const char *boundary = b ? json_string_value(b) : "sector";
+    if (!json_is_string(f) || !export_format_known(json_string_value(f)))
+        snprintf(err, sizeof err, "params.format must be graphml, gexf, dot "
+                                  "or csv");
+    else if (!boundary || !valid_attr_name(boundary))
+        snprintf(err, sizeof err, "params.boundary must be an attribute name");
+    else if (iso && !json_is_boolean(iso))
+        snprintf(err, sizeof err, "params.isolates must be true or false");
+    job_t *job = err[0] ? NULL : job_new();
+    if (!err[0] && !job)
+        snprintf(err, sizeof err, "out of memory");
+    req->job = job;
+    if (err[0] ||
+        parse_window(json_object_get(params, "window"), "window",
+                     &job->spec.from, &job->spec.to, err, sizeof err) < 0 ||
+        parse_kinds(json_object_get(params, "kinds"), &job->spec, err,
+                    sizeof err) < 0) {
+        reply_error(req, RPC_INVALID_PARAMS, err, NULL);
+        return;
+    }
+    job->spec.isolates = iso && json_is_true(iso);
+    job->spec.boundary = strdup(boundary);
+    req->arg = strdup(json_string_value(f));
+    if (!job->spec.boundary || !req->arg) {
+        reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    run_off_loop(req, export_work, after_read);
+}
+
 static const struct method {
     const char *name;
     void (*fn)(rpc_req_t *, json_t *);
@@ -1086,7 +1161,7 @@ static const struct method {
     {"summary", m_summary}, {"person", m_person},
     {"forget", m_forget},   {"reload", m_reload},
     {"shutdown", m_shutdown}, {"plugins", m_plugins},
-    {"analyse", m_analyse},
+    {"analyse", m_analyse}, {"export", m_export},
 };
 
 /* ---- envelope -------------------------------------------------------- */

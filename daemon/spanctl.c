@@ -71,6 +71,11 @@ static void usage(FILE *out)
           "                              columns, and plugin files it "
           "refused\n"
           "  analyse PLUGIN [OPTION...]  run an analysis (options below)\n"
+          "  export --format F [OPTION...]\n"
+          "                              the view as graphml, gexf, dot or "
+          "csv\n"
+          "                              (--by --from --to --kind "
+          "--isolates)\n"
           "  report [OPTION...]          the boundary-spanning suite on one "
           "view:\n"
           "                              network, mixing, spanners, "
@@ -1198,6 +1203,77 @@ out:
     return status;
 }
 
+/* export takes the view options of analyse, and its own --format. */
+struct export_opts {
+    struct analyse_opts a;
+    const char *format;
+};
+
+static int export_opt(int opt, const char *arg, void *data)
+{
+    struct export_opts *o = data;
+    if (opt == 'X') {
+        o->format = arg;
+        return 0;
+    }
+    return analyse_opt(opt, arg, &o->a);
+}
+
+static int cmd_export(struct ctx *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'X'},
+        {"by", required_argument, NULL, 'b'},
+        {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},
+        {"kind", required_argument, NULL, 'k'},
+        {"isolates", no_argument, NULL, 'i'},
+        {NULL, 0, NULL, 0}};
+    struct export_opts o = {.a = {.params = json_object(), .top = -1}};
+    int status = EXIT_USAGE;
+    if (!o.a.params) {
+        errmsg("out of memory");
+        return EXIT_FAILURE;
+    }
+    int first = parse_cmd(c, argc, argv, opts, export_opt, &o);
+    if (first < 0) {
+        status = first == -2 ? EXIT_SUCCESS : EXIT_USAGE;
+        goto out;
+    }
+    if (first < argc) {
+        status = bad_usage("export: unexpected \"%s\"", argv[first]);
+        goto out;
+    }
+    if (!o.format) {
+        status = bad_usage("export needs --format graphml|gexf|dot|csv");
+        goto out;
+    }
+    if (set_member(&o.a.params, "format", json_string(o.format)) < 0 ||
+        view_params(&o.a) < 0) {
+        status = EXIT_FAILURE;
+        goto out;
+    }
+    ctl_reply_t r;
+    if (rpc(c, "export", o.a.params, &r) < 0) {
+        status = EXIT_FAILURE;
+        goto out;
+    }
+    if (c->json) {
+        status = print_json(r.result) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    } else {
+        json_t *text = json_object_get(r.result, "text");
+        size_t n = json_string_length(text);
+        status = fwrite(json_string_value(text), 1, n, stdout) == n &&
+                         fflush(stdout) == 0
+                     ? EXIT_SUCCESS
+                     : EXIT_FAILURE;
+    }
+    ctl_reply_clear(&r);
+out:
+    analyse_opts_free(&o.a);
+    return status;
+}
+
 static const struct command {
     const char *name;
     int (*run)(struct ctx *, int, char **);
@@ -1207,7 +1283,7 @@ static const struct command {
     {"summary", cmd_summary},   {"person", cmd_person},
     {"forget", cmd_forget},     {"reload", cmd_reload},
     {"plugins", cmd_plugins},   {"analyse", cmd_analyse},
-    {"report", cmd_report},
+    {"report", cmd_report},     {"export", cmd_export},
     {"shutdown", cmd_shutdown}, {"call", cmd_call},
 };
 
