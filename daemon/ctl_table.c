@@ -105,7 +105,7 @@ char *ctl_number_text(double v)
     if (s) {
         trim_zeros(s);
         if (!strcmp(s, "-0")) /* rounded away entirely */
-            strcpy(s, "0");
+            memmove(s, s + 1, 2); /* "0" and its NUL */
     }
     return s;
 }
