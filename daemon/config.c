@@ -184,6 +184,7 @@ static int on_key(void *user, const char *section, const char *name,
     SIZE("analysis", "cache_mb", result_cache_mb, 0, 1048576)
     SIZE("analysis", "timeout_ms", timeout_ms, 1, 86400000)
     SIZE("analysis", "memory_limit_mb", memory_limit_mb, 16, 1048576)
+    SIZE("analysis", "nice", analysis_nice, 0, 19)
     if (IS("analysis", "isolation")) {
         if (strcmp(value, "process") == 0)
             cfg->isolation = ISOLATION_PROCESS;
@@ -251,6 +252,7 @@ static int set_defaults(config_t *cfg)
     cfg->result_cache_mb = 256;
     cfg->timeout_ms = 60000;
     cfg->memory_limit_mb = 2048;
+    cfg->analysis_nice = 10;
     cfg->isolation = ISOLATION_PROCESS;
     cfg->socket = absolute_path(NULL, "spand.sock");
     cfg->database = absolute_path(NULL, "spand.db");
@@ -357,8 +359,8 @@ void config_print(const config_t *cfg, FILE *out)
     fprintf(out, "[analysis]\nworkers = %u\nqueue = %u\ncache_mb = %u\n",
             cfg->workers, cfg->analysis_queue, cfg->result_cache_mb);
     fprintf(out, "timeout_ms = %u\n", cfg->timeout_ms);
-    fprintf(out, "memory_limit_mb = %u\nisolation = %s\n\n",
-            cfg->memory_limit_mb,
+    fprintf(out, "memory_limit_mb = %u\nnice = %u\nisolation = %s\n\n",
+            cfg->memory_limit_mb, cfg->analysis_nice,
             cfg->isolation == ISOLATION_PROCESS ? "process" : "thread");
     if (cfg->nisolation_rules)
         fprintf(out, "[isolation]\n");

@@ -48,6 +48,7 @@ typedef struct config {
     unsigned result_cache_mb; /* cached analysis results */
     unsigned timeout_ms;
     unsigned memory_limit_mb;
+    unsigned analysis_nice; /* added to the nice value of analysis work */
     enum config_isolation isolation;
 
     /* [isolation] NAME = process|thread: per-plugin overrides */

@@ -755,6 +755,7 @@ struct engine {
     /* under mu: */
     job_t *qhead, *qtail;
     unsigned queued, queue_max;
+    unsigned nice; /* added to each worker's nice value (config) */
     job_t *done_head, *done_tail;
     job_t *progress_head; /* jobs with a progress report to pass on */
     bool stopping;
@@ -866,6 +867,23 @@ struct worker_arg {
     unsigned index;
 };
 
+/* Analyses run below the event loop's CPU priority: on a busy machine a
+ * waiting request is answered before an analysis gets more CPU. Linux
+ * keeps a nice value per thread, so this lowers only the calling worker;
+ * isolated analyses inherit it, being spawned from the worker. */
+static void lower_priority(unsigned nice)
+{
+    if (nice == 0)
+        return;
+    pid_t tid = gettid();
+    errno = 0;
+    int now = getpriority(PRIO_PROCESS, (id_t)tid);
+    if (errno == 0 &&
+        setpriority(PRIO_PROCESS, (id_t)tid, now + (int)nice) < 0)
+        log_warn("analysis worker: cannot lower its priority: %s",
+                 strerror(errno));
+}
+
 static void *worker_main(void *arg)
 {
     struct worker_arg *wa = arg;
@@ -875,6 +893,7 @@ static void *worker_main(void *arg)
     /* igraph's default handler aborts the process; a plugin should get
      * the error code back and report it. The handler is per thread. */
     igraph_set_error_handler(igraph_error_handler_printignore);
+    lower_priority(e->nice);
     pthread_mutex_lock(&e->mu);
     for (;;) {
         while (!e->qhead && !e->stopping)
@@ -967,6 +986,7 @@ engine_t *engine_new(uv_loop_t *loop, const config_t *cfg, store_t *store,
     e->loop = loop;
     e->store = store;
     e->queue_max = cfg->analysis_queue;
+    e->nice = cfg->analysis_nice;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cond, NULL);
     if (uv_async_init(loop, &e->done_async, on_done) < 0) {

@@ -45,6 +45,13 @@ def children(pid):
     return kids
 
 
+def nice_of(pid):
+    """The nice value of process (or thread) pid, from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    return int(stat[stat.rfind(")") + 2:].split()[16])
+
+
 def wait_no_children(pid, timeout=5.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -294,6 +301,9 @@ with Daemon({"analysis": {"timeout_ms": 120000, "workers": 2}}) as d:
         kids = children(pid)
         time.sleep(0.05)
     t.ok(kids, "spin runs in a child process", d.log()[-2000:])
+    # [analysis] nice (default 10): analyses run below the loop's priority.
+    t.eq([nice_of(k) - nice_of(pid) for k in kids], [10] * len(kids),
+         "the analysis child runs 10 nice levels below the daemon")
     time.sleep(0.3)
     t0 = time.time()
     c.close()

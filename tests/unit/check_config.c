@@ -158,6 +158,7 @@ START_TEST(shipped_conf_states_the_defaults)
     ck_assert_uint_eq(f.result_cache_mb, d.result_cache_mb);
     ck_assert_uint_eq(f.timeout_ms, d.timeout_ms);
     ck_assert_uint_eq(f.memory_limit_mb, d.memory_limit_mb);
+    ck_assert_uint_eq(f.analysis_nice, d.analysis_nice);
     ck_assert_int_eq(f.isolation, d.isolation);
     config_free(&d);
     config_free(&f);
