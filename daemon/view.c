@@ -37,7 +37,17 @@ void view_igraph_unlock(void)
  * rows (incremental build) has the same weights, bit for bit, as a full
  * build: an arc's weight is r + e where r sums its records' weights in
  * rowid order and e its events' in event id order, each from 0.0; an arc
- * no event touches has weight r. */
+ * no event touches has weight r.
+ *
+ * Usually every weight is a small multiple of 2^-20 (whole numbers, the
+ * default 1) and every sum is exact, so the order does not matter: then
+ * the window is "exact", records and events add into one map, and an
+ * incremental build adds new weights to the old sums. Otherwise the two
+ * parts of every arc an event touches are kept (side table) to redo r + e
+ * with new rows. */
+
+#define EXACT_UNIT 1048576.0     /* weights multiples of 1 / 2^20, */
+#define EXACT_TOTAL 4294967296.0 /* all of a window's below 2^32: 52 bits */
 
 struct arcslot {
     uint64_t key; /* (src << 32) | dst; 0 = empty (pids start at 1) */
@@ -45,10 +55,17 @@ struct arcslot {
 };
 
 /* Key and weight share a slot (one cache miss a probe), and the map is
- * many small tables, so that growing copies one small table at a time:
- * the old and new copy of the whole map never coexist. */
-#define ARC_SHARD_BITS 6
+ * many small tables (shards, by the top bits of the key's hash), so that
+ * growing copies one small table at a time: the old and new copy of the
+ * whole map never coexist. Additions wait in a small buffer per shard and
+ * are applied a buffer at a time, so that the random accesses of one
+ * flush fall in one shard, small enough to stay in cache (a map of 2M
+ * arcs, 32 MB, is 128 KB a shard): the read of a window costs cache hits,
+ * not misses. Each key's additions keep their order (one shard, FIFO). */
+#define ARC_SHARD_BITS 8
 #define ARC_SHARDS (1u << ARC_SHARD_BITS)
+#define ARC_BUF 256 /* additions waiting per shard */
+#define ARC_BUF_BYTES (ARC_SHARDS * ARC_BUF * sizeof(struct arcslot))
 
 struct arcshard {
     struct arcslot *s;
@@ -58,6 +75,8 @@ struct arcshard {
 struct arcmap {
     struct arcshard sh[ARC_SHARDS];
     size_t n;
+    struct arcslot *buf;         /* ARC_SHARDS x ARC_BUF, or NULL */
+    uint16_t nbuf[ARC_SHARDS];   /* waiting in each shard's buffer */
 };
 
 static uint64_t mix(uint64_t x)
@@ -69,10 +88,29 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
+/* The big transient arrays of a build (hash shards, buffers) are mapped
+ * and unmapped directly rather than malloc'd: freed, they go back to the
+ * system at once instead of staying in malloc's heap (or raising its
+ * mmap threshold, which sends later big allocations to the heap), so the
+ * build's peak is the largest stage, not the sum. Zeroed. NULL if out of
+ * memory. */
+static void *big_alloc(size_t bytes)
+{
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void big_free(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes ? bytes : 1);
+}
+
 static int shard_grow(struct arcshard *h)
 {
     size_t cap = h->cap ? h->cap * 2 : 256;
-    struct arcslot *s = calloc(cap, sizeof *s);
+    struct arcslot *s = big_alloc(cap * sizeof *s);
     if (!s)
         return -ENOMEM;
     for (size_t i = 0; i < h->cap; i++) {
@@ -83,7 +121,7 @@ static int shard_grow(struct arcshard *h)
             j = (j + 1) & (cap - 1);
         s[j] = h->s[i];
     }
-    free(h->s);
+    big_free(h->s, h->cap * sizeof *h->s);
     h->s = s;
     h->cap = cap;
     return 0;
@@ -108,10 +146,54 @@ static struct arcslot *arc_slot(struct arcmap *m, uint64_t key)
     return &sh->s[j];
 }
 
+/* Apply shard i's waiting additions. */
+static int arc_flush_shard(struct arcmap *m, unsigned i)
+{
+    struct arcslot *b = m->buf + (size_t)i * ARC_BUF;
+    struct arcshard *sh = &m->sh[i];
+    for (unsigned k = 0; k < m->nbuf[i]; k++) {
+        /* The slots a few additions ahead, fetched while this one waits:
+         * the misses overlap instead of queueing. */
+        if (k + 8 < m->nbuf[i] && sh->cap)
+            __builtin_prefetch(&sh->s[mix(b[k + 8].key) & (sh->cap - 1)]);
+        struct arcslot *sl = arc_slot(m, b[k].key);
+        if (!sl)
+            return -ENOMEM;
+        sl->w += b[k].w;
+    }
+    m->nbuf[i] = 0;
+    return 0;
+}
+
+/* Add x to key's weight, now or at the next flush. */
+static int arc_add(struct arcmap *m, uint64_t key, double x)
+{
+    if (!m->buf && !(m->buf = big_alloc(ARC_BUF_BYTES)))
+        return -ENOMEM;
+    unsigned i = (unsigned)(mix(key) >> (64 - ARC_SHARD_BITS));
+    m->buf[(size_t)i * ARC_BUF + m->nbuf[i]] = (struct arcslot){key, x};
+    if (++m->nbuf[i] == ARC_BUF)
+        return arc_flush_shard(m, i);
+    return 0;
+}
+
+/* Apply every waiting addition and drop the buffers; call before reading
+ * the map. */
+static int arc_flush(struct arcmap *m)
+{
+    for (unsigned i = 0; m->buf && i < ARC_SHARDS; i++)
+        if (arc_flush_shard(m, i) < 0)
+            return -ENOMEM;
+    big_free(m->buf, ARC_BUF_BYTES);
+    m->buf = NULL;
+    return 0;
+}
+
 static void arcmap_free(struct arcmap *m)
 {
     for (unsigned i = 0; i < ARC_SHARDS; i++)
-        free(m->sh[i].s);
+        big_free(m->sh[i].s, m->sh[i].cap * sizeof *m->sh[i].s);
+    big_free(m->buf, ARC_BUF_BYTES);
     memset(m, 0, sizeof *m);
 }
 
@@ -125,6 +207,8 @@ struct sidearc {
 
 struct view_inc {
     int64_t hw_rid, hw_eid, hw_pid; /* highest ids in the snapshot */
+    bool exact;                     /* every sum exact; no side table */
+    double total;                   /* sum of every weight added, if exact */
     uint32_t *vpid;                 /* pid of each vertex */
     uint32_t *xpid;                 /* excluded people, ascending */
     size_t nx;
@@ -156,6 +240,9 @@ struct window {
     struct arcmap arcs;  /* full build: records, then every arc's weight */
     struct arcmap earcs; /* full build: events */
     bool delta;          /* incremental: ties go to list instead */
+    bool exact;          /* every weight so far exact (see above) */
+    bool ev_in_arcs;     /* event weights went into arcs (exact) */
+    double total;
     struct contrib *list;
     size_t nlist, caplist;
     uint8_t *excluded_seen; /* by pid */
@@ -184,8 +271,21 @@ static int mark(uint8_t *flags, int64_t i)
     return 1;
 }
 
+/* -EAGAIN: an inexact event weight after exact ones were added into the
+ * record sums; the window must be read again keeping the parts apart. */
 static int add_arc(struct window *w, uint64_t key, double x, bool ev)
 {
+    if (w->exact) {
+        w->total += x;
+        /* x >= 0 (ingest checks), so the cast is exact below 2^52 */
+        if (!(x < EXACT_TOTAL) ||
+            (double)(int64_t)(x * EXACT_UNIT) != x * EXACT_UNIT ||
+            !(w->total < EXACT_TOTAL)) {
+            w->exact = false;
+            if (w->ev_in_arcs)
+                return -EAGAIN;
+        }
+    }
     if (w->delta) {
         if (w->nlist == w->caplist) {
             size_t cap = w->caplist ? w->caplist * 2 : 256;
@@ -200,11 +300,8 @@ static int add_arc(struct window *w, uint64_t key, double x, bool ev)
         w->nlist++;
         return 0;
     }
-    struct arcslot *sl = arc_slot(ev ? &w->earcs : &w->arcs, key);
-    if (!sl)
-        return -ENOMEM;
-    sl->w += x;
-    return 0;
+    w->ev_in_arcs |= ev && w->exact;
+    return arc_add(ev && !w->exact ? &w->earcs : &w->arcs, key, x);
 }
 
 static int tie(struct snapshot *s, struct window *w, int64_t a, int64_t b,
@@ -225,10 +322,10 @@ static int tie(struct snapshot *s, struct window *w, int64_t a, int64_t b,
         return 0;
     uint64_t ab = ((uint64_t)a << 32) | (uint64_t)b;
     uint64_t ba = ((uint64_t)b << 32) | (uint64_t)a;
-    if (add_arc(w, ab, weight, ev) < 0 ||
-        (!directed && add_arc(w, ba, weight, ev) < 0))
-        return -ENOMEM;
-    return 0;
+    int rc = add_arc(w, ab, weight, ev);
+    if (rc == 0 && !directed)
+        rc = add_arc(w, ba, weight, ev);
+    return rc;
 }
 
 /* SQL with "AND <col> IN (SELECT kid FROM kind WHERE name IN (?4,...))"
@@ -254,7 +351,8 @@ static int window_sql(buf_t *b, const char *base, const char *col,
 /* Read the ties of the window from records with rowid > min_rid and events
  * with id > min_eid (0, 0: all), in rowid / event id order (the order
  * weights add in). Records are read by rowid range (a table scan in
- * rowid order when min_rid is 0; the table has no ts index). */
+ * rowid order when min_rid is 0; the table has no ts index). Returns 0,
+ * -1 with err, or -EAGAIN (see add_arc). */
 static int read_window(struct snapshot *s, const view_spec_t *spec,
                        struct window *w, int64_t min_rid, int64_t min_eid,
                        char *err, size_t errlen)
@@ -286,17 +384,23 @@ static int read_window(struct snapshot *s, const view_spec_t *spec,
         for (size_t i = 0; spec->kinds && i < spec->nkinds; i++)
             sqlite3_bind_text(st, (int)i + 4, spec->kinds[i], -1,
                               SQLITE_STATIC);
-        int rc;
+        int rc, trc = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (tie(s, w, sqlite3_column_int64(st, 0),
-                    sqlite3_column_int64(st, 1),
-                    sqlite3_column_double(st, 2),
-                    sqlite3_column_int(st, 3) != 0, q == 1) < 0) {
+            trc = tie(s, w, sqlite3_column_int64(st, 0),
+                      sqlite3_column_int64(st, 1),
+                      sqlite3_column_double(st, 2),
+                      sqlite3_column_int(st, 3) != 0, q == 1);
+            if (trc < 0) {
                 rc = SQLITE_NOMEM;
                 break;
             }
         }
         sqlite3_finalize(st);
+        if (trc == -EAGAIN)
+            return -EAGAIN;
+        if (rc == SQLITE_DONE &&
+            (arc_flush(&w->arcs) < 0 || arc_flush(&w->earcs) < 0))
+            rc = SQLITE_NOMEM;
         if (rc != SQLITE_DONE) {
             snprintf(err, errlen, "view query: %s",
                      rc == SQLITE_NOMEM ? "out of memory"
@@ -333,7 +437,7 @@ static int merge_events(struct window *w)
             w->side[k++] = (struct sidearc){sh->s[j].key, r->w, sh->s[j].w};
             r->w = r->w + sh->s[j].w;
         }
-        free(sh->s);
+        big_free(sh->s, sh->cap * sizeof *sh->s);
         sh->s = NULL;
         sh->cap = sh->n = 0;
     }
@@ -393,7 +497,7 @@ static int delta_arcs(struct window *w, const view_t *o,
         uint64_t key = w->list[i].key;
         int64_t a = (int64_t)(key >> 32), b = (int64_t)(key & 0xffffffffu);
         struct sidearc probe = {key, 0, 0};
-        const struct sidearc *sd = inc->nside
+        const struct sidearc *sd = !inc->exact && inc->nside
                                        ? bsearch(&probe, inc->side, inc->nside,
                                                  sizeof *inc->side, cmp_side)
                                        : NULL;
@@ -412,7 +516,9 @@ static int delta_arcs(struct window *w, const view_t *o,
             }
         }
         for (; i < w->nlist && w->list[i].key == key; i++) {
-            if (w->list[i].ev) {
+            if (inc->exact) {
+                r += w->list[i].w; /* exact sums: any order */
+            } else if (w->list[i].ev) {
                 e += w->list[i].w;
                 has_e = true;
             } else {
@@ -538,6 +644,11 @@ static int cmp_keyed(const void *a, const void *b)
 {
     return strcmp(((const struct keyed *)a)->key,
                   ((const struct keyed *)b)->key);
+}
+
+bool view_sums_exact(const view_t *v)
+{
+    return v->inc && v->inc->exact;
 }
 
 void view_ref(view_t *v)
@@ -716,7 +827,7 @@ static int sort_arcs_full(struct window *w, const int32_t *vidx, size_t n,
 {
     size_t m = w->arcs.n;
     size_t *cto = calloc(n + 1, sizeof *cto), *cfrom = calloc(n + 1, sizeof *cfrom);
-    struct arcslot *buf = malloc((m ? m : 1) * sizeof *buf);
+    struct arcslot *buf = big_alloc(m * sizeof *buf);
     if (!cto || !cfrom || !buf)
         goto oom;
     for (unsigned i = 0; i < ARC_SHARDS; i++) {
@@ -742,7 +853,7 @@ static int sort_arcs_full(struct window *w, const int32_t *vidx, size_t n,
             uint64_t a = (uint64_t)vidx[k >> 32], b = (uint64_t)vidx[k & 0xffffffffu];
             buf[cto[b]++] = (struct arcslot){(a << 32) | b, sh->s[j].w};
         }
-        free(sh->s);
+        big_free(sh->s, sh->cap * sizeof *sh->s);
         sh->s = NULL;
         sh->cap = sh->n = 0;
     }
@@ -766,13 +877,13 @@ static int sort_arcs_full(struct window *w, const int32_t *vidx, size_t n,
         VECTOR(*to)[at] = (igraph_integer_t)(buf[e].key & 0xffffffffu);
         VECTOR(*weights)[at] = buf[e].w;
     }
-    free(buf);
+    big_free(buf, m * sizeof *buf);
     free(cfrom);
     return 0;
 oom:
     free(cto);
     free(cfrom);
-    free(buf);
+    big_free(buf, m * sizeof *buf);
     return -ENOMEM;
 }
 
@@ -936,9 +1047,13 @@ static view_t *assemble(const struct snapshot *s, struct window *w,
     for (int64_t p = 1; p <= s->maxpid; p++)
         if (w->excluded_seen[p])
             inc->xpid[inc->nx++] = (uint32_t)p;
-    inc->side = w->side;
-    inc->nside = w->nside;
-    w->side = NULL;
+    inc->exact = w->exact;
+    inc->total = w->total;
+    if (!w->exact) {
+        inc->side = w->side;
+        inc->nside = w->nside;
+        w->side = NULL;
+    }
     inc->hw_rid = hw[0];
     inc->hw_eid = hw[1];
     inc->hw_pid = hw[2];
@@ -1070,15 +1185,37 @@ int view_build_from(store_t *store, const view_spec_t *spec,
         in_view[k] = calloc((size_t)s.maxpid + 1, 1);
         if (!w->excluded_seen || !in_view[k])
             goto oom;
-        if (o) {
-            w->delta = true;
-            for (size_t i = 0; i < o->inc->nx; i++)
-                w->excluded_seen[o->inc->xpid[i]] = 1;
-            w->excluded = (int64_t)o->inc->nx;
+        bool exact = true;
+        for (;;) {
+            if (o) {
+                w->delta = true;
+                for (size_t i = 0; i < o->inc->nx; i++)
+                    w->excluded_seen[o->inc->xpid[i]] = 1;
+                w->excluded = (int64_t)o->inc->nx;
+                w->exact = o->inc->exact;
+                w->total = o->inc->total;
+            } else {
+                w->exact = exact;
+            }
+            int rrc = read_window(&s, specs[k], w, o ? o->inc->hw_rid : 0,
+                                  o ? o->inc->hw_eid : 0, err, errlen);
+            if (rrc == -1)
+                goto out;
+            /* Again, in full, keeping the parts apart: an inexact event
+             * weight after exact ones (-EAGAIN), or inexact new weights
+             * for an exact view (which keeps no parts). */
+            if (rrc == -EAGAIN || (o && o->inc->exact && !w->exact)) {
+                uint8_t *seen = w->excluded_seen;
+                w->excluded_seen = NULL;
+                window_free(w);
+                memset(seen, 0, (size_t)s.maxpid + 1);
+                w->excluded_seen = seen;
+                exact = rrc != -EAGAIN;
+                o = olds[k] = NULL;
+                continue;
+            }
+            break;
         }
-        if (read_window(&s, specs[k], w, o ? o->inc->hw_rid : 0,
-                        o ? o->inc->hw_eid : 0, err, errlen) < 0)
-            goto out;
         if (o) {
             free(oidx);
             oidx = malloc(((size_t)s.maxpid + 1) * sizeof *oidx);

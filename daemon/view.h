@@ -77,6 +77,12 @@ int view_build(store_t *store, const view_spec_t *spec,
 int view_build_from(store_t *store, const view_spec_t *spec,
                     const view_spec_t *baseline, const view_t *prev,
                     view_t **out, char *err, size_t errlen);
+/* Whether every weight of v is an exact sum (small binary fractions, as
+ * whole-number weights are): then an incremental build just adds new
+ * weights; otherwise it needs the record and event parts kept for every
+ * arc an event touches, and a view going from exact to inexact is built
+ * in full. */
+bool view_sums_exact(const view_t *v);
 void view_ref(view_t *v);
 void view_unref(view_t *v);
 

@@ -161,9 +161,14 @@ static void same_view(const view_t *a, const view_t *b, bool main_view)
     }
 }
 
-/* Build every spec both ways and compare; incremental: whether the
- * incremental builds must have started from the previous view. Returns
- * the total arcs seen (so a test can tell it built something). */
+/* Incremental builds seen, with exact and inexact sums. */
+static int n_inc_exact, n_inc_inexact;
+
+/* Build every spec both ways and compare; incremental: whether the store
+ * has only had appends since the previous views, which the incremental
+ * builds must then have started from - unless a window's sums stopped
+ * being exact (a full build then). Returns the total arcs seen (so a test
+ * can tell it built something). */
 static long check_all(store_t *s, bool incremental)
 {
     long arcs = 0;
@@ -179,9 +184,16 @@ static long check_all(store_t *s, bool incremental)
                                       sizeof err) == 0,
                       "%s", err);
         ck_assert(!full->incremental);
-        ck_assert_msg(inc->incremental == (incremental && c->prev != NULL),
+        bool expect = incremental && c->prev != NULL &&
+                      !(view_sums_exact(c->prev) && !view_sums_exact(full));
+        ck_assert_msg(inc->incremental == expect,
                       "spec %d: incremental %d, expected %d", i,
-                      inc->incremental, incremental && c->prev != NULL);
+                      inc->incremental, expect);
+        ck_assert_int_eq(view_sums_exact(inc), view_sums_exact(full));
+        if (inc->incremental && view_sums_exact(inc))
+            n_inc_exact++;
+        else if (inc->incremental)
+            n_inc_inexact++;
         same_view(full, inc, true);
         arcs += (long)igraph_ecount(&inc->graph);
         view_unref(full);
@@ -199,6 +211,7 @@ START_TEST(scripted)
     store_t *s;
     ck_assert_msg(store_open(&cfg, &loop, &s, err, sizeof err) == 0, "%s", err);
     setup_specs();
+    n_inc_exact = n_inc_inexact = 0;
     check_all(s, true); /* empty store */
     ingest(s, "{\"people\":[{\"id\":\"m\",\"sector\":\"health\"},"
               "{\"id\":\"p\",\"sector\":\"social\"},"
@@ -277,6 +290,7 @@ START_TEST(scripted)
     /* a boundary value removed: a full build */
     ingest(s, "{\"people\":[{\"id\":\"n\",\"sector\":null}]}");
     check_all(s, false);
+    ck_assert_int_ge(n_inc_inexact, 30);
     for (int i = 0; i < NSPECS; i++) {
         view_unref(cases[i].prev);
         cases[i].prev = NULL;
@@ -289,19 +303,28 @@ START_TEST(scripted)
 }
 END_TEST
 
+/* Weights: whole quarters and eighths (exact sums: one map, no side
+ * table) or thousandths (sums that depend on the order). */
+static double weight(bool exact, bool event)
+{
+    if (exact)
+        return event ? (rand() % 8) / 8.0 : (rand() % 12) / 4.0;
+    return (rand() % 1000) / (event ? 991.0 : 997.0);
+}
+
 /* Many random appends: people from a pool (random keys, some without the
- * boundary), records and events with weights whose sums depend on their
- * order. */
-START_TEST(random_appends)
+ * boundary), records and events. */
+static void random_appends(const char *name, bool exact)
 {
     char err[512];
     store_t *s;
     char db[PATH_MAX];
-    snprintf(db, sizeof db, "%s/random.db", dir);
+    snprintf(db, sizeof db, "%s/%s.db", dir, name);
     free(cfg.database);
     cfg.database = strdup(db);
     ck_assert_msg(store_open(&cfg, &loop, &s, err, sizeof err) == 0, "%s", err);
     setup_specs();
+    n_inc_exact = n_inc_inexact = 0;
     srand(7);
     static const char *const sectors[] = {"health", "social", "police",
                                           "edu",    "aa",     "zz"};
@@ -331,18 +354,18 @@ START_TEST(random_appends)
             len += (size_t)snprintf(
                 json + len, sizeof json - len,
                 "%s{\"ts\":%d,\"from\":\"p%d\",\"to\":\"p%d\",\"kind\":\"%s\","
-                "\"weight\":%.3f,\"directed\":%s}",
+                "\"weight\":%.17g,\"directed\":%s}",
                 i ? "," : "", rand() % 700, (a * 7919) % 1000,
                 (b * 7919) % 1000, rand() % 3 ? "advice" : "case",
-                (rand() % 1000) / 997.0, rand() % 2 ? "true" : "false");
+                weight(exact, false), rand() % 2 ? "true" : "false");
         }
         len += (size_t)snprintf(json + len, sizeof json - len, "],\"events\":[");
         for (int i = 0; i < 3; i++) {
             len += (size_t)snprintf(json + len, sizeof json - len,
                                     "%s{\"ts\":%d,\"kind\":\"meeting\","
-                                    "\"weight\":%.3f,\"participants\":[",
+                                    "\"weight\":%.17g,\"participants\":[",
                                     i ? "," : "", rand() % 700,
-                                    (rand() % 1000) / 991.0);
+                                    weight(exact, true));
             int k = 2 + rand() % 3, first = rand() % pool;
             for (int j = 0; j < k; j++) /* distinct: pool > k */
                 len += (size_t)snprintf(json + len, sizeof json - len,
@@ -354,8 +377,28 @@ START_TEST(random_appends)
         snprintf(json + len, sizeof json - len, "]}");
         ingest(s, json);
         arcs = check_all(s, true);
+        if (exact && round == 25) {
+            /* An inexact event weight in every window (after exact ones:
+             * the full build reads again keeping the parts apart): every
+             * view built in full, then incremental again. */
+            ingest(s, "{\"people\":[{\"id\":\"q1\",\"sector\":\"health\"},"
+                      "{\"id\":\"q2\",\"sector\":\"edu\"}],"
+                      "\"events\":[{\"ts\":350,\"kind\":\"advice\","
+                      "\"weight\":0.1,\"participants\":[\"q1\",\"q2\"]}]}");
+            for (int i = 0; i < NSPECS; i++)
+                ck_assert(view_sums_exact(cases[i].prev));
+            int before = n_inc_exact + n_inc_inexact;
+            check_all(s, true);
+            ck_assert_int_eq(n_inc_exact + n_inc_inexact, before);
+            for (int i = 0; i < NSPECS; i++)
+                ck_assert(!view_sums_exact(cases[i].prev));
+        }
     }
     ck_assert_int_gt(arcs, 200);
+    /* both kinds of incremental build really happened */
+    ck_assert_int_ge(n_inc_inexact, exact ? 50 : 150);
+    if (exact)
+        ck_assert_int_ge(n_inc_exact, 100);
     for (int i = 0; i < NSPECS; i++) {
         view_unref(cases[i].prev);
         cases[i].prev = NULL;
@@ -365,6 +408,17 @@ START_TEST(random_appends)
     }
     store_close(s);
     uv_run(&loop, UV_RUN_DEFAULT);
+}
+
+START_TEST(random_inexact)
+{
+    random_appends("inexact", false);
+}
+END_TEST
+
+START_TEST(random_exact)
+{
+    random_appends("exact", true);
 }
 END_TEST
 
@@ -389,7 +443,8 @@ int main(void)
     Suite *s = suite_create("view");
     TCase *tc = tcase_create("view");
     tcase_add_test(tc, scripted);
-    tcase_add_test(tc, random_appends);
+    tcase_add_test(tc, random_inexact);
+    tcase_add_test(tc, random_exact);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
