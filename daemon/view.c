@@ -1409,36 +1409,56 @@ void view_spec_free(view_spec_t *spec)
 
 #define VIEW_MAGIC INT64_C(0x5350414E44564945) /* "SPANDVIE" */
 
-static int put_view(buf_t *b, const view_t *v, bool with_groups)
+/* Bytes put_view() writes for v. */
+static size_t view_file_bytes(const view_t *v, bool with_groups)
+{
+    size_t n = (size_t)igraph_vcount(&v->graph),
+           m = (size_t)igraph_ecount(&v->graph);
+    size_t bytes = 9 * sizeof(int64_t) + m * (2 * sizeof(int64_t) +
+                                              sizeof(double)) +
+                   n * sizeof(int64_t) + strlen(v->boundary) + 1;
+    for (igraph_integer_t g = 0; with_groups && g < v->pub.ngroups; g++)
+        bytes += strlen(v->group_names[g]) + 1;
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(v->keys[i]) + 1;
+    return bytes;
+}
+
+/* Write v at p (view_file_bytes(v) of room); returns the end. */
+static char *put_view(char *p, const view_t *v, bool with_groups)
 {
     igraph_integer_t n = igraph_vcount(&v->graph), m = igraph_ecount(&v->graph);
     int64_t head[9] = {VIEW_MAGIC, n, m, v->pub.ngroups, v->pub.excluded,
                        v->pub.from, v->pub.to, v->data_version,
                        v->baseline != NULL};
-    if (buf_append(b, head, sizeof head) < 0)
-        return -1;
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
     for (igraph_integer_t e = 0; e < m; e++) {
         int64_t ends[2] = {IGRAPH_FROM(&v->graph, e), IGRAPH_TO(&v->graph, e)};
-        if (buf_append(b, ends, sizeof ends) < 0)
-            return -1;
+        memcpy(p, ends, sizeof ends);
+        p += sizeof ends;
     }
-    if (buf_append(b, VECTOR(v->weights), (size_t)m * sizeof(double)) < 0)
-        return -1;
+    memcpy(p, VECTOR(v->weights), (size_t)m * sizeof(double));
+    p += (size_t)m * sizeof(double);
     for (igraph_integer_t i = 0; i < n; i++) {
         int64_t g = VECTOR(v->group)[i];
-        if (buf_append(b, &g, sizeof g) < 0)
-            return -1;
+        memcpy(p, &g, sizeof g);
+        p += sizeof g;
     }
-    if (buf_append(b, v->boundary, strlen(v->boundary) + 1) < 0)
-        return -1;
-    for (igraph_integer_t g = 0; with_groups && g < v->pub.ngroups; g++)
-        if (buf_append(b, v->group_names[g], strlen(v->group_names[g]) + 1) <
-            0)
-            return -1;
-    for (igraph_integer_t i = 0; i < n; i++)
-        if (buf_append(b, v->keys[i], strlen(v->keys[i]) + 1) < 0)
-            return -1;
-    return 0;
+    size_t len = strlen(v->boundary) + 1;
+    memcpy(p, v->boundary, len);
+    p += len;
+    for (igraph_integer_t g = 0; with_groups && g < v->pub.ngroups; g++) {
+        len = strlen(v->group_names[g]) + 1;
+        memcpy(p, v->group_names[g], len);
+        p += len;
+    }
+    for (igraph_integer_t i = 0; i < n; i++) {
+        len = strlen(v->keys[i]) + 1;
+        memcpy(p, v->keys[i], len);
+        p += len;
+    }
+    return p;
 }
 
 int view_memfd(view_t *v)
@@ -1448,29 +1468,31 @@ int view_memfd(view_t *v)
         pthread_mutex_unlock(&v->memfd_lock);
         return v->memfd;
     }
-    buf_t b = BUF_INIT;
-    int fd = -1;
-    if (put_view(&b, v, true) == 0 &&
-        (!v->baseline || put_view(&b, v->baseline, false) == 0)) {
-        fd = memfd_create("spand-view", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        size_t off = 0;
-        while (fd >= 0 && off < b.len) {
-            ssize_t w = write(fd, b.data + off, b.len - off);
-            if (w <= 0) {
-                close(fd);
-                fd = -1;
-            } else {
-                off += (size_t)w;
-            }
-        }
-        /* Sealed: no child can change what the next one reads. */
-        if (fd >= 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-                                                  F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+    /* Written in place through a shared mapping (one pass, no buffer
+     * growing by copies), unmapped, then sealed: no child can change what
+     * the next one reads. */
+    size_t bytes = view_file_bytes(v, true) +
+                   (v->baseline ? view_file_bytes(v->baseline, false) : 0);
+    int fd = memfd_create("spand-view", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    void *map = MAP_FAILED;
+    if (fd >= 0 && ftruncate(fd, (off_t)bytes) == 0)
+        map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map != MAP_FAILED) {
+        char *end = put_view(map, v, true);
+        if (v->baseline)
+            end = put_view(end, v->baseline, false);
+        size_t wrote = (size_t)(end - (char *)map);
+        munmap(map, bytes);
+        if (wrote != bytes ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+                                       F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
             close(fd);
             fd = -1;
         }
+    } else if (fd >= 0) {
+        close(fd);
+        fd = -1;
     }
-    buf_free(&b);
     v->memfd = fd;
     pthread_mutex_unlock(&v->memfd_lock);
     return fd;
@@ -1554,12 +1576,11 @@ static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
         free(v);
         return NULL;
     }
-    bool ok = true;
-    for (igraph_integer_t i = 0; ok && i < 2 * m; i++) {
-        int64_t x = 0;
-        ok = take(r, &x, sizeof x) == 0 && x >= 0 && x < n;
-        VECTOR(el)[i] = x;
-    }
+    _Static_assert(sizeof(igraph_integer_t) == sizeof(int64_t),
+                   "the file's int64 arrays are read as igraph integers");
+    bool ok = take(r, VECTOR(el), (size_t)(2 * m) * sizeof(int64_t)) == 0;
+    for (igraph_integer_t i = 0; ok && i < 2 * m; i++)
+        ok = VECTOR(el)[i] >= 0 && VECTOR(el)[i] < n;
     if (!ok || igraph_vector_init(&v->weights, m)) {
         igraph_vector_int_destroy(&el);
         free(v);
@@ -1572,11 +1593,9 @@ static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
         free(v);
         return NULL;
     }
-    for (igraph_integer_t i = 0; ok && i < n; i++) {
-        int64_t g = 0;
-        ok = take(r, &g, sizeof g) == 0 && g >= 0 && g < head[3];
-        VECTOR(v->group)[i] = g;
-    }
+    ok = take(r, VECTOR(v->group), (size_t)n * sizeof(int64_t)) == 0;
+    for (igraph_integer_t i = 0; ok && i < n; i++)
+        ok = VECTOR(v->group)[i] >= 0 && VECTOR(v->group)[i] < head[3];
     if (!ok || load_graph(&v->graph, &el, n) < 0) {
         igraph_vector_int_destroy(&v->group);
         igraph_vector_destroy(&v->weights);
