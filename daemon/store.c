@@ -647,8 +647,7 @@ static void fail_op(store_op_t *op, int rc, const char *why)
  * attribute of an existing person set, changed or removed). Written in
  * the commit's own transaction, so a snapshot sees it together with the
  * data. Absent (databases from before): 0. */
-static int mark_rewrite(store_t *s, int64_t version, char *err,
-                        size_t errlen)
+static int mark_rewrite(store_t *s, int64_t version, char *err, size_t errlen)
 {
     char sql[128];
     snprintf(sql, sizeof sql,
@@ -692,8 +691,8 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
         if (op_changed(op)) {
             changed = true;
             forgot |= op->kind == STORE_OP_FORGET;
-            rewrote |= op->kind == STORE_OP_FORGET ||
-                       op->ingest.people_updated > 0;
+            rewrote |=
+                op->kind == STORE_OP_FORGET || op->ingest.people_updated > 0;
         }
     }
     int rc = 0;

@@ -75,8 +75,8 @@ struct arcshard {
 struct arcmap {
     struct arcshard sh[ARC_SHARDS];
     size_t n;
-    struct arcslot *buf;         /* ARC_SHARDS x ARC_BUF, or NULL */
-    uint16_t nbuf[ARC_SHARDS];   /* waiting in each shard's buffer */
+    struct arcslot *buf;       /* ARC_SHARDS x ARC_BUF, or NULL */
+    uint16_t nbuf[ARC_SHARDS]; /* waiting in each shard's buffer */
 };
 
 static uint64_t mix(uint64_t x)
@@ -387,8 +387,7 @@ static int read_window(struct snapshot *s, const view_spec_t *spec,
         int rc, trc = 0;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             trc = tie(s, w, sqlite3_column_int64(st, 0),
-                      sqlite3_column_int64(st, 1),
-                      sqlite3_column_double(st, 2),
+                      sqlite3_column_int64(st, 1), sqlite3_column_double(st, 2),
                       sqlite3_column_int(st, 3) != 0, q == 1);
             if (trc < 0) {
                 rc = SQLITE_NOMEM;
@@ -478,8 +477,7 @@ static int cmp_contrib(const void *a, const void *b)
  * starting from its parts in the old view o; the new side table (old one
  * with these arcs' entries replaced or added). oidx: old vertex index by
  * pid, or -1. */
-static int delta_arcs(struct window *w, const view_t *o,
-                      const int32_t *oidx)
+static int delta_arcs(struct window *w, const view_t *o, const int32_t *oidx)
 {
     const struct view_inc *inc = o->inc;
     qsort(w->list, w->nlist, sizeof *w->list, cmp_contrib);
@@ -699,8 +697,7 @@ void view_unref(view_t *v)
  * Takes from and to (they become the graph's) on success; 0 or -1.
  * Caller holds the igraph lock. */
 static int graph_from_sorted(igraph_t *g, igraph_integer_t n,
-                             igraph_vector_int_t *from,
-                             igraph_vector_int_t *to)
+                             igraph_vector_int_t *from, igraph_vector_int_t *to)
 {
     igraph_integer_t m = igraph_vector_int_size(from);
     igraph_vector_int_t oi, ii, os, is;
@@ -826,7 +823,8 @@ static int sort_arcs_full(struct window *w, const int32_t *vidx, size_t n,
                           igraph_vector_t *weights)
 {
     size_t m = w->arcs.n;
-    size_t *cto = calloc(n + 1, sizeof *cto), *cfrom = calloc(n + 1, sizeof *cfrom);
+    size_t *cto = calloc(n + 1, sizeof *cto),
+           *cfrom = calloc(n + 1, sizeof *cfrom);
     struct arcslot *buf = big_alloc(m * sizeof *buf);
     if (!cto || !cfrom || !buf)
         goto oom;
@@ -850,7 +848,8 @@ static int sort_arcs_full(struct window *w, const int32_t *vidx, size_t n,
             uint64_t k = sh->s[j].key;
             if (!k)
                 continue;
-            uint64_t a = (uint64_t)vidx[k >> 32], b = (uint64_t)vidx[k & 0xffffffffu];
+            uint64_t a = (uint64_t)vidx[k >> 32],
+                     b = (uint64_t)vidx[k & 0xffffffffu];
             buf[cto[b]++] = (struct arcslot){(a << 32) | b, sh->s[j].w};
         }
         big_free(sh->s, sh->cap * sizeof *sh->s);
@@ -897,8 +896,8 @@ static int merge_arcs_inc(struct window *w, const view_t *o,
 {
     for (size_t i = 0; i < w->ndarcs; i++) {
         uint64_t k = w->darcs[i].key;
-        w->darcs[i].key = ((uint64_t)vidx[k >> 32] << 32) |
-                          (uint64_t)vidx[k & 0xffffffffu];
+        w->darcs[i].key =
+            ((uint64_t)vidx[k >> 32] << 32) | (uint64_t)vidx[k & 0xffffffffu];
     }
     qsort(w->darcs, w->ndarcs, sizeof *w->darcs, cmp_arcslot);
     igraph_integer_t m0 = igraph_ecount(&o->graph);
@@ -914,7 +913,8 @@ static int merge_arcs_inc(struct window *w, const view_t *o,
         igraph_vector_int_destroy(from);
         return -ENOMEM;
     }
-    const igraph_integer_t *of = VECTOR(o->graph.from), *ot = VECTOR(o->graph.to);
+    const igraph_integer_t *of = VECTOR(o->graph.from),
+                           *ot = VECTOR(o->graph.to);
     const double *ow = VECTOR(o->weights);
     igraph_integer_t *nf = VECTOR(*from), *nt = VECTOR(*to);
     double *nw = VECTOR(*weights);
@@ -1227,8 +1227,7 @@ int view_build_from(store_t *store, const view_spec_t *spec,
                 oidx[o->inc->vpid[i]] = (int32_t)i;
             if (delta_arcs(w, o, oidx) < 0)
                 goto oom;
-            nv[k] = mark_vertices_inc(&s, w, o, specs[k]->isolates,
-                                      in_view[k]);
+            nv[k] = mark_vertices_inc(&s, w, o, specs[k]->isolates, in_view[k]);
         } else {
             if (merge_events(w) < 0)
                 goto oom;
@@ -1414,8 +1413,8 @@ static size_t view_file_bytes(const view_t *v, bool with_groups)
 {
     size_t n = (size_t)igraph_vcount(&v->graph),
            m = (size_t)igraph_ecount(&v->graph);
-    size_t bytes = 9 * sizeof(int64_t) + m * (2 * sizeof(int64_t) +
-                                              sizeof(double)) +
+    size_t bytes = 9 * sizeof(int64_t) +
+                   m * (2 * sizeof(int64_t) + sizeof(double)) +
                    n * sizeof(int64_t) + strlen(v->boundary) + 1;
     for (igraph_integer_t g = 0; with_groups && g < v->pub.ngroups; g++)
         bytes += strlen(v->group_names[g]) + 1;
@@ -1483,9 +1482,9 @@ int view_memfd(view_t *v)
             end = put_view(end, v->baseline, false);
         size_t wrote = (size_t)(end - (char *)map);
         munmap(map, bytes);
-        if (wrote != bytes ||
-            fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-                                       F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+        if (wrote != bytes || fcntl(fd, F_ADD_SEALS,
+                                    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+                                        F_SEAL_SEAL) < 0) {
             close(fd);
             fd = -1;
         }

@@ -56,8 +56,8 @@ typedef struct view {
     bool owns_groups;
     int memfd;             /* serialized copy for analysis children, or -1 */
     pthread_mutex_t memfd_lock;
-    struct view_inc *inc;  /* what an incremental build starts from, or NULL */
-    bool incremental;      /* built from an earlier view (view_build_from) */
+    struct view_inc *inc; /* what an incremental build starts from, or NULL */
+    bool incremental;     /* built from an earlier view (view_build_from) */
 } view_t;
 
 /* Build the view of spec (and of baseline, if not NULL) from one snapshot

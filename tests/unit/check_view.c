@@ -116,8 +116,8 @@ static void same_layout(const igraph_t *g)
         VECTOR(el)[2 * e] = IGRAPH_FROM(g, e);
         VECTOR(el)[2 * e + 1] = IGRAPH_TO(g, e);
     }
-    ck_assert_int_eq(igraph_create(&ref, &el, igraph_vcount(g), IGRAPH_DIRECTED),
-                     0);
+    ck_assert_int_eq(
+        igraph_create(&ref, &el, igraph_vcount(g), IGRAPH_DIRECTED), 0);
     ck_assert(igraph_vector_int_all_e(&ref.from, &g->from));
     ck_assert(igraph_vector_int_all_e(&ref.to, &g->to));
     ck_assert(igraph_vector_int_all_e(&ref.oi, &g->oi));
@@ -338,12 +338,14 @@ static void random_appends(const char *name, bool exact)
             int who = pool - 1 - i;
             if (rand() % 4 == 0)
                 continue;
-            len += (size_t)snprintf(json + len, sizeof json - len,
-                                    "%s{\"id\":\"p%d\",\"sector\":\"%s\"}",
-                                    len > 12 ? "," : "", (who * 7919) % 1000,
-                                    sectors[(round + i) % (round < 20 ? 4 : 6)]);
+            len +=
+                (size_t)snprintf(json + len, sizeof json - len,
+                                 "%s{\"id\":\"p%d\",\"sector\":\"%s\"}",
+                                 len > 12 ? "," : "", (who * 7919) % 1000,
+                                 sectors[(round + i) % (round < 20 ? 4 : 6)]);
         }
-        len += (size_t)snprintf(json + len, sizeof json - len, "],\"records\":[");
+        len +=
+            (size_t)snprintf(json + len, sizeof json - len, "],\"records\":[");
         for (int i = 0; i < 30; i++) {
             /* half the ties among a few people: arcs that take several
              * weights in one batch, whose sum depends on the order */
@@ -359,7 +361,8 @@ static void random_appends(const char *name, bool exact)
                 (b * 7919) % 1000, rand() % 3 ? "advice" : "case",
                 weight(exact, false), rand() % 2 ? "true" : "false");
         }
-        len += (size_t)snprintf(json + len, sizeof json - len, "],\"events\":[");
+        len +=
+            (size_t)snprintf(json + len, sizeof json - len, "],\"events\":[");
         for (int i = 0; i < 3; i++) {
             len += (size_t)snprintf(json + len, sizeof json - len,
                                     "%s{\"ts\":%d,\"kind\":\"meeting\","
@@ -368,10 +371,9 @@ static void random_appends(const char *name, bool exact)
                                     weight(exact, true));
             int k = 2 + rand() % 3, first = rand() % pool;
             for (int j = 0; j < k; j++) /* distinct: pool > k */
-                len += (size_t)snprintf(json + len, sizeof json - len,
-                                        "%s\"p%d\"", j ? "," : "",
-                                        (((first + j * 3) % pool) * 7919) %
-                                            1000);
+                len += (size_t)snprintf(
+                    json + len, sizeof json - len, "%s\"p%d\"", j ? "," : "",
+                    (((first + j * 3) % pool) * 7919) % 1000);
             len += (size_t)snprintf(json + len, sizeof json - len, "]}");
         }
         snprintf(json + len, sizeof json - len, "]}");
