@@ -154,8 +154,8 @@ static int arc_flush_shard(struct arcmap *m, unsigned i)
     for (unsigned k = 0; k < m->nbuf[i]; k++) {
         /* The slots a few additions ahead, fetched while this one waits:
          * the misses overlap instead of queueing. */
-        if (k + 8 < m->nbuf[i] && sh->cap)
-            __builtin_prefetch(&sh->s[mix(b[k + 8].key) & (sh->cap - 1)]);
+        if (k + 16 < m->nbuf[i] && sh->cap)
+            __builtin_prefetch(&sh->s[mix(b[k + 16].key) & (sh->cap - 1)]);
         struct arcslot *sl = arc_slot(m, b[k].key);
         if (!sl)
             return -ENOMEM;
@@ -328,6 +328,54 @@ static int tie(struct snapshot *s, struct window *w, int64_t a, int64_t b,
     return rc;
 }
 
+/* One event's participants (ascending pids), gathered row by row. */
+struct event_acc {
+    int64_t eid;
+    double weight;
+    int64_t *pids;
+    size_t n, cap;
+};
+
+/* The ties of the gathered event: both arcs of every pair, pairs in
+ * (first, second) order - the order the weights add in. */
+static int event_ties(struct snapshot *s, struct window *w,
+                      struct event_acc *ev)
+{
+    for (size_t i = 0; i < ev->n; i++)
+        for (size_t j = i + 1; j < ev->n; j++) {
+            int rc =
+                tie(s, w, ev->pids[i], ev->pids[j], ev->weight, false, true);
+            if (rc < 0)
+                return rc;
+        }
+    ev->n = 0;
+    return 0;
+}
+
+/* A row (eid, pid, weight) of the participants query, in (eid, pid)
+ * order. */
+static int event_row(struct snapshot *s, struct window *w, struct event_acc *ev,
+                     int64_t eid, int64_t pid, double weight)
+{
+    if (ev->n && ev->eid != eid) {
+        int rc = event_ties(s, w, ev);
+        if (rc < 0)
+            return rc;
+    }
+    if (ev->n == ev->cap) {
+        size_t cap = ev->cap ? ev->cap * 2 : 64;
+        int64_t *p = realloc(ev->pids, cap * sizeof *p);
+        if (!p)
+            return -ENOMEM;
+        ev->pids = p;
+        ev->cap = cap;
+    }
+    ev->eid = eid;
+    ev->weight = weight;
+    ev->pids[ev->n++] = pid;
+    return 0;
+}
+
 /* SQL with "AND <col> IN (SELECT kid FROM kind WHERE name IN (?4,...))"
  * when kinds are given, then tail. */
 static int window_sql(buf_t *b, const char *base, const char *col,
@@ -360,13 +408,15 @@ static int read_window(struct snapshot *s, const view_spec_t *spec,
     static const char *const sql[2] = {
         "SELECT src, dst, weight, directed FROM record"
         " WHERE rid > ?3 AND ts >= ?1 AND ts < ?2",
-        "SELECT p1.pid, p2.pid, e.weight, 0 FROM event e"
-        " JOIN participant p1 ON p1.eid = e.eid"
-        " JOIN participant p2 ON p2.eid = e.eid AND p2.pid > p1.pid"
+        /* participants, not pairs: an event of k people is k rows, not
+         * k(k - 1) / 2 (the big meetings make most of the pairs) */
+        "SELECT e.eid, p.pid, e.weight FROM event e"
+        " JOIN participant p ON p.eid = e.eid"
         " WHERE e.eid > ?3 AND e.ts >= ?1 AND e.ts < ?2",
     };
     static const char *const kindcol[2] = {"kind", "e.kind"};
-    static const char *const order[2] = {" ORDER BY rid", " ORDER BY e.eid"};
+    static const char *const order[2] = {" ORDER BY rid",
+                                         " ORDER BY e.eid, p.pid"};
     for (int q = 0; q < 2; q++) {
         buf_t text = BUF_INIT;
         sqlite3_stmt *st = NULL;
@@ -385,15 +435,25 @@ static int read_window(struct snapshot *s, const view_spec_t *spec,
             sqlite3_bind_text(st, (int)i + 4, spec->kinds[i], -1,
                               SQLITE_STATIC);
         int rc, trc = 0;
+        struct event_acc ev = {0};
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            trc = tie(s, w, sqlite3_column_int64(st, 0),
-                      sqlite3_column_int64(st, 1), sqlite3_column_double(st, 2),
-                      sqlite3_column_int(st, 3) != 0, q == 1);
+            if (q == 0)
+                trc = tie(s, w, sqlite3_column_int64(st, 0),
+                          sqlite3_column_int64(st, 1),
+                          sqlite3_column_double(st, 2),
+                          sqlite3_column_int(st, 3) != 0, false);
+            else
+                trc = event_row(s, w, &ev, sqlite3_column_int64(st, 0),
+                                sqlite3_column_int64(st, 1),
+                                sqlite3_column_double(st, 2));
             if (trc < 0) {
                 rc = SQLITE_NOMEM;
                 break;
             }
         }
+        if (rc == SQLITE_DONE && q == 1 && (trc = event_ties(s, w, &ev)) < 0)
+            rc = SQLITE_NOMEM;
+        free(ev.pids);
         sqlite3_finalize(st);
         if (trc == -EAGAIN)
             return -EAGAIN;
