@@ -760,6 +760,23 @@ static int graph_from_sorted(igraph_t *g, igraph_integer_t n,
                              igraph_vector_int_t *from, igraph_vector_int_t *to)
 {
     igraph_integer_t m = igraph_vector_int_size(from);
+    if (igraph_has_attribute_table()) {
+        /* Attribute handlers hook edge additions: let igraph add them. */
+        igraph_vector_int_t el;
+        if (igraph_vector_int_init(&el, 2 * m))
+            return -1;
+        for (igraph_integer_t e = 0; e < m; e++) {
+            VECTOR(el)[2 * e] = VECTOR(*from)[e];
+            VECTOR(el)[2 * e + 1] = VECTOR(*to)[e];
+        }
+        int rc = igraph_create(g, &el, n, IGRAPH_DIRECTED) ? -1 : 0;
+        igraph_vector_int_destroy(&el);
+        if (rc == 0) {
+            igraph_vector_int_destroy(from);
+            igraph_vector_int_destroy(to);
+        }
+        return rc;
+    }
     igraph_vector_int_t oi, ii, os, is;
     if (igraph_vector_int_init(&oi, m))
         return -1;
@@ -1188,6 +1205,7 @@ static bool can_increment(struct snapshot *s, const view_t *prev,
         (prev->baseline != NULL) != with_base ||
         (with_base && !prev->baseline->inc) ||
         strcmp(prev->boundary, spec->boundary) != 0 ||
+        prev->pub.from != spec->from || prev->pub.to != spec->to ||
         prev->inc->hw_pid > s->maxpid)
         return false;
     if (store_read_rewrite_version(s->db, &rewrite) < 0)
