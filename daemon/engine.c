@@ -785,7 +785,10 @@ void job_free(job_t *job)
 }
 
 /* The view for job from the cache, or built (outside the lock). A cached
- * view is reused only for the data version the store is at now. */
+ * view is reused only for the data version the store is at now; an older
+ * one of the same spec is what the new one is built from (incrementally,
+ * when the store has only had appends since), and the new view takes its
+ * slot. */
 static view_t *get_view(engine_t *e, job_t *job, char *err, size_t errlen)
 {
     char *key = view_spec_key(&job->spec,
@@ -796,11 +799,13 @@ static view_t *get_view(engine_t *e, job_t *job, char *err, size_t errlen)
     }
     store_counts_t c;
     store_counts(e->store, &c);
+    view_t *prev = NULL;
     pthread_mutex_lock(&e->mu);
     for (int i = 0; i < VIEW_CACHE_SLOTS; i++) {
         struct view_slot *s = &e->views[i];
-        if (s->view && s->view->data_version == c.data_version &&
-            !strcmp(s->key, key)) {
+        if (!s->view || strcmp(s->key, key) != 0)
+            continue;
+        if (s->view->data_version == c.data_version) {
             view_ref(s->view);
             s->used = ++e->stamp;
             view_t *v = s->view;
@@ -808,27 +813,45 @@ static view_t *get_view(engine_t *e, job_t *job, char *err, size_t errlen)
             free(key);
             return v;
         }
+        if (s->view->data_version < c.data_version &&
+            (!prev || prev->data_version < s->view->data_version))
+            prev = s->view;
     }
+    if (prev)
+        view_ref(prev);
     pthread_mutex_unlock(&e->mu);
     view_t *v;
-    if (view_build(e->store, &job->spec,
-                   job->has_baseline ? &job->base_spec : NULL, &v, err,
-                   errlen) < 0) {
+    int rc = view_build_from(e->store, &job->spec,
+                             job->has_baseline ? &job->base_spec : NULL, prev,
+                             &v, err, errlen);
+    view_unref(prev);
+    if (rc < 0) {
         free(key);
         return NULL;
     }
-    /* Keep it: replace a stale or the least recently used slot. */
+    /* Keep it: replace an older view of the same spec, else an empty
+     * slot. */
     pthread_mutex_lock(&e->mu);
-    int victim = 0;
-    for (int i = 0; i < VIEW_CACHE_SLOTS; i++) {
+    int victim = -1;
+    for (int i = 0; i < VIEW_CACHE_SLOTS && victim < 0; i++) {
         struct view_slot *s = &e->views[i];
-        if (!s->view || s->view->data_version != v->data_version) {
-            victim = i;
-            break;
-        }
-        if (s->used < e->views[victim].used)
+        if (s->view && !strcmp(s->key, key) &&
+            s->view->data_version <= v->data_version)
             victim = i;
     }
+    for (int i = 0; i < VIEW_CACHE_SLOTS && victim < 0; i++)
+        if (!e->views[i].view)
+            victim = i;
+    /* Then the least recently used of the stale views (still worth
+     * keeping: a start for an incremental build), then of all. */
+    for (int pass = 0; pass < 2 && victim < 0; pass++)
+        for (int i = 0; i < VIEW_CACHE_SLOTS; i++) {
+            struct view_slot *s = &e->views[i];
+            if (pass == 0 && s->view->data_version >= v->data_version)
+                continue;
+            if (victim < 0 || s->used < e->views[victim].used)
+                victim = i;
+        }
     struct view_slot *s = &e->views[victim];
     view_t *old = s->view;
     free(s->key);

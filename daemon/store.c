@@ -642,6 +642,21 @@ static void fail_op(store_op_t *op, int rc, const char *why)
     memset(&op->forget, 0, sizeof op->forget);
 }
 
+/* Change tracking for incremental views: meta 'rewrite_version' is the
+ * data version of the last commit that did more than append (a forget, an
+ * attribute of an existing person set, changed or removed). Written in
+ * the commit's own transaction, so a snapshot sees it together with the
+ * data. Absent (databases from before): 0. */
+static int mark_rewrite(store_t *s, int64_t version, char *err, size_t errlen)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO meta VALUES('rewrite_version', %lld)"
+             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+             (long long)version);
+    return exec(s->wdb, sql, err, errlen);
+}
+
 /* Write ops (a linked list) in one transaction. Sets each op's rc. Returns
  * the count deltas to apply once committed. */
 static void write_group(store_t *s, store_op_t *ops, int64_t version,
@@ -654,7 +669,7 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
             fail_op(op, -EIO, err);
         return;
     }
-    bool changed = false, forgot = false;
+    bool changed = false, forgot = false, rewrote = false;
     for (store_op_t *op = ops; op; op = op->next) {
         size_t mark = s->nundo;
         int rc = exec(s->wdb, "SAVEPOINT op", err, sizeof err);
@@ -676,6 +691,8 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
         if (op_changed(op)) {
             changed = true;
             forgot |= op->kind == STORE_OP_FORGET;
+            rewrote |=
+                op->kind == STORE_OP_FORGET || op->ingest.people_updated > 0;
         }
     }
     int rc = 0;
@@ -686,6 +703,8 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
         if (rc < 0)
             snprintf(err, sizeof err, "%s", dummy.err);
     }
+    if (rc == 0 && rewrote)
+        rc = mark_rewrite(s, version + 1, err, sizeof err);
     if (rc == 0)
         rc = exec(s->wdb, "COMMIT", err, sizeof err);
     if (rc < 0) {
@@ -1011,6 +1030,21 @@ sqlite3 *store_read_begin(store_t *s, int64_t *data_version, char *err,
 void store_read_end(store_t *s, sqlite3 *db)
 {
     end_read(s, db);
+}
+
+int store_read_rewrite_version(struct sqlite3 *db, int64_t *out)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce((SELECT value FROM meta"
+                           " WHERE key = 'rewrite_version'), 0)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -EIO;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
 #define OOM_IF(cond)                                                         \

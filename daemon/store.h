@@ -100,6 +100,12 @@ struct sqlite3;
 struct sqlite3 *store_read_begin(store_t *s, int64_t *data_version,
                                  char *err, size_t errlen);
 void store_read_end(store_t *s, struct sqlite3 *db);
+/* In a read snapshot: the data version of the last commit that did more
+ * than append (forget, an existing person's attribute set, changed or
+ * removed), 0 if none since the database was made. A view of data version
+ * V can be brought up to the snapshot from new rows alone (rowids above
+ * V's highest) iff this is <= V. 0, or -EIO. */
+int store_read_rewrite_version(struct sqlite3 *db, int64_t *out);
 
 /* Reads: 0 with *out set (caller owns), -ENOENT (person unknown), or -EIO
  * with a message in err. */

@@ -31,12 +31,52 @@ void view_igraph_unlock(void)
 }
 
 
-/* ---- arcs, aggregated by ordered pair of person ids ------------------- */
+/* ---- arcs, aggregated by ordered pair of person ids -------------------
+ *
+ * Weights add in a fixed order, so that a view brought up to date from new
+ * rows (incremental build) has the same weights, bit for bit, as a full
+ * build: an arc's weight is r + e where r sums its records' weights in
+ * rowid order and e its events' in event id order, each from 0.0; an arc
+ * no event touches has weight r.
+ *
+ * Usually every weight is a small multiple of 2^-20 (whole numbers, the
+ * default 1) and every sum is exact, so the order does not matter: then
+ * the window is "exact", records and events add into one map, and an
+ * incremental build adds new weights to the old sums. Otherwise the two
+ * parts of every arc an event touches are kept (side table) to redo r + e
+ * with new rows. */
+
+#define EXACT_UNIT 1048576.0     /* weights multiples of 1 / 2^20, */
+#define EXACT_TOTAL 4294967296.0 /* all of a window's below 2^32: 52 bits */
+
+struct arcslot {
+    uint64_t key; /* (src << 32) | dst; 0 = empty (pids start at 1) */
+    double w;
+};
+
+/* Key and weight share a slot (one cache miss a probe), and the map is
+ * many small tables (shards, by the top bits of the key's hash), so that
+ * growing copies one small table at a time: the old and new copy of the
+ * whole map never coexist. Additions wait in a small buffer per shard and
+ * are applied a buffer at a time, so that the random accesses of one
+ * flush fall in one shard, small enough to stay in cache (a map of 2M
+ * arcs, 32 MB, is 128 KB a shard): the read of a window costs cache hits,
+ * not misses. Each key's additions keep their order (one shard, FIFO). */
+#define ARC_SHARD_BITS 8
+#define ARC_SHARDS (1u << ARC_SHARD_BITS)
+#define ARC_BUF 256 /* additions waiting per shard */
+#define ARC_BUF_BYTES (ARC_SHARDS * ARC_BUF * sizeof(struct arcslot))
+
+struct arcshard {
+    struct arcslot *s;
+    size_t cap, n;
+};
 
 struct arcmap {
-    uint64_t *keys; /* (src << 32) | dst; 0 = empty (pids start at 1) */
-    double *w;
-    size_t cap, n;
+    struct arcshard sh[ARC_SHARDS];
+    size_t n;
+    struct arcslot *buf;       /* ARC_SHARDS x ARC_BUF, or NULL */
+    uint16_t nbuf[ARC_SHARDS]; /* waiting in each shard's buffer */
 };
 
 static uint64_t mix(uint64_t x)
@@ -48,57 +88,170 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static int arcmap_grow(struct arcmap *m)
+/* The big transient arrays of a build (hash shards, buffers) are mapped
+ * and unmapped directly rather than malloc'd: freed, they go back to the
+ * system at once instead of staying in malloc's heap (or raising its
+ * mmap threshold, which sends later big allocations to the heap), so the
+ * build's peak is the largest stage, not the sum. Zeroed. NULL if out of
+ * memory. */
+static void *big_alloc(size_t bytes)
 {
-    size_t cap = m->cap ? m->cap * 2 : 1024;
-    uint64_t *keys = calloc(cap, sizeof *keys);
-    double *w = malloc(cap * sizeof *w);
-    if (!keys || !w) {
-        free(keys);
-        free(w);
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static void big_free(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes ? bytes : 1);
+}
+
+static int shard_grow(struct arcshard *h)
+{
+    size_t cap = h->cap ? h->cap * 2 : 256;
+    struct arcslot *s = big_alloc(cap * sizeof *s);
+    if (!s)
         return -ENOMEM;
-    }
-    for (size_t i = 0; i < m->cap; i++) {
-        if (!m->keys[i])
+    for (size_t i = 0; i < h->cap; i++) {
+        if (!h->s[i].key)
             continue;
-        size_t j = mix(m->keys[i]) & (cap - 1);
-        while (keys[j])
+        size_t j = mix(h->s[i].key) & (cap - 1);
+        while (s[j].key)
             j = (j + 1) & (cap - 1);
-        keys[j] = m->keys[i];
-        w[j] = m->w[i];
+        s[j] = h->s[i];
     }
-    free(m->keys);
-    free(m->w);
-    m->keys = keys;
-    m->w = w;
-    m->cap = cap;
+    big_free(h->s, h->cap * sizeof *h->s);
+    h->s = s;
+    h->cap = cap;
     return 0;
 }
 
-static int arc_add(struct arcmap *m, int64_t src, int64_t dst, double w)
+/* The slot of key, made (weight 0.0) if absent; NULL when out of memory. */
+static struct arcslot *arc_slot(struct arcmap *m, uint64_t key)
 {
-    if ((m->n + 1) * 4 > m->cap * 3 && arcmap_grow(m) < 0)
-        return -ENOMEM;
-    uint64_t key = ((uint64_t)src << 32) | (uint64_t)dst;
-    size_t j = mix(key) & (m->cap - 1);
-    while (m->keys[j] && m->keys[j] != key)
-        j = (j + 1) & (m->cap - 1);
-    if (m->keys[j]) {
-        m->w[j] += w;
-    } else {
-        m->keys[j] = key;
-        m->w[j] = w;
+    uint64_t h = mix(key);
+    struct arcshard *sh = &m->sh[h >> (64 - ARC_SHARD_BITS)];
+    if ((sh->n + 1) * 4 > sh->cap * 3 && shard_grow(sh) < 0)
+        return NULL;
+    size_t j = h & (sh->cap - 1);
+    while (sh->s[j].key && sh->s[j].key != key)
+        j = (j + 1) & (sh->cap - 1);
+    if (!sh->s[j].key) {
+        sh->s[j].key = key;
+        sh->s[j].w = 0.0;
+        sh->n++;
         m->n++;
     }
+    return &sh->s[j];
+}
+
+/* Apply shard i's waiting additions. */
+static int arc_flush_shard(struct arcmap *m, unsigned i)
+{
+    struct arcslot *b = m->buf + (size_t)i * ARC_BUF;
+    struct arcshard *sh = &m->sh[i];
+    for (unsigned k = 0; k < m->nbuf[i]; k++) {
+        /* The slots a few additions ahead, fetched while this one waits:
+         * the misses overlap instead of queueing. */
+        if (k + 16 < m->nbuf[i] && sh->cap)
+            __builtin_prefetch(&sh->s[mix(b[k + 16].key) & (sh->cap - 1)]);
+        struct arcslot *sl = arc_slot(m, b[k].key);
+        if (!sl)
+            return -ENOMEM;
+        sl->w += b[k].w;
+    }
+    m->nbuf[i] = 0;
     return 0;
+}
+
+/* Add x to key's weight, now or at the next flush. */
+static int arc_add(struct arcmap *m, uint64_t key, double x)
+{
+    if (!m->buf && !(m->buf = big_alloc(ARC_BUF_BYTES)))
+        return -ENOMEM;
+    unsigned i = (unsigned)(mix(key) >> (64 - ARC_SHARD_BITS));
+    m->buf[(size_t)i * ARC_BUF + m->nbuf[i]] = (struct arcslot){key, x};
+    if (++m->nbuf[i] == ARC_BUF)
+        return arc_flush_shard(m, i);
+    return 0;
+}
+
+/* Apply every waiting addition and drop the buffers; call before reading
+ * the map. */
+static int arc_flush(struct arcmap *m)
+{
+    for (unsigned i = 0; m->buf && i < ARC_SHARDS; i++)
+        if (arc_flush_shard(m, i) < 0)
+            return -ENOMEM;
+    big_free(m->buf, ARC_BUF_BYTES);
+    m->buf = NULL;
+    return 0;
+}
+
+static void arcmap_free(struct arcmap *m)
+{
+    for (unsigned i = 0; i < ARC_SHARDS; i++)
+        big_free(m->sh[i].s, m->sh[i].cap * sizeof *m->sh[i].s);
+    big_free(m->buf, ARC_BUF_BYTES);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- state kept with a view for incremental builds --------------------- */
+
+/* An arc some event touched: its record and event parts (see above). */
+struct sidearc {
+    uint64_t key; /* pid pair */
+    double r, e;
+};
+
+struct view_inc {
+    int64_t hw_rid, hw_eid, hw_pid; /* highest ids in the snapshot */
+    bool exact;                     /* every sum exact; no side table */
+    double total;                   /* sum of every weight added, if exact */
+    uint32_t *vpid;                 /* pid of each vertex */
+    uint32_t *xpid;                 /* excluded people, ascending */
+    size_t nx;
+    struct sidearc *side; /* ascending by key */
+    size_t nside;
+};
+
+static void inc_free(struct view_inc *inc)
+{
+    if (!inc)
+        return;
+    free(inc->vpid);
+    free(inc->xpid);
+    free(inc->side);
+    free(inc);
 }
 
 /* ---- reading one window ------------------------------------------------ */
 
+/* One tie of an incremental build's new rows, kept in reading order. */
+struct contrib {
+    uint64_t key;
+    double w;
+    uint32_t seq;
+    uint8_t ev; /* from an event */
+};
+
 struct window {
-    struct arcmap arcs;
+    struct arcmap arcs;  /* full build: records, then every arc's weight */
+    struct arcmap earcs; /* full build: events */
+    bool delta;          /* incremental: ties go to list instead */
+    bool exact;          /* every weight so far exact (see above) */
+    bool ev_in_arcs;     /* event weights went into arcs (exact) */
+    double total;
+    struct contrib *list;
+    size_t nlist, caplist;
     uint8_t *excluded_seen; /* by pid */
     int64_t excluded;
+    /* results */
+    struct sidearc *side;
+    size_t nside;
+    struct arcslot *darcs; /* incremental: changed and new arcs, pid keys */
+    size_t ndarcs, nnew;   /* nnew: of those, not in the old view */
 };
 
 struct snapshot {
@@ -118,8 +271,41 @@ static int mark(uint8_t *flags, int64_t i)
     return 1;
 }
 
+/* -EAGAIN: an inexact event weight after exact ones were added into the
+ * record sums; the window must be read again keeping the parts apart. */
+static int add_arc(struct window *w, uint64_t key, double x, bool ev)
+{
+    if (w->exact) {
+        w->total += x;
+        /* x >= 0 (ingest checks), so the cast is exact below 2^52 */
+        if (!(x < EXACT_TOTAL) ||
+            (double)(int64_t)(x * EXACT_UNIT) != x * EXACT_UNIT ||
+            !(w->total < EXACT_TOTAL)) {
+            w->exact = false;
+            if (w->ev_in_arcs)
+                return -EAGAIN;
+        }
+    }
+    if (w->delta) {
+        if (w->nlist == w->caplist) {
+            size_t cap = w->caplist ? w->caplist * 2 : 256;
+            struct contrib *l = realloc(w->list, cap * sizeof *l);
+            if (!l)
+                return -ENOMEM;
+            w->list = l;
+            w->caplist = cap;
+        }
+        w->list[w->nlist] =
+            (struct contrib){key, x, (uint32_t)w->nlist, (uint8_t)ev};
+        w->nlist++;
+        return 0;
+    }
+    w->ev_in_arcs |= ev && w->exact;
+    return arc_add(ev && !w->exact ? &w->earcs : &w->arcs, key, x);
+}
+
 static int tie(struct snapshot *s, struct window *w, int64_t a, int64_t b,
-               double weight, bool directed)
+               double weight, bool directed, bool ev)
 {
     if (a < 1 || b < 1 || a > s->maxpid || b > s->maxpid || a == b)
         return 0; /* cannot happen with a consistent store; stay safe */
@@ -134,51 +320,114 @@ static int tie(struct snapshot *s, struct window *w, int64_t a, int64_t b,
     }
     if (!ok)
         return 0;
-    if (arc_add(&w->arcs, a, b, weight) < 0 ||
-        (!directed && arc_add(&w->arcs, b, a, weight) < 0))
-        return -ENOMEM;
+    uint64_t ab = ((uint64_t)a << 32) | (uint64_t)b;
+    uint64_t ba = ((uint64_t)b << 32) | (uint64_t)a;
+    int rc = add_arc(w, ab, weight, ev);
+    if (rc == 0 && !directed)
+        rc = add_arc(w, ba, weight, ev);
+    return rc;
+}
+
+/* One event's participants (ascending pids), gathered row by row. */
+struct event_acc {
+    int64_t eid;
+    double weight;
+    int64_t *pids;
+    size_t n, cap;
+};
+
+/* The ties of the gathered event: both arcs of every pair, pairs in
+ * (first, second) order - the order the weights add in. */
+static int event_ties(struct snapshot *s, struct window *w,
+                      struct event_acc *ev)
+{
+    for (size_t i = 0; i < ev->n; i++)
+        for (size_t j = i + 1; j < ev->n; j++) {
+            int rc =
+                tie(s, w, ev->pids[i], ev->pids[j], ev->weight, false, true);
+            if (rc < 0)
+                return rc;
+        }
+    ev->n = 0;
     return 0;
 }
 
-/* SQL with "AND <col> IN (SELECT kid FROM kind WHERE name IN (?3,...))"
- * when kinds are given. */
-static int window_sql(buf_t *b, const char *base, const char *col,
-                      const view_spec_t *spec)
+/* A row (eid, pid, weight) of the participants query, in (eid, pid)
+ * order. */
+static int event_row(struct snapshot *s, struct window *w, struct event_acc *ev,
+                     int64_t eid, int64_t pid, double weight)
 {
-    if (buf_puts(b, base) < 0)
-        return -ENOMEM;
-    if (!spec->kinds)
-        return 0;
-    if (buf_printf(b, " AND %s IN (SELECT kid FROM kind WHERE name IN (",
-                   col) < 0)
-        return -ENOMEM;
-    for (size_t i = 0; i < spec->nkinds; i++)
-        if (buf_printf(b, "%s?%zu", i ? "," : "", i + 3) < 0)
+    if (ev->n && ev->eid != eid) {
+        int rc = event_ties(s, w, ev);
+        if (rc < 0)
+            return rc;
+    }
+    if (ev->n == ev->cap) {
+        size_t cap = ev->cap ? ev->cap * 2 : 64;
+        int64_t *p = realloc(ev->pids, cap * sizeof *p);
+        if (!p)
             return -ENOMEM;
-    return buf_puts(b, "))");
+        ev->pids = p;
+        ev->cap = cap;
+    }
+    ev->eid = eid;
+    ev->weight = weight;
+    ev->pids[ev->n++] = pid;
+    return 0;
 }
 
+/* SQL with the window's bounds on tscol (?1, ?2; an open bound has no
+ * test: at 10M records the two tests are a tenth of the scan), then
+ * "AND <col> IN (SELECT kid FROM kind WHERE name IN (?4,...))" when kinds
+ * are given, then tail. */
+static int window_sql(buf_t *b, const char *base, const char *tscol,
+                      const char *col, const char *tail,
+                      const view_spec_t *spec)
+{
+    if (buf_puts(b, base) < 0 ||
+        (spec->from != VIEW_OPEN_FROM &&
+         buf_printf(b, " AND %s >= ?1", tscol) < 0) ||
+        (spec->to != VIEW_OPEN_TO && buf_printf(b, " AND %s < ?2", tscol) < 0))
+        return -ENOMEM;
+    if (spec->kinds) {
+        if (buf_printf(b, " AND %s IN (SELECT kid FROM kind WHERE name IN (",
+                       col) < 0)
+            return -ENOMEM;
+        for (size_t i = 0; i < spec->nkinds; i++)
+            if (buf_printf(b, "%s?%zu", i ? "," : "", i + 4) < 0)
+                return -ENOMEM;
+        if (buf_puts(b, "))") < 0)
+            return -ENOMEM;
+    }
+    return buf_puts(b, tail);
+}
+
+/* Read the ties of the window from records with rowid > min_rid and events
+ * with id > min_eid (0, 0: all), in rowid / event id order (the order
+ * weights add in). Records are read by rowid range (a table scan in
+ * rowid order when min_rid is 0; the table has no ts index). Returns 0,
+ * -1 with err, or -EAGAIN (see add_arc). */
 static int read_window(struct snapshot *s, const view_spec_t *spec,
-                       struct window *w, char *err, size_t errlen)
+                       struct window *w, int64_t min_rid, int64_t min_eid,
+                       char *err, size_t errlen)
 {
     static const char *const sql[2] = {
-        "SELECT src, dst, weight, directed FROM record"
-        " WHERE ts >= ?1 AND ts < ?2",
-        "SELECT p1.pid, p2.pid, e.weight, 0 FROM event e"
-        " JOIN participant p1 ON p1.eid = e.eid"
-        " JOIN participant p2 ON p2.eid = e.eid AND p2.pid > p1.pid"
-        " WHERE e.ts >= ?1 AND e.ts < ?2",
+        "SELECT src, dst, weight, directed FROM record WHERE rid > ?3",
+        /* participants, not pairs: an event of k people is k rows, not
+         * k(k - 1) / 2 (the big meetings make most of the pairs) */
+        "SELECT e.eid, p.pid, e.weight FROM event e"
+        " JOIN participant p ON p.eid = e.eid"
+        " WHERE e.eid > ?3",
     };
     static const char *const kindcol[2] = {"kind", "e.kind"};
-    w->excluded_seen = calloc((size_t)s->maxpid + 1, 1);
-    if (!w->excluded_seen) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    static const char *const tscol[2] = {"ts", "e.ts"};
+    static const char *const order[2] = {" ORDER BY rid",
+                                         " ORDER BY e.eid, p.pid"};
     for (int q = 0; q < 2; q++) {
         buf_t text = BUF_INIT;
         sqlite3_stmt *st = NULL;
-        if (window_sql(&text, sql[q], kindcol[q], spec) < 0 ||
+        if (window_sql(&text, sql[q], tscol[q], kindcol[q], order[q], spec) <
+                0 ||
             sqlite3_prepare_v2(s->db, buf_str(&text), -1, &st, NULL) !=
                 SQLITE_OK) {
             snprintf(err, errlen, "view query: %s", sqlite3_errmsg(s->db));
@@ -186,22 +435,39 @@ static int read_window(struct snapshot *s, const view_spec_t *spec,
             return -1;
         }
         buf_free(&text);
+        /* (a bound left out of the SQL: SQLITE_RANGE, harmless) */
         sqlite3_bind_int64(st, 1, spec->from);
         sqlite3_bind_int64(st, 2, spec->to);
+        sqlite3_bind_int64(st, 3, q ? min_eid : min_rid);
         for (size_t i = 0; spec->kinds && i < spec->nkinds; i++)
-            sqlite3_bind_text(st, (int)i + 3, spec->kinds[i], -1,
+            sqlite3_bind_text(st, (int)i + 4, spec->kinds[i], -1,
                               SQLITE_STATIC);
-        int rc;
+        int rc, trc = 0;
+        struct event_acc ev = {0};
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            if (tie(s, w, sqlite3_column_int64(st, 0),
-                    sqlite3_column_int64(st, 1),
-                    sqlite3_column_double(st, 2),
-                    sqlite3_column_int(st, 3) != 0) < 0) {
+            if (q == 0)
+                trc = tie(s, w, sqlite3_column_int64(st, 0),
+                          sqlite3_column_int64(st, 1),
+                          sqlite3_column_double(st, 2),
+                          sqlite3_column_int(st, 3) != 0, false);
+            else
+                trc = event_row(s, w, &ev, sqlite3_column_int64(st, 0),
+                                sqlite3_column_int64(st, 1),
+                                sqlite3_column_double(st, 2));
+            if (trc < 0) {
                 rc = SQLITE_NOMEM;
                 break;
             }
         }
+        if (rc == SQLITE_DONE && q == 1 && (trc = event_ties(s, w, &ev)) < 0)
+            rc = SQLITE_NOMEM;
+        free(ev.pids);
         sqlite3_finalize(st);
+        if (trc == -EAGAIN)
+            return -EAGAIN;
+        if (rc == SQLITE_DONE &&
+            (arc_flush(&w->arcs) < 0 || arc_flush(&w->earcs) < 0))
+            rc = SQLITE_NOMEM;
         if (rc != SQLITE_DONE) {
             snprintf(err, errlen, "view query: %s",
                      rc == SQLITE_NOMEM ? "out of memory"
@@ -209,6 +475,148 @@ static int read_window(struct snapshot *s, const view_spec_t *spec,
             return -1;
         }
     }
+    return 0;
+}
+
+static int cmp_side(const void *a, const void *b)
+{
+    uint64_t x = ((const struct sidearc *)a)->key,
+             y = ((const struct sidearc *)b)->key;
+    return (x > y) - (x < y);
+}
+
+/* Full build: fold the event weights into the arcs (r + e) and keep both
+ * parts of every such arc for later incremental builds. */
+static int merge_events(struct window *w)
+{
+    w->side = malloc((w->earcs.n ? w->earcs.n : 1) * sizeof *w->side);
+    if (!w->side)
+        return -ENOMEM;
+    size_t k = 0;
+    for (unsigned i = 0; i < ARC_SHARDS; i++) {
+        struct arcshard *sh = &w->earcs.sh[i];
+        for (size_t j = 0; j < sh->cap; j++) {
+            if (!sh->s[j].key)
+                continue;
+            struct arcslot *r = arc_slot(&w->arcs, sh->s[j].key);
+            if (!r)
+                return -ENOMEM;
+            w->side[k++] = (struct sidearc){sh->s[j].key, r->w, sh->s[j].w};
+            r->w = r->w + sh->s[j].w;
+        }
+        big_free(sh->s, sh->cap * sizeof *sh->s);
+        sh->s = NULL;
+        sh->cap = sh->n = 0;
+    }
+    w->nside = k;
+    qsort(w->side, k, sizeof *w->side, cmp_side);
+    return 0;
+}
+
+/* The arc a -> b of a view built by assemble() (edges in (from, to) order,
+ * so a vertex's out-arcs are one run sorted by head), or -1. */
+static igraph_integer_t find_arc(const view_t *v, igraph_integer_t a,
+                                 igraph_integer_t b)
+{
+    igraph_integer_t lo = VECTOR(v->graph.os)[a],
+                     hi = VECTOR(v->graph.os)[a + 1];
+    const igraph_integer_t *to = VECTOR(v->graph.to);
+    while (lo < hi) {
+        igraph_integer_t mid = lo + (hi - lo) / 2;
+        if (to[mid] < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < VECTOR(v->graph.os)[a + 1] && to[lo] == b ? lo : -1;
+}
+
+static int cmp_contrib(const void *a, const void *b)
+{
+    const struct contrib *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    if (x->ev != y->ev)
+        return x->ev < y->ev ? -1 : 1;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Incremental build: the new weight of every arc the new rows touch,
+ * starting from its parts in the old view o; the new side table (old one
+ * with these arcs' entries replaced or added). oidx: old vertex index by
+ * pid, or -1. */
+static int delta_arcs(struct window *w, const view_t *o, const int32_t *oidx)
+{
+    const struct view_inc *inc = o->inc;
+    qsort(w->list, w->nlist, sizeof *w->list, cmp_contrib);
+    size_t nkeys = 0, nev = 0;
+    for (size_t i = 0; i < w->nlist; i++)
+        if (!i || w->list[i].key != w->list[i - 1].key)
+            nkeys++;
+    w->darcs = malloc((nkeys ? nkeys : 1) * sizeof *w->darcs);
+    struct sidearc *nside = malloc((nkeys ? nkeys : 1) * sizeof *nside);
+    if (!w->darcs || !nside) {
+        free(nside);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < w->nlist;) {
+        uint64_t key = w->list[i].key;
+        int64_t a = (int64_t)(key >> 32), b = (int64_t)(key & 0xffffffffu);
+        struct sidearc probe = {key, 0, 0};
+        const struct sidearc *sd = !inc->exact && inc->nside
+                                       ? bsearch(&probe, inc->side, inc->nside,
+                                                 sizeof *inc->side, cmp_side)
+                                       : NULL;
+        double r = 0.0, e = 0.0;
+        bool has_e = false, existed = false;
+        if (sd) {
+            r = sd->r;
+            e = sd->e;
+            has_e = existed = true;
+        } else if (a <= inc->hw_pid && b <= inc->hw_pid && oidx[a] >= 0 &&
+                   oidx[b] >= 0) {
+            igraph_integer_t arc = find_arc(o, oidx[a], oidx[b]);
+            if (arc >= 0) {
+                r = VECTOR(o->weights)[arc];
+                existed = true;
+            }
+        }
+        for (; i < w->nlist && w->list[i].key == key; i++) {
+            if (inc->exact) {
+                r += w->list[i].w; /* exact sums: any order */
+            } else if (w->list[i].ev) {
+                e += w->list[i].w;
+                has_e = true;
+            } else {
+                r += w->list[i].w;
+            }
+        }
+        if (has_e)
+            nside[nev++] = (struct sidearc){key, r, e};
+        w->darcs[w->ndarcs++] = (struct arcslot){key, has_e ? r + e : r};
+        w->nnew += !existed;
+    }
+    /* Merge the old side table with the updated entries (both sorted). */
+    size_t cap = inc->nside + nev;
+    w->side = malloc((cap ? cap : 1) * sizeof *w->side);
+    if (!w->side) {
+        free(nside);
+        return -ENOMEM;
+    }
+    size_t i = 0, j = 0, k = 0;
+    while (i < inc->nside || j < nev) {
+        if (j == nev || (i < inc->nside && inc->side[i].key < nside[j].key))
+            w->side[k++] = inc->side[i++];
+        else {
+            if (i < inc->nside && inc->side[i].key == nside[j].key)
+                i++;
+            w->side[k++] = nside[j++];
+        }
+    }
+    w->nside = k;
+    free(nside);
+    free(w->list);
+    w->list = NULL;
     return 0;
 }
 
@@ -226,6 +634,10 @@ static int read_values(struct snapshot *s, const char *boundary, char *err,
     }
     maxpid = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
+    if (maxpid >= INT32_MAX) {
+        snprintf(err, errlen, "view: too many people");
+        return -1;
+    }
     s->maxpid = maxpid;
     s->pid_value = malloc(((size_t)maxpid + 1) * sizeof *s->pid_value);
     if (!s->pid_value) {
@@ -275,20 +687,19 @@ static int read_values(struct snapshot *s, const char *boundary, char *err,
     return 0;
 }
 
-/* ---- assembling -------------------------------------------------------- */
-
-struct edge {
-    igraph_integer_t from, to;
-    double w;
-};
-
-static int cmp_edge(const void *a, const void *b)
+static int query_max(sqlite3 *db, const char *sql, int64_t *out)
 {
-    const struct edge *x = a, *y = b;
-    if (x->from != y->from)
-        return x->from < y->from ? -1 : 1;
-    return (x->to > y->to) - (x->to < y->to);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
 }
+
+/* ---- assembling -------------------------------------------------------- */
 
 struct keyed {
     int64_t pid;
@@ -299,6 +710,11 @@ static int cmp_keyed(const void *a, const void *b)
 {
     return strcmp(((const struct keyed *)a)->key,
                   ((const struct keyed *)b)->key);
+}
+
+bool view_sums_exact(const view_t *v)
+{
+    return v->inc && v->inc->exact;
 }
 
 void view_ref(view_t *v)
@@ -325,6 +741,7 @@ static void view_free(view_t *v)
         igraph_vector_int_destroy(&v->group);
         view_igraph_unlock();
     }
+    inc_free(v->inc);
     free(v->boundary);
     view_unref(v->baseline);
     if (v->memfd >= 0)
@@ -339,19 +756,110 @@ void view_unref(view_t *v)
         view_free(v);
 }
 
-/* The vertex set of window w: people with a tie there, or with isolates
- * every person who has a value. Marks in_view[pid]. */
+/* *g: the directed graph on n vertices whose edge e is from[e] -> to[e],
+ * for arcs sorted by (from, to) without repeats. igraph_create would sort
+ * them twice (radix sorts of both orders) and copy the edge list; here
+ * the out-order is the identity and the in-order one counting pass, in
+ * the layout igraph_add_edges makes (igraph_datatype.h: oi orders edges
+ * by (from, to), ii by (to, from), os/is are their n + 1 start offsets).
+ * Takes from and to (they become the graph's) on success; 0 or -1.
+ * Caller holds the igraph lock. */
+static int graph_from_sorted(igraph_t *g, igraph_integer_t n,
+                             igraph_vector_int_t *from, igraph_vector_int_t *to)
+{
+    igraph_integer_t m = igraph_vector_int_size(from);
+    if (igraph_has_attribute_table()) {
+        /* Attribute handlers hook edge additions: let igraph add them. */
+        igraph_vector_int_t el;
+        if (igraph_vector_int_init(&el, 2 * m))
+            return -1;
+        for (igraph_integer_t e = 0; e < m; e++) {
+            VECTOR(el)[2 * e] = VECTOR(*from)[e];
+            VECTOR(el)[2 * e + 1] = VECTOR(*to)[e];
+        }
+        int rc = igraph_create(g, &el, n, IGRAPH_DIRECTED) ? -1 : 0;
+        igraph_vector_int_destroy(&el);
+        if (rc == 0) {
+            igraph_vector_int_destroy(from);
+            igraph_vector_int_destroy(to);
+        }
+        return rc;
+    }
+    igraph_vector_int_t oi, ii, os, is;
+    if (igraph_vector_int_init(&oi, m))
+        return -1;
+    if (igraph_vector_int_init(&ii, m)) {
+        igraph_vector_int_destroy(&oi);
+        return -1;
+    }
+    if (igraph_vector_int_init(&os, n + 1)) {
+        igraph_vector_int_destroy(&ii);
+        igraph_vector_int_destroy(&oi);
+        return -1;
+    }
+    if (igraph_vector_int_init(&is, n + 1)) {
+        igraph_vector_int_destroy(&os);
+        igraph_vector_int_destroy(&ii);
+        igraph_vector_int_destroy(&oi);
+        return -1;
+    }
+    if (igraph_empty(g, 0, IGRAPH_DIRECTED)) {
+        igraph_vector_int_destroy(&is);
+        igraph_vector_int_destroy(&os);
+        igraph_vector_int_destroy(&ii);
+        igraph_vector_int_destroy(&oi);
+        return -1;
+    }
+    const igraph_integer_t *f = VECTOR(*from), *t = VECTOR(*to);
+    igraph_integer_t *pos = VECTOR(is), *ops = VECTOR(os);
+    for (igraph_integer_t e = 0; e < m; e++) {
+        VECTOR(oi)[e] = e;
+        ops[f[e] + 1]++;
+        pos[t[e] + 1]++;
+    }
+    for (igraph_integer_t v = 0; v < n; v++) {
+        ops[v + 1] += ops[v];
+        pos[v + 1] += pos[v];
+    }
+    /* Stable by edge id within a head, so (to, from) order; pos[v] runs
+     * from is[v] to is[v + 1], then is is shifted back. */
+    for (igraph_integer_t e = 0; e < m; e++)
+        VECTOR(ii)[pos[t[e]]++] = e;
+    for (igraph_integer_t v = n; v > 0; v--)
+        pos[v] = pos[v - 1];
+    pos[0] = 0;
+    igraph_vector_int_destroy(&g->from);
+    igraph_vector_int_destroy(&g->to);
+    igraph_vector_int_destroy(&g->oi);
+    igraph_vector_int_destroy(&g->ii);
+    igraph_vector_int_destroy(&g->os);
+    igraph_vector_int_destroy(&g->is);
+    g->from = *from;
+    g->to = *to;
+    g->oi = oi;
+    g->ii = ii;
+    g->os = os;
+    g->is = is;
+    g->n = n;
+    igraph_invalidate_cache(g);
+    return 0;
+}
+
+/* The vertex set of a full build's window: people with a tie there, or
+ * with isolates every person who has a value. Marks in_view[pid]. */
 static size_t mark_vertices(const struct snapshot *s, const struct window *w,
                             bool isolates, uint8_t *in_view)
 {
     size_t n = 0;
-    for (size_t i = 0; i < w->arcs.cap; i++) {
-        uint64_t k = w->arcs.keys[i];
-        if (!k)
-            continue;
-        int64_t a = (int64_t)(k >> 32), b = (int64_t)(k & 0xffffffffu);
-        n += mark(in_view, a);
-        n += mark(in_view, b);
+    for (unsigned i = 0; i < ARC_SHARDS; i++) {
+        const struct arcshard *sh = &w->arcs.sh[i];
+        for (size_t j = 0; j < sh->cap; j++) {
+            uint64_t k = sh->s[j].key;
+            if (!k)
+                continue;
+            n += mark(in_view, (int64_t)(k >> 32));
+            n += mark(in_view, (int64_t)(k & 0xffffffffu));
+        }
     }
     for (int64_t p = 1; isolates && p <= s->maxpid; p++)
         if (s->pid_value[p] >= 0)
@@ -359,73 +867,284 @@ static size_t mark_vertices(const struct snapshot *s, const struct window *w,
     return n;
 }
 
+/* Incremental: the old view's people, those of the new and changed arcs,
+ * and with isolates the new people who have a value. */
+static size_t mark_vertices_inc(const struct snapshot *s,
+                                const struct window *w, const view_t *o,
+                                bool isolates, uint8_t *in_view)
+{
+    size_t n = 0;
+    igraph_integer_t n0 = igraph_vcount(&o->graph);
+    for (igraph_integer_t i = 0; i < n0; i++)
+        n += mark(in_view, o->inc->vpid[i]);
+    for (size_t i = 0; i < w->ndarcs; i++) {
+        n += mark(in_view, (int64_t)(w->darcs[i].key >> 32));
+        n += mark(in_view, (int64_t)(w->darcs[i].key & 0xffffffffu));
+    }
+    for (int64_t p = o->inc->hw_pid + 1; isolates && p <= s->maxpid; p++)
+        if (s->pid_value[p] >= 0)
+            n += mark(in_view, p);
+    return n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_arcslot(const void *a, const void *b)
+{
+    return cmp_u64(&((const struct arcslot *)a)->key,
+                   &((const struct arcslot *)b)->key);
+}
+
+/* Full build: the arcs of w, out of the hash map, sorted by (from, to) in
+ * vertex numbers, into from/to/weights (initialised here). Two stable
+ * counting passes (by head, then by tail); each shard is freed once
+ * copied, so the map and the sorted copy barely coexist. */
+static int sort_arcs_full(struct window *w, const int32_t *vidx, size_t n,
+                          igraph_vector_int_t *from, igraph_vector_int_t *to,
+                          igraph_vector_t *weights)
+{
+    size_t m = w->arcs.n;
+    size_t *cto = calloc(n + 1, sizeof *cto),
+           *cfrom = calloc(n + 1, sizeof *cfrom);
+    struct arcslot *buf = big_alloc(m * sizeof *buf);
+    if (!cto || !cfrom || !buf)
+        goto oom;
+    for (unsigned i = 0; i < ARC_SHARDS; i++) {
+        const struct arcshard *sh = &w->arcs.sh[i];
+        for (size_t j = 0; j < sh->cap; j++) {
+            uint64_t k = sh->s[j].key;
+            if (!k)
+                continue;
+            cfrom[vidx[k >> 32] + 1]++;
+            cto[vidx[k & 0xffffffffu] + 1]++;
+        }
+    }
+    for (size_t v = 0; v < n; v++) {
+        cfrom[v + 1] += cfrom[v];
+        cto[v + 1] += cto[v];
+    }
+    for (unsigned i = 0; i < ARC_SHARDS; i++) {
+        struct arcshard *sh = &w->arcs.sh[i];
+        for (size_t j = 0; j < sh->cap; j++) {
+            uint64_t k = sh->s[j].key;
+            if (!k)
+                continue;
+            uint64_t a = (uint64_t)vidx[k >> 32],
+                     b = (uint64_t)vidx[k & 0xffffffffu];
+            buf[cto[b]++] = (struct arcslot){(a << 32) | b, sh->s[j].w};
+        }
+        big_free(sh->s, sh->cap * sizeof *sh->s);
+        sh->s = NULL;
+        sh->cap = sh->n = 0;
+    }
+    free(cto);
+    cto = NULL;
+    if (igraph_vector_int_init(from, (igraph_integer_t)m))
+        goto oom;
+    if (igraph_vector_int_init(to, (igraph_integer_t)m)) {
+        igraph_vector_int_destroy(from);
+        goto oom;
+    }
+    if (igraph_vector_init(weights, (igraph_integer_t)m)) {
+        igraph_vector_int_destroy(to);
+        igraph_vector_int_destroy(from);
+        goto oom;
+    }
+    for (size_t e = 0; e < m; e++) {
+        uint64_t a = buf[e].key >> 32;
+        size_t at = cfrom[a]++;
+        VECTOR(*from)[at] = (igraph_integer_t)a;
+        VECTOR(*to)[at] = (igraph_integer_t)(buf[e].key & 0xffffffffu);
+        VECTOR(*weights)[at] = buf[e].w;
+    }
+    big_free(buf, m * sizeof *buf);
+    free(cfrom);
+    return 0;
+oom:
+    free(cto);
+    free(cfrom);
+    big_free(buf, m * sizeof *buf);
+    return -ENOMEM;
+}
+
+/* Incremental: the old view's arcs renumbered (a monotone map, so still in
+ * order) merged with the new and changed ones. nidx: new vertex number of
+ * each old vertex. */
+static int merge_arcs_inc(struct window *w, const view_t *o,
+                          const int32_t *nidx, const int32_t *vidx,
+                          igraph_vector_int_t *from, igraph_vector_int_t *to,
+                          igraph_vector_t *weights)
+{
+    for (size_t i = 0; i < w->ndarcs; i++) {
+        uint64_t k = w->darcs[i].key;
+        w->darcs[i].key =
+            ((uint64_t)vidx[k >> 32] << 32) | (uint64_t)vidx[k & 0xffffffffu];
+    }
+    qsort(w->darcs, w->ndarcs, sizeof *w->darcs, cmp_arcslot);
+    igraph_integer_t m0 = igraph_ecount(&o->graph);
+    igraph_integer_t m = m0 + (igraph_integer_t)w->nnew;
+    if (igraph_vector_int_init(from, m))
+        return -ENOMEM;
+    if (igraph_vector_int_init(to, m)) {
+        igraph_vector_int_destroy(from);
+        return -ENOMEM;
+    }
+    if (igraph_vector_init(weights, m)) {
+        igraph_vector_int_destroy(to);
+        igraph_vector_int_destroy(from);
+        return -ENOMEM;
+    }
+    const igraph_integer_t *of = VECTOR(o->graph.from),
+                           *ot = VECTOR(o->graph.to);
+    const double *ow = VECTOR(o->weights);
+    igraph_integer_t *nf = VECTOR(*from), *nt = VECTOR(*to);
+    double *nw = VECTOR(*weights);
+    size_t j = 0;
+    igraph_integer_t k = 0;
+    for (igraph_integer_t e = 0; e < m0; e++) {
+        uint64_t a = (uint64_t)nidx[of[e]], b = (uint64_t)nidx[ot[e]];
+        uint64_t key = (a << 32) | b;
+        while (j < w->ndarcs && w->darcs[j].key < key) {
+            nf[k] = (igraph_integer_t)(w->darcs[j].key >> 32);
+            nt[k] = (igraph_integer_t)(w->darcs[j].key & 0xffffffffu);
+            nw[k++] = w->darcs[j++].w;
+        }
+        nf[k] = (igraph_integer_t)a;
+        nt[k] = (igraph_integer_t)b;
+        if (j < w->ndarcs && w->darcs[j].key == key)
+            nw[k++] = w->darcs[j++].w;
+        else
+            nw[k++] = ow[e];
+    }
+    for (; j < w->ndarcs; j++) {
+        nf[k] = (igraph_integer_t)(w->darcs[j].key >> 32);
+        nt[k] = (igraph_integer_t)(w->darcs[j].key & 0xffffffffu);
+        nw[k++] = w->darcs[j].w;
+    }
+    return k == m ? 0 : -EIO; /* -EIO: the old view was not as recorded */
+}
+
 /* Make the view of one window; group_of_value maps value index to group
- * index (shared numbering). keys: person key by pid (borrowed). */
+ * index (shared numbering). keys: person key by pid (borrowed). o: the
+ * view to build from incrementally, or NULL. */
 static view_t *assemble(const struct snapshot *s, struct window *w,
                         const view_spec_t *spec, const uint8_t *in_view,
                         size_t n, char **keys, const int32_t *group_of_value,
-                        char *err, size_t errlen)
+                        const view_t *o, const int64_t hw[3], char *err,
+                        size_t errlen)
 {
     view_t *v = calloc(1, sizeof *v);
     struct keyed *order = malloc((n ? n : 1) * sizeof *order);
     int32_t *vidx = malloc(((size_t)s->maxpid + 1) * sizeof *vidx);
-    struct edge *edges = malloc((w->arcs.n ? w->arcs.n : 1) * sizeof *edges);
-    igraph_vector_int_t el;
-    bool el_ok = false;
-    if (!v || !order || !vidx || !edges)
+    int32_t *nidx = NULL;
+    struct view_inc *inc = calloc(1, sizeof *inc);
+    igraph_vector_int_t from, to;
+    bool have_el = false, have_w = false, have_group = false;
+    size_t n0 = o ? (size_t)igraph_vcount(&o->graph) : 0;
+    int rc;
+    if (!v || !order || !vidx || !inc)
         goto oom;
     atomic_init(&v->refs, 1);
     v->memfd = -1;
     pthread_mutex_init(&v->memfd_lock, NULL);
-    size_t k = 0;
-    for (int64_t p = 1; p <= s->maxpid; p++)
-        if (in_view[p])
-            order[k++] = (struct keyed){p, keys[p]};
-    qsort(order, n, sizeof *order, cmp_keyed);
+    if (!(inc->vpid = malloc((n ? n : 1) * sizeof *inc->vpid)))
+        goto oom;
+    if (!o) {
+        size_t k = 0;
+        for (int64_t p = 1; p <= s->maxpid; p++)
+            if (in_view[p])
+                order[k++] = (struct keyed){p, keys[p]};
+        qsort(order, n, sizeof *order, cmp_keyed);
+    } else {
+        /* The new people in key order, merged into the old order. */
+        uint8_t *old = calloc((size_t)s->maxpid + 1, 1);
+        if (!old)
+            goto oom;
+        for (size_t i = 0; i < n0; i++)
+            old[o->inc->vpid[i]] = 1;
+        size_t k = n0;
+        for (int64_t p = 1; p <= s->maxpid; p++)
+            if (in_view[p] && !old[p])
+                order[k++] = (struct keyed){p, keys[p]};
+        free(old);
+        qsort(order + n0, n - n0, sizeof *order, cmp_keyed);
+        struct keyed *fresh = malloc((n - n0 ? n - n0 : 1) * sizeof *fresh);
+        if (!fresh || !(nidx = malloc((n0 ? n0 : 1) * sizeof *nidx))) {
+            free(fresh);
+            goto oom;
+        }
+        memcpy(fresh, order + n0, (n - n0) * sizeof *fresh);
+        size_t i = 0, j = 0;
+        k = 0;
+        while (i < n0 || j < n - n0) {
+            if (j == n - n0 ||
+                (i < n0 && strcmp(o->keys[i], fresh[j].key) < 0)) {
+                nidx[i] = (int32_t)k;
+                order[k++] = (struct keyed){o->inc->vpid[i], o->keys[i]};
+                i++;
+            } else {
+                order[k++] = fresh[j++];
+            }
+        }
+        free(fresh);
+    }
     v->keys = calloc(n ? n : 1, sizeof *v->keys);
     if (!v->keys)
         goto oom;
-    if (igraph_vector_int_init(&v->group, (igraph_integer_t)n)) {
-        free(v->keys);
+    if (igraph_vector_int_init(&v->group, (igraph_integer_t)n))
         goto oom;
-    }
+    have_group = true;
     for (size_t i = 0; i < n; i++) {
         vidx[order[i].pid] = (int32_t)i;
+        inc->vpid[i] = (uint32_t)order[i].pid;
         if (!(v->keys[i] = strdup(order[i].key)))
-            goto oom_group;
-        VECTOR(v->group)
-        [i] = group_of_value[s->pid_value[order[i].pid]];
+            goto oom;
+        VECTOR(v->group)[i] = group_of_value[s->pid_value[order[i].pid]];
     }
-    size_t m = 0;
-    for (size_t i = 0; i < w->arcs.cap; i++) {
-        uint64_t key = w->arcs.keys[i];
-        if (!key)
-            continue;
-        edges[m++] = (struct edge){vidx[key >> 32], vidx[key & 0xffffffffu],
-                                   w->arcs.w[i]};
-    }
-    qsort(edges, m, sizeof *edges, cmp_edge);
-    if (igraph_vector_int_init(&el, (igraph_integer_t)(2 * m)))
-        goto oom_group;
-    el_ok = true;
-    if (igraph_vector_init(&v->weights, (igraph_integer_t)m))
-        goto oom_group;
-    for (size_t i = 0; i < m; i++) {
-        VECTOR(el)[2 * i] = edges[i].from;
-        VECTOR(el)[2 * i + 1] = edges[i].to;
-        VECTOR(v->weights)[i] = edges[i].w;
-    }
-    if (igraph_create(&v->graph, &el, (igraph_integer_t)n, IGRAPH_DIRECTED)) {
-        igraph_vector_destroy(&v->weights);
-        goto oom_group;
-    }
-    igraph_vector_int_destroy(&el);
     free(order);
+    order = NULL;
+    rc = o ? merge_arcs_inc(w, o, nidx, vidx, &from, &to, &v->weights)
+           : sort_arcs_full(w, vidx, n, &from, &to, &v->weights);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s building the view",
+                 rc == -ENOMEM ? "out of memory" : "inconsistent data");
+        goto fail;
+    }
+    have_el = have_w = true;
+    if (graph_from_sorted(&v->graph, (igraph_integer_t)n, &from, &to) < 0)
+        goto oom;
+    have_el = false;
+    v->pub.graph = &v->graph; /* from here view_free cleans up */
+    size_t m = (size_t)igraph_ecount(&v->graph);
     free(vidx);
-    free(edges);
+    free(nidx);
+    vidx = nidx = NULL;
+    /* Incremental state: excluded people and side table. */
+    for (int64_t p = 1; p <= s->maxpid; p++)
+        inc->nx += w->excluded_seen[p];
+    if (!(inc->xpid = malloc((inc->nx ? inc->nx : 1) * sizeof *inc->xpid)))
+        goto oom_view;
+    inc->nx = 0;
+    for (int64_t p = 1; p <= s->maxpid; p++)
+        if (w->excluded_seen[p])
+            inc->xpid[inc->nx++] = (uint32_t)p;
+    inc->exact = w->exact;
+    inc->total = w->total;
+    if (!w->exact) {
+        inc->side = w->side;
+        inc->nside = w->nside;
+        w->side = NULL;
+    }
+    inc->hw_rid = hw[0];
+    inc->hw_eid = hw[1];
+    inc->hw_pid = hw[2];
+    v->inc = inc;
     v->boundary = strdup(spec->boundary);
     v->pub.size = sizeof v->pub;
-    v->pub.graph = &v->graph;
     v->pub.weights = &v->weights;
     v->pub.group = &v->group;
     v->pub.keys = (const char *const *)v->keys;
@@ -433,39 +1152,85 @@ static view_t *assemble(const struct snapshot *s, struct window *w,
     v->pub.from = spec->from;
     v->pub.to = spec->to;
     v->pub.excluded = w->excluded;
-    v->bytes = sizeof *v + n * 48 + m * 40;
+    v->bytes = sizeof *v + n * 52 + m * 40 + inc->nside * sizeof *inc->side;
     if (!v->boundary) {
         view_free(v);
         snprintf(err, errlen, "out of memory building the view");
         return NULL;
     }
     return v;
-oom_group:
-    if (el_ok)
-        igraph_vector_int_destroy(&el);
-    for (size_t i = 0; i < n; i++)
-        free(v->keys[i]);
-    free(v->keys);
-    igraph_vector_int_destroy(&v->group);
+oom_view:
+    inc_free(inc);
+    view_free(v);
+    snprintf(err, errlen, "out of memory building the view");
+    return NULL;
 oom:
+    snprintf(err, errlen, "out of memory building the view");
+fail:
+    if (have_el) {
+        igraph_vector_int_destroy(&from);
+        igraph_vector_int_destroy(&to);
+    }
+    if (have_w)
+        igraph_vector_destroy(&v->weights);
+    if (v && v->keys)
+        for (size_t i = 0; i < n; i++)
+            free(v->keys[i]);
+    if (v)
+        free(v->keys);
+    if (have_group)
+        igraph_vector_int_destroy(&v->group);
+    if (v)
+        pthread_mutex_destroy(&v->memfd_lock);
     free(v);
     free(order);
     free(vidx);
-    free(edges);
-    snprintf(err, errlen, "out of memory building the view");
+    free(nidx);
+    inc_free(inc);
     return NULL;
 }
 
 static void window_free(struct window *w)
 {
-    free(w->arcs.keys);
-    free(w->arcs.w);
+    arcmap_free(&w->arcs);
+    arcmap_free(&w->earcs);
+    free(w->list);
     free(w->excluded_seen);
+    free(w->side);
+    free(w->darcs);
+    memset(w, 0, sizeof *w); /* freed again at the end of view_build */
+}
+
+/* Whether the view prev (same spec) can be brought up to the snapshot from
+ * new rows alone: built from an older snapshot of this store with only
+ * appends since. */
+static bool can_increment(struct snapshot *s, const view_t *prev,
+                          const view_spec_t *spec, bool with_base,
+                          int64_t version)
+{
+    int64_t rewrite;
+    if (!prev || !prev->inc || prev->data_version > version ||
+        (prev->baseline != NULL) != with_base ||
+        (with_base && !prev->baseline->inc) ||
+        strcmp(prev->boundary, spec->boundary) != 0 ||
+        prev->pub.from != spec->from || prev->pub.to != spec->to ||
+        prev->inc->hw_pid > s->maxpid)
+        return false;
+    if (store_read_rewrite_version(s->db, &rewrite) < 0)
+        return false;
+    return rewrite <= prev->data_version;
 }
 
 int view_build(store_t *store, const view_spec_t *spec,
                const view_spec_t *baseline, view_t **out, char *err,
                size_t errlen)
+{
+    return view_build_from(store, spec, baseline, NULL, out, err, errlen);
+}
+
+int view_build_from(store_t *store, const view_spec_t *spec,
+                    const view_spec_t *baseline, const view_t *prev,
+                    view_t **out, char *err, size_t errlen)
 {
     struct snapshot s = {0};
     struct window win[2];
@@ -473,50 +1238,143 @@ int view_build(store_t *store, const view_spec_t *spec,
     uint8_t *in_view[2] = {NULL, NULL};
     size_t nv[2] = {0, 0};
     char **keys = NULL;
+    uint8_t *owned = NULL;
+    int32_t *oidx = NULL;
     int32_t *group_of_value = NULL;
     view_t *views[2] = {NULL, NULL};
     int nwin = baseline ? 2 : 1, rc = -1;
-    int64_t version = 0;
+    int64_t version = 0, hw[3] = {0, 0, 0};
     const view_spec_t *specs[2] = {spec, baseline};
+    const view_t *olds[2] = {NULL, NULL};
 
     s.db = store_read_begin(store, &version, err, errlen);
     if (!s.db)
         return -1;
     if (read_values(&s, spec->boundary, err, errlen) < 0)
         goto out;
-    for (int k = 0; k < nwin; k++) {
-        if (read_window(&s, specs[k], &win[k], err, errlen) < 0)
-            goto out;
-        in_view[k] = calloc((size_t)s.maxpid + 1, 1);
-        if (!in_view[k])
-            goto oom;
-        nv[k] = mark_vertices(&s, &win[k], specs[k]->isolates, in_view[k]);
-    }
-    /* Person keys of everyone in either view. */
-    keys = calloc((size_t)s.maxpid + 1, sizeof *keys);
-    group_of_value = malloc((s.nvalues ? s.nvalues : 1) * sizeof *group_of_value);
-    if (!keys || !group_of_value)
-        goto oom;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s.db, "SELECT pid, key FROM person", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if (query_max(s.db, "SELECT coalesce(max(rid), 0) FROM record", &hw[0]) <
+            0 ||
+        query_max(s.db, "SELECT coalesce(max(eid), 0) FROM event", &hw[1]) <
+            0) {
         snprintf(err, errlen, "view: %s", sqlite3_errmsg(s.db));
         goto out;
     }
-    int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t pid = sqlite3_column_int64(st, 0);
-        if (pid < 1 || pid > s.maxpid ||
-            !(in_view[0][pid] || (in_view[1] && in_view[1][pid])))
-            continue;
-        if (!(keys[pid] = strdup((const char *)sqlite3_column_text(st, 1)))) {
-            step = SQLITE_NOMEM;
+    hw[2] = s.maxpid;
+    if (can_increment(&s, prev, spec, baseline != NULL, version)) {
+        olds[0] = prev;
+        olds[1] = prev->baseline;
+    }
+    for (int k = 0; k < nwin; k++) {
+        const view_t *o = olds[k];
+        struct window *w = &win[k];
+        w->excluded_seen = calloc((size_t)s.maxpid + 1, 1);
+        in_view[k] = calloc((size_t)s.maxpid + 1, 1);
+        if (!w->excluded_seen || !in_view[k])
+            goto oom;
+        bool exact = true;
+        for (;;) {
+            if (o) {
+                w->delta = true;
+                for (size_t i = 0; i < o->inc->nx; i++)
+                    w->excluded_seen[o->inc->xpid[i]] = 1;
+                w->excluded = (int64_t)o->inc->nx;
+                w->exact = o->inc->exact;
+                w->total = o->inc->total;
+            } else {
+                w->exact = exact;
+            }
+            int rrc = read_window(&s, specs[k], w, o ? o->inc->hw_rid : 0,
+                                  o ? o->inc->hw_eid : 0, err, errlen);
+            if (rrc == -1)
+                goto out;
+            /* Again, in full, keeping the parts apart: an inexact event
+             * weight after exact ones (-EAGAIN), or inexact new weights
+             * for an exact view (which keeps no parts). */
+            if (rrc == -EAGAIN || (o && o->inc->exact && !w->exact)) {
+                uint8_t *seen = w->excluded_seen;
+                w->excluded_seen = NULL;
+                window_free(w);
+                memset(seen, 0, (size_t)s.maxpid + 1);
+                w->excluded_seen = seen;
+                exact = rrc != -EAGAIN;
+                o = olds[k] = NULL;
+                continue;
+            }
             break;
         }
+        if (o) {
+            free(oidx);
+            oidx = malloc(((size_t)s.maxpid + 1) * sizeof *oidx);
+            if (!oidx)
+                goto oom;
+            memset(oidx, 0xff, ((size_t)s.maxpid + 1) * sizeof *oidx);
+            igraph_integer_t n0 = igraph_vcount(&o->graph);
+            for (igraph_integer_t i = 0; i < n0; i++)
+                oidx[o->inc->vpid[i]] = (int32_t)i;
+            if (delta_arcs(w, o, oidx) < 0)
+                goto oom;
+            nv[k] = mark_vertices_inc(&s, w, o, specs[k]->isolates, in_view[k]);
+        } else {
+            if (merge_events(w) < 0)
+                goto oom;
+            nv[k] = mark_vertices(&s, w, specs[k]->isolates, in_view[k]);
+        }
+    }
+    /* Person keys of everyone in either view: borrowed from the old views
+     * where they were there, else read. */
+    keys = calloc((size_t)s.maxpid + 1, sizeof *keys);
+    owned = calloc((size_t)s.maxpid + 1, 1);
+    group_of_value = malloc((s.nvalues ? s.nvalues : 1) * sizeof *group_of_value);
+    if (!keys || !owned || !group_of_value)
+        goto oom;
+    size_t missing = 0;
+    for (int k = 0; k < nwin; k++) {
+        igraph_integer_t n0 = olds[k] ? igraph_vcount(&olds[k]->graph) : 0;
+        for (igraph_integer_t i = 0; i < n0; i++)
+            keys[olds[k]->inc->vpid[i]] = olds[k]->keys[i];
+    }
+    for (int64_t p = 1; p <= s.maxpid; p++)
+        missing += !keys[p] && (in_view[0][p] || (in_view[1] && in_view[1][p]));
+    sqlite3_stmt *st;
+    bool by_pid = olds[0] && missing < (size_t)s.maxpid / 8;
+    if (sqlite3_prepare_v2(s.db,
+                           by_pid ? "SELECT pid, key FROM person WHERE pid = ?1"
+                                  : "SELECT pid, key FROM person",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "view: %s", sqlite3_errmsg(s.db));
+        goto out;
+    }
+    int step = SQLITE_DONE;
+    for (int64_t q = 1; q <= (by_pid ? s.maxpid : 1); q++) {
+        if (by_pid) {
+            if (keys[q] || !(in_view[0][q] || (in_view[1] && in_view[1][q])))
+                continue;
+            sqlite3_reset(st);
+            sqlite3_bind_int64(st, 1, q);
+        }
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t pid = sqlite3_column_int64(st, 0);
+            if (pid < 1 || pid > s.maxpid || keys[pid] ||
+                !(in_view[0][pid] || (in_view[1] && in_view[1][pid])))
+                continue;
+            if (!(keys[pid] =
+                      strdup((const char *)sqlite3_column_text(st, 1)))) {
+                step = SQLITE_NOMEM;
+                break;
+            }
+            owned[pid] = 1;
+        }
+        if (step != SQLITE_DONE)
+            break;
     }
     sqlite3_finalize(st);
     if (step != SQLITE_DONE)
         goto oom;
+    for (int64_t p = 1; p <= s.maxpid; p++)
+        if (!keys[p] && (in_view[0][p] || (in_view[1] && in_view[1][p]))) {
+            snprintf(err, errlen, "view: a person of the view has no key");
+            goto out;
+        }
     /* Groups: the values present in either view, in byte order. */
     uint8_t *used = calloc(s.nvalues ? s.nvalues : 1, 1);
     if (!used)
@@ -540,8 +1398,9 @@ int view_build(store_t *store, const view_spec_t *spec,
     for (int k = 0; k < nwin; k++) {
         view_igraph_lock();
         views[k] = assemble(&s, &win[k], specs[k], in_view[k], nv[k], keys,
-                            group_of_value, err, errlen);
+                            group_of_value, olds[k], hw, err, errlen);
         view_igraph_unlock();
+        window_free(&win[k]);
         if (!views[k]) {
             if (k == 0) {
                 for (igraph_integer_t g = 0; g < ngroups; g++)
@@ -555,6 +1414,7 @@ int view_build(store_t *store, const view_spec_t *spec,
         views[k]->pub.group_names = (const char *const *)names;
         views[k]->pub.ngroups = ngroups;
         views[k]->data_version = version;
+        views[k]->incremental = olds[k] != NULL;
     }
     if (views[1]) {
         views[0]->baseline = views[1];
@@ -578,8 +1438,11 @@ out:
     }
     if (keys)
         for (int64_t p = 0; p <= s.maxpid; p++)
-            free(keys[p]);
+            if (owned && owned[p])
+                free(keys[p]);
     free(keys);
+    free(owned);
+    free(oidx);
     free(group_of_value);
     for (size_t i = 0; i < s.nvalues; i++)
         free(s.values[i]);
@@ -631,36 +1494,56 @@ void view_spec_free(view_spec_t *spec)
 
 #define VIEW_MAGIC INT64_C(0x5350414E44564945) /* "SPANDVIE" */
 
-static int put_view(buf_t *b, const view_t *v, bool with_groups)
+/* Bytes put_view() writes for v. */
+static size_t view_file_bytes(const view_t *v, bool with_groups)
+{
+    size_t n = (size_t)igraph_vcount(&v->graph),
+           m = (size_t)igraph_ecount(&v->graph);
+    size_t bytes = 9 * sizeof(int64_t) +
+                   m * (2 * sizeof(int64_t) + sizeof(double)) +
+                   n * sizeof(int64_t) + strlen(v->boundary) + 1;
+    for (igraph_integer_t g = 0; with_groups && g < v->pub.ngroups; g++)
+        bytes += strlen(v->group_names[g]) + 1;
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(v->keys[i]) + 1;
+    return bytes;
+}
+
+/* Write v at p (view_file_bytes(v) of room); returns the end. */
+static char *put_view(char *p, const view_t *v, bool with_groups)
 {
     igraph_integer_t n = igraph_vcount(&v->graph), m = igraph_ecount(&v->graph);
     int64_t head[9] = {VIEW_MAGIC, n, m, v->pub.ngroups, v->pub.excluded,
                        v->pub.from, v->pub.to, v->data_version,
                        v->baseline != NULL};
-    if (buf_append(b, head, sizeof head) < 0)
-        return -1;
+    memcpy(p, head, sizeof head);
+    p += sizeof head;
     for (igraph_integer_t e = 0; e < m; e++) {
         int64_t ends[2] = {IGRAPH_FROM(&v->graph, e), IGRAPH_TO(&v->graph, e)};
-        if (buf_append(b, ends, sizeof ends) < 0)
-            return -1;
+        memcpy(p, ends, sizeof ends);
+        p += sizeof ends;
     }
-    if (buf_append(b, VECTOR(v->weights), (size_t)m * sizeof(double)) < 0)
-        return -1;
+    memcpy(p, VECTOR(v->weights), (size_t)m * sizeof(double));
+    p += (size_t)m * sizeof(double);
     for (igraph_integer_t i = 0; i < n; i++) {
         int64_t g = VECTOR(v->group)[i];
-        if (buf_append(b, &g, sizeof g) < 0)
-            return -1;
+        memcpy(p, &g, sizeof g);
+        p += sizeof g;
     }
-    if (buf_append(b, v->boundary, strlen(v->boundary) + 1) < 0)
-        return -1;
-    for (igraph_integer_t g = 0; with_groups && g < v->pub.ngroups; g++)
-        if (buf_append(b, v->group_names[g], strlen(v->group_names[g]) + 1) <
-            0)
-            return -1;
-    for (igraph_integer_t i = 0; i < n; i++)
-        if (buf_append(b, v->keys[i], strlen(v->keys[i]) + 1) < 0)
-            return -1;
-    return 0;
+    size_t len = strlen(v->boundary) + 1;
+    memcpy(p, v->boundary, len);
+    p += len;
+    for (igraph_integer_t g = 0; with_groups && g < v->pub.ngroups; g++) {
+        len = strlen(v->group_names[g]) + 1;
+        memcpy(p, v->group_names[g], len);
+        p += len;
+    }
+    for (igraph_integer_t i = 0; i < n; i++) {
+        len = strlen(v->keys[i]) + 1;
+        memcpy(p, v->keys[i], len);
+        p += len;
+    }
+    return p;
 }
 
 int view_memfd(view_t *v)
@@ -670,29 +1553,31 @@ int view_memfd(view_t *v)
         pthread_mutex_unlock(&v->memfd_lock);
         return v->memfd;
     }
-    buf_t b = BUF_INIT;
-    int fd = -1;
-    if (put_view(&b, v, true) == 0 &&
-        (!v->baseline || put_view(&b, v->baseline, false) == 0)) {
-        fd = memfd_create("spand-view", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        size_t off = 0;
-        while (fd >= 0 && off < b.len) {
-            ssize_t w = write(fd, b.data + off, b.len - off);
-            if (w <= 0) {
-                close(fd);
-                fd = -1;
-            } else {
-                off += (size_t)w;
-            }
-        }
-        /* Sealed: no child can change what the next one reads. */
-        if (fd >= 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-                                                  F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+    /* Written in place through a shared mapping (one pass, no buffer
+     * growing by copies), unmapped, then sealed: no child can change what
+     * the next one reads. */
+    size_t bytes = view_file_bytes(v, true) +
+                   (v->baseline ? view_file_bytes(v->baseline, false) : 0);
+    int fd = memfd_create("spand-view", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    void *map = MAP_FAILED;
+    if (fd >= 0 && ftruncate(fd, (off_t)bytes) == 0)
+        map = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map != MAP_FAILED) {
+        char *end = put_view(map, v, true);
+        if (v->baseline)
+            end = put_view(end, v->baseline, false);
+        size_t wrote = (size_t)(end - (char *)map);
+        munmap(map, bytes);
+        if (wrote != bytes || fcntl(fd, F_ADD_SEALS,
+                                    F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+                                        F_SEAL_SEAL) < 0) {
             close(fd);
             fd = -1;
         }
+    } else if (fd >= 0) {
+        close(fd);
+        fd = -1;
     }
-    buf_free(&b);
     v->memfd = fd;
     pthread_mutex_unlock(&v->memfd_lock);
     return fd;
@@ -721,6 +1606,40 @@ static char *take_str(struct reader *r)
     return s;
 }
 
+/* The graph of edge list el on n vertices. Views are written with their
+ * arcs in (from, to) order, which graph_from_sorted() lays out in one
+ * pass; anything else (not written by this binary's view_build) goes
+ * through igraph_create. 0 or -1. */
+static int load_graph(igraph_t *g, const igraph_vector_int_t *el,
+                      igraph_integer_t n)
+{
+    igraph_integer_t m = igraph_vector_int_size(el) / 2;
+    const igraph_integer_t *x = VECTOR(*el);
+    bool sorted = true;
+    for (igraph_integer_t e = 1; sorted && e < m; e++)
+        sorted = x[2 * e - 2] < x[2 * e] ||
+                 (x[2 * e - 2] == x[2 * e] && x[2 * e - 1] < x[2 * e + 1]);
+    if (!sorted)
+        return igraph_create(g, el, n, IGRAPH_DIRECTED) ? -1 : 0;
+    igraph_vector_int_t from, to;
+    if (igraph_vector_int_init(&from, m))
+        return -1;
+    if (igraph_vector_int_init(&to, m)) {
+        igraph_vector_int_destroy(&from);
+        return -1;
+    }
+    for (igraph_integer_t e = 0; e < m; e++) {
+        VECTOR(from)[e] = x[2 * e];
+        VECTOR(to)[e] = x[2 * e + 1];
+    }
+    if (graph_from_sorted(g, n, &from, &to) < 0) {
+        igraph_vector_int_destroy(&from);
+        igraph_vector_int_destroy(&to);
+        return -1;
+    }
+    return 0;
+}
+
 /* One view; names is NULL for a baseline (its group names are the main
  * view's), else receives the group names read. */
 static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
@@ -742,12 +1661,11 @@ static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
         free(v);
         return NULL;
     }
-    bool ok = true;
-    for (igraph_integer_t i = 0; ok && i < 2 * m; i++) {
-        int64_t x = 0;
-        ok = take(r, &x, sizeof x) == 0 && x >= 0 && x < n;
-        VECTOR(el)[i] = x;
-    }
+    _Static_assert(sizeof(igraph_integer_t) == sizeof(int64_t),
+                   "the file's int64 arrays are read as igraph integers");
+    bool ok = take(r, VECTOR(el), (size_t)(2 * m) * sizeof(int64_t)) == 0;
+    for (igraph_integer_t i = 0; ok && i < 2 * m; i++)
+        ok = VECTOR(el)[i] >= 0 && VECTOR(el)[i] < n;
     if (!ok || igraph_vector_init(&v->weights, m)) {
         igraph_vector_int_destroy(&el);
         free(v);
@@ -760,12 +1678,10 @@ static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
         free(v);
         return NULL;
     }
-    for (igraph_integer_t i = 0; ok && i < n; i++) {
-        int64_t g = 0;
-        ok = take(r, &g, sizeof g) == 0 && g >= 0 && g < head[3];
-        VECTOR(v->group)[i] = g;
-    }
-    if (!ok || igraph_create(&v->graph, &el, n, IGRAPH_DIRECTED)) {
+    ok = take(r, VECTOR(v->group), (size_t)n * sizeof(int64_t)) == 0;
+    for (igraph_integer_t i = 0; ok && i < n; i++)
+        ok = VECTOR(v->group)[i] >= 0 && VECTOR(v->group)[i] < head[3];
+    if (!ok || load_graph(&v->graph, &el, n) < 0) {
         igraph_vector_int_destroy(&v->group);
         igraph_vector_destroy(&v->weights);
         igraph_vector_int_destroy(&el);

@@ -28,6 +28,8 @@
 #include "spand/plugin.h"
 #include "store.h"
 
+struct view_inc;
+
 #define VIEW_OPEN_FROM INT64_MIN
 #define VIEW_OPEN_TO INT64_MAX
 
@@ -54,6 +56,8 @@ typedef struct view {
     bool owns_groups;
     int memfd;             /* serialized copy for analysis children, or -1 */
     pthread_mutex_t memfd_lock;
+    struct view_inc *inc; /* what an incremental build starts from, or NULL */
+    bool incremental;     /* built from an earlier view (view_build_from) */
 } view_t;
 
 /* Build the view of spec (and of baseline, if not NULL) from one snapshot
@@ -62,6 +66,23 @@ typedef struct view {
 int view_build(store_t *store, const view_spec_t *spec,
                const view_spec_t *baseline, view_t **out, char *err,
                size_t errlen);
+/* The same, given prev: a view of the same spec and baseline built
+ * earlier (or NULL). When the store has only had appends since prev's
+ * snapshot (new records, events and people; store_read_rewrite_version),
+ * the view is made from prev and the new rows alone, in time linear in
+ * prev's arcs plus the new rows, and is exactly the view a full build
+ * gives (same numbering, arcs, weights bit for bit, groups, excluded);
+ * otherwise this is a full build. prev is only read (views are
+ * immutable); the caller keeps its reference. */
+int view_build_from(store_t *store, const view_spec_t *spec,
+                    const view_spec_t *baseline, const view_t *prev,
+                    view_t **out, char *err, size_t errlen);
+/* Whether every weight of v is an exact sum (small binary fractions, as
+ * whole-number weights are): then an incremental build just adds new
+ * weights; otherwise it needs the record and event parts kept for every
+ * arc an event touches, and a view going from exact to inexact is built
+ * in full. */
+bool view_sums_exact(const view_t *v);
 void view_ref(view_t *v);
 void view_unref(view_t *v);
 

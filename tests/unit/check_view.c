@@ -1,0 +1,463 @@
+/* Unit tests: incremental views (daemon/view.c view_build_from). After
+ * each ingest, every spec's view is built twice from the same store - in
+ * full, and from the previous incremental view - and the two must be the
+ * same view: numbering, keys, groups, arcs, weights bit for bit, excluded
+ * count, baseline; and the incremental build must really have been
+ * incremental after appends and a full build after anything else. The
+ * graphs must also be laid out exactly as igraph_create lays them out. */
+#include <check.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "view.h"
+
+static char dir[] = "/tmp/spand-check-view-XXXXXX";
+static uv_loop_t loop;
+static config_t cfg;
+static int completed;
+
+static void on_done(store_op_t *op, int rc)
+{
+    store_op_t **slot = op->ctx;
+    op->rc = rc;
+    *slot = op;
+    completed++;
+}
+
+static void run_op(store_t *s, store_op_t *op)
+{
+    static store_op_t *slot;
+    slot = NULL;
+    op->ctx = &slot;
+    completed = 0;
+    ck_assert_int_eq(store_submit(s, op), 0);
+    while (completed < 1)
+        uv_run(&loop, UV_RUN_ONCE);
+    ck_assert_msg(slot->rc == 0, "store op failed: %s", slot->err);
+    store_op_free(slot);
+}
+
+static void ingest(store_t *s, const char *json)
+{
+    json_error_t je;
+    json_t *p = json_loads(json, 0, &je);
+    ck_assert_msg(p != NULL, "bad test JSON: %s", je.text);
+    ingest_limits_t lim = {256, 1024, 100};
+    store_op_t *op = store_op_new(STORE_OP_INGEST, on_done, NULL);
+    char err[256];
+    ck_assert_int_eq(ingest_parse(p, &lim, &op->batch, err, sizeof err), 0);
+    ck_assert_msg(op->batch.rejected_count == 0, "rejected: %s",
+                  json_dumps(op->batch.rejected, 0));
+    json_decref(p);
+    run_op(s, op);
+}
+
+static void forget(store_t *s, const char *id)
+{
+    store_op_t *op = store_op_new(STORE_OP_FORGET, on_done, NULL);
+    op->forget_id = strdup(id);
+    run_op(s, op);
+}
+
+/* ---- specs ------------------------------------------------------------ */
+
+#define NSPECS 5
+
+struct spec_case {
+    view_spec_t spec, base;
+    bool has_base;
+    view_t *prev; /* the last incremental view */
+};
+
+static struct spec_case cases[NSPECS];
+
+static view_spec_t mkspec(int64_t from, int64_t to, const char *kind,
+                          bool isolates)
+{
+    view_spec_t sp = {from, to, NULL, 0, strdup("sector"), isolates};
+    if (kind) {
+        sp.kinds = calloc(1, sizeof *sp.kinds);
+        sp.kinds[0] = strdup(kind);
+        sp.nkinds = 1;
+    }
+    return sp;
+}
+
+static void setup_specs(void)
+{
+    for (int i = 0; i < NSPECS; i++) { /* after a failed test */
+        view_unref(cases[i].prev);
+        cases[i].prev = NULL;
+    }
+    cases[0].spec = mkspec(VIEW_OPEN_FROM, VIEW_OPEN_TO, NULL, false);
+    cases[1].spec = mkspec(VIEW_OPEN_FROM, VIEW_OPEN_TO, NULL, true);
+    cases[2].spec = mkspec(100, 500, NULL, false);
+    cases[3].spec = mkspec(VIEW_OPEN_FROM, VIEW_OPEN_TO, "advice", true);
+    cases[4].spec = mkspec(300, VIEW_OPEN_TO, NULL, false);
+    cases[4].base = mkspec(VIEW_OPEN_FROM, 300, NULL, true);
+    cases[4].has_base = true;
+}
+
+/* ---- comparing -------------------------------------------------------- */
+
+static void same_layout(const igraph_t *g)
+{
+    igraph_integer_t m = igraph_ecount(g);
+    igraph_vector_int_t el;
+    igraph_t ref;
+    ck_assert_int_eq(igraph_vector_int_init(&el, 2 * m), 0);
+    for (igraph_integer_t e = 0; e < m; e++) {
+        VECTOR(el)[2 * e] = IGRAPH_FROM(g, e);
+        VECTOR(el)[2 * e + 1] = IGRAPH_TO(g, e);
+    }
+    ck_assert_int_eq(
+        igraph_create(&ref, &el, igraph_vcount(g), IGRAPH_DIRECTED), 0);
+    ck_assert(igraph_vector_int_all_e(&ref.from, &g->from));
+    ck_assert(igraph_vector_int_all_e(&ref.to, &g->to));
+    ck_assert(igraph_vector_int_all_e(&ref.oi, &g->oi));
+    ck_assert(igraph_vector_int_all_e(&ref.ii, &g->ii));
+    ck_assert(igraph_vector_int_all_e(&ref.os, &g->os));
+    ck_assert(igraph_vector_int_all_e(&ref.is, &g->is));
+    ck_assert_int_eq(ref.n, g->n);
+    igraph_destroy(&ref);
+    igraph_vector_int_destroy(&el);
+}
+
+static void same_view(const view_t *a, const view_t *b, bool main_view)
+{
+    igraph_integer_t n = igraph_vcount(&a->graph), m = igraph_ecount(&a->graph);
+    ck_assert_int_eq(igraph_vcount(&b->graph), n);
+    ck_assert_int_eq(igraph_ecount(&b->graph), m);
+    for (igraph_integer_t i = 0; i < n; i++) {
+        ck_assert_str_eq(a->keys[i], b->keys[i]);
+        ck_assert_int_eq(VECTOR(a->group)[i], VECTOR(b->group)[i]);
+    }
+    for (igraph_integer_t e = 0; e < m; e++) {
+        ck_assert_int_eq(IGRAPH_FROM(&a->graph, e), IGRAPH_FROM(&b->graph, e));
+        ck_assert_int_eq(IGRAPH_TO(&a->graph, e), IGRAPH_TO(&b->graph, e));
+        double x = VECTOR(a->weights)[e], y = VECTOR(b->weights)[e];
+        ck_assert_msg(memcmp(&x, &y, sizeof x) == 0,
+                      "arc %ld: weight %.17g != %.17g", (long)e, x, y);
+    }
+    ck_assert_int_eq(a->pub.ngroups, b->pub.ngroups);
+    for (igraph_integer_t g = 0; g < a->pub.ngroups; g++)
+        ck_assert_str_eq(a->pub.group_names[g], b->pub.group_names[g]);
+    ck_assert_int_eq(a->pub.excluded, b->pub.excluded);
+    ck_assert_int_eq(a->pub.from, b->pub.from);
+    ck_assert_int_eq(a->pub.to, b->pub.to);
+    ck_assert_int_eq(a->data_version, b->data_version);
+    same_layout(&a->graph);
+    same_layout(&b->graph);
+    if (main_view) {
+        ck_assert_int_eq(a->baseline != NULL, b->baseline != NULL);
+        if (a->baseline)
+            same_view(a->baseline, b->baseline, false);
+    }
+}
+
+/* Incremental builds seen, with exact and inexact sums. */
+static int n_inc_exact, n_inc_inexact;
+
+/* Build every spec both ways and compare; incremental: whether the store
+ * has only had appends since the previous views, which the incremental
+ * builds must then have started from - unless a window's sums stopped
+ * being exact (a full build then). Returns the total arcs seen (so a test
+ * can tell it built something). */
+static long check_all(store_t *s, bool incremental)
+{
+    long arcs = 0;
+    for (int i = 0; i < NSPECS; i++) {
+        struct spec_case *c = &cases[i];
+        const view_spec_t *base = c->has_base ? &c->base : NULL;
+        view_t *full, *inc;
+        char err[256];
+        ck_assert_msg(view_build(s, &c->spec, base, &full, err, sizeof err) ==
+                          0,
+                      "%s", err);
+        ck_assert_msg(view_build_from(s, &c->spec, base, c->prev, &inc, err,
+                                      sizeof err) == 0,
+                      "%s", err);
+        ck_assert(!full->incremental);
+        bool expect = incremental && c->prev != NULL &&
+                      !(view_sums_exact(c->prev) && !view_sums_exact(full));
+        ck_assert_msg(inc->incremental == expect,
+                      "spec %d: incremental %d, expected %d", i,
+                      inc->incremental, expect);
+        ck_assert_int_eq(view_sums_exact(inc), view_sums_exact(full));
+        if (inc->incremental && view_sums_exact(inc))
+            n_inc_exact++;
+        else if (inc->incremental)
+            n_inc_inexact++;
+        same_view(full, inc, true);
+        arcs += (long)igraph_ecount(&inc->graph);
+        view_unref(full);
+        view_unref(c->prev);
+        c->prev = inc;
+    }
+    return arcs;
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+START_TEST(scripted)
+{
+    char err[512];
+    store_t *s;
+    ck_assert_msg(store_open(&cfg, &loop, &s, err, sizeof err) == 0, "%s", err);
+    setup_specs();
+    n_inc_exact = n_inc_inexact = 0;
+    check_all(s, true); /* empty store */
+    ingest(s, "{\"people\":[{\"id\":\"m\",\"sector\":\"health\"},"
+              "{\"id\":\"p\",\"sector\":\"social\"},"
+              "{\"id\":\"t\",\"sector\":\"health\"},"
+              "{\"id\":\"x\",\"sector\":\"police\"},"
+              "{\"id\":\"lonely\",\"sector\":\"social\"}],"
+              "\"records\":["
+              "{\"ts\":100,\"from\":\"m\",\"to\":\"p\",\"kind\":\"advice\","
+              "\"weight\":0.1},"
+              "{\"ts\":200,\"from\":\"p\",\"to\":\"t\",\"kind\":\"case\","
+              "\"weight\":0.7,\"directed\":false},"
+              "{\"ts\":400,\"from\":\"t\",\"to\":\"x\",\"kind\":\"advice\","
+              "\"weight\":1.3}],"
+              "\"events\":[{\"ts\":150,\"kind\":\"meeting\",\"weight\":0.3,"
+              "\"participants\":[\"m\",\"p\",\"x\"]}]}");
+    ck_assert_int_gt(check_all(s, true), 0);
+    /* re-weight existing arcs (records and events on arcs that have both),
+     * add new arcs */
+    ingest(s, "{\"records\":["
+              "{\"ts\":120,\"from\":\"m\",\"to\":\"p\",\"kind\":\"advice\","
+              "\"weight\":0.2},"
+              "{\"ts\":130,\"from\":\"p\",\"to\":\"m\",\"kind\":\"advice\","
+              "\"weight\":0.6},"
+              "{\"ts\":450,\"from\":\"x\",\"to\":\"m\",\"kind\":\"case\","
+              "\"weight\":0.1},"
+              "{\"ts\":210,\"from\":\"t\",\"to\":\"p\",\"kind\":\"case\","
+              "\"weight\":0.3}],"
+              "\"events\":[{\"ts\":350,\"kind\":\"meeting\",\"weight\":0.7,"
+              "\"participants\":[\"t\",\"p\",\"m\"]}]}");
+    check_all(s, true);
+    /* new people sorting before and between existing ones, a new group
+     * value, an isolate, people without the boundary (excluded) */
+    ingest(s, "{\"people\":[{\"id\":\"a\",\"sector\":\"zeta\"},"
+              "{\"id\":\"n\",\"sector\":\"aardvark\"},"
+              "{\"id\":\"iso\",\"sector\":\"health\"},"
+              "{\"id\":\"nob\",\"role\":\"x\"}],"
+              "\"records\":["
+              "{\"ts\":110,\"from\":\"a\",\"to\":\"m\",\"kind\":\"advice\","
+              "\"weight\":0.9},"
+              "{\"ts\":320,\"from\":\"n\",\"to\":\"x\",\"kind\":\"case\","
+              "\"weight\":1.1,\"directed\":false},"
+              "{\"ts\":330,\"from\":\"nob\",\"to\":\"x\",\"kind\":\"case\"},"
+              "{\"ts\":340,\"from\":\"t\",\"to\":\"implicit\","
+              "\"kind\":\"advice\"},"
+              "{\"ts\":9000,\"from\":\"m\",\"to\":\"t\",\"kind\":\"advice\","
+              "\"weight\":0.4},"
+              "{\"ts\":10,\"from\":\"x\",\"to\":\"p\",\"kind\":\"case\","
+              "\"weight\":0.4}]}");
+    check_all(s, true);
+    /* events only: with an excluded participant and a new person */
+    ingest(s, "{\"events\":[{\"ts\":250,\"kind\":\"meeting\",\"weight\":0.1,"
+              "\"participants\":[\"a\",\"n\",\"implicit\",\"p\"]},"
+              "{\"ts\":260,\"kind\":\"advice\",\"weight\":0.2,"
+              "\"participants\":[\"m\",\"t\",\"newbie\"]}]}");
+    check_all(s, true);
+    /* an unchanged attribute is not a change */
+    ingest(s, "{\"people\":[{\"id\":\"m\",\"sector\":\"health\"}],"
+              "\"records\":[{\"ts\":140,\"from\":\"m\",\"to\":\"p\","
+              "\"kind\":\"advice\",\"weight\":0.3}]}");
+    check_all(s, true);
+    /* the boundary given to someone excluded: a full build */
+    ingest(s, "{\"people\":[{\"id\":\"implicit\",\"sector\":\"police\"}]}");
+    check_all(s, false);
+    ingest(s, "{\"records\":[{\"ts\":150,\"from\":\"implicit\",\"to\":\"p\","
+              "\"kind\":\"advice\",\"weight\":0.3}]}");
+    check_all(s, true);
+    /* another attribute changed: also a full build (conservative) */
+    ingest(s, "{\"people\":[{\"id\":\"p\",\"role\":\"lead\"}]}");
+    check_all(s, false);
+    /* forget: a full build */
+    forget(s, "t");
+    check_all(s, false);
+    ingest(s, "{\"records\":[{\"ts\":160,\"from\":\"x\",\"to\":\"m\","
+              "\"kind\":\"advice\",\"weight\":0.5}]}");
+    check_all(s, true);
+    /* a boundary value removed: a full build */
+    ingest(s, "{\"people\":[{\"id\":\"n\",\"sector\":null}]}");
+    check_all(s, false);
+    ck_assert_int_ge(n_inc_inexact, 30);
+    for (int i = 0; i < NSPECS; i++) {
+        view_unref(cases[i].prev);
+        cases[i].prev = NULL;
+        view_spec_free(&cases[i].spec);
+        if (cases[i].has_base)
+            view_spec_free(&cases[i].base);
+    }
+    store_close(s);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+END_TEST
+
+/* Weights: whole quarters and eighths (exact sums: one map, no side
+ * table) or thousandths (sums that depend on the order). */
+static double weight(bool exact, bool event)
+{
+    if (exact)
+        return event ? (rand() % 8) / 8.0 : (rand() % 12) / 4.0;
+    return (rand() % 1000) / (event ? 991.0 : 997.0);
+}
+
+/* Many random appends: people from a pool (random keys, some without the
+ * boundary), records and events. */
+static void random_appends(const char *name, bool exact)
+{
+    char err[512];
+    store_t *s;
+    char db[PATH_MAX];
+    snprintf(db, sizeof db, "%s/%s.db", dir, name);
+    free(cfg.database);
+    cfg.database = strdup(db);
+    ck_assert_msg(store_open(&cfg, &loop, &s, err, sizeof err) == 0, "%s", err);
+    setup_specs();
+    n_inc_exact = n_inc_inexact = 0;
+    srand(7);
+    static const char *const sectors[] = {"health", "social", "police",
+                                          "edu",    "aa",     "zz"};
+    long arcs = 0;
+    for (int round = 0; round < 40; round++) {
+        char json[65536];
+        size_t len = 0;
+        int pool = 10 + round * 3;
+        len += (size_t)snprintf(json + len, sizeof json - len, "{\"people\":[");
+        for (int i = 0; i < 3; i++) {
+            int who = pool - 1 - i;
+            if (rand() % 4 == 0)
+                continue;
+            len +=
+                (size_t)snprintf(json + len, sizeof json - len,
+                                 "%s{\"id\":\"p%d\",\"sector\":\"%s\"}",
+                                 len > 12 ? "," : "", (who * 7919) % 1000,
+                                 sectors[(round + i) % (round < 20 ? 4 : 6)]);
+        }
+        len +=
+            (size_t)snprintf(json + len, sizeof json - len, "],\"records\":[");
+        for (int i = 0; i < 30; i++) {
+            /* half the ties among a few people: arcs that take several
+             * weights in one batch, whose sum depends on the order */
+            int hot = rand() % 2 ? 4 : pool;
+            int a = rand() % hot, b = rand() % hot;
+            if (b == a)
+                b = (a + 1) % hot;
+            len += (size_t)snprintf(
+                json + len, sizeof json - len,
+                "%s{\"ts\":%d,\"from\":\"p%d\",\"to\":\"p%d\",\"kind\":\"%s\","
+                "\"weight\":%.17g,\"directed\":%s}",
+                i ? "," : "", rand() % 700, (a * 7919) % 1000,
+                (b * 7919) % 1000, rand() % 3 ? "advice" : "case",
+                weight(exact, false), rand() % 2 ? "true" : "false");
+        }
+        len +=
+            (size_t)snprintf(json + len, sizeof json - len, "],\"events\":[");
+        for (int i = 0; i < 3; i++) {
+            len += (size_t)snprintf(json + len, sizeof json - len,
+                                    "%s{\"ts\":%d,\"kind\":\"meeting\","
+                                    "\"weight\":%.17g,\"participants\":[",
+                                    i ? "," : "", rand() % 700,
+                                    weight(exact, true));
+            int k = 2 + rand() % 3, first = rand() % pool;
+            for (int j = 0; j < k; j++) /* distinct: pool > k */
+                len += (size_t)snprintf(
+                    json + len, sizeof json - len, "%s\"p%d\"", j ? "," : "",
+                    (((first + j * 3) % pool) * 7919) % 1000);
+            len += (size_t)snprintf(json + len, sizeof json - len, "]}");
+        }
+        snprintf(json + len, sizeof json - len, "]}");
+        ingest(s, json);
+        arcs = check_all(s, true);
+        if (exact && round == 25) {
+            /* An inexact event weight in every window (after exact ones:
+             * the full build reads again keeping the parts apart): every
+             * view built in full, then incremental again. */
+            ingest(s, "{\"people\":[{\"id\":\"q1\",\"sector\":\"health\"},"
+                      "{\"id\":\"q2\",\"sector\":\"edu\"}],"
+                      "\"events\":[{\"ts\":350,\"kind\":\"advice\","
+                      "\"weight\":0.1,\"participants\":[\"q1\",\"q2\"]}]}");
+            for (int i = 0; i < NSPECS; i++)
+                ck_assert(view_sums_exact(cases[i].prev));
+            int before = n_inc_exact + n_inc_inexact;
+            check_all(s, true);
+            ck_assert_int_eq(n_inc_exact + n_inc_inexact, before);
+            for (int i = 0; i < NSPECS; i++)
+                ck_assert(!view_sums_exact(cases[i].prev));
+        }
+    }
+    ck_assert_int_gt(arcs, 200);
+    /* both kinds of incremental build really happened */
+    ck_assert_int_ge(n_inc_inexact, exact ? 50 : 150);
+    if (exact)
+        ck_assert_int_ge(n_inc_exact, 100);
+    for (int i = 0; i < NSPECS; i++) {
+        view_unref(cases[i].prev);
+        cases[i].prev = NULL;
+        view_spec_free(&cases[i].spec);
+        if (cases[i].has_base)
+            view_spec_free(&cases[i].base);
+    }
+    store_close(s);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+
+START_TEST(random_inexact)
+{
+    random_appends("inexact", false);
+}
+END_TEST
+
+START_TEST(random_exact)
+{
+    random_appends("exact", true);
+}
+END_TEST
+
+int main(void)
+{
+    log_set_level(LOG_ERR);
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return EXIT_FAILURE;
+    }
+    char err[256], db[PATH_MAX];
+    if (config_load(NULL, &cfg, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return EXIT_FAILURE;
+    }
+    snprintf(db, sizeof db, "%s/store.db", dir);
+    free(cfg.database);
+    cfg.database = strdup(db);
+    cfg.synchronous = 0;
+    uv_loop_init(&loop);
+
+    Suite *s = suite_create("view");
+    TCase *tc = tcase_create("view");
+    tcase_add_test(tc, scripted);
+    tcase_add_test(tc, random_inexact);
+    tcase_add_test(tc, random_exact);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    uv_loop_close(&loop);
+    config_free(&cfg);
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
