@@ -152,6 +152,41 @@ with a.client() as ca, b.client() as cb:
         t.ok(ra == rb, f"{name}: same answer",
              f"fast: {ra!r:.600}\nslow: {rb!r:.600}")
 
+# The writer stores records 100 to a statement: duplicates within one
+# statement, across statements and against stored records, and records
+# without an id, must count as with one row per statement.
+pre = [{"id": f"s{i}", "ts": 1, "from": "a", "to": "b", "kind": "k"}
+       for i in range(50)]
+dup = []
+for i in range(250):
+    r = {"ts": 1, "from": "a", "to": "b", "kind": "k"}
+    if i % 10 != 9:  # every tenth has no id: never a duplicate
+        r["id"] = f"d{i % 120}" if i < 200 else f"s{i - 200}"
+    dup.append(r)
+ids = [r.get("id") for r in dup]
+
+
+def expect(stored):
+    added = 0
+    for x in ids:
+        if x is None or x not in stored:
+            added += 1
+            stored.add(x)
+    return {"added": added, "duplicate": len(ids) - added}
+
+
+for d_ in (a, b):
+    d_.call("ingest", {"records": pre})
+    got = d_.call("ingest", {"records": dup})["records"]
+    t.eq(got, expect({r["id"] for r in pre}),
+         "duplicates in and across 100-row statements")
+n0 = a.call("status")["records"]
+got = a.call("ingest", {"records": dup})["records"]
+t.eq(got, expect(set(ids) | {r["id"] for r in pre}),
+     "the same batch again: only the id-less records are added")
+t.eq(a.call("status")["records"], n0 + ids.count(None), "status agrees")
+b.call("ingest", {"records": dup})
+
 sa = a.call("status")
 sb = b.call("status")
 t.eq((sa["people"], sa["records"], sa["events"], sa["data_version"]),
