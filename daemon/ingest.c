@@ -729,12 +729,30 @@ static int s_grow(void **arr, size_t n, size_t *cap, size_t sz)
 
 enum { R_ID, R_TS, R_FROM, R_TO, R_KIND, R_WEIGHT, R_DIRECTED, R_N };
 
+/* The index of key k in record_fields, or -1. Runs for every field of
+ * every record: switch on the length first instead of strcmp()s. */
 static int record_field(const ingest_str_t *k)
 {
-    for (int f = 0; f < R_N; f++)
-        if (strcmp(k->s, record_fields[f]) == 0)
-            return f;
-    return -1;
+    int f;
+    switch (k->len) {
+    case 2:
+        f = k->s[0] == 'i'   ? R_ID
+            : k->s[0] == 't' ? (k->s[1] == 's' ? R_TS : R_TO)
+                             : -1;
+        break;
+    case 4:
+        f = k->s[0] == 'f' ? R_FROM : R_KIND;
+        break;
+    case 6:
+        f = R_WEIGHT;
+        break;
+    case 8:
+        f = R_DIRECTED;
+        break;
+    default:
+        return -1;
+    }
+    return f >= 0 && memcmp(k->s, record_fields[f], k->len) == 0 ? f : -1;
 }
 
 static int s_record(struct sctx *c)

@@ -187,6 +187,15 @@ t.eq(got, expect(set(ids) | {r["id"] for r in pre}),
 t.eq(a.call("status")["records"], n0 + ids.count(None), "status agrees")
 b.call("ingest", {"records": dup})
 
+# The writer caches person ids: a forgotten person named again must be a
+# new person, not the old id.
+for d_ in (a, b):
+    rec = {"ts": 1, "from": "fg1", "to": "fg2", "kind": "k"}
+    d_.call("ingest", {"records": [rec]})
+    d_.call("forget", {"id": "fg1"})
+    got = d_.call("ingest", {"records": [rec]})
+    t.eq(got["people"]["implicit"], 1, "a forgotten person comes back new")
+
 sa = a.call("status")
 sb = b.call("status")
 t.eq((sa["people"], sa["records"], sa["events"], sa["data_version"]),
@@ -216,6 +225,14 @@ def dump(db):
     finally:
         con.close()
 
+
+for d_ in (a, b):
+    con = sqlite3.connect(d_.db)
+    orphans = con.execute(
+        "SELECT count(*) FROM record WHERE src NOT IN (SELECT pid FROM person)"
+        " OR dst NOT IN (SELECT pid FROM person)").fetchone()[0]
+    con.close()
+    t.eq(orphans, 0, "every record's people exist")
 
 da, db_ = dump(a.db), dump(b.db)
 for q, x, y in zip(DUMP, da, db_):
