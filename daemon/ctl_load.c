@@ -294,6 +294,7 @@ struct batch {
     size_t n;
     struct sbuf req; /* the params text as sent */
     unsigned attempts;
+    size_t sent; /* bytes counted in loader.rbytes while in flight */
 };
 
 enum ftype {
@@ -340,6 +341,7 @@ struct loader {
     struct batch *cur;
     struct batch *ring[CTL_LOAD_PIPELINE];
     size_t rhead, rcount;
+    size_t rbytes; /* request bytes of the batches in ring */
     struct batch *spare[CTL_LOAD_PIPELINE + 1];
     size_t nspare;
 
@@ -680,6 +682,8 @@ static int send_batch(struct loader *l, struct batch *b)
         return rc;
     }
     b->attempts++;
+    b->sent = b->req.len;
+    l->rbytes += b->sent;
     l->ring[(l->rhead + l->rcount) % CTL_LOAD_PIPELINE] = b;
     l->rcount++;
     return 0;
@@ -706,6 +710,7 @@ static int handle_reply(struct loader *l)
     struct batch *b = l->ring[l->rhead];
     l->rhead = (l->rhead + 1) % CTL_LOAD_PIPELINE;
     l->rcount--;
+    l->rbytes -= b->sent;
     struct file_stat *f = &l->files[b->file];
     if (r.code == 0) {
         json_t *res = r.result;
@@ -803,7 +808,9 @@ static int submit(struct loader *l)
         oom(l);
         return l->fatal;
     }
-    while (l->rcount >= CTL_LOAD_PIPELINE && !l->fatal)
+    while ((l->rcount >= CTL_LOAD_PIPELINE ||
+            (l->rcount && l->rbytes + q->len > CTL_LOAD_INFLIGHT_BYTES)) &&
+           !l->fatal)
         handle_reply(l);
     if (l->fatal || l->stop) {
         /* After a rejected batch under --strict nothing more is sent. */
