@@ -196,6 +196,36 @@ for d_ in (a, b):
     got = d_.call("ingest", {"records": [rec]})
     t.eq(got["people"]["implicit"], 1, "a forgotten person comes back new")
 
+# spanctl splits simple CSV lines itself (ctl_load.c csv_fast_line) and
+# leaves the rest to libcsv: both must read the same cells.
+import os  # noqa: E402
+csv_path = os.path.join(a.dir, "crlf.csv")
+with open(csv_path, "wb") as f:
+    f.write(b"id,ts,from,to,kind,weight,directed\r\n"
+            b"c1, 2024-01-01 ,\tq1,q2,advice,2,true\r\n"
+            b"\r\n"
+            b"   \t \r\n"
+            b'c2,5,"q2",q3,"joint, case",0.5,false\r\n'
+            b"c3 ,6,q3,q1 ,  super vision  ,,\n"
+            b'c4,7,q1,"q, 4",k,1,yes\n'
+            b"c5,8,q4,q1,k,3,no")
+res = a.spanctl("load", csv_path)
+t.eq(res.returncode, 0, "spanctl load of a CRLF CSV: exit 0")
+b.spanctl("load", csv_path)
+con = sqlite3.connect(a.db)
+rows = con.execute(
+    "SELECT r.ext_id, r.ts, f.key, o.key, k.name, r.weight, r.directed"
+    " FROM record r JOIN person f ON f.pid = r.src"
+    " JOIN person o ON o.pid = r.dst JOIN kind k ON k.kid = r.kind"
+    " WHERE r.ext_id LIKE 'c_' ORDER BY r.rid").fetchall()
+con.close()
+t.eq(rows, [("c1", 1704067200, "q1", "q2", "advice", 2.0, 0 + 1),
+            ("c2", 5, "q2", "q3", "joint, case", 0.5, 0),
+            ("c3", 6, "q3", "q1", "super vision", 1.0, 1),
+            ("c4", 7, "q1", "q, 4", "k", 1.0, 1),
+            ("c5", 8, "q4", "q1", "k", 3.0, 0)],
+     "cells as libcsv reads them: spaces trimmed, quotes, CRLF, blank lines")
+
 sa = a.call("status")
 sb = b.call("status")
 t.eq((sa["people"], sa["records"], sa["events"], sa["data_version"]),
