@@ -45,7 +45,9 @@ struct sbuf {
     bool oom;
 };
 
-static bool sb_reserve(struct sbuf *b, size_t extra)
+/* The growing half of sb_reserve(), out of line so that the check every
+ * append makes stays a compare inlined at the call. */
+static bool __attribute__((noinline)) sb_grow(struct sbuf *b, size_t extra)
 {
     if (b->oom)
         return false;
@@ -66,6 +68,11 @@ static bool sb_reserve(struct sbuf *b, size_t extra)
     b->p = p;
     b->cap = cap;
     return true;
+}
+
+static inline bool sb_reserve(struct sbuf *b, size_t extra)
+{
+    return (!b->oom && b->cap - b->len > extra) || sb_grow(b, extra);
 }
 
 static inline void sb_put(struct sbuf *b, const void *s, size_t n)
@@ -1254,6 +1261,17 @@ static int put_ts(struct sbuf *b, bool *first, const char *s, size_t n)
 static int put_weight(struct sbuf *b, bool *first, const char *s, size_t n)
 {
     put_key(b, first, "weight");
+    /* The common case first: a short plain integer is copied as it is,
+     * which is what the general path below does with it too. */
+    if (n <= 15 && (n == 1 || s[0] != '0')) {
+        size_t i = 0;
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+        if (i == n) {
+            sb_put(b, s, n);
+            return JS_OK;
+        }
+    }
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -1280,6 +1298,14 @@ static int put_directed(struct sbuf *b, bool *first, const char *s, size_t n)
     static const char *const yes[] = {"true", "1", "yes"};
     static const char *const no[] = {"false", "0", "no"};
     put_key(b, first, "directed");
+    if (n == 4 && memcmp(s, "true", 4) == 0) { /* the common spellings */
+        SB_LIT(b, "true");
+        return JS_OK;
+    }
+    if (n == 5 && memcmp(s, "false", 5) == 0) {
+        SB_LIT(b, "false");
+        return JS_OK;
+    }
     for (size_t i = 0; i < 3; i++) {
         if (!strcasecmp(s, yes[i])) {
             SB_LIT(b, "true");
