@@ -26,7 +26,15 @@
 
 #define CTL_LOAD_BATCH_DEFAULT 2000 /* items per ingest request */
 #define CTL_LOAD_BATCH_MAX 1000000
-#define CTL_LOAD_PIPELINE 8 /* ingest requests in flight at once */
+/* Ingest requests in flight at once, and the most request bytes in
+ * flight (a single larger request still goes, alone). The server commits
+ * every batch waiting for its writer in one transaction, so a deeper
+ * pipeline means fewer, larger commits and fewer fsyncs on a bulk load
+ * (1M records: 165 fsyncs with 8 in flight, 75 with 24, and 10-25% less
+ * time). The byte bound stays under the server's default
+ * max_inflight_bytes (8 MiB), past which it would stop reading from us. */
+#define CTL_LOAD_PIPELINE 24
+#define CTL_LOAD_INFLIGHT_BYTES (6u << 20)
 
 typedef struct ctl_load_opts {
     size_t batch; /* items per request, 1..CTL_LOAD_BATCH_MAX */

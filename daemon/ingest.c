@@ -580,3 +580,495 @@ void ingest_batch_free(ingest_batch_t *b)
     free(b->arena);
     memset(b, 0, sizeof *b);
 }
+
+/* ---- the streaming path (ingest_scan) --------------------------------
+ * Strings are decoded straight into the batch's arena: a string is
+ * decoded at the arena's end and kept by moving the end past it, or
+ * dropped by leaving the end where it was (keys, ts strings). The arena is
+ * as long as the rest of the text, which is enough because a decoded
+ * string (with its NUL) is always shorter than its JSON form: the kept
+ * bytes never overtake the bytes read. Every case the DOM path would
+ * reject or report returns SCAN_NO (INGEST_SCAN_FALLBACK). */
+
+#define SCAN_NO INGEST_SCAN_FALLBACK
+#define SCAN_END 2        /* s_member(): the object's closing brace */
+#define SCAN_ATTRS_MAX 64 /* more: the DOM path checks duplicates */
+
+struct sctx {
+    jscan_t *j;
+    const ingest_limits_t *lim;
+    ingest_batch_t *b;
+    size_t off; /* the arena's end */
+    size_t cap_people, cap_records, cap_events;
+    ingest_attr_t attrs[SCAN_ATTRS_MAX];
+    ingest_str_t *parts; /* one event's participants, reused */
+    size_t cap_parts;
+};
+
+/* Decode the string at j->p to the arena's end, without keeping it. */
+static int s_str(struct sctx *c, ingest_str_t *out)
+{
+    if (jscan_peek(c->j) != JSCAN_STRING)
+        return SCAN_NO;
+    char *dst = c->b->arena + c->off;
+    if (jscan_string(c->j, dst, &out->len) < 0)
+        return SCAN_NO;
+    out->s = dst;
+    return 0;
+}
+
+static void s_keep(struct sctx *c, const ingest_str_t *s)
+{
+    c->off += s->len + 1;
+}
+
+/* A kept id-like string (ingest_check_id with max bytes). */
+static int s_id(struct sctx *c, size_t max, ingest_str_t *out)
+{
+    if (s_str(c, out) || ingest_check_id(out->s, out->len, max))
+        return SCAN_NO;
+    s_keep(c, out);
+    return 0;
+}
+
+static bool s_is(const ingest_str_t *k, const char *name, size_t n)
+{
+    return k->len == n && memcmp(k->s, name, n) == 0;
+}
+#define S_IS(k, lit) s_is((k), (lit), sizeof(lit) - 1)
+
+/* The next member of an object: after '{' (first) or after a value. Sets
+ * *key and consumes ':', or returns SCAN_END after the closing '}'. */
+static int s_member(struct sctx *c, bool first, ingest_str_t *key)
+{
+    jscan_t *j = c->j;
+    jscan_ws(j);
+    if (j->p >= j->end)
+        return SCAN_NO;
+    if (*j->p == '}') {
+        j->p++;
+        return SCAN_END;
+    }
+    if (!first) {
+        if (*j->p != ',')
+            return SCAN_NO;
+        j->p++;
+        jscan_ws(j);
+    }
+    if (s_str(c, key) || jscan_expect(j, ':') < 0)
+        return SCAN_NO;
+    jscan_ws(j);
+    return 0;
+}
+
+static int s_null(struct sctx *c)
+{
+    jscan_type_t t;
+    return jscan_peek(c->j) == JSCAN_NULL && jscan_literal(c->j, &t) == 0;
+}
+
+static int s_ts(struct sctx *c, int64_t *out)
+{
+    bool is_int;
+    int64_t i;
+    double d;
+    switch (jscan_peek(c->j)) {
+    case JSCAN_NUMBER:
+        if (jscan_number(c->j, &is_int, &i, &d) < 0 || !is_int || i < TS_MIN ||
+            i > TS_MAX)
+            return SCAN_NO;
+        *out = i;
+        return 0;
+    case JSCAN_STRING: {
+        ingest_str_t s;
+        const char *why;
+        if (s_str(c, &s) || ts_parse_iso(s.s, s.len, out, &why) < 0)
+            return SCAN_NO;
+        return 0;
+    }
+    default:
+        return SCAN_NO;
+    }
+}
+
+static int s_weight(struct sctx *c, double *out)
+{
+    bool is_int;
+    int64_t i;
+    double d;
+    if (s_null(c)) {
+        *out = 1.0;
+        return 0;
+    }
+    if (jscan_peek(c->j) != JSCAN_NUMBER ||
+        jscan_number(c->j, &is_int, &i, &d) < 0)
+        return SCAN_NO;
+    if (is_int)
+        d = (double)i; /* json_number_value() of an integer */
+    if (!isfinite(d) || d < 0)
+        return SCAN_NO;
+    *out = d;
+    return 0;
+}
+
+/* Room for one more item of size sz in *arr (count n, capacity *cap). */
+static int s_grow(void **arr, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 64;
+    if (ncap > SIZE_MAX / sz)
+        return -ENOMEM;
+    void *p = realloc(*arr, ncap * sz);
+    if (!p)
+        return -ENOMEM;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+enum { R_ID, R_TS, R_FROM, R_TO, R_KIND, R_WEIGHT, R_DIRECTED, R_N };
+
+/* The index of key k in record_fields, or -1. Runs for every field of
+ * every record: switch on the length first instead of strcmp()s. */
+static int record_field(const ingest_str_t *k)
+{
+    int f;
+    switch (k->len) {
+    case 2:
+        f = k->s[0] == 'i'   ? R_ID
+            : k->s[0] == 't' ? (k->s[1] == 's' ? R_TS : R_TO)
+                             : -1;
+        break;
+    case 4:
+        f = k->s[0] == 'f' ? R_FROM : R_KIND;
+        break;
+    case 6:
+        f = R_WEIGHT;
+        break;
+    case 8:
+        f = R_DIRECTED;
+        break;
+    default:
+        return -1;
+    }
+    return f >= 0 && memcmp(k->s, record_fields[f], k->len) == 0 ? f : -1;
+}
+
+static int s_record(struct sctx *c)
+{
+    ingest_record_t r = {.weight = 1.0, .directed = true};
+    unsigned seen = 0;
+    ingest_str_t k;
+    int rc;
+    if (jscan_expect(c->j, '{') < 0)
+        return SCAN_NO;
+    for (bool first = true; (rc = s_member(c, first, &k)) == 0; first = false) {
+        int f = record_field(&k);
+        if (f < 0 || (seen & (1u << f)))
+            return SCAN_NO; /* unknown, or a duplicate (a parse error) */
+        seen |= 1u << f;
+        jscan_type_t t;
+        switch (f) {
+        case R_ID:
+            if (!s_null(c) && s_id(c, c->lim->max_id_bytes, &r.id))
+                return SCAN_NO;
+            break;
+        case R_TS:
+            if (s_ts(c, &r.ts))
+                return SCAN_NO;
+            break;
+        case R_FROM:
+            if (s_id(c, c->lim->max_id_bytes, &r.from))
+                return SCAN_NO;
+            break;
+        case R_TO:
+            if (s_id(c, c->lim->max_id_bytes, &r.to))
+                return SCAN_NO;
+            break;
+        case R_KIND:
+            if (s_id(c, c->lim->max_value_bytes, &r.kind))
+                return SCAN_NO;
+            break;
+        case R_WEIGHT:
+            if (s_weight(c, &r.weight))
+                return SCAN_NO;
+            break;
+        default: /* R_DIRECTED */
+            if (jscan_literal(c->j, &t) < 0)
+                return SCAN_NO;
+            r.directed = t != JSCAN_FALSE;
+            break;
+        }
+    }
+    const unsigned need = 1u << R_TS | 1u << R_FROM | 1u << R_TO | 1u << R_KIND;
+    if (rc != SCAN_END || (seen & need) != need ||
+        (r.from.len == r.to.len && memcmp(r.from.s, r.to.s, r.to.len) == 0))
+        return SCAN_NO;
+    ingest_batch_t *b = c->b;
+    if (s_grow((void **)&b->records, b->nrecords, &c->cap_records,
+               sizeof *b->records) < 0)
+        return -ENOMEM;
+    b->records[b->nrecords++] = r;
+    return 0;
+}
+
+static int s_person(struct sctx *c)
+{
+    ingest_person_t p = {0};
+    bool have_id = false;
+    size_t n = 0;
+    ingest_str_t k;
+    int rc;
+    if (jscan_expect(c->j, '{') < 0)
+        return SCAN_NO;
+    for (bool first = true; (rc = s_member(c, first, &k)) == 0; first = false) {
+        if (S_IS(&k, "id")) {
+            if (have_id || s_id(c, c->lim->max_id_bytes, &p.id))
+                return SCAN_NO;
+            have_id = true;
+            continue;
+        }
+        if (n == SCAN_ATTRS_MAX || !attr_name_ok(k.s, k.len))
+            return SCAN_NO;
+        for (size_t a = 0; a < n; a++)
+            if (c->attrs[a].name.len == k.len &&
+                memcmp(c->attrs[a].name.s, k.s, k.len) == 0)
+                return SCAN_NO; /* a duplicate key */
+        s_keep(c, &k);
+        ingest_attr_t *at = &c->attrs[n];
+        at->name = k;
+        at->value.s = NULL;
+        at->value.len = 0;
+        if (!s_null(c)) {
+            if (s_str(c, &at->value) || at->value.len > c->lim->max_value_bytes)
+                return SCAN_NO;
+            for (size_t i = 0; i < at->value.len; i++)
+                if ((unsigned char)at->value.s[i] < 0x20 &&
+                    at->value.s[i] != '\t')
+                    return SCAN_NO;
+            s_keep(c, &at->value);
+        }
+        n++;
+    }
+    if (rc != SCAN_END || !have_id)
+        return SCAN_NO;
+    ingest_batch_t *b = c->b;
+    if (s_grow((void **)&b->people, b->npeople, &c->cap_people,
+               sizeof *b->people) < 0)
+        return -ENOMEM;
+    if (n) {
+        p.attrs = malloc(n * sizeof *p.attrs);
+        if (!p.attrs)
+            return -ENOMEM;
+        memcpy(p.attrs, c->attrs, n * sizeof *p.attrs);
+        p.nattrs = n;
+    }
+    b->people[b->npeople++] = p;
+    return 0;
+}
+
+enum { E_ID, E_TS, E_KIND, E_PARTICIPANTS, E_WEIGHT, E_N };
+
+static int s_participants(struct sctx *c, ingest_event_t *e)
+{
+    jscan_t *j = c->j;
+    size_t n = 0;
+    if (jscan_expect(j, '[') < 0)
+        return SCAN_NO;
+    jscan_ws(j);
+    if (j->p < j->end && *j->p == ']')
+        return SCAN_NO; /* fewer than two participants */
+    for (;;) {
+        ingest_str_t s;
+        jscan_ws(j);
+        if (s_str(c, &s) || ingest_check_id(s.s, s.len, c->lim->max_id_bytes))
+            return SCAN_NO;
+        size_t k;
+        for (k = 0; k < n; k++)
+            if (c->parts[k].len == s.len &&
+                memcmp(c->parts[k].s, s.s, s.len) == 0)
+                break;
+        if (k == n) {
+            if (s_grow((void **)&c->parts, n, &c->cap_parts, sizeof *c->parts) <
+                0)
+                return -ENOMEM;
+            s_keep(c, &s);
+            c->parts[n++] = s;
+        }
+        jscan_ws(j);
+        if (j->p < j->end && *j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (j->p < j->end && *j->p == ']') {
+            j->p++;
+            break;
+        }
+        return SCAN_NO;
+    }
+    if (n < 2)
+        return SCAN_NO;
+    e->participants = malloc(n * sizeof *e->participants);
+    if (!e->participants)
+        return -ENOMEM;
+    memcpy(e->participants, c->parts, n * sizeof *e->participants);
+    e->nparticipants = n;
+    return 0;
+}
+
+static int s_event(struct sctx *c)
+{
+    ingest_event_t e = {.weight = 1.0};
+    unsigned seen = 0;
+    ingest_str_t k;
+    int rc;
+    if (jscan_expect(c->j, '{') < 0)
+        return SCAN_NO;
+    for (bool first = true; (rc = s_member(c, first, &k)) == 0; first = false) {
+        int f = -1;
+        for (int i = 0; i < E_N; i++)
+            if (strcmp(k.s, event_fields[i]) == 0)
+                f = i;
+        if (f < 0 || (seen & (1u << f)))
+            goto no;
+        seen |= 1u << f;
+        switch (f) {
+        case E_ID:
+            if (!s_null(c) && s_id(c, c->lim->max_id_bytes, &e.id))
+                goto no;
+            break;
+        case E_TS:
+            if (s_ts(c, &e.ts))
+                goto no;
+            break;
+        case E_KIND:
+            if (s_id(c, c->lim->max_value_bytes, &e.kind))
+                goto no;
+            break;
+        case E_PARTICIPANTS:
+            if ((rc = s_participants(c, &e)) != 0)
+                goto out;
+            break;
+        default: /* E_WEIGHT */
+            if (s_weight(c, &e.weight))
+                goto no;
+            break;
+        }
+    }
+    const unsigned need = 1u << E_TS | 1u << E_KIND | 1u << E_PARTICIPANTS;
+    if (rc != SCAN_END || (seen & need) != need)
+        goto no;
+    ingest_batch_t *b = c->b;
+    if (s_grow((void **)&b->events, b->nevents, &c->cap_events,
+               sizeof *b->events) < 0) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    b->events[b->nevents++] = e;
+    return 0;
+no:
+    rc = SCAN_NO;
+out:
+    free(e.participants);
+    return rc;
+}
+
+/* One list of params: null, or an array of items read by item(). */
+static int s_list(struct sctx *c, int (*item)(struct sctx *))
+{
+    jscan_t *j = c->j;
+    if (s_null(c))
+        return 0;
+    if (jscan_expect(j, '[') < 0)
+        return SCAN_NO;
+    jscan_ws(j);
+    if (j->p < j->end && *j->p == ']') {
+        j->p++;
+        return 0;
+    }
+    for (;;) {
+        int rc = item(c);
+        if (rc)
+            return rc;
+        jscan_ws(j);
+        if (j->p < j->end && *j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (j->p < j->end && *j->p == ']') {
+            j->p++;
+            return 0;
+        }
+        return SCAN_NO;
+    }
+}
+
+int ingest_scan(jscan_t *j, const ingest_limits_t *lim, ingest_batch_t *out)
+{
+    memset(out, 0, sizeof *out);
+    struct sctx *c = calloc(1, sizeof *c);
+    size_t left = (size_t)(j->end - j->p);
+    out->arena = malloc(left + 1);
+    out->rejected = json_array();
+    int rc = 0;
+    if (!c || !out->arena || !out->rejected) {
+        rc = -ENOMEM;
+        goto done;
+    }
+    c->j = j;
+    c->lim = lim;
+    c->b = out;
+    unsigned seen = 0;
+    ingest_str_t k;
+    if (jscan_expect(j, '{') < 0) {
+        rc = SCAN_NO;
+        goto done;
+    }
+    for (bool first = true; (rc = s_member(c, first, &k)) == 0; first = false) {
+        unsigned bit;
+        if (S_IS(&k, "people")) {
+            bit = 1;
+            rc = s_list(c, s_person);
+        } else if (S_IS(&k, "records")) {
+            bit = 2;
+            rc = s_list(c, s_record);
+        } else if (S_IS(&k, "events")) {
+            bit = 4;
+            rc = s_list(c, s_event);
+        } else if (S_IS(&k, "on_error")) {
+            bit = 8;
+            ingest_str_t v;
+            if (!s_null(c)) {
+                if (s_str(c, &v))
+                    rc = SCAN_NO;
+                else if (S_IS(&v, "skip"))
+                    out->skip_invalid = true;
+                else if (!S_IS(&v, "reject"))
+                    rc = SCAN_NO;
+            }
+        } else {
+            rc = SCAN_NO;
+            break;
+        }
+        if (rc)
+            break;
+        if (seen & bit) {
+            rc = SCAN_NO; /* a duplicate key */
+            break;
+        }
+        seen |= bit;
+    }
+    if (rc == SCAN_END)
+        rc = 0;
+done:
+    if (c)
+        free(c->parts);
+    free(c);
+    if (rc) {
+        ingest_batch_free(out);
+        return rc;
+    }
+    out->live = true;
+    return 0;
+}

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jscan.h"
+
 typedef struct ingest_str {
     const char *s; /* not necessarily NUL-terminated at len */
     size_t len;
@@ -81,6 +83,25 @@ typedef struct ingest_batch {
 int ingest_parse(json_t *params, const ingest_limits_t *lim,
                  ingest_batch_t *out, char *err, size_t errlen);
 void ingest_batch_free(ingest_batch_t *b);
+
+/* ingest_scan() could not decide: check the text with ingest_parse(). */
+#define INGEST_SCAN_FALLBACK 1
+
+/* The streaming twin of ingest_parse(), for the hot path: j->p is at the
+ * params object of an ingest request inside JSON text; read it straight
+ * into *out without building a jansson tree, and leave j->p after it.
+ *
+ * It only decides the common case: returns 0 when params is well formed
+ * and every item is valid, and then *out is exactly what json_loadb()
+ * (JSON_REJECT_DUPLICATES) followed by ingest_parse() would have produced
+ * (same items, same order, same strings and numbers; nothing rejected).
+ * Anything else - a syntax error, a duplicate key, an invalid item, a
+ * malformed params - returns INGEST_SCAN_FALLBACK, and the caller must
+ * then take the DOM path, which produces the usual errors and rejection
+ * lists; so the two paths cannot disagree on what is reported. Returns
+ * -ENOMEM on allocation failure. *out needs ingest_batch_free() after a 0
+ * return only. */
+int ingest_scan(jscan_t *j, const ingest_limits_t *lim, ingest_batch_t *out);
 /* Items the batch will store. */
 size_t ingest_batch_items(const ingest_batch_t *b);
 

@@ -402,6 +402,11 @@ static void m_ingest(rpc_req_t *req, json_t *params)
                     NULL);
         return;
     }
+    if (req->batch.live) {
+        /* parse_line() has already read and checked the batch. */
+        ingest_submit(req);
+        return;
+    }
     /* Checking a large batch takes milliseconds: do it off the loop. */
     run_off_loop(req, ingest_validate, ingest_submit);
 }
@@ -1221,11 +1226,123 @@ static void dispatch(rpc_req_t *req)
     reply_error(req, RPC_METHOD_NOT_FOUND, m, NULL);
 }
 
+/* Decode the short string at j->p (an envelope key or value) into buf;
+ * -1 when it is not a string or longer than buf allows. */
+static int fast_short_string(jscan_t *j, char *buf, size_t size, size_t *len)
+{
+    const char *at = j->p;
+    if (jscan_peek(j) != JSCAN_STRING || jscan_skip_scalar(j) < 0 ||
+        (size_t)(j->p - at) > size)
+        return -1;
+    j->p = at;
+    return jscan_string(j, buf, len);
+}
+
+/* The fast path of the one hot request. An ingest whose envelope is plain
+ * (jsonrpc, id, method and params in any order, nothing else) and whose
+ * params are well formed with every item valid is read straight into
+ * req->batch by ingest_scan(), without a jansson tree of the batch;
+ * req->msg then holds the envelope with an empty params object, so that
+ * dispatch() checks it as usual, and m_ingest() finds the batch live and
+ * skips validation. Returns 0 when taken, or 1 when the line must take
+ * the usual way: anything unusual, including every error, so that jansson
+ * and ingest_parse() report problems exactly as they always did. */
+static int parse_ingest_fast(rpc_req_t *req, const char *line, size_t len)
+{
+    enum { F_JSONRPC = 1, F_ID = 2, F_METHOD = 4, F_PARAMS = 8 };
+    const config_t *cfg = server_config(req->srv);
+    ingest_limits_t lim = {cfg->max_id_bytes, cfg->max_value_bytes,
+                           cfg->max_rejects};
+    jscan_t j = {line, line + len};
+    unsigned seen = 0;
+    const char *id_at = NULL, *id_end = NULL;
+    char key[64], val[64];
+    size_t klen, vlen;
+    if (jscan_expect(&j, '{') < 0)
+        return 1;
+    for (bool first = true;; first = false) {
+        jscan_ws(&j);
+        if (!first) {
+            if (j.p < j.end && *j.p == '}') {
+                j.p++;
+                break;
+            }
+            if (jscan_expect(&j, ',') < 0)
+                goto no;
+            jscan_ws(&j);
+        }
+        if (fast_short_string(&j, key, sizeof key, &klen) < 0 ||
+            jscan_expect(&j, ':') < 0)
+            goto no;
+        jscan_ws(&j);
+        unsigned bit;
+        if (strcmp(key, "jsonrpc") == 0) {
+            bit = F_JSONRPC;
+            if (fast_short_string(&j, val, sizeof val, &vlen) < 0 ||
+                strcmp(val, "2.0") != 0)
+                goto no;
+        } else if (strcmp(key, "method") == 0) {
+            bit = F_METHOD;
+            if (fast_short_string(&j, val, sizeof val, &vlen) < 0 ||
+                strcmp(val, "ingest") != 0)
+                goto no;
+        } else if (strcmp(key, "id") == 0) {
+            bit = F_ID;
+            id_at = j.p;
+            jscan_type_t t = jscan_peek(&j);
+            if ((t != JSCAN_STRING && t != JSCAN_NUMBER && t != JSCAN_NULL) ||
+                jscan_skip_scalar(&j) < 0)
+                goto no;
+            id_end = j.p;
+        } else if (strcmp(key, "params") == 0) {
+            bit = F_PARAMS;
+            if (req->batch.live || jscan_peek(&j) != JSCAN_OBJECT ||
+                ingest_scan(&j, &lim, &req->batch) != 0)
+                goto no;
+        } else {
+            goto no;
+        }
+        if (seen & bit)
+            goto no; /* a duplicate key */
+        seen |= bit;
+    }
+    jscan_ws(&j);
+    if (j.p != j.end || (seen & (F_JSONRPC | F_METHOD | F_PARAMS)) !=
+                            (F_JSONRPC | F_METHOD | F_PARAMS))
+        goto no;
+    json_t *msg = json_object();
+    if (!msg || json_object_set_new(msg, "jsonrpc", json_string("2.0")) < 0 ||
+        json_object_set_new(msg, "method", json_string("ingest")) < 0 ||
+        json_object_set_new(msg, "params", json_object()) < 0) {
+        json_decref(msg);
+        goto no;
+    }
+    if (seen & F_ID) {
+        /* jansson reads the id itself: the reply must carry the very same
+         * value (integer or real, escapes decoded). */
+        json_error_t e;
+        json_t *id =
+            json_loadb(id_at, (size_t)(id_end - id_at), JSON_DECODE_ANY, &e);
+        if (!id || json_object_set_new(msg, "id", id) < 0) {
+            json_decref(msg);
+            goto no;
+        }
+    }
+    req->msg = msg;
+    return 0;
+no:
+    if (req->batch.live)
+        ingest_batch_free(&req->batch);
+    return 1;
+}
+
 static void parse_line(rpc_req_t *req, const char *line, size_t len)
 {
+    if (parse_ingest_fast(req, line, len) == 0)
+        return;
     json_error_t e;
-    req->msg = json_loadb(line, len,
-                          JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
+    req->msg =
+        json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
     if (!req->msg) {
         snprintf(req->err, sizeof req->err, "parse error at byte %d: %s",
                  e.position, e.text);
