@@ -35,11 +35,15 @@
  * O(sum_i sum_{j in N(i)} min(|N(j)|, |N(i)| log |N(j)|)): igraph's walk
  * costs sum_j |N(j)|^2, quadratic for a hub (see measures()).
  */
+#define _POSIX_C_SOURCE 200809L /* sysconf */
 #include <spand/plugin.h>
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static const spand_param_t params[] = {
     {"weighted", SPAND_BOOL, "false",
@@ -239,7 +243,36 @@ static double mean_of(double sum, double cnt)
     return cnt > 0 ? sum / cnt : NAN;
 }
 
-/* The five vertex measures of every vertex into out[NVCOLS * i + col].
+/* Egos are dealt to the threads in blocks of this many. */
+#define BLOCK 64
+
+/* One computation of the measures, shared by its threads: everything here
+ * is read-only while they run but the atomics and out, of which each ego's
+ * row is written by the one thread that claimed it. An ego's values do
+ * not depend on which thread computed them. */
+typedef struct holes_job {
+    const nbrs_t *c;
+    const igraph_vector_int_t *grp;
+    const double *sum, *max; /* S_i and M_i */
+    double *out;             /* out[NVCOLS * i + col] */
+    atomic_int next_block;   /* the next block nobody has claimed */
+    atomic_int stop;         /* set by run()'s thread: cancelled */
+} holes_job_t;
+
+/* One thread's scratch, all of size N: mark[q] == i iff q is a
+ * neighbour of i while i is processed (a stamp, -1 at first, never
+ * reset), pv[q] = p_iq and cb[q] = the running p_iq + sum p_ij p_jq of
+ * q (meaningful only where marked), and hit[] the positions in j's list
+ * of the common contacts of i and j. */
+typedef struct holes_worker {
+    holes_job_t *job;
+    int32_t *mark, *hit;
+    double *pv, *cb;
+    int started; /* a thread runs it */
+    pthread_t tid;
+} holes_worker_t;
+
+/* The five vertex measures of egos [i0, i1) into their rows of out.
  *
  * For each contact j of i the common contacts q in N(i) and N(j) are
  * needed. Walking N(j) and testing the stamp costs |N(j)|; looking each q
@@ -247,71 +280,31 @@ static double mean_of(double sum, double cnt)
  * taken, so that the leaves of a star cost O(log) each instead of a walk
  * over the hub's whole list (O(N^2) for the star). Both visit the common
  * q in increasing order and add the same terms, so the choice does not
- * change a single bit of the result. Returns 0, 1 if cancelled, -1 on
- * failure (logged). */
-static int measures(const spand_api_t *api, spand_run_t *r,
-                    const spand_view_t *view, const nbrs_t *c, double *out)
+ * change a single bit of the result. */
+static void measure_egos(const holes_job_t *job, holes_worker_t *k, int32_t i0,
+                         int32_t i1)
 {
-    const int32_t n = c->n;
-    const igraph_vector_int_t *grp = view->group;
+    const nbrs_t *c = job->c;
+    const igraph_vector_int_t *grp = job->grp;
     const int64_t *off = c->off;
     const int32_t *adj = c->adj;
-    const double *w = c->w;
-    int32_t *mark = malloc(((size_t)n + 1) * sizeof *mark);
-    double *pv = malloc(((size_t)n + 1) * sizeof *pv);
-    double *cb = malloc(((size_t)n + 1) * sizeof *cb);
-    /* The positions in j's list of the common contacts of i and j. */
-    int32_t *hit = malloc(((size_t)n + 1) * sizeof *hit);
-    double *sum = malloc(((size_t)n + 1) * sizeof *sum);
-    double *max = malloc(((size_t)n + 1) * sizeof *max);
-    /* pw[l] = p_jq = a_jq / S_j for the entry l = (j, q) of j's list, or
-     * 0 where S_j = 0 (networkx's normalized_mutual_weight), computed
-     * once instead of once per visit: the same quotient, bit for bit. */
-    double *pw = c->pw;
-    int rc = -1;
+    const double *w = c->w, *pw = c->pw, *sum = job->sum, *max = job->max;
+    int32_t *mark = k->mark, *hit = k->hit;
+    double *pv = k->pv, *cb = k->cb;
 
-    if (!mark || !pv || !cb || !hit || !sum || !max) {
-        api->log(r, SPAND_LOG_ERR,
-                 "structural_holes: out of memory (%lld vertices)",
-                 (long long)n);
-        goto out;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        double s = 0, m = 0;
-        for (int64_t k = off[i]; k < off[i + 1]; k++) {
-            s += w[k];
-            if (w[k] > m)
-                m = w[k];
-        }
-        sum[i] = s;
-        max[i] = m;
-        for (int64_t k = off[i]; k < off[i + 1]; k++)
-            pw[k] = s > 0 ? w[k] / s : 0.0;
-        /* pv and cb start at 0 so that the unconditional updates of the
-         * walk below only ever see finite values (see there). */
-        mark[i] = -1;
-    }
-
-    for (int32_t i = 0; i < n; i++) {
-        double *o = out + (size_t)NVCOLS * (size_t)i;
+    for (int32_t i = i0; i < i1; i++) {
+        double *o = job->out + (size_t)NVCOLS * (size_t)i;
         const int64_t deg = off[i + 1] - off[i];
-        if ((i & 1023) == 0) {
-            if (api->cancelled(r)) {
-                rc = 1;
-                goto out;
-            }
-            api->progress(r, 0.95 * (double)i / (double)n);
-        }
         for (int col = 0; col < NVCOLS; col++)
             o[col] = NAN;
         if (deg == 0 || !(sum[i] > 0))
             continue; /* an isolate, or all ties of weight 0: undefined */
 
         const double si = sum[i];
-        for (int64_t k = off[i]; k < off[i + 1]; k++) {
-            const int32_t j = adj[k];
+        for (int64_t e = off[i]; e < off[i + 1]; e++) {
+            const int32_t j = adj[e];
             mark[j] = i;
-            pv[j] = w[k] / si;
+            pv[j] = w[e] / si;
             cb[j] = pv[j]; /* the direct term p_ij */
         }
         /* One walk over the neighbours j of i and their neighbours q
@@ -320,15 +313,15 @@ static int measures(const spand_api_t *api, spand_run_t *r,
          * makes j redundant by p_iq m_jq. q != i (i is not marked: no
          * loops) and q != j (no loops) as the formulas require. */
         double eff = 0;
-        for (int64_t k = off[i]; k < off[i + 1]; k++) {
-            const int32_t j = adj[k];
+        for (int64_t e = off[i]; e < off[i + 1]; e++) {
+            const int32_t j = adj[e];
             const int64_t dj = off[j + 1] - off[j];
             const double pij = pv[j];
             double red = 0;
             /* The next contact's list lies anywhere in adj: ask for its
              * start now so that it is on its way while j's is walked. */
-            if (k + 1 < off[i + 1])
-                __builtin_prefetch(&adj[off[adj[k + 1]]]);
+            if (e + 1 < off[i + 1])
+                __builtin_prefetch(&adj[off[adj[e + 1]]]);
             if (dj <= (deg - 1) * search_steps(dj)) {
                 /* Whether q is a contact of i follows no pattern a branch
                  * predictor could learn (about one in ten is), so the
@@ -364,8 +357,8 @@ static int measures(const spand_api_t *api, spand_run_t *r,
         }
         double C = 0, ext = 0;
         const igraph_integer_t gi = VECTOR(*grp)[i];
-        for (int64_t k = off[i]; k < off[i + 1]; k++) {
-            const int32_t j = adj[k];
+        for (int64_t e = off[i]; e < off[i + 1]; e++) {
+            const int32_t j = adj[e];
             const double cij = cb[j] * cb[j];
             C += cij;
             if (VECTOR(*grp)[j] != gi)
@@ -376,8 +369,8 @@ static int measures(const spand_api_t *api, spand_run_t *r,
             /* C > 0 here: sum_j p_ij = 1, so C >= sum_j p_ij^2 >= 1/n. */
             const double nd = (double)deg;
             double h = 0;
-            for (int64_t k = off[i]; k < off[i + 1]; k++) {
-                const double cbj = cb[adj[k]];
+            for (int64_t e = off[i]; e < off[i + 1]; e++) {
+                const double cbj = cb[adj[e]];
                 h += hier_term(nd * (cbj * cbj) / C);
             }
             H = h / (nd * log(nd));
@@ -388,12 +381,131 @@ static int measures(const spand_api_t *api, spand_run_t *r,
         o[V_HIERARCHY] = H;
         o[V_EXTERNAL] = ext;
     }
-    rc = 0;
+}
+
+/* Claim blocks of egos and compute them until none is left or the job is
+ * stopped. When api is not NULL (the thread of run() itself) poll
+ * cancellation and report progress between blocks. Returns 0, or 1 when
+ * stopped. */
+static int measure_blocks(holes_worker_t *k, const spand_api_t *api,
+                          spand_run_t *r)
+{
+    holes_job_t *job = k->job;
+    const int32_t n = job->c->n;
+    const int32_t nblocks = (n + BLOCK - 1) / BLOCK;
+    int b;
+    while ((b = atomic_fetch_add(&job->next_block, 1)) < nblocks) {
+        if (atomic_load_explicit(&job->stop, memory_order_relaxed))
+            return 1;
+        if (api && (b & 15) == 0) {
+            if (api->cancelled(r)) {
+                atomic_store(&job->stop, 1);
+                return 1;
+            }
+            api->progress(r, 0.95 * (double)b / (double)nblocks);
+        }
+        const int32_t i0 = b * BLOCK;
+        measure_egos(job, k, i0, n - i0 < BLOCK ? n : i0 + BLOCK);
+    }
+    return atomic_load(&job->stop) ? 1 : 0;
+}
+
+static void *worker_main(void *arg)
+{
+    holes_worker_t *k = arg;
+    measure_blocks(k, NULL, NULL);
+    return NULL;
+}
+
+/* Threads for a run: one per online processor, at most MAX_THREADS, and
+ * one when there are too few entries for a second thread to pay for its
+ * start (tens of microseconds) and its scratch. */
+#define MAX_THREADS 4
+static int thread_count(int64_t entries)
+{
+    long t = sysconf(_SC_NPROCESSORS_ONLN);
+    if (t < 1 || entries < 8192)
+        t = 1;
+    return (int)(t > MAX_THREADS ? MAX_THREADS : t);
+}
+
+/* The five vertex measures of every vertex into out[NVCOLS * i + col],
+ * the egos shared among threads (see holes_job_t), this one taking part
+ * and polling cancellation. Returns 0, 1 if cancelled, -1 on failure
+ * (logged). */
+static int measures(const spand_api_t *api, spand_run_t *r,
+                    const spand_view_t *view, const nbrs_t *c, double *out)
+{
+    const int32_t n = c->n;
+    const int64_t *off = c->off;
+    const double *w = c->w;
+    double *sum = malloc(((size_t)n + 1) * sizeof *sum);
+    double *max = malloc(((size_t)n + 1) * sizeof *max);
+    /* pw[l] = p_jq = a_jq / S_j for the entry l = (j, q) of j's list, or
+     * 0 where S_j = 0 (networkx's normalized_mutual_weight), computed
+     * once instead of once per visit: the same quotient, bit for bit. */
+    double *pw = c->pw;
+    const int nthreads = thread_count(off[n]);
+    holes_job_t job = {.c = c, .grp = view->group, .out = out};
+    holes_worker_t ks[MAX_THREADS];
+    int nk = 0, rc = -1;
+
+    atomic_init(&job.next_block, 0);
+    atomic_init(&job.stop, 0);
+    for (; nk < nthreads; nk++) {
+        holes_worker_t *k = &ks[nk];
+        k->job = &job;
+        k->started = 0;
+        k->mark = malloc(((size_t)n + 1) * sizeof *k->mark);
+        k->hit = malloc(((size_t)n + 1) * sizeof *k->hit);
+        k->pv = malloc(((size_t)n + 1) * sizeof *k->pv);
+        k->cb = malloc(((size_t)n + 1) * sizeof *k->cb);
+        if (!k->mark || !k->hit || !k->pv || !k->cb) {
+            nk++;
+            goto oom;
+        }
+        for (int32_t i = 0; i < n; i++)
+            k->mark[i] = -1;
+    }
+    if (!sum || !max)
+        goto oom;
+    for (int32_t i = 0; i < n; i++) {
+        double s = 0, m = 0;
+        for (int64_t e = off[i]; e < off[i + 1]; e++) {
+            s += w[e];
+            if (w[e] > m)
+                m = w[e];
+        }
+        sum[i] = s;
+        max[i] = m;
+        for (int64_t e = off[i]; e < off[i + 1]; e++)
+            pw[e] = s > 0 ? w[e] / s : 0.0;
+    }
+    job.sum = sum;
+    job.max = max;
+
+    for (int t = 1; t < nk; t++)
+        ks[t].started =
+            pthread_create(&ks[t].tid, NULL, worker_main, &ks[t]) == 0;
+    /* Blocks that a thread which failed to start never claims are
+     * computed here, so the result is the same with fewer threads. */
+    const int stopped = measure_blocks(&ks[0], api, r);
+    for (int t = 1; t < nk; t++)
+        if (ks[t].started)
+            pthread_join(ks[t].tid, NULL);
+    rc = stopped ? 1 : 0;
+    goto out;
+oom:
+    api->log(r, SPAND_LOG_ERR,
+             "structural_holes: out of memory (%lld vertices, %d threads)",
+             (long long)n, nthreads);
 out:
-    free(mark);
-    free(pv);
-    free(cb);
-    free(hit);
+    for (int t = 0; t < nk; t++) {
+        free(ks[t].mark);
+        free(ks[t].hit);
+        free(ks[t].pv);
+        free(ks[t].cb);
+    }
     free(sum);
     free(max);
     return rc;
