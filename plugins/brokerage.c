@@ -29,11 +29,15 @@
  * A z-score is NaN (null) where the standard deviation is 0 or undefined;
  * every expected value, sd and z is NaN when N < 2 (density 0/0, as in R).
  */
+#define _POSIX_C_SOURCE 200809L /* sysconf */
 #include <spand/plugin.h>
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 enum role { COORD, ITIN, REPR, GATE, LIAIS, TOTAL, NROLES };
 
@@ -82,84 +86,265 @@ static const spand_column_t columns[] = {
 
 /* ---- raw counts ---------------------------------------------------------- */
 
-/* The role of broker v for the pair (a, b), given their groups; the same
- * decision tree as sna's brokerage_R so that ties of definition resolve
- * alike. */
-static enum role classify(igraph_integer_t ga, igraph_integer_t gv,
-                          igraph_integer_t gb)
+/* Out-neighbour lists as compact arrays (CSR) for the count: the
+ * out-neighbours of v are adj[off[v] .. off[v + 1]), each once, no loops;
+ * grp[v] is v's group. 32-bit vertex ids halve the memory the inner loop
+ * streams through; a view cannot have 2^31 people (their keys alone would
+ * not fit in memory), and count_roles() refuses one that would. */
+typedef struct outcsr {
+    int64_t *off;
+    int32_t *adj;
+    int32_t *grp;
+} outcsr_t;
+
+static void outcsr_free(outcsr_t *c)
 {
-    if (gv == ga)
-        return gv == gb ? COORD : REPR;
-    if (gv == gb)
-        return GATE;
-    return ga == gb ? ITIN : LIAIS;
+    free(c->off);
+    free(c->adj);
+    free(c->grp);
+}
+
+/* Build the CSR by a counting sort of the arcs on their tails, then drop
+ * loops and repeated arcs (none by the view's contract; dropping them
+ * keeps the counts right should that ever be violated) with the stamps
+ * in mark[] (n entries, left set to -1). O(N + arcs). Returns 0, or -1
+ * after logging. */
+static int outcsr_build(const spand_api_t *api, spand_run_t *r,
+                        const spand_view_t *v, outcsr_t *c, int32_t *mark)
+{
+    const igraph_t *g = v->graph;
+    const igraph_integer_t n = igraph_vcount(g), arcs = igraph_ecount(g);
+
+    c->off = calloc((size_t)n + 1, sizeof *c->off);
+    c->adj = malloc(((size_t)arcs + 1) * sizeof *c->adj);
+    c->grp = malloc(((size_t)n + 1) * sizeof *c->grp);
+    if (!c->off || !c->adj || !c->grp) {
+        api->log(r, SPAND_LOG_ERR,
+                 "brokerage: out of memory (%lld vertices, %lld arcs)",
+                 (long long)n, (long long)arcs);
+        return -1;
+    }
+    for (igraph_integer_t i = 0; i < n; i++) {
+        c->grp[i] = (int32_t)VECTOR(*v->group)[i];
+        mark[i] = -1;
+    }
+    for (igraph_integer_t e = 0; e < arcs; e++)
+        c->off[IGRAPH_FROM(g, e) + 1]++;
+    for (igraph_integer_t i = 0; i < n; i++)
+        c->off[i + 1] += c->off[i];
+    /* off[a] is a's fill cursor: after the fill it holds a's end, which
+     * is the start of a + 1; the compaction below restores the starts. */
+    for (igraph_integer_t e = 0; e < arcs; e++)
+        c->adj[c->off[IGRAPH_FROM(g, e)]++] = (int32_t)IGRAPH_TO(g, e);
+    int64_t rd = 0, wr = 0;
+    for (igraph_integer_t a = 0; a < n; a++) {
+        const int64_t end = c->off[a];
+        c->off[a] = wr;
+        mark[a] = (int32_t)a; /* no loops */
+        for (; rd < end; rd++) {
+            const int32_t b = c->adj[rd];
+            if (mark[b] == (int32_t)a)
+                continue;
+            mark[b] = (int32_t)a;
+            c->adj[wr++] = b;
+        }
+    }
+    c->off[n] = wr;
+    for (igraph_integer_t i = 0; i < n; i++)
+        mark[i] = -1;
+    return 0;
+}
+
+/* Egos a are dealt to the threads in blocks of this many. */
+#define BLOCK 256
+
+/* One count over egos, shared by its threads. Each thread claims blocks
+ * of egos and adds into its own counts, so the threads share nothing
+ * they write but the atomics; the counts are integers, so their sum does
+ * not depend on which thread counted what. */
+typedef struct count_job {
+    const outcsr_t *c;
+    int32_t n;
+    atomic_int next_block; /* the next block nobody has claimed */
+    atomic_int stop;       /* set by run()'s thread: cancelled */
+} count_job_t;
+
+typedef struct counter {
+    count_job_t *job;
+    int64_t *cnt;  /* cnt[v * 5 + role], this thread's */
+    int32_t *mark; /* n stamps, -1 at first */
+    int started;   /* a thread runs it */
+    pthread_t tid;
+} counter_t;
+
+/* Count the open two-paths of egos [a0, a1) into k->cnt. Walks egos a as
+ * sna does: the out-neighbours of a, and a itself, are stamped with a in
+ * mark[], so "b is a or a->b exists" (the two-path is not open) is one
+ * array read.
+ *
+ * The role follows sna's brokerage_R decision tree, so that ties of
+ * definition resolve alike: if g(v) = g(a) it is coordinator when g(b) =
+ * g(v), else representative; otherwise gatekeeper when g(b) = g(v), else
+ * itinerant when g(b) = g(a), else liaison. For one pair (a, v) that
+ * depends only on whether g(b) is g(v) or g(a), so the inner loop only
+ * counts the open two-paths, those ending in g(v) and those ending in
+ * g(a), without a branch per b, and the five roles are settled once per
+ * pair. */
+static void count_egos(const outcsr_t *c, counter_t *k, int32_t a0, int32_t a1)
+{
+    const int64_t *off = c->off;
+    const int32_t *adj = c->adj, *grp = c->grp;
+    int32_t *mark = k->mark;
+    int64_t *cnt = k->cnt;
+
+    for (int32_t a = a0; a < a1; a++) {
+        const int32_t ga = grp[a];
+        mark[a] = a; /* b == a closes a mutual pair */
+        for (int64_t e = off[a]; e < off[a + 1]; e++)
+            mark[adj[e]] = a;
+        for (int64_t e = off[a]; e < off[a + 1]; e++) {
+            const int32_t br = adj[e]; /* the broker */
+            const int32_t gv = grp[br];
+            int64_t open = 0, to_v = 0, to_a = 0;
+            const int64_t end = off[br + 1];
+            /* The next broker's list lies anywhere in adj: ask for it
+             * now so that it is on its way while this one is walked. */
+            if (e + 1 < off[a + 1])
+                __builtin_prefetch(&adj[off[adj[e + 1]]]);
+            for (int64_t l = off[br]; l < end; l++) {
+                const int32_t b = adj[l];
+                const int32_t o = mark[b] != a, gb = grp[b];
+                open += o;
+                to_v += o & (gb == gv);
+                to_a += o & (gb == ga);
+            }
+            /* Without a branch: whether g(a) = g(v) follows no pattern.
+             * When it is not so, g(b) = g(v) and g(b) = g(a) exclude each
+             * other. */
+            const int64_t same = ga == gv, other = 1 - same;
+            int64_t *cv = cnt + (size_t)br * 5;
+            cv[COORD] += same * to_v;
+            cv[REPR] += same * (open - to_v);
+            cv[GATE] += other * to_v;
+            cv[ITIN] += other * to_a;
+            cv[LIAIS] += other * (open - to_v - to_a);
+        }
+    }
+}
+
+/* Claim blocks of egos and count them until none is left or the job is
+ * stopped. When api is not NULL (the thread of run() itself) poll
+ * cancellation and report progress between blocks. Returns 0, or 1 when
+ * stopped. */
+static int count_blocks(counter_t *k, const spand_api_t *api, spand_run_t *r)
+{
+    count_job_t *job = k->job;
+    const int32_t nblocks = (job->n + BLOCK - 1) / BLOCK;
+    int b;
+    while ((b = atomic_fetch_add(&job->next_block, 1)) < nblocks) {
+        if (atomic_load_explicit(&job->stop, memory_order_relaxed))
+            return 1;
+        if (api) {
+            if (api->cancelled(r)) {
+                atomic_store(&job->stop, 1);
+                return 1;
+            }
+            api->progress(r, 0.9 * (double)b / (double)nblocks);
+        }
+        const int32_t a0 = b * BLOCK;
+        const int32_t a1 = job->n - a0 < BLOCK ? job->n : a0 + BLOCK;
+        count_egos(job->c, k, a0, a1);
+    }
+    return atomic_load(&job->stop) ? 1 : 0;
+}
+
+static void *counter_main(void *arg)
+{
+    counter_t *k = arg;
+    count_blocks(k, NULL, NULL);
+    return NULL;
+}
+
+/* Threads for a count: one per online processor, at most MAX_THREADS,
+ * and one when there are too few arcs for a second thread to pay for
+ * its start and its counts (a few hundred microseconds of work). */
+#define MAX_THREADS 4
+static int thread_count(igraph_integer_t arcs)
+{
+    long t = sysconf(_SC_NPROCESSORS_ONLN);
+    if (t < 1 || arcs < 20000)
+        t = 1;
+    return (int)(t > MAX_THREADS ? MAX_THREADS : t);
 }
 
 /* Count every open two-path a->v->b into cnt[v * 5 + role] (first five
- * roles; total is summed later). Walks egos a as sna does: the
- * out-neighbours of a are stamped with a in mark[], so "a->b exists" is one
- * array read; the work is the sum over v of indeg(v) * outdeg(v) plus the
- * arcs, and the memory is O(N + arcs). Returns 0, 1 if cancelled, -1 on an
- * igraph failure (logged). */
+ * roles; total is summed later). The work is the sum over v of indeg(v) *
+ * outdeg(v) plus the arcs, and the memory O(N + arcs) per thread; egos are
+ * shared among threads (see count_job_t), this one taking part and
+ * polling cancellation. Returns 0, 1 if cancelled, -1 on failure
+ * (logged). */
 static int count_roles(const spand_api_t *api, spand_run_t *r,
                        const spand_view_t *v, int64_t *cnt)
 {
     const igraph_integer_t n = igraph_vcount(v->graph);
-    const igraph_vector_int_t *grp = v->group;
-    igraph_adjlist_t out;
-    igraph_integer_t *mark;
+    outcsr_t c = {NULL, NULL, NULL};
+    counter_t ks[MAX_THREADS];
+    int nk = 0, rc = -1;
 
     if (n == 0)
         return 0;
-    mark = malloc((size_t)n * sizeof *mark);
-    if (!mark) {
-        api->log(r, SPAND_LOG_ERR, "brokerage: out of memory (%lld marks)",
+    if (n > INT32_MAX) {
+        api->log(r, SPAND_LOG_ERR, "brokerage: too many vertices (%lld)",
                  (long long)n);
         return -1;
     }
-    /* The view is simple by contract; dropping loops and multi-arcs here
-     * anyway keeps the counts right should that ever be violated. */
-    if (igraph_adjlist_init(v->graph, &out, IGRAPH_OUT, IGRAPH_NO_LOOPS,
-                            IGRAPH_NO_MULTIPLE) != IGRAPH_SUCCESS) {
-        api->log(r, SPAND_LOG_ERR, "brokerage: igraph_adjlist_init failed");
-        free(mark);
-        return -1;
-    }
-    for (igraph_integer_t i = 0; i < n; i++)
-        mark[i] = -1;
-
-    int rc = 0;
-    for (igraph_integer_t a = 0; a < n; a++) {
-        if ((a & 255) == 0) {
-            if (api->cancelled(r)) {
-                rc = 1;
-                break;
-            }
-            api->progress(r, 0.9 * (double)a / (double)n);
+    const int nthreads = thread_count(igraph_ecount(v->graph));
+    count_job_t job = {.c = &c, .n = (int32_t)n};
+    atomic_init(&job.next_block, 0);
+    atomic_init(&job.stop, 0);
+    /* ks[0] is this thread's and counts into cnt itself. */
+    for (; nk < nthreads; nk++) {
+        counter_t *k = &ks[nk];
+        k->job = &job;
+        k->started = 0;
+        k->cnt = nk == 0 ? cnt : calloc((size_t)n * 5, sizeof *k->cnt);
+        k->mark = malloc((size_t)n * sizeof *k->mark);
+        if (!k->cnt || !k->mark) {
+            nk++;
+            api->log(r, SPAND_LOG_ERR,
+                     "brokerage: out of memory (%lld vertices, %d threads)",
+                     (long long)n, nthreads);
+            goto out;
         }
-        const igraph_vector_int_t *na = igraph_adjlist_get(&out, a);
-        const igraph_integer_t da = igraph_vector_int_size(na);
-        const igraph_integer_t ga = VECTOR(*grp)[a];
-        for (igraph_integer_t k = 0; k < da; k++)
-            mark[VECTOR(*na)[k]] = a;
-        for (igraph_integer_t k = 0; k < da; k++) {
-            const igraph_integer_t br = VECTOR(*na)[k]; /* the broker */
-            const igraph_vector_int_t *nv = igraph_adjlist_get(&out, br);
-            const igraph_integer_t dv = igraph_vector_int_size(nv);
-            const igraph_integer_t gv = VECTOR(*grp)[br];
-            int64_t *c = cnt + (size_t)br * 5;
-            for (igraph_integer_t l = 0; l < dv; l++) {
-                const igraph_integer_t b = VECTOR(*nv)[l];
-                /* b == a closes a mutual pair; mark[b] == a: a->b exists,
-                 * so the two-path is not open. */
-                if (b == a || mark[b] == a)
-                    continue;
-                c[classify(ga, gv, VECTOR(*grp)[b])]++;
-            }
-        }
+        for (igraph_integer_t i = 0; i < n; i++)
+            k->mark[i] = -1;
     }
-    igraph_adjlist_destroy(&out);
-    free(mark);
+    if (outcsr_build(api, r, v, &c, ks[0].mark) != 0)
+        goto out;
+    for (int t = 1; t < nk; t++)
+        ks[t].started =
+            pthread_create(&ks[t].tid, NULL, counter_main, &ks[t]) == 0;
+    /* Blocks a thread that failed to start never claims are counted
+     * here, so the result is the same with fewer threads. */
+    const int stopped = count_blocks(&ks[0], api, r);
+    for (int t = 1; t < nk; t++)
+        if (ks[t].started)
+            pthread_join(ks[t].tid, NULL);
+    if (stopped) {
+        rc = 1;
+        goto out;
+    }
+    for (int t = 1; t < nk; t++)
+        for (size_t i = 0; i < (size_t)n * 5; i++)
+            cnt[i] += ks[t].cnt[i];
+    rc = 0;
+out:
+    for (int t = 0; t < nk; t++) {
+        if (t > 0)
+            free(ks[t].cnt);
+        free(ks[t].mark);
+    }
+    outcsr_free(&c);
     return rc;
 }
 

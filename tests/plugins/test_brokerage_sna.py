@@ -40,7 +40,9 @@ CASES = [(10, 1, 0.35, 1, False), (10, 3, 0.5, 2, True),
          (12, 12, 0.3, 3, False), (40, 2, 0.15, 4, False),
          (40, 5, 0.7, 5, True), (40, 4, 0.0, 6, False),
          (150, 4, 0.06, 7, True), (150, 6, 0.25, 8, False),
-         (400, 3, 0.02, 9, False), (400, 6, 0.04, 10, True)]
+         (400, 3, 0.02, 9, False), (400, 6, 0.04, 10, True),
+         # Enough arcs (about 22k) for the count to be shared among threads.
+         (1500, 4, 0.01, 11, True)]
 
 
 def network(n, ngroups, density, seed, skew):

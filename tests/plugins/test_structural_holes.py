@@ -465,6 +465,56 @@ for (n, ngroups, nrec, nevents, pu, niso, seed, hub) in CASES:
 for ref, e in worst.items():
     t.diag(f"max relative error vs {ref}: {e:.3g}")
 
+# A network big enough for the plugin to share its egos among threads (it
+# does from 8192 adjacency entries, here about 14k): every person's
+# constraint as igraph's, and the effective size of a sample as networkx's
+# (all of them would take networkx minutes).
+ids, sector, ppl, recs, events, arcs = random_network(
+    1500, 4, 7000, 30, 0.3, 10, 21)
+G = nx.DiGraph()
+G.add_nodes_from(ids)
+for (a, b), w in arcs.items():
+    G.add_edge(a, b, weight=w)
+order = sorted(ids)
+index = {p: k for k, p in enumerate(order)}
+arclist = sorted(arcs)
+H = ig.Graph(n=len(order), edges=[(index[a], index[b]) for a, b in arclist],
+             directed=True)
+sample = random.Random(21).sample(ids[10:], 60)
+with Daemon() as d:
+    d.start()
+    d.call("ingest", {"people": ppl})
+    for k in range(0, len(recs), 2000):
+        d.call("ingest", {"records": recs[k:k + 2000]})
+    d.call("ingest", {"events": events})
+    for weighted in (False, True):
+        what = f"threads: N=1500 {'weighted' if weighted else 'unweighted'}"
+        key = "weight" if weighted else None
+        r, v, g, net = analyse(d, {"weighted": weighted}, isolates=True)
+        ic = H.constraint(weights=[arcs[e] for e in arclist]
+                          if weighted else None)
+        bad = []
+        for p in ids:
+            got, w = v[p]["constraint"], ic[index[p]]
+            if math.isnan(w):
+                if got is not None:
+                    bad.append(f"{p}: constraint {got!r}, igraph NaN")
+            elif got is None or not near(got, w, REL):
+                bad.append(f"{p}: constraint {got!r}, igraph {w!r}")
+        for p in sample:
+            w = nx.effective_size(G, nodes=[p], weight=key)[p]
+            if math.isnan(w):
+                w = nx.effective_size(G.reverse(copy=False), nodes=[p],
+                                      weight=key)[p]
+            got = v[p]["effective_size"]
+            if got is None or not near(got, w, REL):
+                bad.append(f"{p}: effective_size {got!r}, networkx {w!r}")
+        entries = 2 * len({tuple(sorted(e)) for e in arcs})
+        t.ok(entries >= 8192 and not bad,
+             f"{what}: constraint as igraph, effective size as networkx",
+             f"{entries} entries\n" + "\n".join(bad[:20]))
+    t.eq(d.stop(), 0, "threads: clean stop")
+
 
 # ---------------------------------------------------------------------------
 # Size: 20k people in 6 groups, 200k ties (half undirected), weights 1-5.
