@@ -768,7 +768,10 @@ static int graph_from_sorted(igraph_t *g, igraph_integer_t n,
                              igraph_vector_int_t *from, igraph_vector_int_t *to)
 {
     igraph_integer_t m = igraph_vector_int_size(from);
-    if (igraph_has_attribute_table()) {
+    /* The layout written below is igraph 0.10's (igraph_datatype.h); any
+     * other series gets igraph_create. check_view compares the two. */
+    if (IGRAPH_VERSION_MAJOR != 0 || IGRAPH_VERSION_MINOR != 10 ||
+        igraph_has_attribute_table()) {
         /* Attribute handlers hook edge additions: let igraph add them. */
         igraph_vector_int_t el;
         if (igraph_vector_int_init(&el, 2 * m))
