@@ -5,6 +5,7 @@
 #include "answer.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,34 +122,132 @@ static int put_json(buf_t *b, json_t *j)
     return rc;
 }
 
-/* Append one cell as json_real / json_integer would print it. */
-static int put_cell(buf_t *b, const result_table_t *t, size_t i,
-                    spand_type_t type)
+/* Write number cell x at o as json_real / json_integer would print it
+ * (at most JNUM_MAX bytes); returns the end. */
+static char *put_num(char *o, double x, spand_type_t type)
 {
-    if (type == SPAND_STRING) {
-        const char *s = t->texts ? t->texts[i] : NULL;
-        /* Text that is not UTF-8 cannot be a JSON string: null. */
-        if (s && jnum_string(b, s, strlen(s)) == 0)
-            return 0;
-        return buf_append(b, "null", 4);
-    }
-    if (buf_reserve(b, JNUM_MAX) < 0)
-        return -1;
-    double x = t->cells[i];
-    char *o = b->data + b->len;
-    size_t n;
     if (!isfinite(x)) {
         memcpy(o, "null", 4); /* undefined: null, never NaN or 0 */
-        n = 4;
-    } else if (type == SPAND_INT && x == floor(x) &&
-               fabs(x) < 9007199254740992.0) {
-        n = jnum_int(o, (int64_t)x);
-    } else {
-        n = jnum_real(o, x);
+        return o + 4;
     }
-    b->len += n;
+    if (type == SPAND_INT && x == floor(x) && fabs(x) < 9007199254740992.0)
+        return o + jnum_int(o, (int64_t)x);
+    return o + jnum_real(o, x);
+}
+
+/* Append the plugin cells of one row, each preceded by a comma except
+ * the first when first_bare. */
+static int put_cells(buf_t *b, const result_table_t *t, int64_t row,
+                     const spand_type_t *types, int nc, bool first_bare)
+{
+    const double *cells = t->cells + (size_t)row * (size_t)t->ncols;
+    if (buf_reserve(b, (size_t)nc * (JNUM_MAX + 1)) < 0)
+        return -1;
+    for (int c = 0; c < nc; c++) {
+        if (types[c] == SPAND_STRING) {
+            const char *s =
+                t->texts ? t->texts[(size_t)row * (size_t)t->ncols + (size_t)c]
+                         : NULL;
+            if ((c || !first_bare) && buf_putc(b, ',') < 0)
+                return -1;
+            /* Text that is not UTF-8 cannot be a JSON string: null. */
+            if ((!s || jnum_string(b, s, strlen(s)) < 0) &&
+                buf_append(b, "null", 4) < 0)
+                return -1;
+            /* A string may have used the room reserved for numbers. */
+            if (buf_reserve(b, (size_t)(nc - c) * (JNUM_MAX + 1)) < 0)
+                return -1;
+            continue;
+        }
+        char *o = b->data + b->len;
+        if (c || !first_bare)
+            *o++ = ',';
+        o = put_num(o, cells[c], types[c]);
+        b->len = (size_t)(o - b->data);
+    }
     b->data[b->len] = '\0';
     return 0;
+}
+
+/* Vertex rows [from, to) as comma-separated text, appended to out, with
+ * each row's start in off[row - from] (relative to out). */
+struct vrows {
+    buf_t *out;
+    size_t *off;
+    const view_t *v;
+    const result_table_t *t;
+    const spand_type_t *types;
+    int nc;
+    const char *gjson;
+    const size_t *goff;
+    int64_t from, to;
+    int rc;
+};
+
+static void *vrows_write(void *arg)
+{
+    struct vrows *w = arg;
+    buf_t *b = w->out;
+    w->rc = -1;
+    for (int64_t row = w->from; row < w->to; row++) {
+        if ((row > w->from && buf_putc(b, ',') < 0))
+            return NULL;
+        w->off[row - w->from] = b->len;
+        size_t gi = (size_t)VECTOR(w->v->group)[row];
+        const char *id = w->v->keys[row];
+        if (buf_putc(b, '[') < 0 ||
+            (jnum_string(b, id, strlen(id)) < 0 &&
+             buf_append(b, "null", 4) < 0) ||
+            buf_putc(b, ',') < 0 ||
+            buf_append(b, w->gjson + w->goff[gi],
+                       w->goff[gi + 1] - w->goff[gi]) < 0 ||
+            put_cells(b, w->t, row, w->types, w->nc, false) < 0 ||
+            buf_putc(b, ']') < 0)
+            return NULL;
+    }
+    w->rc = 0;
+    return NULL;
+}
+
+/* Rows of a big table are printed by two threads, one half each: printing
+ * the numbers is most of an answer's cost, and the loop and the other
+ * core are idle meanwhile. */
+#define VERTEX_ROWS_SPLIT 8192
+
+/* All vertex rows appended to b, row starts in off[0..nv). */
+static int vertex_rows(buf_t *b, size_t *off, const view_t *v,
+                       const result_table_t *t, const spand_type_t *types,
+                       int nc, const char *gjson, const size_t *goff)
+{
+    int64_t nv = t->rows;
+    struct vrows one = {b, off, v, t, types, nc, gjson, goff, 0, nv, 0};
+    if (nv < VERTEX_ROWS_SPLIT) {
+        vrows_write(&one);
+        return one.rc;
+    }
+    buf_t second = BUF_INIT;
+    int64_t half = nv / 2;
+    struct vrows two = {&second, off + half, v,    t,  types, nc,
+                        gjson,   goff,       half, nv, 0};
+    one.to = half;
+    pthread_t th;
+    bool threaded = pthread_create(&th, NULL, vrows_write, &two) == 0;
+    vrows_write(&one);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        vrows_write(&two); /* no thread to be had: in turn, then */
+    int rc = -1;
+    if (one.rc == 0 && two.rc == 0 && buf_putc(b, ',') == 0) {
+        size_t base = b->len;
+        if (buf_append(b, second.data, second.len) == 0) {
+            for (int64_t i = half; i < nv; i++)
+                off[i] += base;
+            rc = 0;
+        }
+    }
+    buf_free(&second);
+    return rc;
 }
 
 answer_t *answer_build(const plugin_t *p, const view_t *v,
@@ -217,48 +316,36 @@ answer_t *answer_build(const plugin_t *p, const view_t *v,
             if (!(a->row_off = malloc((nv + 1) * sizeof *a->row_off)))
                 goto oom;
         }
-        bool any = false;
-        for (int64_t row = 0; row < t->rows; row++) {
-            if (k == SPAND_TABLE_PAIR && !t->set[row])
-                continue;
-            if (any && buf_putc(&b, ',') < 0)
+        if (k == SPAND_TABLE_VERTEX) {
+            if (vertex_rows(&b, a->row_off, v, t, types, nc, gjson.data, goff) <
+                0)
                 goto oom;
-            any = true;
-            if (k == SPAND_TABLE_VERTEX)
-                a->row_off[row] = b.len;
-            if (buf_putc(&b, '[') < 0)
-                goto oom;
-            int rc = 0;
-            if (k == SPAND_TABLE_VERTEX) {
-                size_t gi = (size_t)VECTOR(v->group)[row];
-                const char *id = v->keys[row];
-                rc = (jnum_string(&b, id, strlen(id)) < 0 &&
-                      buf_append(&b, "null", 4) < 0) ||
-                     buf_putc(&b, ',') < 0 ||
-                     buf_append(&b, gjson.data + goff[gi],
-                                goff[gi + 1] - goff[gi]) < 0;
-            } else if (k == SPAND_TABLE_GROUP) {
-                rc = buf_append(&b, gjson.data + goff[row],
-                                goff[row + 1] - goff[row]);
-            } else if (k == SPAND_TABLE_PAIR) {
-                size_t ga = (size_t)row / ng, gb = (size_t)row % ng;
-                rc = buf_append(&b, gjson.data + goff[ga],
-                                goff[ga + 1] - goff[ga]) < 0 ||
-                     buf_putc(&b, ',') < 0 ||
-                     buf_append(&b, gjson.data + goff[gb],
-                                goff[gb + 1] - goff[gb]) < 0;
-            }
-            if (rc)
-                goto oom;
-            for (int c = 0; c < nc; c++) {
-                if ((k != SPAND_TABLE_NETWORK || c) && buf_putc(&b, ',') < 0)
+        } else {
+            bool any = false;
+            for (int64_t row = 0; row < t->rows; row++) {
+                if (k == SPAND_TABLE_PAIR && !t->set[row])
+                    continue;
+                if ((any && buf_putc(&b, ',') < 0) || buf_putc(&b, '[') < 0)
                     goto oom;
-                if (put_cell(&b, t, (size_t)row * (size_t)t->ncols + (size_t)c,
-                             types[c]) < 0)
+                any = true;
+                int rc = 0;
+                if (k == SPAND_TABLE_GROUP) {
+                    rc = buf_append(&b, gjson.data + goff[row],
+                                    goff[row + 1] - goff[row]);
+                } else if (k == SPAND_TABLE_PAIR) {
+                    size_t ga = (size_t)row / ng, gb = (size_t)row % ng;
+                    rc = buf_append(&b, gjson.data + goff[ga],
+                                    goff[ga + 1] - goff[ga]) < 0 ||
+                         buf_putc(&b, ',') < 0 ||
+                         buf_append(&b, gjson.data + goff[gb],
+                                    goff[gb + 1] - goff[gb]) < 0;
+                }
+                if (rc ||
+                    put_cells(&b, t, row, types, nc, k == SPAND_TABLE_NETWORK) <
+                        0 ||
+                    buf_putc(&b, ']') < 0)
                     goto oom;
             }
-            if (buf_putc(&b, ']') < 0)
-                goto oom;
         }
         if (k == SPAND_TABLE_VERTEX) {
             a->rows_end = b.len;

@@ -29,26 +29,54 @@ static const char digits2[] = "00010203040506070809"
                               "80818283848586878889"
                               "90919293949596979899";
 
-/* Digits of u, most significant first, into out; returns the count. */
-static size_t utoa(char *out, uint64_t u)
+/* Exactly 8 digits of v < 10^8. */
+static void put8(char *o, uint32_t v)
 {
-    char tmp[24];
+    uint32_t a = v / 10000, b = v % 10000;
+    memcpy(o, digits2 + 2 * (a / 100), 2);
+    memcpy(o + 2, digits2 + 2 * (a % 100), 2);
+    memcpy(o + 4, digits2 + 2 * (b / 100), 2);
+    memcpy(o + 6, digits2 + 2 * (b % 100), 2);
+}
+
+/* Digits of v < 10^8 without leading zeros. */
+static size_t small(char *out, uint32_t v)
+{
+    char tmp[8];
     char *p = tmp + sizeof tmp;
-    while (u >= 100) {
-        unsigned r = (unsigned)(u % 100);
-        u /= 100;
+    while (v >= 100) {
+        uint32_t r = v % 100;
+        v /= 100;
         p -= 2;
         memcpy(p, digits2 + 2 * r, 2);
     }
-    if (u >= 10) {
+    if (v >= 10) {
         p -= 2;
-        memcpy(p, digits2 + 2 * u, 2);
+        memcpy(p, digits2 + 2 * v, 2);
     } else {
-        *--p = (char)('0' + u);
+        *--p = (char)('0' + v);
     }
     size_t n = (size_t)(tmp + sizeof tmp - p);
     memcpy(out, p, n);
     return n;
+}
+
+/* Digits of u, most significant first, into out; returns the count.
+ * In 8-digit pieces, so that the arithmetic is mostly 32-bit. */
+static size_t utoa(char *out, uint64_t u)
+{
+    if (u < 100000000u)
+        return small(out, (uint32_t)u);
+    if (u < 10000000000000000ull) {
+        size_t n = small(out, (uint32_t)(u / 100000000u));
+        put8(out + n, (uint32_t)(u % 100000000u));
+        return n + 8;
+    }
+    size_t n = small(out, (uint32_t)(u / 10000000000000000ull));
+    uint64_t rest = u % 10000000000000000ull;
+    put8(out + n, (uint32_t)(rest / 100000000u));
+    put8(out + n + 8, (uint32_t)(rest % 100000000u));
+    return n + 16;
 }
 
 size_t jnum_int(char *out, int64_t v)
@@ -94,6 +122,11 @@ static size_t real_slow(char *out, double x)
 }
 
 #if LDBL_MANT_DIG >= 64
+/* pow10d[i] = 10^(i-1): 10^-1 .. 10^22 (exact from 10^0 on). */
+static const double pow10d[24] = {
+    1e-1, 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10,
+    1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 /* 10^0 .. 10^27, all exact in a 64-bit significand (5^27 < 2^64). */
 static const long double pow10l_exact[28] = {
     1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
@@ -112,7 +145,17 @@ static bool scaled(double ax, int s, uint64_t *d)
         y = (long double)ax * pow10l_exact[27] * pow10l_exact[s - 27];
     else
         return false;
+#if defined(__x86_64__) || defined(__i386__)
+    /* Round to an integer by adding 2^63: the sum's 64-bit significand
+     * (the first 8 bytes of an x87 long double) is then 2^63 + round(y).
+     * A cast would switch the x87 rounding mode twice, which is slow. */
+    long double z = y + 9223372036854775808.0L;
+    uint64_t m;
+    memcpy(&m, &z, sizeof m);
+    *d = m - (UINT64_C(1) << 63);
+#else
     *d = (uint64_t)(y + 0.5L); /* y < 2^57: y + 0.5 is exact */
+#endif
     return true;
 }
 #endif
@@ -141,6 +184,10 @@ size_t jnum_real(char *out, double x)
     /* ax in [2^(be-1023), 2^(be-1022)); 78913 / 2^18 is just under
      * log10(2), so this is floor(log10(ax)) or one less (fixed below). */
     int e10 = ((be - 1023) * 78913) >> 18;
+    /* Most of the time one comparison finds the right decade and saves a
+     * second scaling below (which would also get it right). */
+    if (e10 >= -1 && e10 < 22 && ax >= pow10d[e10 + 2])
+        e10++;
     uint64_t d = 0;
     const uint64_t lo = 10000000000000000ull, hi = 100000000000000000ull;
     int tries = 0;
@@ -158,6 +205,10 @@ size_t jnum_real(char *out, double x)
     }
     char dg[20];
     int nd = 17;
+    if (d % 100000000u == 0) {
+        d /= 100000000u;
+        nd -= 8;
+    }
     while (d % 10 == 0) {
         d /= 10;
         nd--;

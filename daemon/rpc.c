@@ -731,6 +731,59 @@ static json_t *window_json(int64_t from, int64_t to)
                      to == VIEW_OPEN_TO ? NULL : ts_format(to, b));
 }
 
+/* Cache key pieces, written without printf: a hit is answered in a few
+ * microseconds, and formatting the key was a large part of that. */
+static int key_int(buf_t *b, int64_t v)
+{
+    char num[JNUM_MAX];
+    size_t n = jnum_int(num, v);
+    return buf_putc(b, '|') < 0 ? -1 : buf_append(b, num, n);
+}
+
+/* "|LEN:TEXT": length-prefixed, so no text can fake a separator. */
+static int key_str(buf_t *b, const char *s)
+{
+    size_t n = strlen(s);
+    return key_int(b, (int64_t)n) < 0 || buf_putc(b, ':') < 0
+               ? -1
+               : buf_append(b, s, n);
+}
+
+static int key_spec(buf_t *b, const view_spec_t *sp)
+{
+    if (key_int(b, sp->from) < 0 || key_int(b, sp->to) < 0 ||
+        key_int(b, sp->isolates) < 0 || key_str(b, sp->boundary) < 0 ||
+        key_int(b, sp->kinds ? (int64_t)sp->nkinds : -1) < 0)
+        return -1;
+    for (size_t i = 0; sp->kinds && i < sp->nkinds; i++)
+        if (key_str(b, sp->kinds[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* The text naming job's answer but for the data version: the plugin
+ * file's identity, its typed parameters, the view spec(s). */
+static int cache_key(buf_t *b, const job_t *job)
+{
+    const plugin_t *p = job->plugin;
+    if (key_str(b, p->name) < 0 || key_str(b, p->file) < 0 ||
+        key_int(b, (int64_t)p->ino) < 0 || key_int(b, p->mtime_ns) < 0)
+        return -1;
+    if (json_object_size(job->params) == 0) {
+        if (key_str(b, "{}") < 0)
+            return -1;
+    } else {
+        char *pkey = json_dumps(job->params, JSON_COMPACT | JSON_SORT_KEYS);
+        int rc = pkey ? key_str(b, pkey) : -1;
+        free(pkey);
+        if (rc < 0)
+            return -1;
+    }
+    if (key_spec(b, &job->spec) < 0)
+        return -1;
+    return job->has_baseline ? key_spec(b, &job->base_spec) : key_int(b, -2);
+}
+
 /* Answers with more rows than this are sorted, and answers of more bytes
  * than this written, on the thread pool rather than the loop. */
 #define ANSWER_SORT_ON_LOOP_ROWS 2000
@@ -757,13 +810,24 @@ static void answer_compose(rpc_req_t *req)
     size_t keep = req->top >= 0 ? (size_t)req->top : SIZE_MAX;
     uint32_t *order = NULL;
     buf_t id = BUF_INIT;
+    char num[JNUM_MAX];
+    const char *idt = num;
+    size_t idlen = 0;
     req->rc = -ENOMEM;
     if (req->sort && !(order = answer_order(a, req->sort, req->sort_asc,
                                             &keep)))
         return;
+    if (json_is_integer(req->id)) {
+        idlen = jnum_int(num, json_integer_value(req->id));
+    } else if (id_text(req->id, &id) == 0) {
+        idt = id.data;
+        idlen = id.len;
+    } else {
+        free(order);
+        return;
+    }
     buf_clear(&req->out);
-    if (id_text(req->id, &id) == 0 &&
-        answer_write(a, &req->out, id.data, id.len, req->cached,
+    if (answer_write(a, &req->out, idt, idlen, req->cached,
                      (double)(uv_hrtime() - req->t0) / 1e6, order,
                      keep) == 0)
         req->rc = 0;
@@ -838,8 +902,8 @@ static void analysis_done(job_t *job)
     }
     /* The answer is cached under the data version the view was built at. */
     buf_t key = BUF_INIT;
-    if (buf_printf(&key, "%s|%" PRId64, req->cache_key,
-                   job->view->data_version) == 0)
+    if (buf_puts(&key, req->cache_key) == 0 &&
+        key_int(&key, job->view->data_version) == 0)
         cache_put(server_results(req->srv), key.data, key.len, job->answer,
                   answer_bytes(job->answer));
     buf_free(&key);
@@ -988,31 +1052,29 @@ static void m_analyse(rpc_req_t *req, json_t *params)
                     strdup(job->spec.kinds[i]);
         }
     }
-    /* Cache key: the plugin file's identity, typed params, view spec. */
-    char *vkey = view_spec_key(&job->spec,
-                               job->has_baseline ? &job->base_spec : NULL);
-    char *pkey = json_dumps(job->params, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *prog = json_object_get(params, "progress");
+    if (prog && !json_is_boolean(prog)) {
+        reply_error(req, RPC_INVALID_PARAMS,
+                    "params.progress must be true or false", NULL);
+        return;
+    }
+    /* Cache key: the plugin file's identity, typed params, view spec;
+     * then the data version, for the lookup. */
     buf_t key = BUF_INIT;
-    if (!job->spec.boundary || !vkey || !pkey ||
-        buf_printf(&key, "%s|%s|%lld|%lld|%s|%s", p->name, p->file,
-                   (long long)p->ino, (long long)p->mtime_ns, pkey, vkey) < 0) {
-        free(vkey);
-        free(pkey);
+    store_counts_t c;
+    store_counts(server_store(req->srv), &c);
+    size_t base_len;
+    if (!job->spec.boundary || !(job->base_spec.boundary || !job->has_baseline) ||
+        cache_key(&key, job) < 0 ||
+        ((base_len = key.len), key_int(&key, c.data_version) < 0)) {
         buf_free(&key);
         reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
-    free(vkey);
-    free(pkey);
+    answer_t *hit = cache_get(server_results(req->srv), key.data, key.len);
+    key.len = base_len; /* the version goes: analysis_done adds the view's */
+    key.data[base_len] = '\0';
     req->cache_key = buf_steal(&key, NULL);
-    store_counts_t c;
-    store_counts(server_store(req->srv), &c);
-    buf_t full = BUF_INIT;
-    answer_t *hit = NULL;
-    if (buf_printf(&full, "%s|%" PRId64, req->cache_key, c.data_version) ==
-        0)
-        hit = cache_get(server_results(req->srv), full.data, full.len);
-    buf_free(&full);
     if (hit) {
         job->plugin->cache_hits++;
         req->answer = hit;
@@ -1025,12 +1087,6 @@ static void m_analyse(rpc_req_t *req, json_t *params)
     job->memory_limit = (size_t)cfg->memory_limit_mb << 20;
     job->cb = analysis_done;
     job->ctx = req;
-    json_t *prog = json_object_get(params, "progress");
-    if (prog && !json_is_boolean(prog)) {
-        reply_error(req, RPC_INVALID_PARAMS,
-                    "params.progress must be true or false", NULL);
-        return;
-    }
     if (prog && json_is_true(prog))
         job->progress_cb = analysis_progress;
     if (engine_submit(server_engine(req->srv), job) < 0) {
