@@ -1,15 +1,15 @@
 /* jnum.c - see jnum.h.
  *
  * jnum_real: D = round(|x| * 10^(16 - e10)) is the 17-digit decimal
- * significand, computed in x87 extended precision (64-bit significand).
- * With at most two roundings of relative size 2^-64 each, D is within
- * 0.5 + 0.011 units of its last digit of the exact value, while half the
- * gap between x and its neighbouring doubles is always more than 0.555
- * such units (x < 10^(e10+1), and half an ulp of x is more than
- * 10^e10 * 2^-54): so the text always reads back as x, which is the
- * guarantee %.17g gives. Scales outside the range where the powers of ten
- * involved are exact (or where long double is no wider than double) fall
- * back to snprintf. */
+ * significand, computed in integers: |x| = m * 2^q exactly, and 10^s is
+ * a 128-bit significand rounded to nearest (jnum_pow10.h), so the product
+ * is off by far less than 2^-100 relative. D is thus within 0.5 + 10^-13
+ * units of its last digit of the exact value, while half the gap between
+ * x and its neighbouring doubles is always more than 0.555 such units
+ * (x < 10^(e10+1), and half an ulp of x is more than 10^e10 * 2^-54): so
+ * the text always reads back as x, which is the guarantee %.17g gives.
+ * Subnormal numbers, and compilers without 128-bit integers, fall back to
+ * snprintf. */
 #include "jnum.h"
 
 #include <float.h>
@@ -121,41 +121,32 @@ static size_t real_slow(char *out, double x)
     return len + rest;
 }
 
-#if LDBL_MANT_DIG >= 64
+#ifdef __SIZEOF_INT128__
+#include "jnum_pow10.h"
+
 /* pow10d[i] = 10^(i-1): 10^-1 .. 10^22 (exact from 10^0 on). */
 static const double pow10d[24] = {
     1e-1, 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10,
     1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-/* 10^0 .. 10^27, all exact in a 64-bit significand (5^27 < 2^64). */
-static const long double pow10l_exact[28] = {
-    1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
-    1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
-    1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-
-/* |x| * 10^s, rounded to an integer; false if s is out of range. */
-static bool scaled(double ax, int s, uint64_t *d)
+/* m * 2^q * 10^s rounded to an integer (which must be below 2^63); false
+ * if s or the result is out of range. */
+static bool scaled(uint64_t m, int q, int s, uint64_t *d)
 {
-    long double y;
-    if (s >= 0 && s <= 27)
-        y = (long double)ax * pow10l_exact[s];
-    else if (s < 0 && s >= -27)
-        y = (long double)ax / pow10l_exact[-s];
-    else if (s > 27 && s <= 54)
-        y = (long double)ax * pow10l_exact[27] * pow10l_exact[s - 27];
-    else
+    if (s < JNUM_P10_MIN || s > JNUM_P10_MAX)
         return false;
-#if defined(__x86_64__) || defined(__i386__)
-    /* Round to an integer by adding 2^63: the sum's 64-bit significand
-     * (the first 8 bytes of an x87 long double) is then 2^63 + round(y).
-     * A cast would switch the x87 rounding mode twice, which is slow. */
-    long double z = y + 9223372036854775808.0L;
-    uint64_t m;
-    memcpy(&m, &z, sizeof m);
-    *d = m - (UINT64_C(1) << 63);
-#else
-    *d = (uint64_t)(y + 0.5L); /* y < 2^57: y + 0.5 is exact */
-#endif
+    const uint64_t hi = jnum_p10[s - JNUM_P10_MIN].hi;
+    const uint64_t lo = jnum_p10[s - JNUM_P10_MIN].lo;
+    /* m * (hi * 2^64 + lo) >> 64, the low 64 bits of m * lo dropped. */
+    unsigned __int128 top =
+        (unsigned __int128)m * hi + (((unsigned __int128)m * lo) >> 64);
+    int t = -(q + jnum_p10[s - JNUM_P10_MIN].e + 64);
+    if (t <= 0 || t >= 120)
+        return false;
+    unsigned __int128 y = top >> (t - 1); /* one bit more, to round */
+    if (y >> 64)
+        return false;
+    *d = (uint64_t)((y >> 1) + (y & 1));
     return true;
 }
 #endif
@@ -174,13 +165,15 @@ size_t jnum_real(char *out, double x)
         memcpy(out, "0.0", 3);
         return 3;
     }
-#if LDBL_MANT_DIG >= 64
+#ifdef __SIZEOF_INT128__
     double ax = fabs(x);
     uint64_t bits;
     memcpy(&bits, &ax, sizeof bits);
     int be = (int)(bits >> 52); /* biased exponent; 0: subnormal */
     if (be == 0)
         return real_slow(out, x);
+    uint64_t m = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52);
+    int q = be - 1075; /* ax = m * 2^q */
     /* ax in [2^(be-1023), 2^(be-1022)); 78913 / 2^18 is just under
      * log10(2), so this is floor(log10(ax)) or one less (fixed below). */
     int e10 = ((be - 1023) * 78913) >> 18;
@@ -192,7 +185,7 @@ size_t jnum_real(char *out, double x)
     const uint64_t lo = 10000000000000000ull, hi = 100000000000000000ull;
     int tries = 0;
     for (;;) {
-        if (!scaled(ax, 16 - e10, &d))
+        if (!scaled(m, q, 16 - e10, &d))
             return real_slow(out, x);
         if (d >= hi)
             e10++;
