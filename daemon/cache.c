@@ -9,7 +9,8 @@
 
 struct entry {
     char *key;
-    json_t *value;
+    size_t klen;
+    answer_t *value;
     size_t bytes;
     struct entry *prev, *next; /* prev: more recently used */
 };
@@ -58,10 +59,10 @@ static void push_front(cache_t *c, struct entry *e)
 static void drop(cache_t *c, struct entry *e)
 {
     unlink_entry(c, e);
-    strmap_del(&c->index, e->key, strlen(e->key));
+    strmap_del(&c->index, e->key, e->klen);
     c->bytes -= e->bytes;
     c->entries--;
-    json_decref(e->value);
+    answer_unref(e->value);
     free(e->key);
     free(e);
 }
@@ -82,10 +83,10 @@ void cache_free(cache_t *c)
     free(c);
 }
 
-json_t *cache_get(cache_t *c, const char *key)
+answer_t *cache_get(cache_t *c, const char *key, size_t klen)
 {
     int64_t v;
-    if (!strmap_get(&c->index, key, strlen(key), &v)) {
+    if (!strmap_get(&c->index, key, klen, &v)) {
         c->misses++;
         return NULL;
     }
@@ -93,27 +94,31 @@ json_t *cache_get(cache_t *c, const char *key)
     unlink_entry(c, e);
     push_front(c, e);
     c->hits++;
-    return json_incref(e->value);
+    return answer_ref(e->value);
 }
 
-void cache_put(cache_t *c, const char *key, json_t *value, size_t bytes)
+void cache_put(cache_t *c, const char *key, size_t klen, answer_t *value,
+               size_t bytes)
 {
     if (bytes > c->max_bytes)
         return; /* would evict everything and still not fit */
     int64_t v;
-    if (strmap_get(&c->index, key, strlen(key), &v))
+    if (strmap_get(&c->index, key, klen, &v))
         drop(c, (struct entry *)(intptr_t)v);
     struct entry *e = calloc(1, sizeof *e);
-    if (!e || !(e->key = strdup(key))) {
+    if (!e || !(e->key = malloc(klen + 1))) {
         free(e);
         return;
     }
-    if (strmap_put(&c->index, key, strlen(key), (int64_t)(intptr_t)e) < 0) {
+    memcpy(e->key, key, klen);
+    e->key[klen] = '\0';
+    e->klen = klen;
+    if (strmap_put(&c->index, e->key, klen, (int64_t)(intptr_t)e) < 0) {
         free(e->key);
         free(e);
         return;
     }
-    e->value = json_incref(value);
+    e->value = answer_ref(value);
     e->bytes = bytes;
     push_front(c, e);
     c->bytes += bytes;

@@ -1,25 +1,27 @@
-/* cache.h - analysis results kept for reuse (loop thread only).
+/* cache.h - analysis answers kept for reuse (loop thread only).
  *
  * Keyed by the text of (plugin file identity, parameters, view spec, data
  * version): a new ingest changes the data version, so stale entries are
  * simply never asked for again and age out. Least recently used entries
- * go first once the byte budget is spent. Values are JSON documents shared
- * by reference and never modified. */
+ * go first once the byte budget is spent. Values are answers (answer.h),
+ * shared by reference and never modified. */
 #ifndef SPAND_CACHE_H
 #define SPAND_CACHE_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "answer.h"
 
 typedef struct cache cache_t;
 
 cache_t *cache_new(size_t max_bytes);
 void cache_free(cache_t *c);
-/* A new reference to the value under key, or NULL. */
-json_t *cache_get(cache_t *c, const char *key);
+/* A new reference to the answer under key (klen bytes), or NULL. */
+answer_t *cache_get(cache_t *c, const char *key, size_t klen);
 /* Keep value (a new reference is taken) under key, costing bytes. */
-void cache_put(cache_t *c, const char *key, json_t *value, size_t bytes);
+void cache_put(cache_t *c, const char *key, size_t klen, answer_t *value,
+               size_t bytes);
 void cache_set_limit(cache_t *c, size_t max_bytes);
 void cache_stats(const cache_t *c, uint64_t *hits, uint64_t *misses,
                  size_t *entries, size_t *bytes);

@@ -25,6 +25,7 @@
 
 extern char **environ;
 
+#include "answer.h"
 #include "buf.h"
 #include "log.h"
 
@@ -304,181 +305,56 @@ static int run_init(spand_run_t *r, const plugin_t *p, const view_t *v,
     return r->pair_set ? 0 : -1;
 }
 
-/* ---- result tables as JSON --------------------------------------------- */
+/* ---- result tables ----------------------------------------------------- */
 
-static json_t *cell_json(const spand_run_t *r, int t, size_t i,
-                         spand_type_t type)
+/* Move r's tables and notes into a result (r is left empty). Texts set
+ * in columns that are not text columns are dropped, as they always were:
+ * only a text column shows texts. NULL when out of memory. */
+static result_t *result_from_run(spand_run_t *r)
 {
-    if (type == SPAND_STRING) {
-        const char *s = r->texts[t] ? r->texts[t][i] : NULL;
-        return s ? json_string(s) : json_null();
-    }
-    double x = r->cells[t][i];
-    if (!isfinite(x))
-        return json_null(); /* undefined: null, never NaN or 0 */
-    if (type == SPAND_INT && x == floor(x) && fabs(x) < 9007199254740992.0)
-        return json_integer((json_int_t)x);
-    return json_real(x);
-}
-
-static json_t *columns_json(const plugin_t *p, int t, const char *boundary)
-{
-    json_t *cols = json_array();
-    static const char *const keys[4][2] = {
-        {"id", "group"}, {"group", NULL}, {"group_a", "group_b"}, {NULL}};
-    for (int k = 0; k < 2 && keys[t][k]; k++) {
-        char desc[160];
-        snprintf(desc, sizeof desc, "%s",
-                 t == 0 && k == 0 ? "person" : boundary);
-        json_array_append_new(cols, json_pack("{s:s, s:s}", "name",
-                                              keys[t][k], "description", desc));
-    }
-    for (int i = 0; i < p->ncols[t]; i++) {
-        const spand_column_t *c =
-            &p->desc->columns[plugin_column_index(p, (spand_table_kind_t)t, i)];
-        json_array_append_new(cols, json_pack("{s:s, s:s}", "name", c->name,
-                                              "description", c->meaning));
-    }
-    return cols;
-}
-
-static json_t *result_json(const spand_run_t *r)
-{
+    result_t *res = calloc(1, sizeof *res);
+    if (!res)
+        return NULL;
     const plugin_t *p = r->plugin;
-    const view_t *v = r->view;
-    igraph_integer_t g = v->pub.ngroups;
-    json_t *tables = json_object();
     for (int t = 0; t < 4; t++) {
-        if (p->ncols[t] == 0)
-            continue;
-        json_t *rows = json_array();
-        spand_type_t types[256];
-        int nc = r->ncols[t] < 256 ? r->ncols[t] : 256;
-        for (int c = 0; c < nc; c++)
-            types[c] = p->desc->columns[plugin_column_index(
-                                            p, (spand_table_kind_t)t, c)]
-                           .type;
-        for (igraph_integer_t row = 0; row < r->rows[t]; row++) {
-            if (t == SPAND_TABLE_PAIR && !r->pair_set[row])
+        result_table_t *rt = &res->t[t];
+        rt->rows = r->rows[t];
+        rt->ncols = r->ncols[t];
+        rt->cells = r->cells[t];
+        rt->texts = r->texts[t];
+        r->cells[t] = NULL;
+        r->texts[t] = NULL;
+        for (int c = 0; rt->texts && c < rt->ncols; c++) {
+            if (p->desc->columns[plugin_column_index(p, (spand_table_kind_t)t,
+                                                     c)]
+                    .type == SPAND_STRING)
                 continue;
-            json_t *a = json_array();
-            if (t == SPAND_TABLE_VERTEX) {
-                json_array_append_new(a, json_string(v->keys[row]));
-                json_array_append_new(
-                    a, json_string(v->group_names[VECTOR(v->group)[row]]));
-            } else if (t == SPAND_TABLE_GROUP) {
-                json_array_append_new(a, json_string(v->group_names[row]));
-            } else if (t == SPAND_TABLE_PAIR) {
-                json_array_append_new(a, json_string(v->group_names[row / g]));
-                json_array_append_new(a, json_string(v->group_names[row % g]));
+            for (int64_t row = 0; row < rt->rows; row++) {
+                size_t i = (size_t)row * (size_t)rt->ncols + (size_t)c;
+                free(rt->texts[i]);
+                rt->texts[i] = NULL;
             }
-            for (int c = 0; c < nc; c++)
-                json_array_append_new(
-                    a, cell_json(r, t, (size_t)row * (size_t)r->ncols[t] + c,
-                                 types[c]));
-            json_array_append_new(rows, a);
         }
-        json_object_set_new(tables, plugin_table_name((spand_table_kind_t)t),
-                            json_pack("{s:o, s:o}", "columns",
-                                      columns_json(p, t, v->boundary), "rows",
-                                      rows));
     }
-    return json_pack("{s:o, s:O}", "tables", tables, "notes", r->notes);
+    res->t[SPAND_TABLE_PAIR].set = r->pair_set;
+    r->pair_set = NULL;
+    res->notes = r->notes;
+    r->notes = NULL;
+    return res;
 }
 
-int engine_check_result(const plugin_t *p, const view_t *v, json_t *result,
-                        char *why, size_t n)
+int engine_check_result(const plugin_t *p, const view_t *v, const void *data,
+                        size_t len, result_t **out, char *why, size_t n)
 {
-    static const int keys[4] = {2, 1, 2, 0};
-    json_t *tables = json_object_get(result, "tables");
-    json_t *notes = json_object_get(result, "notes");
-    if (!json_is_object(tables) || !json_is_array(notes)) {
-        snprintf(why, n, "result is not {tables, notes}");
-        return -1;
-    }
-    if (json_object_size(tables) > 4) {
-        snprintf(why, n, "result has undeclared tables");
-        return -1;
-    }
-    for (size_t i = 0; i < json_array_size(notes); i++)
-        if (!json_is_string(json_array_get(notes, i))) {
-            snprintf(why, n, "a note is not a string");
-            return -1;
-        }
-    igraph_integer_t g = v->pub.ngroups, nv = igraph_vcount(&v->graph);
-    for (int t = 0; t < 4; t++) {
-        json_t *tab =
-            json_object_get(tables, plugin_table_name((spand_table_kind_t)t));
-        if (!p->ncols[t]) {
-            if (tab) {
-                snprintf(why, n, "result has an undeclared %s table",
-                         plugin_table_name((spand_table_kind_t)t));
-                return -1;
-            }
-            continue;
-        }
-        json_t *rows = json_object_get(tab, "rows");
-        json_t *cols = json_object_get(tab, "columns");
-        size_t width = (size_t)(keys[t] + p->ncols[t]);
-        if (!json_is_array(rows) || !json_is_array(cols) ||
-            json_array_size(cols) != width) {
-            snprintf(why, n, "%s table is malformed",
-                     plugin_table_name((spand_table_kind_t)t));
-            return -1;
-        }
-        size_t want = t == 0 ? (size_t)nv : t == 1 ? (size_t)g : t == 3 ? 1 : 0;
-        if ((t != 2 && json_array_size(rows) != want) ||
-            (t == 2 && json_array_size(rows) > (size_t)(g * g))) {
-            snprintf(why, n, "%s table has %zu rows, expected %zu",
-                     plugin_table_name((spand_table_kind_t)t),
-                     json_array_size(rows), want);
-            return -1;
-        }
-        for (size_t i = 0; i < json_array_size(rows); i++) {
-            json_t *row = json_array_get(rows, i);
-            if (!json_is_array(row) || json_array_size(row) != width) {
-                snprintf(why, n, "%s row %zu has the wrong length",
-                         plugin_table_name((spand_table_kind_t)t), i);
-                return -1;
-            }
-            if (t == 0 && json_is_string(json_array_get(row, 0)) &&
-                strcmp(json_string_value(json_array_get(row, 0)),
-                       v->keys[i]) != 0) {
-                snprintf(why, n, "vertex row %zu is not person %s", i,
-                         v->keys[i]);
-                return -1;
-            }
-            for (size_t c = 0; c < width; c++) {
-                json_t *x = json_array_get(row, c);
-                bool key = c < (size_t)keys[t];
-                spand_type_t ty =
-                    key ? SPAND_STRING
-                        : p->desc
-                              ->columns[plugin_column_index(
-                                  p, (spand_table_kind_t)t,
-                                  (int)(c - (size_t)keys[t]))]
-                              .type;
-                bool ok = key ? json_is_string(x)
-                              : json_is_null(x) ||
-                                    (ty == SPAND_STRING ? json_is_string(x)
-                                                        : json_is_number(x));
-                if (!ok) {
-                    snprintf(why, n, "%s row %zu column %zu has the wrong "
-                                     "type",
-                             plugin_table_name((spand_table_kind_t)t), i, c);
-                    return -1;
-                }
-            }
-        }
-    }
-    return 0;
+    return result_decode(p, v, data, len, out, why, n);
 }
 
 /* ---- running a plugin -------------------------------------------------- */
 
-/* Run the plugin in this thread; on success *out is the result JSON.
- * progress_fd: where a child sends progress lines, or -1. */
-static int run_here(job_t *job, const view_t *v, json_t **out,
+/* Run the plugin in this thread; on success *out is the result (the
+ * caller frees it). progress_fd: where a child sends progress lines, or
+ * -1. */
+static int run_here(job_t *job, const view_t *v, result_t **out,
                     int progress_fd)
 {
     const plugin_t *p = job->plugin;
@@ -520,7 +396,7 @@ static int run_here(job_t *job, const view_t *v, json_t **out,
                      "run() returned %d without a reason", rc);
         return -1;
     }
-    *out = result_json(&r);
+    *out = result_from_run(&r);
     run_free(&r);
     if (!*out) {
         job->reason = "memory";
@@ -568,7 +444,7 @@ static int high_dup(int fd)
  * instant (the sanitizers' allocator, igraph's global state), and can
  * hang or crash for reasons that are not the plugin's. A new process
  * inherits nothing but what is handed to it. */
-static int run_isolated(job_t *job, view_t *v, json_t **out)
+static int run_isolated(job_t *job, view_t *v, result_t **out)
 {
     int vfd = view_memfd(v);
     if (vfd < 0) {
@@ -583,6 +459,10 @@ static int run_isolated(job_t *job, view_t *v, json_t **out)
         snprintf(job->detail, sizeof job->detail, "pipe: %s", strerror(errno));
         return -1;
     }
+    /* A bigger pipe (as big as an unprivileged process may ask for) means
+     * fewer round trips between the child writing and us reading; failing
+     * that, the default size works too. */
+    (void)fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20);
     char *params = json_dumps(job->params, JSON_COMPACT);
     char timeout[32];
     snprintf(timeout, sizeof timeout, "%u", job->timeout_ms);
@@ -625,14 +505,28 @@ static int run_isolated(job_t *job, view_t *v, json_t **out)
         struct pollfd pf = {pfd[0], POLLIN, 0};
         int pr = poll(&pf, 1, CHILD_POLL_MS);
         if (pr > 0) {
-            char chunk[65536];
-            ssize_t n = read(pfd[0], chunk, sizeof chunk);
+            /* Read straight into the buffer, in big pieces: a result of a
+             * few MB then takes a few reads and no copies. */
+            size_t room = data.cap > data.len + 1 ? data.cap - data.len - 1
+                                                  : 0;
+            if (room < 65536 &&
+                buf_reserve(&data, data.len < 65536 ? 65536 : data.len) < 0) {
+                killed_for = "garbage";
+                snprintf(killed_detail, sizeof killed_detail,
+                         "out of memory reading the result");
+                break;
+            }
+            room = data.cap - data.len - 1;
+            ssize_t n = read(pfd[0], data.data + data.len, room);
             if (n == 0)
                 break;
             if (n < 0 && errno != EINTR && errno != EAGAIN)
                 break;
-            if (n > 0 && (data.len + (size_t)n > CHILD_MAX_RESULT ||
-                          buf_append(&data, chunk, (size_t)n) < 0)) {
+            if (n > 0) {
+                data.len += (size_t)n;
+                data.data[data.len] = '\0';
+            }
+            if (data.len > CHILD_MAX_RESULT) {
                 killed_for = "garbage";
                 snprintf(killed_detail, sizeof killed_detail,
                          "the result grew past %zu bytes", CHILD_MAX_RESULT);
@@ -699,9 +593,24 @@ static int run_isolated(job_t *job, view_t *v, json_t **out)
                  WEXITSTATUS(status));
         return -1;
     }
+    /* A failure comes as a JSON object {error, detail} (child_fail), a
+     * result in binary form (result.h); anything else is garbage. */
+    if (!data.len || data.data[0] != '{') {
+        char why[256];
+        int crc = engine_check_result(job->plugin, v, data.data, data.len,
+                                      out, why, sizeof why);
+        buf_free(&data);
+        if (crc < 0) {
+            job->reason = "garbage";
+            snprintf(job->detail, sizeof job->detail, "malformed result: %s",
+                     why);
+            return -1;
+        }
+        return 0;
+    }
     json_error_t je;
-    json_t *res = json_loadb(data.data ? data.data : "", data.len,
-                             JSON_REJECT_DUPLICATES, &je);
+    json_t *res = json_loadb(data.data, data.len, JSON_REJECT_DUPLICATES,
+                             &je);
     buf_free(&data);
     if (!res) {
         job->reason = "garbage";
@@ -723,16 +632,11 @@ static int run_isolated(job_t *job, view_t *v, json_t **out)
         json_decref(res);
         return -1;
     }
-    char why[256];
-    if (engine_check_result(job->plugin, v, res, why, sizeof why) < 0) {
-        json_decref(res);
-        job->reason = "garbage";
-        snprintf(job->detail, sizeof job->detail, "malformed result: %s",
-                 why);
-        return -1;
-    }
-    *out = res;
-    return 0;
+    json_decref(res);
+    job->reason = "garbage";
+    snprintf(job->detail, sizeof job->detail,
+             "malformed result: the result is not a result");
+    return -1;
 }
 
 /* ---- the pool ---------------------------------------------------------- */
@@ -779,7 +683,7 @@ void job_free(job_t *job)
     view_spec_free(&job->spec);
     view_spec_free(&job->base_spec);
     json_decref(job->params);
-    json_decref(job->result);
+    answer_unref(job->answer);
     view_unref(job->view);
     free(job);
 }
@@ -877,11 +781,22 @@ static void run_job(engine_t *e, job_t *job)
         return;
     }
     job->view = v;
-    json_t *res = NULL;
+    result_t *res = NULL;
     int rc = job->isolate ? run_isolated(job, v, &res)
                           : run_here(job, v, &res, -1);
+    if (rc == 0) {
+        /* The answer's text is written here, on the worker, once: the
+         * loop only wraps it (answer.h). */
+        job->answer = answer_build(job->plugin, v, &job->spec,
+                                   job->has_baseline ? &job->base_spec : NULL,
+                                   res, err, sizeof err);
+        if (!job->answer) {
+            rc = -1;
+            job->reason = "memory";
+            snprintf(job->detail, sizeof job->detail, "%s", err);
+        }
+    }
     job->rc = rc < 0 ? -1 : 0;
-    job->result = res;
     job->elapsed_ms = (double)(now_ns() - start) / 1e6;
 }
 
@@ -1133,9 +1048,8 @@ static void child_progress_marker(job_t *job, double fraction)
     (void)fraction; /* only its presence matters: api_progress writes */
 }
 
-static void child_write(const char *text)
+static void child_write(const char *text, size_t n)
 {
-    size_t n = strlen(text);
     const char *p = text;
     while (n) {
         ssize_t w = write(5, p, n);
@@ -1153,7 +1067,7 @@ static int child_fail(const char *reason, const char *detail)
     json_t *e = json_pack("{s:s, s:s}", "error", reason, "detail", detail);
     char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
     if (text)
-        child_write(text);
+        child_write(text, strlen(text));
     free(text);
     json_decref(e);
     return 0; /* the error travels in the result, not the exit status */
@@ -1194,13 +1108,13 @@ int engine_child_main(int argc, char **argv)
     job->timeout_ms = (unsigned)strtoul(argv[4], NULL, 10);
     if (!strcmp(argv[5], "1"))
         job->progress_cb = child_progress_marker;
-    json_t *result = NULL;
+    result_t *result = NULL;
     if (run_here(job, v, &result, 5) < 0)
         return child_fail(job->reason, job->detail);
-    char *text = json_dumps(result, JSON_COMPACT);
-    if (!text)
+    buf_t bin = BUF_INIT;
+    if (result_encode(result, &bin) < 0)
         return child_fail("memory", "out of memory writing the result");
-    child_write(text);
+    child_write(bin.data, bin.len);
     /* Exit without tearing down: the process is going anyway, and the
      * plugin's fini() has nothing to keep. */
     _exit(0);

@@ -12,9 +12,10 @@
  *     plugin's object, stderr and a result pipe; no core dumps; SIGKILL
  *     on timeout, on exceeding memory_limit_mb of resident memory, on
  *     cancellation, or if the daemon dies. The child sends its result
- *     tables as JSON through the pipe; the parent checks them against the
- *     plugin's declared columns, so a plugin that writes garbage gets
- *     "garbage", not a corrupted answer.
+ *     tables in binary form (result.h) through the pipe; the parent checks
+ *     them against the plugin's declared columns and the view, so a plugin
+ *     that writes garbage gets "garbage", not a corrupted answer.
+ * Either way the worker then writes the answer's text (answer.h).
  * Completed jobs come back through their callback on the loop thread. */
 #ifndef SPAND_ENGINE_H
 #define SPAND_ENGINE_H
@@ -28,6 +29,7 @@
 
 #include "config.h"
 #include "plugin.h"
+#include "result.h"
 #include "store.h"
 #include "view.h"
 
@@ -35,6 +37,7 @@
 
 typedef struct engine engine_t;
 typedef struct job job_t;
+struct answer;
 typedef void (*job_cb)(job_t *job);
 
 struct job {
@@ -58,7 +61,7 @@ struct job {
     const char *reason; /* "crashed", "timeout", "memory", "error",
                            "garbage", "cancelled", "busy" */
     char detail[512];
-    json_t *result; /* {"tables": {...}, "notes": [...]} */
+    struct answer *answer; /* the answer's text (answer.h); a reference */
     view_t *view;   /* the view the analysis ran on (a reference) */
     double elapsed_ms;
 
@@ -98,10 +101,12 @@ int engine_child_main(int argc, char **argv);
 /* The function table handed to plugins' init() (logging only there). */
 const spand_api_t *engine_api(void);
 
-/* Check one analysis' tables as a plugin's child sent them: the declared
- * tables and columns, rows of the right length and types. Returns 0 or -1
- * with the first problem in why. Exposed for the tests. */
-int engine_check_result(const plugin_t *p, const view_t *v, json_t *result,
-                        char *why, size_t n);
+/* Check the len bytes a plugin's child sent as its result and read them:
+ * the declared tables and columns, the view's rows, the right types
+ * (result_decode). Returns 0 with *out (result_free) or -1 with the first
+ * problem in why. Exposed for the tests. */
+int engine_check_result(const plugin_t *p, const view_t *v, const void *data,
+                        size_t len, struct result **out, char *why,
+                        size_t n);
 
 #endif

@@ -10,10 +10,12 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "engine.h"
 #include "export.h"
+#include "jnum.h"
 #include "log.h"
 #include "server.h"
 #include "store.h"
@@ -46,6 +48,7 @@ void rpc_req_free(rpc_req_t *req)
     free(req->arg);
     free(req->cache_key);
     free(req->sort);
+    answer_unref(req->answer);
     job_free(req->job);
     if (req->batch.live)
         ingest_batch_free(&req->batch);
@@ -733,110 +736,156 @@ static json_t *window_json(int64_t from, int64_t to)
                      to == VIEW_OPEN_TO ? NULL : ts_format(to, b));
 }
 
-/* The cacheable part of an analysis' answer. */
-static json_t *analysis_body(const job_t *job)
+/* Cache key pieces, written without printf: a hit is answered in a few
+ * microseconds, and formatting the key was a large part of that. */
+static int key_int(buf_t *b, int64_t v)
 {
-    const view_t *v = job->view;
-    return json_pack(
-        "{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:O, s:O}",
-        "plugin", job->plugin->name, "boundary", job->spec.boundary, "window",
-        window_json(job->spec.from, job->spec.to), "baseline",
-        job->has_baseline ? window_json(job->base_spec.from, job->base_spec.to)
-                          : json_null(),
-        "view", "vertices", (json_int_t)igraph_vcount(&v->graph), "edges",
-        (json_int_t)igraph_ecount(&v->graph), "excluded",
-        (json_int_t)v->pub.excluded, "groups", (json_int_t)v->pub.ngroups,
-        "data_version", (json_int_t)v->data_version, "notes",
-        json_object_get(job->result, "notes"), "tables",
-        json_object_get(job->result, "tables"));
+    char num[JNUM_MAX];
+    size_t n = jnum_int(num, v);
+    return buf_putc(b, '|') < 0 ? -1 : buf_append(b, num, n);
 }
 
-struct sort_ctx {
-    size_t col;
-    bool asc;
-};
-
-/* qsort has no context argument; each pool thread sorts with its own. */
-static __thread struct sort_ctx *sort_tls;
-
-/* Numbers by value, strings by bytes; nulls always last. */
-static int cmp_rows(const void *a, const void *b)
+/* "|LEN:TEXT": length-prefixed, so no text can fake a separator. */
+static int key_str(buf_t *b, const char *s)
 {
-    json_t *x = json_array_get(*(json_t *const *)a, sort_tls->col);
-    json_t *y = json_array_get(*(json_t *const *)b, sort_tls->col);
-    bool xn = !x || json_is_null(x), yn = !y || json_is_null(y);
-    if (xn != yn)
-        return xn - yn;
-    int c;
-    if (xn) {
-        c = 0;
-    } else if (json_is_number(x) && json_is_number(y)) {
-        double dx = json_number_value(x), dy = json_number_value(y);
-        c = (dx > dy) - (dx < dy);
-    } else if (json_is_string(x) && json_is_string(y)) {
-        c = strcmp(json_string_value(x), json_string_value(y));
+    size_t n = strlen(s);
+    return key_int(b, (int64_t)n) < 0 || buf_putc(b, ':') < 0
+               ? -1
+               : buf_append(b, s, n);
+}
+
+static int key_spec(buf_t *b, const view_spec_t *sp)
+{
+    if (key_int(b, sp->from) < 0 || key_int(b, sp->to) < 0 ||
+        key_int(b, sp->isolates) < 0 || key_str(b, sp->boundary) < 0 ||
+        key_int(b, sp->kinds ? (int64_t)sp->nkinds : -1) < 0)
+        return -1;
+    for (size_t i = 0; sp->kinds && i < sp->nkinds; i++)
+        if (key_str(b, sp->kinds[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* The text naming job's answer but for the data version: the plugin
+ * file's identity, its typed parameters, the view spec(s). */
+static int cache_key(buf_t *b, const job_t *job)
+{
+    const plugin_t *p = job->plugin;
+    if (key_str(b, p->name) < 0 || key_str(b, p->file) < 0 ||
+        key_int(b, (int64_t)p->ino) < 0 || key_int(b, p->mtime_ns) < 0)
+        return -1;
+    if (json_object_size(job->params) == 0) {
+        if (key_str(b, "{}") < 0)
+            return -1;
     } else {
-        c = 0;
+        char *pkey = json_dumps(job->params, JSON_COMPACT | JSON_SORT_KEYS);
+        int rc = pkey ? key_str(b, pkey) : -1;
+        free(pkey);
+        if (rc < 0)
+            return -1;
     }
-    if (c)
-        return sort_tls->asc ? c : -c;
-    /* Ties in id order, so equal rows never swap between runs. */
-    return strcmp(json_string_value(json_array_get(*(json_t *const *)a, 0)),
-                  json_string_value(json_array_get(*(json_t *const *)b, 0)));
+    if (key_spec(b, &job->spec) < 0)
+        return -1;
+    return job->has_baseline ? key_spec(b, &job->base_spec) : key_int(b, -2);
 }
 
-/* On the pool: sort and cut the vertex rows for this request, leaving the
- * cached document untouched. req->result holds the body. */
-static void compose_work(rpc_req_t *req)
+/* Answers with more rows than this are sorted, and answers of more bytes
+ * than this written, on the thread pool rather than the loop. */
+#define ANSWER_SORT_ON_LOOP_ROWS 2000
+#define ANSWER_WRITE_ON_LOOP_BYTES (1u << 20)
+
+/* req->id as JSON text into b. 0 or -1 (out of memory). */
+static int id_text(const json_t *id, buf_t *b)
 {
-    json_t *body = json_copy(req->result); /* shallow: tables shared */
-    json_t *tables = json_copy(json_object_get(body, "tables"));
-    json_t *vt = json_object_get(tables, "vertex");
-    if (vt) {
-        json_t *vcopy = json_copy(vt);
-        json_t *rows = json_object_get(vt, "rows");
-        size_t n = json_array_size(rows);
-        json_t **list = malloc((n ? n : 1) * sizeof *list);
-        if (list) {
-            for (size_t i = 0; i < n; i++)
-                list[i] = json_array_get(rows, i);
-            if (req->sort) {
-                json_t *cols = json_object_get(vt, "columns");
-                struct sort_ctx ctx = {0, req->sort_asc};
-                for (size_t c = 0; c < json_array_size(cols); c++)
-                    if (!strcmp(json_string_value(json_object_get(
-                                    json_array_get(cols, c), "name")),
-                                req->sort))
-                        ctx.col = c;
-                sort_tls = &ctx;
-                qsort(list, n, sizeof *list, cmp_rows);
-                sort_tls = NULL;
-            }
-            size_t keep = req->top >= 0 && (size_t)req->top < n
-                              ? (size_t)req->top
-                              : n;
-            json_t *out = json_array();
-            for (size_t i = 0; i < keep; i++)
-                json_array_append(out, list[i]);
-            free(list);
-            json_object_set_new(vcopy, "rows", out);
+    if (json_is_integer(id)) {
+        char num[JNUM_MAX];
+        return buf_append(b, num, jnum_int(num, json_integer_value(id)));
+    }
+    char *t = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+    int rc = t ? buf_puts(b, t) : -1;
+    free(t);
+    return rc;
+}
+
+/* Write the response to req->out: the envelope around req->answer, the
+ * vertex rows sorted and cut as asked. Any thread; sets req->rc. */
+static void answer_compose(rpc_req_t *req)
+{
+    const answer_t *a = req->answer;
+    size_t keep = req->top >= 0 ? (size_t)req->top : SIZE_MAX;
+    uint32_t *order = NULL;
+    buf_t id = BUF_INIT;
+    char num[JNUM_MAX];
+    const char *idt = num;
+    size_t idlen = 0;
+    req->rc = -ENOMEM;
+    if (req->sort && !(order = answer_order(a, req->sort, req->sort_asc,
+                                            &keep)))
+        return;
+    if (json_is_integer(req->id)) {
+        idlen = jnum_int(num, json_integer_value(req->id));
+    } else if (id_text(req->id, &id) == 0) {
+        idt = id.data;
+        idlen = id.len;
+    } else {
+        free(order);
+        return;
+    }
+    buf_clear(&req->out);
+    if (answer_write(a, &req->out, idt, idlen, req->cached,
+                     (double)(uv_hrtime() - req->t0) / 1e6, order,
+                     keep) == 0)
+        req->rc = 0;
+    buf_free(&id);
+    free(order);
+}
+
+/* On the loop: send what answer_compose wrote, or the error. */
+static void answer_send(rpc_req_t *req)
+{
+    const config_t *cfg = server_config(req->srv);
+    if (req->rc < 0) {
+        reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    if (req->out.len > cfg->max_output_bytes) {
+        size_t len = req->out.len - 1; /* without the newline */
+        buf_t id = BUF_INIT;
+        buf_clear(&req->out);
+        if (id_text(req->id, &id) < 0 ||
+            buf_printf(&req->out,
+                       "{\"jsonrpc\":\"2.0\",\"id\":%s,\"error\":{\"code\":"
+                       "%d,\"message\":\"response of %zu bytes exceeds "
+                       "max_output_bytes (%zu)\"}}\n",
+                       id.data, RPC_RESPONSE_TOO_LARGE, len,
+                       cfg->max_output_bytes) < 0) {
+            buf_free(&id);
+            reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+            return;
         }
-        json_object_set_new(vcopy, "total_rows", json_integer((json_int_t)n));
-        json_object_set_new(tables, "vertex", vcopy);
+        buf_free(&id);
     }
-    json_object_set_new(body, "tables", tables);
-    json_object_set_new(body, "elapsed_ms",
-                        json_real((double)(uv_hrtime() - req->t0) / 1e6));
-    json_decref(req->result);
-    req->result = body;
-    req->rc = 0;
+    server_req_done(req);
 }
 
-static void compose_after(rpc_req_t *req)
+/* Answer req with req->answer: on the loop when that is quick (a cache
+ * hit of a small answer: no thread hop, no JSON document), else on the
+ * pool. Notifications get nothing. */
+static void answer_reply(rpc_req_t *req, bool cached)
 {
-    json_t *r = req->result;
-    req->result = NULL;
-    reply(req, r);
+    if (!req->id) {
+        server_req_done(req);
+        return;
+    }
+    req->cached = cached;
+    const answer_t *a = req->answer;
+    if ((req->sort && answer_rows(a) > ANSWER_SORT_ON_LOOP_ROWS) ||
+        answer_bytes(a) > ANSWER_WRITE_ON_LOOP_BYTES) {
+        run_off_loop(req, answer_compose, answer_send);
+        return;
+    }
+    answer_compose(req);
+    answer_send(req);
 }
 
 static void analysis_done(job_t *job)
@@ -856,33 +905,15 @@ static void analysis_done(job_t *job)
                               job->reason, "detail", job->detail));
         return;
     }
-    json_t *body = analysis_body(job);
-    if (!body) {
-        reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
-        return;
-    }
-    /* The body is cached under the data version the view was built at. */
-    char *key = NULL;
-    size_t klen = strlen(req->cache_key) + 32;
-    if ((key = malloc(klen))) {
-        snprintf(key, klen, "%s|%" PRId64, req->cache_key,
-                 job->view->data_version);
-        size_t cost = 1024 + (size_t)igraph_vcount(&job->view->graph) *
-                                 (size_t)(p->ncols[0] + 2) * 24 +
-                      (size_t)job->view->pub.ngroups *
-                          (size_t)job->view->pub.ngroups * 64;
-        cache_put(server_results(req->srv), key, body, cost);
-        free(key);
-    }
-    /* The cached body is never modified: this request works on a copy. */
-    req->result = json_copy(body);
-    json_decref(body);
-    if (!req->result) {
-        reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
-        return;
-    }
-    json_object_set_new(req->result, "cached", json_false());
-    run_off_loop(req, compose_work, compose_after);
+    /* The answer is cached under the data version the view was built at. */
+    buf_t key = BUF_INIT;
+    if (buf_puts(&key, req->cache_key) == 0 &&
+        key_int(&key, job->view->data_version) == 0)
+        cache_put(server_results(req->srv), key.data, key.len, job->answer,
+                  answer_bytes(job->answer));
+    buf_free(&key);
+    req->answer = answer_ref(job->answer);
+    answer_reply(req, false);
 }
 
 static void analysis_progress(job_t *job, double fraction)
@@ -1026,39 +1057,33 @@ static void m_analyse(rpc_req_t *req, json_t *params)
                     strdup(job->spec.kinds[i]);
         }
     }
-    /* Cache key: the plugin file's identity, typed params, view spec. */
-    char *vkey = view_spec_key(&job->spec,
-                               job->has_baseline ? &job->base_spec : NULL);
-    char *pkey = json_dumps(job->params, JSON_COMPACT | JSON_SORT_KEYS);
+    json_t *prog = json_object_get(params, "progress");
+    if (prog && !json_is_boolean(prog)) {
+        reply_error(req, RPC_INVALID_PARAMS,
+                    "params.progress must be true or false", NULL);
+        return;
+    }
+    /* Cache key: the plugin file's identity, typed params, view spec;
+     * then the data version, for the lookup. */
     buf_t key = BUF_INIT;
-    if (!job->spec.boundary || !vkey || !pkey ||
-        buf_printf(&key, "%s|%s|%lld|%lld|%s|%s", p->name, p->file,
-                   (long long)p->ino, (long long)p->mtime_ns, pkey, vkey) < 0) {
-        free(vkey);
-        free(pkey);
+    store_counts_t c;
+    store_counts(server_store(req->srv), &c);
+    size_t base_len;
+    if (!job->spec.boundary || !(job->base_spec.boundary || !job->has_baseline) ||
+        cache_key(&key, job) < 0 ||
+        ((base_len = key.len), key_int(&key, c.data_version) < 0)) {
         buf_free(&key);
         reply_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
-    free(vkey);
-    free(pkey);
+    answer_t *hit = cache_get(server_results(req->srv), key.data, key.len);
+    key.len = base_len; /* the version goes: analysis_done adds the view's */
+    key.data[base_len] = '\0';
     req->cache_key = buf_steal(&key, NULL);
-    store_counts_t c;
-    store_counts(server_store(req->srv), &c);
-    char *full = malloc(strlen(req->cache_key) + 32);
-    json_t *hit = NULL;
-    if (full) {
-        snprintf(full, strlen(req->cache_key) + 32, "%s|%" PRId64,
-                 req->cache_key, c.data_version);
-        hit = cache_get(server_results(req->srv), full);
-        free(full);
-    }
     if (hit) {
         job->plugin->cache_hits++;
-        req->result = json_copy(hit);
-        json_decref(hit);
-        json_object_set_new(req->result, "cached", json_true());
-        run_off_loop(req, compose_work, compose_after);
+        req->answer = hit;
+        answer_reply(req, true);
         return;
     }
     const config_t *cfg = server_config(req->srv);
@@ -1067,12 +1092,6 @@ static void m_analyse(rpc_req_t *req, json_t *params)
     job->memory_limit = (size_t)cfg->memory_limit_mb << 20;
     job->cb = analysis_done;
     job->ctx = req;
-    json_t *prog = json_object_get(params, "progress");
-    if (prog && !json_is_boolean(prog)) {
-        reply_error(req, RPC_INVALID_PARAMS,
-                    "params.progress must be true or false", NULL);
-        return;
-    }
     if (prog && json_is_true(prog))
         job->progress_cb = analysis_progress;
     if (engine_submit(server_engine(req->srv), job) < 0) {

@@ -71,6 +71,8 @@ typedef struct rpc_req {
     bool sort_asc;
     int64_t top; /* -1: all rows */
     uint64_t t0; /* uv_hrtime() when dispatched */
+    struct answer *answer; /* the answer being sent (a reference) */
+    bool cached;
 } rpc_req_t;
 
 rpc_req_t *rpc_req_new(struct server *srv, void *conn);
