@@ -509,7 +509,8 @@ static int merge_events(struct window *w)
         sh->cap = sh->n = 0;
     }
     w->nside = k;
-    qsort(w->side, k, sizeof *w->side, cmp_side);
+    if (k) /* qsort's pointer must not be NULL, even for no items */
+        qsort(w->side, k, sizeof *w->side, cmp_side);
     return 0;
 }
 
@@ -548,7 +549,8 @@ static int cmp_contrib(const void *a, const void *b)
 static int delta_arcs(struct window *w, const view_t *o, const int32_t *oidx)
 {
     const struct view_inc *inc = o->inc;
-    qsort(w->list, w->nlist, sizeof *w->list, cmp_contrib);
+    if (w->nlist)
+        qsort(w->list, w->nlist, sizeof *w->list, cmp_contrib);
     size_t nkeys = 0, nev = 0;
     for (size_t i = 0; i < w->nlist; i++)
         if (!i || w->list[i].key != w->list[i - 1].key)
@@ -987,7 +989,8 @@ static int merge_arcs_inc(struct window *w, const view_t *o,
         w->darcs[i].key =
             ((uint64_t)vidx[k >> 32] << 32) | (uint64_t)vidx[k & 0xffffffffu];
     }
-    qsort(w->darcs, w->ndarcs, sizeof *w->darcs, cmp_arcslot);
+    if (w->ndarcs)
+        qsort(w->darcs, w->ndarcs, sizeof *w->darcs, cmp_arcslot);
     igraph_integer_t m0 = igraph_ecount(&o->graph);
     igraph_integer_t m = m0 + (igraph_integer_t)w->nnew;
     if (igraph_vector_int_init(from, m))
