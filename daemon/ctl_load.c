@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "ts.h"
+#include "utf8.h"
 
 #define READ_BUF (1u << 20)
 /* A batch is also cut at this size, well under the server's default
@@ -136,38 +137,6 @@ static const unsigned char plain[256] = {
 
 enum { JS_OK = 0, JS_BAD_UTF8 = 1, JS_NUL = 2 };
 
-/* Length of the valid UTF-8 sequence at s (n bytes left, s[0] >= 0x80),
- * or 0 when invalid. Rejects what jansson (and so spand) rejects:
- * overlong forms, surrogates and code points above U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-        return 0;
-    return len;
-}
 
 /* Append s[0..n) as a JSON string. Returns JS_OK, or JS_BAD_UTF8/JS_NUL
  * when the text cannot be sent (the server would refuse the whole request,

@@ -2,6 +2,7 @@
  * (load.c): where the two could disagree, jscan gives up (-1) so that
  * jansson decides. */
 #include "jscan.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <math.h>
@@ -67,39 +68,6 @@ static int hex4(const unsigned char *p, const unsigned char *end, uint32_t *out)
     }
     *out = v;
     return 0;
-}
-
-/* Length of the valid UTF-8 sequence at p (first byte >= 0x80), or 0.
- * RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF -
- * exactly what jansson's utf8_check_first/utf8_check_full reject. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t n;
-    unsigned lo = 0x80, hi = 0xbf; /* range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        if (c == 0xe0)
-            lo = 0xa0; /* overlong */
-        else if (c == 0xed)
-            hi = 0x9f; /* surrogates */
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        if (c == 0xf0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xf4)
-            hi = 0x8f; /* above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return n;
 }
 
 static size_t utf8_put(char *o, uint32_t v)
@@ -200,7 +168,7 @@ static int scan_string(jscan_t *j, char *dst, size_t *len)
         }
         if (c < 0x80)
             return -1; /* a control character */
-        size_t n = utf8_seq(p, end);
+        size_t n = utf8_seq(p, (size_t)(end - p));
         if (!n)
             return -1;
         if (o) {
