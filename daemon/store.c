@@ -171,7 +171,7 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
     return 0;
 }
 
-static int query_int(sqlite3 *db, const char *sql, int64_t *out)
+int store_query_int(sqlite3 *db, const char *sql, int64_t *out)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -216,9 +216,9 @@ static int take_lock(store_t *s, char *err, size_t errlen)
 static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
 {
     int64_t version, app_id, objects;
-    if (query_int(db, "PRAGMA user_version", &version) < 0 ||
-        query_int(db, "PRAGMA application_id", &app_id) < 0 ||
-        query_int(db, "SELECT count(*) FROM sqlite_master", &objects) < 0) {
+    if (store_query_int(db, "PRAGMA user_version", &version) < 0 ||
+        store_query_int(db, "PRAGMA application_id", &app_id) < 0 ||
+        store_query_int(db, "SELECT count(*) FROM sqlite_master", &objects) < 0) {
         snprintf(err, errlen, "%s: cannot read schema: %s", path,
                  sqlite3_errmsg(db));
         return -1;
@@ -363,13 +363,13 @@ static int open_writer(store_t *s, const config_t *cfg, char *err,
                  &s->next_pid) < 0 ||
         load_map(s->wdb, "SELECT kid, name FROM kind", &s->kinds,
                  &s->next_kid) < 0 ||
-        query_int(s->wdb, "SELECT count(*) FROM person",
+        store_query_int(s->wdb, "SELECT count(*) FROM person",
                   &s->counts.people) < 0 ||
-        query_int(s->wdb, "SELECT count(*) FROM record",
+        store_query_int(s->wdb, "SELECT count(*) FROM record",
                   &s->counts.records) < 0 ||
-        query_int(s->wdb, "SELECT count(*) FROM event", &s->counts.events) <
+        store_query_int(s->wdb, "SELECT count(*) FROM event", &s->counts.events) <
             0 ||
-        query_int(s->wdb,
+        store_query_int(s->wdb,
                   "SELECT value FROM meta WHERE key = 'data_version'",
                   &s->counts.data_version) < 0) {
         snprintf(err, errlen, "%s: cannot load: %s", s->path,
@@ -1124,7 +1124,7 @@ sqlite3 *store_read_begin(store_t *s, int64_t *data_version, char *err,
     if (!db)
         return NULL;
     if (exec(db, "BEGIN", err, errlen) < 0 ||
-        query_int(db, "SELECT value FROM meta WHERE key = 'data_version'",
+        store_query_int(db, "SELECT value FROM meta WHERE key = 'data_version'",
                   data_version) < 0) {
         if (!err[0])
             snprintf(err, errlen, "cannot read: %s", sqlite3_errmsg(db));
@@ -1175,7 +1175,7 @@ int store_boundaries(store_t *s, json_t **out, char *err, size_t errlen)
     int64_t people = 0;
     OOM_IF(!res || !attrs || json_object_set(res, "attributes", attrs) < 0);
     if ((rc = exec(db, "BEGIN", err, errlen)) < 0 ||
-        query_int(db, "SELECT count(*) FROM person", &people) < 0) {
+        store_query_int(db, "SELECT count(*) FROM person", &people) < 0) {
         rc = -EIO;
         goto out;
     }
@@ -1423,7 +1423,7 @@ int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
     OOM_IF(!groups || !years);
     if ((rc = exec(db, "BEGIN", err, errlen)) < 0)
         goto out;
-    if (query_int(db, "SELECT count(*) FROM person", &people) < 0) {
+    if (store_query_int(db, "SELECT count(*) FROM person", &people) < 0) {
         rc = step_err(db, SQLITE_ERROR, err, errlen);
         goto out;
     }

@@ -106,6 +106,9 @@ void store_read_end(store_t *s, struct sqlite3 *db);
  * V can be brought up to the snapshot from new rows alone (rowids above
  * V's highest) iff this is <= V. 0, or -EIO. */
 int store_read_rewrite_version(struct sqlite3 *db, int64_t *out);
+/* The first column of the first row of sql (a query without parameters)
+ * as an integer, on any connection; 0, or -1 (sqlite3_errmsg says why). */
+int store_query_int(struct sqlite3 *db, const char *sql, int64_t *out);
 
 /* Reads: 0 with *out set (caller owns), -ENOENT (person unknown), or -EIO
  * with a message in err. */

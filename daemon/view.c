@@ -689,18 +689,6 @@ static int read_values(struct snapshot *s, const char *boundary, char *err,
     return 0;
 }
 
-static int query_max(sqlite3 *db, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW ? 0 : -1;
-}
-
 /* ---- assembling -------------------------------------------------------- */
 
 struct keyed {
@@ -1258,9 +1246,9 @@ int view_build_from(store_t *store, const view_spec_t *spec,
         return -1;
     if (read_values(&s, spec->boundary, err, errlen) < 0)
         goto out;
-    if (query_max(s.db, "SELECT coalesce(max(rid), 0) FROM record", &hw[0]) <
+    if (store_query_int(s.db, "SELECT coalesce(max(rid), 0) FROM record", &hw[0]) <
             0 ||
-        query_max(s.db, "SELECT coalesce(max(eid), 0) FROM event", &hw[1]) <
+        store_query_int(s.db, "SELECT coalesce(max(eid), 0) FROM event", &hw[1]) <
             0) {
         snprintf(err, errlen, "view: %s", sqlite3_errmsg(s.db));
         goto out;
