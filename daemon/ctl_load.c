@@ -137,7 +137,6 @@ static const unsigned char plain[256] = {
 
 enum { JS_OK = 0, JS_BAD_UTF8 = 1, JS_NUL = 2 };
 
-
 /* Append s[0..n) as a JSON string. Returns JS_OK, or JS_BAD_UTF8/JS_NUL
  * when the text cannot be sent (the server would refuse the whole request,
  * not just this item); the buffer then holds a partial item to roll back. */

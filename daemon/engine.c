@@ -325,8 +325,8 @@ static result_t *result_from_run(spand_run_t *r)
         r->cells[t] = NULL;
         r->texts[t] = NULL;
         for (int c = 0; rt->texts && c < rt->ncols; c++) {
-            if (p->desc->columns[plugin_column_index(p, (spand_table_kind_t)t,
-                                                     c)]
+            if (p->desc
+                    ->columns[plugin_column_index(p, (spand_table_kind_t)t, c)]
                     .type == SPAND_STRING)
                 continue;
             for (int64_t row = 0; row < rt->rows; row++) {
@@ -507,8 +507,7 @@ static int run_isolated(job_t *job, view_t *v, result_t **out)
         if (pr > 0) {
             /* Read straight into the buffer, in big pieces: a result of a
              * few MB then takes a few reads and no copies. */
-            size_t room = data.cap > data.len + 1 ? data.cap - data.len - 1
-                                                  : 0;
+            size_t room = data.cap > data.len + 1 ? data.cap - data.len - 1 : 0;
             if (room < 65536 &&
                 buf_reserve(&data, data.len < 65536 ? 65536 : data.len) < 0) {
                 killed_for = "garbage";
@@ -597,8 +596,8 @@ static int run_isolated(job_t *job, view_t *v, result_t **out)
      * result in binary form (result.h); anything else is garbage. */
     if (!data.len || data.data[0] != '{') {
         char why[256];
-        int crc = engine_check_result(job->plugin, v, data.data, data.len,
-                                      out, why, sizeof why);
+        int crc = engine_check_result(job->plugin, v, data.data, data.len, out,
+                                      why, sizeof why);
         buf_free(&data);
         if (crc < 0) {
             job->reason = "garbage";
@@ -609,8 +608,7 @@ static int run_isolated(job_t *job, view_t *v, result_t **out)
         return 0;
     }
     json_error_t je;
-    json_t *res = json_loadb(data.data, data.len, JSON_REJECT_DUPLICATES,
-                             &je);
+    json_t *res = json_loadb(data.data, data.len, JSON_REJECT_DUPLICATES, &je);
     buf_free(&data);
     if (!res) {
         job->reason = "garbage";
@@ -816,8 +814,7 @@ static void lower_priority(unsigned nice)
     pid_t tid = gettid();
     errno = 0;
     int now = getpriority(PRIO_PROCESS, (id_t)tid);
-    if (errno == 0 &&
-        setpriority(PRIO_PROCESS, (id_t)tid, now + (int)nice) < 0)
+    if (errno == 0 && setpriority(PRIO_PROCESS, (id_t)tid, now + (int)nice) < 0)
         log_warn("analysis worker: cannot lower its priority: %s",
                  strerror(errno));
 }

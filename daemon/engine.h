@@ -106,7 +106,6 @@ const spand_api_t *engine_api(void);
  * (result_decode). Returns 0 with *out (result_free) or -1 with the first
  * problem in why. Exposed for the tests. */
 int engine_check_result(const plugin_t *p, const view_t *v, const void *data,
-                        size_t len, struct result **out, char *why,
-                        size_t n);
+                        size_t len, struct result **out, char *why, size_t n);
 
 #endif

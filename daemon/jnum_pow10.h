@@ -4,6 +4,7 @@
  * rounded to nearest. Included by jnum.c only. */
 #define JNUM_P10_MIN (-292)
 #define JNUM_P10_MAX 340
+/* clang-format off */
 static const struct {
     uint64_t hi, lo;
     int e;
@@ -642,3 +643,4 @@ static const struct {
     {0x8c6c01c9498d8b88u, 0xbc72f130660533c3u, 999}, /* 1e339 */
     {0xaf87023b9bf0ee6au, 0xeb8fad7c7f8680b4u, 1002}, /* 1e340 */
 };
+/* clang-format on */

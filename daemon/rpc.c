@@ -819,8 +819,8 @@ static void answer_compose(rpc_req_t *req)
     const char *idt = num;
     size_t idlen = 0;
     req->rc = -ENOMEM;
-    if (req->sort && !(order = answer_order(a, req->sort, req->sort_asc,
-                                            &keep)))
+    if (req->sort &&
+        !(order = answer_order(a, req->sort, req->sort_asc, &keep)))
         return;
     if (json_is_integer(req->id)) {
         idlen = jnum_int(num, json_integer_value(req->id));
@@ -833,8 +833,7 @@ static void answer_compose(rpc_req_t *req)
     }
     buf_clear(&req->out);
     if (answer_write(a, &req->out, idt, idlen, req->cached,
-                     (double)(uv_hrtime() - req->t0) / 1e6, order,
-                     keep) == 0)
+                     (double)(uv_hrtime() - req->t0) / 1e6, order, keep) == 0)
         req->rc = 0;
     buf_free(&id);
     free(order);
@@ -1069,7 +1068,8 @@ static void m_analyse(rpc_req_t *req, json_t *params)
     store_counts_t c;
     store_counts(server_store(req->srv), &c);
     size_t base_len;
-    if (!job->spec.boundary || !(job->base_spec.boundary || !job->has_baseline) ||
+    if (!job->spec.boundary ||
+        !(job->base_spec.boundary || !job->has_baseline) ||
         cache_key(&key, job) < 0 ||
         ((base_len = key.len), key_int(&key, c.data_version) < 0)) {
         buf_free(&key);

@@ -105,16 +105,16 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RECORD_INSERT_MANY] =
         "INSERT INTO record(ext_id, ts, src, dst, kind, weight, directed)"
         " VALUES" RECORD_ROWS_100 " ON CONFLICT(ext_id) DO NOTHING",
-    [ST_EVENT_INSERT] = "INSERT INTO event(ext_id, ts, kind, weight)"
-                        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(ext_id) DO NOTHING",
+    [ST_EVENT_INSERT] =
+        "INSERT INTO event(ext_id, ts, kind, weight)"
+        " VALUES(?1, ?2, ?3, ?4) ON CONFLICT(ext_id) DO NOTHING",
     [ST_PARTICIPANT_INSERT] =
         "INSERT OR IGNORE INTO participant(eid, pid) VALUES(?1, ?2)",
     [ST_FORGET_RECORDS] = "DELETE FROM record WHERE src = ?1 OR dst = ?1",
     [ST_FORGET_PARTICIPANTS] = "DELETE FROM participant WHERE pid = ?1",
     [ST_FORGET_ATTRS] = "DELETE FROM attr WHERE pid = ?1",
     [ST_FORGET_PERSON] = "DELETE FROM person WHERE pid = ?1",
-    [ST_SET_VERSION] =
-        "UPDATE meta SET value = ?1 WHERE key = 'data_version'",
+    [ST_SET_VERSION] = "UPDATE meta SET value = ?1 WHERE key = 'data_version'",
 };
 
 /* One change to a key map, kept so that a rolled-back operation can put
@@ -218,7 +218,8 @@ static int migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
     int64_t version, app_id, objects;
     if (store_query_int(db, "PRAGMA user_version", &version) < 0 ||
         store_query_int(db, "PRAGMA application_id", &app_id) < 0 ||
-        store_query_int(db, "SELECT count(*) FROM sqlite_master", &objects) < 0) {
+        store_query_int(db, "SELECT count(*) FROM sqlite_master", &objects) <
+            0) {
         snprintf(err, errlen, "%s: cannot read schema: %s", path,
                  sqlite3_errmsg(db));
         return -1;
@@ -354,8 +355,7 @@ static int open_writer(store_t *s, const config_t *cfg, char *err,
      * cache (cache_mb) that would leave tens of MiB of index pages
      * resident for nothing (RSS the view builds then add to), so count
      * through a 1 MiB cache and give the writer its full size after. */
-    if (exec(s->wdb, "PRAGMA cache_size = -1024", detail, sizeof detail) <
-        0) {
+    if (exec(s->wdb, "PRAGMA cache_size = -1024", detail, sizeof detail) < 0) {
         snprintf(err, errlen, "%s: %s", s->path, detail);
         return -1;
     }
@@ -364,20 +364,19 @@ static int open_writer(store_t *s, const config_t *cfg, char *err,
         load_map(s->wdb, "SELECT kid, name FROM kind", &s->kinds,
                  &s->next_kid) < 0 ||
         store_query_int(s->wdb, "SELECT count(*) FROM person",
-                  &s->counts.people) < 0 ||
+                        &s->counts.people) < 0 ||
         store_query_int(s->wdb, "SELECT count(*) FROM record",
-                  &s->counts.records) < 0 ||
-        store_query_int(s->wdb, "SELECT count(*) FROM event", &s->counts.events) <
-            0 ||
+                        &s->counts.records) < 0 ||
+        store_query_int(s->wdb, "SELECT count(*) FROM event",
+                        &s->counts.events) < 0 ||
         store_query_int(s->wdb,
-                  "SELECT value FROM meta WHERE key = 'data_version'",
-                  &s->counts.data_version) < 0) {
+                        "SELECT value FROM meta WHERE key = 'data_version'",
+                        &s->counts.data_version) < 0) {
         snprintf(err, errlen, "%s: cannot load: %s", s->path,
                  sqlite3_errmsg(s->wdb));
         return -1;
     }
-    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%u;",
-             cfg->cache_mb * 1024);
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%u;", cfg->cache_mb * 1024);
     if (exec(s->wdb, sql, detail, sizeof detail) < 0) {
         snprintf(err, errlen, "%s: %s", s->path, detail);
         return -1;
@@ -1125,7 +1124,7 @@ sqlite3 *store_read_begin(store_t *s, int64_t *data_version, char *err,
         return NULL;
     if (exec(db, "BEGIN", err, errlen) < 0 ||
         store_query_int(db, "SELECT value FROM meta WHERE key = 'data_version'",
-                  data_version) < 0) {
+                        data_version) < 0) {
         if (!err[0])
             snprintf(err, errlen, "cannot read: %s", sqlite3_errmsg(db));
         end_read(s, db);

@@ -30,7 +30,6 @@ void view_igraph_unlock(void)
     pthread_mutex_unlock(&igraph_mutex);
 }
 
-
 /* ---- arcs, aggregated by ordered pair of person ids -------------------
  *
  * Weights add in a fixed order, so that a view brought up to date from new
@@ -1246,10 +1245,10 @@ int view_build_from(store_t *store, const view_spec_t *spec,
         return -1;
     if (read_values(&s, spec->boundary, err, errlen) < 0)
         goto out;
-    if (store_query_int(s.db, "SELECT coalesce(max(rid), 0) FROM record", &hw[0]) <
-            0 ||
-        store_query_int(s.db, "SELECT coalesce(max(eid), 0) FROM event", &hw[1]) <
-            0) {
+    if (store_query_int(s.db, "SELECT coalesce(max(rid), 0) FROM record",
+                        &hw[0]) < 0 ||
+        store_query_int(s.db, "SELECT coalesce(max(eid), 0) FROM event",
+                        &hw[1]) < 0) {
         snprintf(err, errlen, "view: %s", sqlite3_errmsg(s.db));
         goto out;
     }
