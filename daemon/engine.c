@@ -691,10 +691,10 @@ void job_free(job_t *job)
  * one of the same spec is what the new one is built from (incrementally,
  * when the store has only had appends since), and the new view takes its
  * slot. */
-static view_t *get_view(engine_t *e, job_t *job, char *err, size_t errlen)
+view_t *engine_view(engine_t *e, const view_spec_t *spec,
+                    const view_spec_t *base, char *err, size_t errlen)
 {
-    char *key = view_spec_key(&job->spec,
-                              job->has_baseline ? &job->base_spec : NULL);
+    char *key = view_spec_key(spec, base);
     if (!key) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -723,9 +723,7 @@ static view_t *get_view(engine_t *e, job_t *job, char *err, size_t errlen)
         view_ref(prev);
     pthread_mutex_unlock(&e->mu);
     view_t *v;
-    int rc = view_build_from(e->store, &job->spec,
-                             job->has_baseline ? &job->base_spec : NULL, prev,
-                             &v, err, errlen);
+    int rc = view_build_from(e->store, spec, base, prev, &v, err, errlen);
     view_unref(prev);
     if (rc < 0) {
         free(key);
@@ -770,7 +768,9 @@ static void run_job(engine_t *e, job_t *job)
 {
     uint64_t start = now_ns();
     char err[512] = "";
-    view_t *v = get_view(e, job, err, sizeof err);
+    view_t *v = engine_view(e, &job->spec,
+                            job->has_baseline ? &job->base_spec : NULL, err,
+                            sizeof err);
     if (!v) {
         job->rc = -1;
         job->reason = "error";

@@ -87,6 +87,13 @@ void job_free(job_t *job);
 /* Queue job (ownership passes to the engine until its callback). Returns
  * 0 or -EBUSY when the queue is full. */
 int engine_submit(engine_t *e, job_t *job);
+/* The view of spec (and of base, a baseline spec, or NULL) at the store's
+ * current data version: from the engine's view cache, brought up to date
+ * from a cached older view when only appends came since, or built (and
+ * then cached). Returns one reference, or NULL with err. Any thread but
+ * the loop's: it can take as long as a view build. */
+view_t *engine_view(engine_t *e, const view_spec_t *spec,
+                    const view_spec_t *base, char *err, size_t errlen);
 /* Ask a queued or running job to stop; its callback still runs. */
 void engine_cancel(job_t *job);
 unsigned engine_queued(engine_t *e);
