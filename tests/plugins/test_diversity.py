@@ -17,29 +17,12 @@ lacks it (or python3-igraph, which the sibling tests need), the test
 re-runs itself with /usr/bin/python3; it fails, rather than skips, if
 neither has them."""
 import math
-import os
 import random
-import sys
 import time
 
+from reftools import big_records, random_network, require_references  # noqa: E402
 
-def _have_refs():
-    try:
-        import igraph  # noqa: F401
-        import networkx  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
-if not _have_refs():
-    ALT = "/usr/bin/python3"
-    if os.path.exists(ALT) and not os.environ.get("SPAND_TEST_REEXEC"):
-        os.environ["SPAND_TEST_REEXEC"] = "1"
-        os.execv(ALT, [ALT, *sys.argv])
-    print("not ok 1 - networkx and python-igraph importable "
-          "(python3-networkx, python3-igraph)\n1..1", flush=True)
-    sys.exit(1)
+require_references()
 
 import networkx as nx  # noqa: E402
 
@@ -265,47 +248,6 @@ with Daemon() as d:
 # ---------------------------------------------------------------------------
 # Seeded random networks against a direct computation on networkx's
 # undirected collapse.
-def random_network(n, ngroups, nrec, nevents, p_undirected, n_isolated,
-                   seed):
-    """People, records, events and the view's arcs {(a, b): weight}.
-    Ids are shuffled against creation order so that matching by position
-    would fail; the first n_isolated people have no ties; some records
-    repeat an arc (weights add); events tie all their participants."""
-    rnd = random.Random(seed)
-    ids = [f"p{k:04d}" for k in range(n)]
-    rnd.shuffle(ids)
-    sector = {p: f"s{rnd.randrange(ngroups)}" for p in ids}
-    tied = ids[n_isolated:]
-    recs, events, arcs = [], [], {}
-
-    def add(a, b, w):
-        arcs[(a, b)] = arcs.get((a, b), 0) + w
-
-    for _ in range(nrec):
-        a, b = rnd.sample(tied, 2)
-        w = rnd.choice([1, 2, 0.5, round(rnd.uniform(0.05, 5), 6)])
-        r = {"ts": TS, "from": a, "to": b, "kind": "advice", "weight": w}
-        add(a, b, w)
-        if rnd.random() < p_undirected:
-            r["directed"] = False
-            add(b, a, w)
-        recs.append(r)
-        if rnd.random() < 0.05:  # the same arc again, another kind
-            recs.append({**r, "kind": "referral"})
-            add(a, b, w)
-            if not r.get("directed", True):
-                add(b, a, w)
-    for _ in range(nevents):
-        ps = rnd.sample(tied, rnd.randint(2, 4))
-        w = round(rnd.uniform(0.5, 3), 3)
-        events.append({"ts": TS, "kind": "meeting", "participants": ps,
-                       "weight": w})
-        for a in ps:
-            for b in ps:
-                if a != b:
-                    add(a, b, w)
-    ppl = [{"id": p, "sector": sector[p]} for p in ids]
-    return ids, sector, ppl, recs, events, arcs
 
 
 def collapse(ids, arcs):
@@ -403,19 +345,6 @@ for k, e in worst.items():
 
 # ---------------------------------------------------------------------------
 # Size: 20k people in 6 groups, 200k ties (half undirected), weights 1-5.
-def big_records(rnd, n, m, batch):
-    for k in range(0, m, batch):
-        out = []
-        for _ in range(min(batch, m - k)):
-            a, b = rnd.sample(range(n), 2)
-            r = {"ts": TS, "from": f"q{a:05d}", "to": f"q{b:05d}",
-                 "kind": "advice", "weight": rnd.randint(1, 5)}
-            if rnd.random() < 0.5:
-                r["directed"] = False
-            out.append(r)
-        yield out
-
-
 with Daemon() as d:
     d.start()
     rnd = random.Random(2024)
