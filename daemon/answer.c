@@ -106,7 +106,7 @@ static json_t *columns_json(const plugin_t *p, int t, const char *boundary)
     }
     for (int i = 0; i < p->ncols[t]; i++) {
         const spand_column_t *c =
-            &p->desc->columns[plugin_column_index(p, (spand_table_kind_t)t, i)];
+            &p->desc->columns[loader_column_index(p, (spand_table_kind_t)t, i)];
         json_array_append_new(cols, json_pack("{s:s, s:s}", "name", c->name,
                                               "description", c->meaning));
     }
@@ -299,11 +299,11 @@ answer_t *answer_build(const plugin_t *p, const view_t *v,
         for (int c = 0; c < nc; c++)
             types[c] =
                 p->desc
-                    ->columns[plugin_column_index(p, (spand_table_kind_t)k, c)]
+                    ->columns[loader_column_index(p, (spand_table_kind_t)k, c)]
                     .type;
         json_t *cols = columns_json(p, k, v->boundary);
         if (buf_printf(&b, "%s\"%s\":{\"columns\":", first ? "" : ",",
-                       plugin_table_name((spand_table_kind_t)k)) < 0 ||
+                       loader_table_name((spand_table_kind_t)k)) < 0 ||
             put_json(&b, cols) < 0 || buf_puts(&b, ",\"rows\":[") < 0) {
             json_decref(cols);
             goto oom;
@@ -378,7 +378,7 @@ answer_t *answer_build(const plugin_t *p, const view_t *v,
         for (int c = 0; c < a->vcols; c++) {
             const spand_column_t *col =
                 &p->desc
-                     ->columns[plugin_column_index(p, SPAND_TABLE_VERTEX, c)];
+                     ->columns[loader_column_index(p, SPAND_TABLE_VERTEX, c)];
             a->colnames[c] = (char *)col->name;
             a->coltypes[c] = col->type;
         }

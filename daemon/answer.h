@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "plugin.h"
+#include "loader.h"
 #include "result.h"
 #include "view.h"
 

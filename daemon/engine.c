@@ -128,7 +128,7 @@ static int cell_index(spand_run_t *r, spand_table_kind_t t,
     if ((unsigned)t > 3 || row < 0 || row >= r->rows[t] || col < 0 ||
         col >= r->ncols[t]) {
         log_warn("plugin %s set %s[%lld][%d], outside the table",
-                 r->plugin->name, plugin_table_name(t), (long long)row, col);
+                 r->plugin->name, loader_table_name(t), (long long)row, col);
         return -1;
     }
     *idx = (size_t)row * (size_t)r->ncols[t] + (size_t)col;
@@ -326,7 +326,7 @@ static result_t *result_from_run(spand_run_t *r)
         r->texts[t] = NULL;
         for (int c = 0; rt->texts && c < rt->ncols; c++) {
             if (p->desc
-                    ->columns[plugin_column_index(p, (spand_table_kind_t)t, c)]
+                    ->columns[loader_column_index(p, (spand_table_kind_t)t, c)]
                     .type == SPAND_STRING)
                 continue;
             for (int64_t row = 0; row < rt->rows; row++) {
@@ -677,7 +677,7 @@ void job_free(job_t *job)
 {
     if (!job)
         return;
-    plugin_unref(job->plugin);
+    loader_unref(job->plugin);
     view_spec_free(&job->spec);
     view_spec_free(&job->base_spec);
     json_decref(job->params);
@@ -1094,7 +1094,7 @@ int engine_child_main(int argc, char **argv)
     if (!v)
         return child_fail("error", "the analysis process could not read "
                                    "the view");
-    plugin_t *p = plugin_open_fd(4, argv[2], engine_api(), err, sizeof err);
+    plugin_t *p = loader_open_fd(4, argv[2], engine_api(), err, sizeof err);
     if (!p)
         return child_fail("error", err);
     job_t *job = job_new();

@@ -28,7 +28,7 @@
 #include <uv.h>
 
 #include "config.h"
-#include "plugin.h"
+#include "loader.h"
 #include "result.h"
 #include "store.h"
 #include "view.h"

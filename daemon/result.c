@@ -131,7 +131,7 @@ int result_decode(const plugin_t *p, const view_t *v, const void *data,
     const int64_t want[4] = {igraph_vcount(&v->graph), g, g * g, 1};
     for (int k = 0; k < 4; k++) {
         result_table_t *t = &r->t[k];
-        const char *name = plugin_table_name((spand_table_kind_t)k);
+        const char *name = loader_table_name((spand_table_kind_t)k);
         int64_t rows;
         int32_t ncols;
         uint8_t flags[4];
@@ -194,7 +194,7 @@ int result_decode(const plugin_t *p, const view_t *v, const void *data,
             }
             int col = idx < cells ? (int)(idx % (size_t)ncols) : 0;
             if (idx >= cells || t->texts[idx] ||
-                p->desc->columns[plugin_column_index(p, (spand_table_kind_t)k,
+                p->desc->columns[loader_column_index(p, (spand_table_kind_t)k,
                                                      col)]
                         .type != SPAND_STRING ||
                 memchr(bytes, '\0', tl)) {

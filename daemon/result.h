@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "plugin.h"
+#include "loader.h"
 #include "view.h"
 
 typedef struct result_table {

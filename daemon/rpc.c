@@ -271,7 +271,7 @@ static void m_status(rpc_req_t *req, json_t *params)
     uint64_t hits, misses;
     size_t entries, bytes;
     cache_stats(server_results(req->srv), &hits, &misses, &entries, &bytes);
-    plugin_registry_t *reg = server_plugins(req->srv);
+    loader_registry_t *reg = server_plugins(req->srv);
     json_t *plugins = json_object();
     for (size_t i = 0; plugins && i < reg->n; i++) {
         const plugin_t *p = reg->items[i];
@@ -539,7 +539,7 @@ static void m_plugins(rpc_req_t *req, json_t *params)
     static const char *const none[] = {NULL};
     if (check_params(req, params, none) < 0)
         return;
-    reply(req, plugin_registry_json(server_plugins(req->srv)));
+    reply(req, loader_json(server_plugins(req->srv)));
 }
 
 /* ---- analyse ----------------------------------------------------------- */
@@ -719,7 +719,7 @@ static json_t *parse_plugin_params(const plugin_t *p, json_t *given,
         if (!typed) {
             snprintf(err, errlen, "parameter %s of %s must be %s %s", key,
                      p->name, d->type == SPAND_INT ? "an" : "a",
-                     plugin_type_name(d->type));
+                     loader_type_name(d->type));
             json_decref(out);
             return NULL;
         }
@@ -974,7 +974,7 @@ static void m_analyse(rpc_req_t *req, json_t *params)
         return;
     }
     req->job = job;
-    job->plugin = plugin_get(server_plugins(req->srv), json_string_value(name));
+    job->plugin = loader_get(server_plugins(req->srv), json_string_value(name));
     if (!job->plugin) {
         snprintf(err, sizeof err, "no plugin named \"%.64s\" (spanctl plugins "
                                   "lists them)",
@@ -1013,7 +1013,7 @@ static void m_analyse(rpc_req_t *req, json_t *params)
                                    !strcmp(req->sort, "group"));
         for (int i = 0; !err[0] && !known && i < p->ncols[0]; i++)
             known = !strcmp(
-                p->desc->columns[plugin_column_index(p, SPAND_TABLE_VERTEX, i)]
+                p->desc->columns[loader_column_index(p, SPAND_TABLE_VERTEX, i)]
                     .name,
                 req->sort);
         if (!err[0] && !known)

@@ -41,7 +41,7 @@ struct server {
     uv_loop_t *loop;
     config_t cfg;
     store_t *store;
-    plugin_registry_t plugins;
+    loader_registry_t plugins;
     engine_t *engine;
     cache_t *results;
     uv_pipe_t listener;
@@ -539,7 +539,7 @@ static void teardown(server_t *srv)
     /* Analyses read the store: stop them first. */
     engine_free(srv->engine);
     srv->engine = NULL;
-    plugin_registry_free(&srv->plugins);
+    loader_free(&srv->plugins);
     cache_free(srv->results);
     srv->results = NULL;
     store_close(srv->store);
@@ -607,10 +607,10 @@ int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
     srv->cfg = *cfg;
     memset(cfg, 0, sizeof *cfg);
     srv->start_ms = uv_now(loop);
-    plugin_registry_init(&srv->plugins);
+    loader_init(&srv->plugins);
     if (store_open(&srv->cfg, loop, &srv->store, err, errlen) < 0)
         goto fail;
-    plugin_registry_scan(&srv->plugins, srv->cfg.builtin_dir,
+    loader_scan(&srv->plugins, srv->cfg.builtin_dir,
                          srv->cfg.plugin_dir, engine_api(), NULL);
     srv->results = cache_new((size_t)srv->cfg.result_cache_mb << 20);
     srv->engine = engine_new(loop, &srv->cfg, srv->store, err, errlen);
@@ -641,7 +641,7 @@ fail_store:
     cache_free(srv->results);
     store_close(srv->store);
 fail:
-    plugin_registry_free(&srv->plugins);
+    loader_free(&srv->plugins);
     config_free(&srv->cfg);
     free(srv);
     return -1;
@@ -659,7 +659,7 @@ int server_reload(server_t *srv, json_t **report, char *err, size_t errlen)
 {
     if (!srv->cfg.path) {
         log_notice("reload: no config file; rescanning plugins");
-        plugin_registry_scan(&srv->plugins, srv->cfg.builtin_dir,
+        loader_scan(&srv->plugins, srv->cfg.builtin_dir,
                              srv->cfg.plugin_dir, engine_api(), report);
         return 0;
     }
@@ -684,7 +684,7 @@ int server_reload(server_t *srv, json_t **report, char *err, size_t errlen)
     log_set_level(srv->cfg.log_level);
     store_reconfigure(srv->store, &srv->cfg);
     cache_set_limit(srv->results, (size_t)srv->cfg.result_cache_mb << 20);
-    plugin_registry_scan(&srv->plugins, srv->cfg.builtin_dir,
+    loader_scan(&srv->plugins, srv->cfg.builtin_dir,
                          srv->cfg.plugin_dir, engine_api(), report);
     for (conn_t *c = srv->conns; c; c = c->next) {
         c->frame.max_line = srv->cfg.max_request_bytes;
@@ -714,7 +714,7 @@ store_t *server_store(const server_t *srv)
     return srv->store;
 }
 
-plugin_registry_t *server_plugins(server_t *srv)
+loader_registry_t *server_plugins(server_t *srv)
 {
     return &srv->plugins;
 }

@@ -18,7 +18,7 @@
 #include "cache.h"
 #include "config.h"
 #include "engine.h"
-#include "plugin.h"
+#include "loader.h"
 #include "rpc.h"
 #include "store.h"
 
@@ -51,7 +51,7 @@ int server_reload(server_t *srv, json_t **report, char *err, size_t errlen);
 
 const config_t *server_config(const server_t *srv);
 store_t *server_store(const server_t *srv);
-plugin_registry_t *server_plugins(server_t *srv);
+loader_registry_t *server_plugins(server_t *srv);
 engine_t *server_engine(const server_t *srv);
 cache_t *server_results(const server_t *srv);
 void server_stats(const server_t *srv, server_stats_t *out);

@@ -24,7 +24,7 @@
 #include "config.h"
 #include "engine.h"
 #include "log.h"
-#include "plugin.h"
+#include "loader.h"
 #include "server.h"
 
 static void usage(FILE *out)
@@ -87,9 +87,9 @@ static int check_config(const config_t *cfg)
     bad |= check_dir_of("socket", cfg->socket) < 0;
     bad |= check_dir_of("database", cfg->database) < 0;
     /* The plugins, as the daemon would load them. */
-    plugin_registry_t reg;
-    plugin_registry_init(&reg);
-    plugin_registry_scan(&reg, cfg->builtin_dir, cfg->plugin_dir,
+    loader_registry_t reg;
+    loader_init(&reg);
+    loader_scan(&reg, cfg->builtin_dir, cfg->plugin_dir,
                          engine_api(), NULL);
     printf("\n# plugins\n");
     for (size_t i = 0; i < reg.n; i++)
@@ -107,7 +107,7 @@ static int check_config(const config_t *cfg)
                cfg->plugin_dir);
     /* A plugin the daemon would refuse is a problem to fix, not a note. */
     bad |= json_array_size(reg.refused) > 0;
-    plugin_registry_free(&reg);
+    loader_free(&reg);
     printf("# configuration %s\n", bad ? "has problems" : "OK");
     return bad ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-/* Unit tests: the streaming ingest parser (ingest_scan, daemon/jscan.c)
+/* Unit tests: the streaming ingest parser (ingest_scan, daemon/common/jscan.c)
  * against the DOM path (json_loadb with JSON_REJECT_DUPLICATES, then
  * ingest_parse). The contract: ingest_scan accepts a text exactly when the
  * DOM path accepts it with nothing rejected, and then yields the same

@@ -1,4 +1,4 @@
-/* Unit tests: the answer writer's numbers and strings (daemon/jnum.c).
+/* Unit tests: the answer writer's numbers and strings (daemon/common/jnum.c).
  * The contract: every finite double reads back (strtod) bit for bit, in
  * the text jansson's json_real() dump gives (%.17g's digits, ".0" on
  * integral values, no '+' or leading zeros in exponents); integers as

@@ -1,4 +1,4 @@
-/* Unit tests: ISO 8601 parsing and formatting (daemon/ts.c). Expected
+/* Unit tests: ISO 8601 parsing and formatting (daemon/common/ts.c). Expected
  * values are Unix times checked with `date -u -d ... +%s`. */
 #include <check.h>
 #include <stdlib.h>

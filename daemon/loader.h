@@ -1,4 +1,4 @@
-/* plugin.h - finding, checking, loading and retiring analysis plugins.
+/* loader.h - finding, checking, loading and retiring analysis plugins.
  *
  * A registry holds the plugins loaded from two directories: builtin_dir
  * (shipped with spand, installed by the package) and dir (the site's own).
@@ -48,43 +48,43 @@ typedef struct plugin {
     double busy_ms;
 } plugin_t;
 
-typedef struct plugin_registry {
+typedef struct loader_registry {
     plugin_t **items;
     size_t n, cap;
     json_t *refused; /* [{file, reason}] from the last scan */
-} plugin_registry_t;
+} loader_registry_t;
 
-void plugin_registry_init(plugin_registry_t *r);
+void loader_init(loader_registry_t *r);
 /* Retire every plugin (unloaded once unused) and free the registry. */
-void plugin_registry_free(plugin_registry_t *r);
+void loader_free(loader_registry_t *r);
 
 /* Rescan both directories (either may be NULL or missing). api is handed
  * to init(). If report is not NULL it receives {loaded: [names], removed:
  * [names], refused: [{file, reason}]}. Returns 0 (problems with single
  * files are reported, not fatal). */
-int plugin_registry_scan(plugin_registry_t *r, const char *builtin_dir,
+int loader_scan(loader_registry_t *r, const char *builtin_dir,
                          const char *dir, const spand_api_t *api,
                          json_t **report);
 
 /* In an analysis child: load the plugin whose object is in fd (taking
  * the descriptor), with the same descriptor checks, and call init().
- * NULL with the reason in why. Unload with plugin_unref(). */
-plugin_t *plugin_open_fd(int fd, const char *label, const spand_api_t *api,
+ * NULL with the reason in why. Unload with loader_unref(). */
+plugin_t *loader_open_fd(int fd, const char *label, const spand_api_t *api,
                          char *why, size_t n);
 
 /* The plugin named name with a new reference, or NULL. */
-plugin_t *plugin_get(plugin_registry_t *r, const char *name);
-void plugin_ref(plugin_t *p);
+plugin_t *loader_get(loader_registry_t *r, const char *name);
+void loader_ref(plugin_t *p);
 /* Drop a reference; a retired plugin is unloaded with its last one. */
-void plugin_unref(plugin_t *p);
+void loader_unref(plugin_t *p);
 
 /* Columns of table kind k in declaration order: the i-th of them is
- * desc->columns[plugin_column_index(p, k, i)]. */
-size_t plugin_column_index(const plugin_t *p, spand_table_kind_t k, int i);
+ * desc->columns[loader_column_index(p, k, i)]. */
+size_t loader_column_index(const plugin_t *p, spand_table_kind_t k, int i);
 
 /* Describe the registry as the `plugins` RPC result. */
-json_t *plugin_registry_json(const plugin_registry_t *r);
-const char *plugin_type_name(spand_type_t t);
-const char *plugin_table_name(spand_table_kind_t k);
+json_t *loader_json(const loader_registry_t *r);
+const char *loader_type_name(spand_type_t t);
+const char *loader_table_name(spand_table_kind_t k);
 
 #endif

@@ -1,8 +1,8 @@
-/* plugin.c - see plugin.h. */
+/* loader.c - see loader.h. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
 #endif
-#include "plugin.h"
+#include "loader.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -25,7 +25,7 @@
     (offsetof(spand_plugin_t, igraph_integer_size) +                         \
      sizeof(((spand_plugin_t *)0)->igraph_integer_size))
 
-void plugin_registry_init(plugin_registry_t *r)
+void loader_init(loader_registry_t *r)
 {
     memset(r, 0, sizeof *r);
     r->refused = json_array();
@@ -45,12 +45,12 @@ static void unload(plugin_t *p)
     free(p);
 }
 
-void plugin_ref(plugin_t *p)
+void loader_ref(plugin_t *p)
 {
     p->refs++;
 }
 
-void plugin_unref(plugin_t *p)
+void loader_unref(plugin_t *p)
 {
     if (p && --p->refs == 0)
         unload(p);
@@ -59,10 +59,10 @@ void plugin_unref(plugin_t *p)
 static void retire(plugin_t *p)
 {
     p->retired = true;
-    plugin_unref(p); /* the registry's reference */
+    loader_unref(p); /* the registry's reference */
 }
 
-void plugin_registry_free(plugin_registry_t *r)
+void loader_free(loader_registry_t *r)
 {
     for (size_t i = 0; i < r->n; i++)
         retire(r->items[i]);
@@ -71,17 +71,17 @@ void plugin_registry_free(plugin_registry_t *r)
     memset(r, 0, sizeof *r);
 }
 
-plugin_t *plugin_get(plugin_registry_t *r, const char *name)
+plugin_t *loader_get(loader_registry_t *r, const char *name)
 {
     for (size_t i = 0; i < r->n; i++)
         if (strcmp(r->items[i]->name, name) == 0) {
-            plugin_ref(r->items[i]);
+            loader_ref(r->items[i]);
             return r->items[i];
         }
     return NULL;
 }
 
-size_t plugin_column_index(const plugin_t *p, spand_table_kind_t k, int i)
+size_t loader_column_index(const plugin_t *p, spand_table_kind_t k, int i)
 {
     for (size_t c = 0; c < p->desc->ncolumns; c++)
         if (p->desc->columns[c].table == k && i-- == 0)
@@ -89,7 +89,7 @@ size_t plugin_column_index(const plugin_t *p, spand_table_kind_t k, int i)
     return (size_t)-1;
 }
 
-const char *plugin_type_name(spand_type_t t)
+const char *loader_type_name(spand_type_t t)
 {
     switch (t) {
     case SPAND_BOOL:
@@ -104,7 +104,7 @@ const char *plugin_type_name(spand_type_t t)
     return "?";
 }
 
-const char *plugin_table_name(spand_table_kind_t k)
+const char *loader_table_name(spand_table_kind_t k)
 {
     static const char *const names[] = {"vertex", "group", "pair",
                                         "network"};
@@ -241,7 +241,7 @@ static int check_desc(const spand_plugin_t *d, char *why, size_t n)
 
 /* ---- loading ----------------------------------------------------------- */
 
-static void refuse(plugin_registry_t *r, const char *file, const char *why)
+static void refuse(loader_registry_t *r, const char *file, const char *why)
 {
     log_warn("plugin %s refused: %s", file, why);
     json_array_append_new(r->refused,
@@ -320,13 +320,13 @@ static plugin_t *load_memfd(int memfd, const char *file, bool builtin,
     return p;
 }
 
-plugin_t *plugin_open_fd(int fd, const char *label, const spand_api_t *api,
+plugin_t *loader_open_fd(int fd, const char *label, const spand_api_t *api,
                          char *why, size_t n)
 {
     return load_memfd(fd, label, false, api, why, n);
 }
 
-static plugin_t *load(plugin_registry_t *r, const char *file,
+static plugin_t *load(loader_registry_t *r, const char *file,
                       const struct stat *st, bool builtin,
                       const spand_api_t *api)
 {
@@ -380,7 +380,7 @@ static int cmp_str(const void *a, const void *b)
 
 /* The *.so files of dir, sorted, so loading order (and which of two
  * same-named plugins wins) does not depend on the file system. */
-static char **list_dir(plugin_registry_t *r, const char *dir, size_t *n)
+static char **list_dir(loader_registry_t *r, const char *dir, size_t *n)
 {
     *n = 0;
     struct stat st;
@@ -430,7 +430,7 @@ static char **list_dir(plugin_registry_t *r, const char *dir, size_t *n)
     return names;
 }
 
-static plugin_t *find_file(plugin_registry_t *r, const char *file)
+static plugin_t *find_file(loader_registry_t *r, const char *file)
 {
     for (size_t i = 0; i < r->n; i++)
         if (strcmp(r->items[i]->file, file) == 0)
@@ -452,7 +452,7 @@ static int push(plugin_t ***items, size_t *n, size_t *cap, plugin_t *p)
     return 0;
 }
 
-int plugin_registry_scan(plugin_registry_t *r, const char *builtin_dir,
+int loader_scan(loader_registry_t *r, const char *builtin_dir,
                          const char *dir, const spand_api_t *api,
                          json_t **report)
 {
@@ -481,7 +481,7 @@ int plugin_registry_scan(plugin_registry_t *r, const char *builtin_dir,
             if (why) {
                 refuse(r, file, why);
             } else if (old && same_file(old, &st)) {
-                plugin_ref(old); /* kept: moves to the new list */
+                loader_ref(old); /* kept: moves to the new list */
                 p = old;
             } else {
                 /* New, or replaced: a replaced one retires below. */
@@ -497,12 +497,12 @@ int plugin_registry_scan(plugin_registry_t *r, const char *builtin_dir,
                     snprintf(msg, sizeof msg, "name %s is already taken by %s",
                              p->name, next[j]->file);
                     refuse(r, file, msg);
-                    plugin_unref(p);
+                    loader_unref(p);
                     p = NULL;
                 }
             }
             if (p && push(&next, &nnext, &capnext, p) < 0) {
-                plugin_unref(p);
+                loader_unref(p);
                 refuse(r, file, "out of memory");
             }
             free(files[i]);
@@ -536,7 +536,7 @@ int plugin_registry_scan(plugin_registry_t *r, const char *builtin_dir,
     return 0;
 }
 
-json_t *plugin_registry_json(const plugin_registry_t *r)
+json_t *loader_json(const loader_registry_t *r)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < r->n; i++) {
@@ -547,15 +547,15 @@ json_t *plugin_registry_json(const plugin_registry_t *r)
             json_array_append_new(
                 params, json_pack("{s:s, s:s, s:s, s:s}", "name",
                                   d->params[k].name, "type",
-                                  plugin_type_name(d->params[k].type),
+                                  loader_type_name(d->params[k].type),
                                   "default", d->params[k].default_value,
                                   "help", d->params[k].help));
         for (size_t k = 0; k < d->ncolumns; k++)
             json_array_append_new(
                 cols, json_pack("{s:s, s:s, s:s, s:s}", "table",
-                                plugin_table_name(d->columns[k].table),
+                                loader_table_name(d->columns[k].table),
                                 "name", d->columns[k].name, "type",
-                                plugin_type_name(d->columns[k].type),
+                                loader_type_name(d->columns[k].type),
                                 "meaning", d->columns[k].meaning));
         json_array_append_new(
             list,
