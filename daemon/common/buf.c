@@ -7,10 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int buf_reserve(buf_t *b, size_t extra)
+/* Out of line, so that the check every inline append makes stays a
+ * compare at the call. */
+int buf_grow(buf_t *b, size_t extra)
 {
-    if (extra > SIZE_MAX - b->len - 1)
+    if (extra > SIZE_MAX - b->len - 1) {
+        b->failed = true;
         return -ENOMEM;
+    }
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return 0;
@@ -18,21 +22,12 @@ int buf_reserve(buf_t *b, size_t extra)
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *p = realloc(b->data, cap);
-    if (!p)
+    if (!p) {
+        b->failed = true;
         return -ENOMEM;
+    }
     b->data = p;
     b->cap = cap;
-    return 0;
-}
-
-int buf_append(buf_t *b, const void *p, size_t n)
-{
-    if (buf_reserve(b, n) < 0)
-        return -ENOMEM;
-    if (n)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
     return 0;
 }
 
@@ -41,19 +36,16 @@ int buf_puts(buf_t *b, const char *s)
     return buf_append(b, s, strlen(s));
 }
 
-int buf_putc(buf_t *b, char c)
-{
-    return buf_append(b, &c, 1);
-}
-
 int buf_vprintf(buf_t *b, const char *fmt, va_list ap)
 {
     va_list aq;
     va_copy(aq, ap);
     int n = vsnprintf(NULL, 0, fmt, aq);
     va_end(aq);
-    if (n < 0)
+    if (n < 0) {
+        b->failed = true;
         return -EINVAL;
+    }
     if (buf_reserve(b, (size_t)n) < 0)
         return -ENOMEM;
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
@@ -84,6 +76,7 @@ void buf_consume(buf_t *b, size_t n)
 void buf_clear(buf_t *b)
 {
     b->len = 0;
+    b->failed = false;
     if (b->data)
         b->data[0] = '\0';
 }
@@ -93,6 +86,7 @@ void buf_free(buf_t *b)
     free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
+    b->failed = false;
 }
 
 char *buf_steal(buf_t *b, size_t *len)
@@ -102,6 +96,7 @@ char *buf_steal(buf_t *b, size_t *len)
         *len = b->len;
     b->data = NULL;
     b->len = b->cap = 0;
+    b->failed = false;
     return p;
 }
 

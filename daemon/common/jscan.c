@@ -9,10 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 1: a byte copied into a string as it is (printable ASCII but '"' and
- * '\\'; DEL is allowed, as in jansson). */
 /* clang-format off */
-static const unsigned char plain[256] = {
+const unsigned char jscan_plain[256] = {
 #define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
     R16(0), R16(0),                                    /* 0x00-0x1f */
     1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,    /* 0x20-0x2f */
@@ -102,7 +100,7 @@ static int scan_string(jscan_t *j, char *dst, size_t *len)
     char *o = dst;
     for (;;) {
         const unsigned char *s = p;
-        while (p < end && plain[*p])
+        while (p < end && jscan_plain[*p])
             p++;
         if (o) {
             memcpy(o, s, (size_t)(p - s));

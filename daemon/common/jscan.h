@@ -41,6 +41,12 @@ typedef enum jscan_type {
     JSCAN_NULL,
 } jscan_type_t;
 
+/* 1 for a byte that stands for itself inside a JSON string: printable
+ * ASCII but '"' and '\\' (DEL included, as jansson reads and writes it);
+ * 0 for a byte that needs an escape or starts a UTF-8 sequence. Shared by
+ * every scanner and writer of JSON strings. */
+extern const unsigned char jscan_plain[256];
+
 /* Skip JSON whitespace (space, tab, LF, CR: jansson's set). */
 static inline void jscan_ws(jscan_t *j)
 {

@@ -1,10 +1,15 @@
 /* ctl_load.c - `spanctl load`; see ctl_load.h.
  *
- * The hot path is CSV rows to JSON text: libcsv splits the fields, and the
+ * The hot path is CSV rows to JSON text: libcsv splits the fields (or
+ * ctl_csv_fast_line for the plain lines that are most of a file), and the
  * JSON of each item is written straight into the batch's buffer with its
  * own escaping (no jansson objects), because building and dumping a
  * jansson tree per row would cost more than the server's work on it. JSON
- * Lines go through jansson, since each line must be parsed anyway. */
+ * Lines are copied by ctl_jsonl_fast when they are the usual flat items,
+ * else they go through jansson. The fast paths live in ctl_fast.c, where
+ * tests/fuzz checks them against libcsv and jansson. Buffers (buf.h), the
+ * event index (strmap.h) and the JSON scanning (jscan.h) are the daemon's
+ * own, from daemon/common. */
 /* POSIX.1-2008: strdup, clock_gettime, MSG_NOSIGNAL, sendmsg. */
 #define _POSIX_C_SOURCE 200809L
 
@@ -23,6 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "ctl_fast.h"
+#include "strmap.h"
 #include "ts.h"
 #include "utf8.h"
 
@@ -34,69 +42,6 @@
 #define SHOWN_REJECTS 10
 #define BUSY_RETRIES 50
 #define ATTR_NAME_MAX 64
-
-/* ---- growable buffer ---------------------------------------------------
- * Appends never fail loudly: the first allocation failure sets oom and
- * turns later appends into no-ops, and callers check oom once per item
- * instead of after every byte. */
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-/* The growing half of sb_reserve(), out of line so that the check every
- * append makes stays a compare inlined at the call. */
-static bool __attribute__((noinline)) sb_grow(struct sbuf *b, size_t extra)
-{
-    if (b->oom)
-        return false;
-    if (b->cap - b->len > extra)
-        return true;
-    if (extra > SIZE_MAX / 2 - b->len) {
-        b->oom = true;
-        return false;
-    }
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap - b->len <= extra)
-        cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->oom = true;
-        return false;
-    }
-    b->p = p;
-    b->cap = cap;
-    return true;
-}
-
-static inline bool sb_reserve(struct sbuf *b, size_t extra)
-{
-    return (!b->oom && b->cap - b->len > extra) || sb_grow(b, extra);
-}
-
-static inline void sb_put(struct sbuf *b, const void *s, size_t n)
-{
-    if (n && sb_reserve(b, n)) {
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-    }
-}
-
-static inline void sb_putc(struct sbuf *b, char c)
-{
-    if (sb_reserve(b, 1))
-        b->p[b->len++] = c;
-}
-
-#define SB_LIT(b, lit) sb_put((b), (lit), sizeof(lit) - 1)
-
-static void sb_free(struct sbuf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof *b);
-}
 
 struct u64vec {
     uint64_t *v;
@@ -120,85 +65,6 @@ static int u64_push(struct u64vec *a, uint64_t x)
 }
 
 /* ---- JSON text --------------------------------------------------------- */
-
-/* 1: byte can be copied into a JSON string as it is. */
-/* clang-format off */
-static const unsigned char plain[256] = {
-#define R16(v) v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v
-    R16(0), R16(0), /* controls */
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* '"' */
-    R16(1), R16(1),
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* '\\' */
-    R16(1), R16(1),
-    R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0), R16(0)
-#undef R16
-};
-/* clang-format on */
-
-enum { JS_OK = 0, JS_BAD_UTF8 = 1, JS_NUL = 2 };
-
-/* Append s[0..n) as a JSON string. Returns JS_OK, or JS_BAD_UTF8/JS_NUL
- * when the text cannot be sent (the server would refuse the whole request,
- * not just this item); the buffer then holds a partial item to roll back. */
-static int js_str(struct sbuf *b, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *u = (const unsigned char *)s;
-    /* Worst case 6 output bytes per input byte plus the quotes. */
-    if (!sb_reserve(b, n < SIZE_MAX / 8 ? n * 6 + 2 : SIZE_MAX / 2))
-        return JS_OK;
-    char *o = b->p + b->len;
-    *o++ = '"';
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && plain[u[j]])
-            j++;
-        memcpy(o, u + i, j - i);
-        o += j - i;
-        i = j;
-        if (i == n)
-            break;
-        unsigned c = u[i];
-        if (c >= 0x80) {
-            size_t k = utf8_seq(u + i, n - i);
-            if (!k)
-                return JS_BAD_UTF8;
-            memcpy(o, u + i, k);
-            o += k;
-            i += k;
-            continue;
-        }
-        if (c == 0)
-            return JS_NUL;
-        *o++ = '\\';
-        switch (c) {
-        case '"':
-        case '\\':
-            *o++ = (char)c;
-            break;
-        case '\n':
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = 'r';
-            break;
-        case '\t':
-            *o++ = 't';
-            break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        }
-        i++;
-    }
-    *o++ = '"';
-    b->len = (size_t)(o - b->p);
-    return JS_OK;
-}
 
 /* True when s[0..n) is a number in JSON's grammar (so it can be copied). */
 static bool json_number_text(const char *s, size_t n)
@@ -261,13 +127,13 @@ static const char *const kind_list[K_N] = {"people", "records", "events"};
 
 struct batch {
     size_t file;
-    struct sbuf items[K_N];   /* items' JSON, comma separated */
+    buf_t items[K_N];   /* items' JSON, comma separated */
     struct u64vec lines[K_N]; /* source line of every item */
     /* Long-form events only: the line of every participant, and where
      * each event's participants start in plines. */
     struct u64vec plines, pstart;
     size_t n;
-    struct sbuf req; /* the params text as sent */
+    buf_t req; /* the params text as sent */
     unsigned attempts;
     size_t sent; /* bytes counted in loader.rbytes while in flight */
 };
@@ -503,11 +369,11 @@ static struct batch *batch_get(struct loader *l)
         }
     }
     for (int k = 0; k < K_N; k++) {
-        b->items[k].len = 0;
+        buf_clear(&b->items[k]);
         b->lines[k].n = 0;
     }
     b->plines.n = b->pstart.n = 0;
-    b->req.len = 0;
+    buf_clear(&b->req);
     b->n = 0;
     b->attempts = 0;
     b->file = l->file;
@@ -519,12 +385,12 @@ static void batch_free(struct batch *b)
     if (!b)
         return;
     for (int k = 0; k < K_N; k++) {
-        sb_free(&b->items[k]);
+        buf_free(&b->items[k]);
         free(b->lines[k].v);
     }
     free(b->plines.v);
     free(b->pstart.v);
-    sb_free(&b->req);
+    buf_free(&b->req);
     free(b);
 }
 
@@ -651,7 +517,7 @@ static int send_batch(struct loader *l, struct batch *b)
 {
     char err[512];
     int rc =
-        ctl_conn_send(l->conn, "ingest", b->req.p, b->req.len, err, sizeof err);
+        ctl_conn_send(l->conn, "ingest", b->req.data, b->req.len, err, sizeof err);
     if (rc < 0) {
         fail(l, rc, "%s", err);
         return rc;
@@ -762,23 +628,23 @@ static int submit(struct loader *l)
     if (!b || b->n == 0 || l->fatal)
         return l->fatal;
     l->cur = NULL;
-    struct sbuf *q = &b->req;
-    q->len = 0;
-    sb_putc(q, '{');
+    buf_t *q = &b->req;
+    buf_clear(q);
+    buf_putc(q, '{');
     for (int k = 0; k < K_N; k++) {
         if (!b->lines[k].n)
             continue;
-        sb_putc(q, '"');
-        sb_put(q, kind_list[k], strlen(kind_list[k]));
-        SB_LIT(q, "\":[");
-        sb_put(q, b->items[k].p, b->items[k].len);
-        SB_LIT(q, "],");
+        buf_putc(q, '"');
+        buf_append(q, kind_list[k], strlen(kind_list[k]));
+        BUF_LIT(q, "\":[");
+        buf_append(q, b->items[k].data, b->items[k].len);
+        BUF_LIT(q, "],");
     }
     if (l->opt->strict)
-        SB_LIT(q, "\"on_error\":\"reject\"}");
+        BUF_LIT(q, "\"on_error\":\"reject\"}");
     else
-        SB_LIT(q, "\"on_error\":\"skip\"}");
-    if (q->oom) {
+        BUF_LIT(q, "\"on_error\":\"skip\"}");
+    if (q->failed) {
         batch_put(l, b);
         oom(l);
         return l->fatal;
@@ -806,27 +672,27 @@ static int drain(struct loader *l)
 
 /* Start an item of kind k; returns its buffer and where to roll back to,
  * or NULL when loading must stop. */
-static struct sbuf *item_begin(struct loader *l, int k, size_t *mark)
+static buf_t *item_begin(struct loader *l, int k, size_t *mark)
 {
     if (!l->cur && !(l->cur = batch_get(l)))
         return NULL;
-    struct sbuf *b = &l->cur->items[k];
+    buf_t *b = &l->cur->items[k];
     *mark = b->len;
     if (b->len)
-        sb_putc(b, ',');
+        buf_putc(b, ',');
     return b;
 }
 
 static void item_cancel(struct loader *l, int k, size_t mark)
 {
-    l->cur->items[k].len = mark;
+    buf_truncate(&l->cur->items[k], mark);
 }
 
 /* Finish an item that came from line; sends the batch once full. */
 static int item_end(struct loader *l, int k, uint64_t line)
 {
     struct batch *b = l->cur;
-    if (b->items[k].oom || u64_push(&b->lines[k], line) < 0) {
+    if (b->items[k].failed || u64_push(&b->lines[k], line) < 0) {
         oom(l);
         return l->fatal;
     }
@@ -861,7 +727,7 @@ static const char *const field_name[F_N] = {
 
 /* Long-form events are grouped over the whole file before sending: one
  * arena of strings, events in first-seen order, participants as linked
- * lists through one array, and an open-addressing index by event_id. */
+ * lists through one array, and an index from event_id to event. */
 struct lev_event {
     size_t id, idlen, ts, tslen, kind, kindlen, w, wlen;
     uint64_t line;
@@ -877,13 +743,12 @@ struct lev_part {
 #define NONE SIZE_MAX
 
 struct longev {
-    struct sbuf arena;
+    buf_t arena;
     struct lev_event *ev;
     size_t nev, evcap;
     struct lev_part *pt;
     size_t npt, ptcap;
-    size_t *slot; /* event index + 1; 0 = empty */
-    size_t nslot; /* power of two */
+    strmap_t index; /* event_id -> its position in ev */
 };
 
 struct csvstate {
@@ -893,18 +758,18 @@ struct csvstate {
     bool stop; /* this file is abandoned (reported already) */
 
     /* The row being assembled: cells NUL-terminated in data. */
-    struct sbuf data;
+    buf_t data;
     size_t *off, *len;
     size_t ncell, cellcap;
 
     bool have_header;
     enum ftype type;
     size_t ncols;
-    struct sbuf hdr; /* the header's names, NUL-terminated */
+    buf_t hdr; /* the header's names, NUL-terminated */
     size_t *hoff;
     int *colfield;           /* field of each column; -1: an attribute */
     size_t *keyoff, *keylen; /* people: the `"name":` of each column */
-    struct sbuf keys;
+    buf_t keys;
     int fieldcol[F_N]; /* column of each field, -1 if absent */
 
     /* Line tracking around libcsv, which does not count lines: rows are
@@ -943,9 +808,9 @@ static void csv_cell(void *s, size_t n, void *ctx)
     }
     st->off[st->ncell] = st->data.len;
     st->len[st->ncell] = n;
-    sb_put(&st->data, s, n);
-    sb_putc(&st->data, '\0');
-    if (st->data.oom) {
+    buf_append(&st->data, s, n);
+    buf_putc(&st->data, '\0');
+    if (st->data.failed) {
         oom(st->l);
         st->stop = true;
         return;
@@ -955,7 +820,7 @@ static void csv_cell(void *s, size_t n, void *ctx)
 
 static const char *cell_s(const struct csvstate *st, size_t c)
 {
-    return st->data.p + st->off[c];
+    return st->data.data + st->off[c];
 }
 
 /* The cell of field f in the current row, if present and not empty. */
@@ -1004,7 +869,7 @@ static void file_error(struct csvstate *st, const char *fmt, ...)
 
 static const char *col_name(const struct csvstate *st, size_t c)
 {
-    return st->hdr.p + st->hoff[c];
+    return st->hdr.data + st->hoff[c];
 }
 
 static int header_col(const struct csvstate *st, const char *name)
@@ -1066,9 +931,9 @@ static int csv_header(struct csvstate *st)
     st->keylen = calloc(st->ncols, sizeof *st->keylen);
     st->hoff = calloc(st->ncols, sizeof *st->hoff);
     if (st->ncols)
-        sb_put(&st->hdr, st->data.p, st->data.len);
+        buf_append(&st->hdr, st->data.data, st->data.len);
     if (!st->colfield || !st->keyoff || !st->keylen || !st->hoff ||
-        st->hdr.oom) {
+        st->hdr.failed) {
         oom(l);
         st->stop = true;
         return -1;
@@ -1137,12 +1002,12 @@ static int csv_header(struct csvstate *st)
             /* Attribute names are plain ASCII (checked above), so the key
              * text needs no escaping. */
             st->keyoff[c] = st->keys.len;
-            sb_putc(&st->keys, '"');
-            sb_put(&st->keys, name, st->len[c]);
-            SB_LIT(&st->keys, "\":");
+            buf_putc(&st->keys, '"');
+            buf_append(&st->keys, name, st->len[c]);
+            BUF_LIT(&st->keys, "\":");
             st->keylen[c] = st->keys.len - st->keyoff[c];
         }
-        if (st->keys.oom) {
+        if (st->keys.failed) {
             oom(l);
             st->stop = true;
             return -1;
@@ -1161,72 +1026,72 @@ static int csv_header(struct csvstate *st)
 
 /* Append `,"key":"cell"` (or without the comma for the first member).
  * Returns a JS_ code. */
-static int put_str_member(struct sbuf *b, bool *first, const char *key,
+static int put_str_member(buf_t *b, bool *first, const char *key,
                           const char *s, size_t n)
 {
     if (!*first)
-        sb_putc(b, ',');
+        buf_putc(b, ',');
     *first = false;
-    sb_putc(b, '"');
-    sb_put(b, key, strlen(key));
-    SB_LIT(b, "\":");
-    return js_str(b, s, n);
+    buf_putc(b, '"');
+    buf_append(b, key, strlen(key));
+    BUF_LIT(b, "\":");
+    return ctl_json_str(b, s, n);
 }
 
 static const char *js_problem(int rc)
 {
-    return rc == JS_NUL ? "contains a NUL byte"
+    return rc == CTL_JSON_NUL ? "contains a NUL byte"
                         : "is not valid UTF-8 (convert the file, for example "
                           "with iconv -f latin1 -t utf-8)";
 }
 
-/* JS_OK when s[0..n) can be sent as JSON text, else the JS_ problem. */
+/* CTL_JSON_OK when s[0..n) can be sent as JSON text, else the JS_ problem. */
 static int text_ok(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
         if (u[i] < 0x80) {
             if (u[i] == 0)
-                return JS_NUL;
+                return CTL_JSON_NUL;
             i++;
             continue;
         }
         size_t k = utf8_seq(u + i, n - i);
         if (!k)
-            return JS_BAD_UTF8;
+            return CTL_JSON_BAD_UTF8;
         i += k;
     }
-    return JS_OK;
+    return CTL_JSON_OK;
 }
 
-static void put_key(struct sbuf *b, bool *first, const char *key)
+static void put_key(buf_t *b, bool *first, const char *key)
 {
     if (!*first)
-        sb_putc(b, ',');
+        buf_putc(b, ',');
     *first = false;
-    sb_putc(b, '"');
-    sb_put(b, key, strlen(key));
-    SB_LIT(b, "\":");
+    buf_putc(b, '"');
+    buf_append(b, key, strlen(key));
+    BUF_LIT(b, "\":");
 }
 
 /* ts: Unix seconds as a JSON integer, anything else as a string for the
  * server to parse (or reject with a reason). */
-static int put_ts(struct sbuf *b, bool *first, const char *s, size_t n)
+static int put_ts(buf_t *b, bool *first, const char *s, size_t n)
 {
     long long v;
     put_key(b, first, "ts");
     if (!parse_int_text(s, n, &v))
-        return js_str(b, s, n);
+        return ctl_json_str(b, s, n);
     char num[24];
     int w = snprintf(num, sizeof num, "%lld", v);
     if (w > 0 && (size_t)w < sizeof num)
-        sb_put(b, num, (size_t)w);
-    return JS_OK;
+        buf_append(b, num, (size_t)w);
+    return CTL_JSON_OK;
 }
 
 /* weight: a number when the whole cell parses as one, else the text, so
  * that the server rejects it with its reason. s is NUL-terminated. */
-static int put_weight(struct sbuf *b, bool *first, const char *s, size_t n)
+static int put_weight(buf_t *b, bool *first, const char *s, size_t n)
 {
     put_key(b, first, "weight");
     /* The common case first: a short plain integer is copied as it is,
@@ -1236,77 +1101,77 @@ static int put_weight(struct sbuf *b, bool *first, const char *s, size_t n)
         while (i < n && s[i] >= '0' && s[i] <= '9')
             i++;
         if (i == n) {
-            sb_put(b, s, n);
-            return JS_OK;
+            buf_append(b, s, n);
+            return CTL_JSON_OK;
         }
     }
     char *end;
     errno = 0;
     double v = strtod(s, &end);
     if (end != s + n || !isfinite(v))
-        return js_str(b, s, n);
+        return ctl_json_str(b, s, n);
     /* Copy the text when it is a JSON number jansson reads exactly; long
      * integers (which it would refuse as too large for json_int_t) and
      * forms like "1." or "0x1p3" are written from the double instead. */
     bool copy = json_number_text(s, n) && errno != ERANGE &&
                 (strpbrk(s, ".eE") || n <= 15);
     if (copy) {
-        sb_put(b, s, n);
-        return JS_OK;
+        buf_append(b, s, n);
+        return CTL_JSON_OK;
     }
     char num[40];
     int w = snprintf(num, sizeof num, "%.17g", v);
     if (w > 0 && (size_t)w < sizeof num)
-        sb_put(b, num, (size_t)w);
-    return JS_OK;
+        buf_append(b, num, (size_t)w);
+    return CTL_JSON_OK;
 }
 
-static int put_directed(struct sbuf *b, bool *first, const char *s, size_t n)
+static int put_directed(buf_t *b, bool *first, const char *s, size_t n)
 {
     static const char *const yes[] = {"true", "1", "yes"};
     static const char *const no[] = {"false", "0", "no"};
     put_key(b, first, "directed");
     if (n == 4 && memcmp(s, "true", 4) == 0) { /* the common spellings */
-        SB_LIT(b, "true");
-        return JS_OK;
+        BUF_LIT(b, "true");
+        return CTL_JSON_OK;
     }
     if (n == 5 && memcmp(s, "false", 5) == 0) {
-        SB_LIT(b, "false");
-        return JS_OK;
+        BUF_LIT(b, "false");
+        return CTL_JSON_OK;
     }
     for (size_t i = 0; i < 3; i++) {
         if (!strcasecmp(s, yes[i])) {
-            SB_LIT(b, "true");
-            return JS_OK;
+            BUF_LIT(b, "true");
+            return CTL_JSON_OK;
         }
         if (!strcasecmp(s, no[i])) {
-            SB_LIT(b, "false");
-            return JS_OK;
+            BUF_LIT(b, "false");
+            return CTL_JSON_OK;
         }
     }
-    return js_str(b, s, n);
+    return ctl_json_str(b, s, n);
 }
 
 static int row_people(struct csvstate *st)
 {
     struct loader *l = st->l;
     size_t mark;
-    struct sbuf *b = item_begin(l, K_PEOPLE, &mark);
+    buf_t *b = item_begin(l, K_PEOPLE, &mark);
     if (!b)
         return -1;
-    sb_putc(b, '{');
+    buf_putc(b, '{');
     bool first = true;
     for (size_t c = 0; c < st->ncols && c < st->ncell; c++) {
         if (st->len[c] == 0)
             continue; /* an empty cell leaves the attribute as it is */
         if (!first)
-            sb_putc(b, ',');
+            buf_putc(b, ',');
         first = false;
         if (st->colfield[c] == F_ID)
-            SB_LIT(b, "\"id\":");
+            BUF_LIT(b, "\"id\":");
         else
-            sb_put(b, st->keys.p + st->keyoff[c], st->keylen[c]);
-        int rc = js_str(b, cell_s(st, c), st->len[c]);
+            buf_append(b, st->keys.data + st->keyoff[c], st->keylen[c]);
+        int rc = ctl_json_str(b, cell_s(st, c), st->len[c]);
         if (rc) {
             item_cancel(l, K_PEOPLE, mark);
             reject_local(l, st->row_line, "%s: %s", col_name(st, c),
@@ -1314,7 +1179,7 @@ static int row_people(struct csvstate *st)
             return 0;
         }
     }
-    sb_putc(b, '}');
+    buf_putc(b, '}');
     return item_end(l, K_PEOPLE, st->row_line);
 }
 
@@ -1324,11 +1189,11 @@ static bool is_space(char c)
 }
 
 /* Append the ';'-separated names of s[0..n) as a JSON array. */
-static int put_participants(struct sbuf *b, bool *first, const char *s,
+static int put_participants(buf_t *b, bool *first, const char *s,
                             size_t n)
 {
     put_key(b, first, "participants");
-    sb_putc(b, '[');
+    buf_putc(b, '[');
     bool any = false;
     size_t i = 0;
     while (i <= n) {
@@ -1341,16 +1206,16 @@ static int put_participants(struct sbuf *b, bool *first, const char *s,
             z--;
         if (z > a) {
             if (any)
-                sb_putc(b, ',');
+                buf_putc(b, ',');
             any = true;
-            int rc = js_str(b, s + a, z - a);
+            int rc = ctl_json_str(b, s + a, z - a);
             if (rc)
                 return rc;
         }
         i = end + 1;
     }
-    sb_putc(b, ']');
-    return JS_OK;
+    buf_putc(b, ']');
+    return CTL_JSON_OK;
 }
 
 /* Write one CSV row as a JSON item of kind, fields in order. */
@@ -1359,10 +1224,10 @@ static int row_item(struct csvstate *st, int kind, const int *order,
 {
     struct loader *l = st->l;
     size_t mark;
-    struct sbuf *b = item_begin(l, kind, &mark);
+    buf_t *b = item_begin(l, kind, &mark);
     if (!b)
         return -1;
-    sb_putc(b, '{');
+    buf_putc(b, '{');
     bool first = true;
     for (size_t i = 0; i < norder; i++) {
         int f = order[i];
@@ -1388,7 +1253,7 @@ static int row_item(struct csvstate *st, int kind, const int *order,
             return 0;
         }
     }
-    sb_putc(b, '}');
+    buf_putc(b, '}');
     return item_end(l, kind, st->row_line);
 }
 
@@ -1407,49 +1272,20 @@ static int row_events(struct csvstate *st)
 
 /* ---- long-form events ---- */
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = UINT64_C(14695981039346656037); /* FNV-1a */
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= UINT64_C(1099511628211);
-    }
-    return h;
-}
-
-static int lev_grow_index(struct longev *v)
-{
-    size_t nslot = v->nslot ? v->nslot * 2 : 1024;
-    size_t *slot = calloc(nslot, sizeof *slot);
-    if (!slot)
-        return -ENOMEM;
-    for (size_t e = 0; e < v->nev; e++) {
-        const struct lev_event *ev = &v->ev[e];
-        size_t i = hash_bytes(v->arena.p + ev->id, ev->idlen) & (nslot - 1);
-        while (slot[i])
-            i = (i + 1) & (nslot - 1);
-        slot[i] = e + 1;
-    }
-    free(v->slot);
-    v->slot = slot;
-    v->nslot = nslot;
-    return 0;
-}
-
 /* Copy s[0..n) into the arena; returns its offset. */
 static size_t lev_str(struct longev *v, const char *s, size_t n)
 {
     size_t off = v->arena.len;
-    sb_put(&v->arena, s, n);
+    buf_append(&v->arena, s, n);
     return off;
 }
 
 static void lev_free(struct longev *v)
 {
-    sb_free(&v->arena);
+    buf_free(&v->arena);
     free(v->ev);
     free(v->pt);
-    free(v->slot);
+    strmap_free(&v->index);
     memset(v, 0, sizeof *v);
 }
 
@@ -1503,24 +1339,14 @@ static int row_long(struct csvstate *st)
         reject_local(l, st->row_line, "person: is required");
         return 0;
     }
-    if (v->nev * 2 >= v->nslot && lev_grow_index(v) < 0) {
-        oom(l);
-        return -1;
-    }
-    size_t i = hash_bytes(val[F_EVENT_ID], len[F_EVENT_ID]) & (v->nslot - 1);
     struct lev_event *ev = NULL;
-    for (; v->slot[i]; i = (i + 1) & (v->nslot - 1)) {
-        struct lev_event *e = &v->ev[v->slot[i] - 1];
-        if (e->idlen == len[F_EVENT_ID] &&
-            !memcmp(v->arena.p + e->id, val[F_EVENT_ID], e->idlen)) {
-            ev = e;
-            break;
-        }
-    }
+    int64_t at;
+    if (strmap_get(&v->index, val[F_EVENT_ID], len[F_EVENT_ID], &at))
+        ev = &v->ev[at];
     if (ev) {
         /* Every row repeats the event's facts; a row that disagrees is
          * more likely a typo in the id than a second meeting. */
-        const char *a = v->arena.p;
+        const char *a = v->arena.data;
         if (!same_instant(a + ev->ts, ev->tslen, val[F_TS], len[F_TS])) {
             reject_local(l, st->row_line,
                          "ts: differs from the first row of event %.*s "
@@ -1575,7 +1401,12 @@ static int row_long(struct csvstate *st)
         ev->line = st->row_line;
         ev->head = ev->tail = NONE;
         ev->count = 0;
-        v->slot[i] = ++v->nev;
+        if (strmap_put(&v->index, val[F_EVENT_ID], len[F_EVENT_ID],
+                       (int64_t)v->nev) < 0) {
+            oom(l);
+            return -1;
+        }
+        v->nev++;
     }
     if (v->npt == v->ptcap) {
         size_t cap = v->ptcap ? v->ptcap * 2 : 4096;
@@ -1598,7 +1429,7 @@ static int row_long(struct csvstate *st)
         v->pt[ev->tail].next = v->npt;
     ev->tail = v->npt++;
     ev->count++;
-    if (v->arena.oom) {
+    if (v->arena.failed) {
         oom(l);
         return -1;
     }
@@ -1612,13 +1443,13 @@ static int emit_long(struct csvstate *st)
     struct longev *v = &st->lev;
     for (size_t e = 0; e < v->nev && !l->fatal && !l->stop; e++) {
         const struct lev_event *ev = &v->ev[e];
-        const char *a = v->arena.p;
+        const char *a = v->arena.data;
         size_t mark;
-        struct sbuf *b = item_begin(l, K_EVENTS, &mark);
+        buf_t *b = item_begin(l, K_EVENTS, &mark);
         if (!b)
             return -1;
         bool first = true;
-        sb_putc(b, '{');
+        buf_putc(b, '{');
         /* Cells were checked for UTF-8 and NUL as they were read. */
         put_str_member(b, &first, "id", a + ev->id, ev->idlen);
         if (ev->tslen)
@@ -1626,7 +1457,7 @@ static int emit_long(struct csvstate *st)
         if (ev->kindlen)
             put_str_member(b, &first, "kind", a + ev->kind, ev->kindlen);
         put_key(b, &first, "participants");
-        sb_putc(b, '[');
+        buf_putc(b, '[');
         struct batch *cur = l->cur;
         if (u64_push(&cur->pstart, cur->plines.n) < 0) {
             oom(l);
@@ -1634,14 +1465,14 @@ static int emit_long(struct csvstate *st)
         }
         for (size_t p = ev->head; p != NONE; p = v->pt[p].next) {
             if (p != ev->head)
-                sb_putc(b, ',');
-            js_str(b, a + v->pt[p].s, v->pt[p].len);
+                buf_putc(b, ',');
+            ctl_json_str(b, a + v->pt[p].s, v->pt[p].len);
             if (u64_push(&cur->plines, v->pt[p].line) < 0) {
                 oom(l);
                 return -1;
             }
         }
-        sb_putc(b, ']');
+        buf_putc(b, ']');
         if (ev->wlen) {
             /* put_weight needs a NUL-terminated cell. */
             char w[128];
@@ -1651,10 +1482,10 @@ static int emit_long(struct csvstate *st)
                 put_weight(b, &first, w, ev->wlen);
             } else {
                 put_key(b, &first, "weight");
-                js_str(b, a + ev->w, ev->wlen);
+                ctl_json_str(b, a + ev->w, ev->wlen);
             }
         }
-        sb_putc(b, '}');
+        buf_putc(b, '}');
         if (item_end(l, K_EVENTS, ev->line) < 0)
             return -1;
     }
@@ -1710,7 +1541,7 @@ static void csv_row(int term, void *ctx)
             st->stop = true;
     }
     st->ncell = 0;
-    st->data.len = 0;
+    buf_clear(&st->data);
 }
 
 static bool blank(const char *s, size_t n)
@@ -1724,45 +1555,6 @@ static bool blank(const char *s, size_t n)
 static bool csv_going(const struct csvstate *st)
 {
     return !st->stop && !st->l->fatal && !st->l->stop;
-}
-
-/* The fast path of csv_feed() for one whole line s[0..n) (its '\n'
- * included) read at a row boundary: when the line holds no quote and no
- * carriage return but one before its '\n', split it here and hand the
- * cells to csv_cell()/csv_row() exactly as libcsv (default options) would:
- * fields split at commas, spaces and tabs around a field dropped, a line
- * of nothing but those no row at all. libcsv's own state machine costs a
- * call per byte, a third of spanctl's time on a records file. Returns
- * false, having done nothing, when libcsv must parse the line. */
-static bool csv_fast_line(struct csvstate *st, const char *s, size_t n)
-{
-    size_t end = n - 1; /* the '\n' */
-    char term = '\n';
-    if (end > 0 && s[end - 1] == '\r') {
-        end--;
-        term = '\r'; /* libcsv ends the row at the CR */
-    }
-    if (memchr(s, '"', end) || memchr(s, '\r', end))
-        return false;
-    size_t a = 0;
-    while (a < end && (s[a] == ' ' || s[a] == '\t'))
-        a++;
-    if (a == end)
-        return true; /* an empty or blank line: no row */
-    for (;;) {
-        const char *comma = memchr(s + a, ',', end - a);
-        size_t z = comma ? (size_t)(comma - s) : end, e = z;
-        while (e > a && (s[e - 1] == ' ' || s[e - 1] == '\t'))
-            e--;
-        csv_cell((void *)(s + a), e - a, st);
-        if (!comma)
-            break;
-        a = z + 1;
-        while (a < end && (s[a] == ' ' || s[a] == '\t'))
-            a++;
-    }
-    csv_row(term, st);
-    return true;
 }
 
 static int csv_feed(struct csvstate *st, const char *buf, size_t len)
@@ -1781,7 +1573,8 @@ static int csv_feed(struct csvstate *st, const char *buf, size_t len)
                 st->row_line = l->line;
             whole_row_line = nl && !st->row_open;
         }
-        if (whole_row_line && csv_fast_line(st, buf + i, n)) {
+        if (whole_row_line &&
+            ctl_csv_fast_line(buf + i, n, csv_cell, csv_row, st)) {
             /* parsed */
         } else if (csv_parse(&st->p, buf + i, n, csv_cell, csv_row, st) != n) {
             fail(l, -ENOMEM, "%s:%llu: %s", fname(l, l->file),
@@ -1840,9 +1633,9 @@ static void csv_state_free(struct csvstate *st)
 {
     if (st->p_init)
         csv_free(&st->p);
-    sb_free(&st->data);
-    sb_free(&st->hdr);
-    sb_free(&st->keys);
+    buf_free(&st->data);
+    buf_free(&st->hdr);
+    buf_free(&st->keys);
     free(st->off);
     free(st->len);
     free(st->hoff);
@@ -1854,175 +1647,6 @@ static void csv_state_free(struct csvstate *st)
 
 /* ---- JSON Lines ---- */
 
-/* The fast path for the usual JSON Lines item: a flat object of strings,
- * short numbers, literals and arrays of those. It checks the line as
- * strictly as jansson would (grammar, UTF-8, no raw control characters,
- * no duplicate keys) and copies it without the "type" member, which costs
- * a tenth of parsing and dumping it. Anything else (escapes in keys, \u
- * escapes, nesting, exponents, long numbers) returns 0 and goes the slow
- * way, so this never accepts a line that the server's parser refuses. */
-
-#define FAST_MAX_MEMBERS 32
-
-struct fspan {
-    size_t a, z;
-};
-
-static size_t skip_ws(const char *s, size_t i, size_t n)
-{
-    while (i < n &&
-           (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-        i++;
-    return i;
-}
-
-/* A string at s[i] == '"'; returns the index after it, or 0. */
-static size_t fast_string(const char *s, size_t i, size_t n, bool key)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    for (i++; i < n; i++) {
-        unsigned c = u[i];
-        if (c == '"')
-            return i + 1;
-        if (c < 0x20)
-            return 0;
-        if (c == '\\') {
-            if (key || i + 1 >= n || !strchr("\"\\/bfnrt", s[i + 1]) ||
-                s[i + 1] == '\0')
-                return 0;
-            i++;
-        } else if (c >= 0x80) {
-            size_t k = utf8_seq(u + i, n - i);
-            if (!k)
-                return 0;
-            i += k - 1;
-        }
-    }
-    return 0;
-}
-
-/* A scalar value at s[i]; returns the index after it, or 0. */
-static size_t fast_scalar(const char *s, size_t i, size_t n)
-{
-    if (s[i] == '"')
-        return fast_string(s, i, n, false);
-    if (s[i] == 't' && n - i >= 4 && !memcmp(s + i, "true", 4))
-        return i + 4;
-    if (s[i] == 'f' && n - i >= 5 && !memcmp(s + i, "false", 5))
-        return i + 5;
-    if (s[i] == 'n' && n - i >= 4 && !memcmp(s + i, "null", 4))
-        return i + 4;
-    size_t a = i;
-    if (s[i] == '-')
-        i++;
-    size_t d = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9')
-        i++;
-    /* 1..15 digits, no leading zero: fits json_int_t and a double */
-    if (i == d || i - d > 15 || (s[d] == '0' && i - d > 1))
-        return 0;
-    if (i < n && s[i] == '.') {
-        size_t f = ++i;
-        while (i < n && s[i] >= '0' && s[i] <= '9')
-            i++;
-        if (i == f || i - f > 30)
-            return 0;
-    }
-    if (i < n && (s[i] == 'e' || s[i] == 'E'))
-        return 0;
-    return i > a ? i : 0;
-}
-
-static size_t fast_value(const char *s, size_t i, size_t n)
-{
-    if (i >= n)
-        return 0;
-    if (s[i] != '[')
-        return fast_scalar(s, i, n);
-    i = skip_ws(s, i + 1, n);
-    if (i < n && s[i] == ']')
-        return i + 1;
-    for (;;) {
-        if (i >= n || s[i] == '[' || s[i] == '{')
-            return 0;
-        i = fast_scalar(s, i, n);
-        if (!i)
-            return 0;
-        i = skip_ws(s, i, n);
-        if (i < n && s[i] == ']')
-            return i + 1;
-        if (i >= n || s[i] != ',')
-            return 0;
-        i = skip_ws(s, i + 1, n);
-    }
-}
-
-/* Returns 1 and appends the item to out with *kind set, or 0. */
-static int jsonl_fast(const char *s, size_t n, struct sbuf *out, int *kind)
-{
-    struct fspan key[FAST_MAX_MEMBERS], mem[FAST_MAX_MEMBERS];
-    size_t nm = 0, type = FAST_MAX_MEMBERS;
-    size_t i = skip_ws(s, 0, n);
-    if (i >= n || s[i] != '{')
-        return 0;
-    i = skip_ws(s, i + 1, n);
-    if (i < n && s[i] == '}')
-        return 0; /* no type: the slow path says so */
-    for (;;) {
-        if (i >= n || s[i] != '"' || nm == FAST_MAX_MEMBERS)
-            return 0;
-        size_t ka = i;
-        i = fast_string(s, i, n, true);
-        if (!i)
-            return 0;
-        key[nm] = (struct fspan){ka + 1, i - 1};
-        for (size_t k = 0; k < nm; k++)
-            if (key[k].z - key[k].a == key[nm].z - key[nm].a &&
-                !memcmp(s + key[k].a, s + key[nm].a, key[k].z - key[k].a))
-                return 0; /* duplicate: let jansson word the error */
-        i = skip_ws(s, i, n);
-        if (i >= n || s[i] != ':')
-            return 0;
-        i = skip_ws(s, i + 1, n);
-        size_t va = i;
-        i = fast_value(s, i, n);
-        if (!i)
-            return 0;
-        mem[nm] = (struct fspan){ka, i};
-        if (key[nm].z - key[nm].a == 4 && !memcmp(s + key[nm].a, "type", 4)) {
-            static const char *const names[K_N] = {"\"person\"", "\"record\"",
-                                                   "\"event\""};
-            size_t vl = i - va;
-            for (int k = 0; k < K_N; k++)
-                if (vl == strlen(names[k]) && !memcmp(s + va, names[k], vl))
-                    *kind = k, type = nm;
-            if (type != nm)
-                return 0;
-        }
-        nm++;
-        i = skip_ws(s, i, n);
-        if (i < n && s[i] == '}')
-            break;
-        if (i >= n || s[i] != ',')
-            return 0;
-        i = skip_ws(s, i + 1, n);
-    }
-    if (skip_ws(s, i + 1, n) != n || type == FAST_MAX_MEMBERS)
-        return 0;
-    sb_putc(out, '{');
-    bool first = true;
-    for (size_t m = 0; m < nm; m++) {
-        if (m == type)
-            continue;
-        if (!first)
-            sb_putc(out, ',');
-        first = false;
-        sb_put(out, s + mem[m].a, mem[m].z - mem[m].a);
-    }
-    sb_putc(out, '}');
-    return 1;
-}
-
 static int jsonl_line(struct loader *l, const char *s, size_t n)
 {
     if (n && s[n - 1] == '\r')
@@ -2033,21 +1657,24 @@ static int jsonl_line(struct loader *l, const char *s, size_t n)
      * records buffer (records are the bulk of any large file) and moves
      * when the line is a person or an event. */
     size_t mark;
-    struct sbuf *rb = item_begin(l, K_RECORDS, &mark);
+    buf_t *rb = item_begin(l, K_RECORDS, &mark);
     if (!rb)
         return -1;
     size_t start = rb->len;
-    int kind = -1;
-    if (jsonl_fast(s, n, rb, &kind)) {
-        if (rb->oom) {
+    enum ctl_jsonl_kind fk;
+    if (ctl_jsonl_fast(s, n, rb, &fk)) {
+        int kind = fk == CTL_JSONL_PERSON   ? K_PEOPLE
+                   : fk == CTL_JSONL_RECORD ? K_RECORDS
+                                            : K_EVENTS;
+        if (rb->failed) {
             oom(l);
             return -1;
         }
         if (kind == K_RECORDS)
             return item_end(l, K_RECORDS, l->line);
         size_t kmark;
-        struct sbuf *kb = item_begin(l, kind, &kmark);
-        sb_put(kb, rb->p + start, rb->len - start);
+        buf_t *kb = item_begin(l, kind, &kmark);
+        buf_append(kb, rb->data + start, rb->len - start);
         item_cancel(l, K_RECORDS, mark);
         return item_end(l, kind, l->line);
     }
@@ -2085,32 +1712,33 @@ static int jsonl_line(struct loader *l, const char *s, size_t n)
         oom(l);
         return -1;
     }
-    struct sbuf *b = item_begin(l, k, &mark);
+    buf_t *b = item_begin(l, k, &mark);
     if (!b) {
         json_decref(o);
         return -1;
     }
     size_t need = json_dumpb(o, NULL, 0, JSON_COMPACT);
-    if (need == 0 || !sb_reserve(b, need)) {
+    if (need == 0 || buf_reserve(b, need) < 0) {
         json_decref(o);
         item_cancel(l, k, mark);
         oom(l);
         return -1;
     }
-    b->len += json_dumpb(o, b->p + b->len, need, JSON_COMPACT);
+    b->len += json_dumpb(o, b->data + b->len, need, JSON_COMPACT);
+    b->data[b->len] = '\0';
     json_decref(o);
     return item_end(l, k, l->line);
 }
 
-static int jsonl_feed(struct loader *l, struct sbuf *pend, const char *buf,
+static int jsonl_feed(struct loader *l, buf_t *pend, const char *buf,
                       size_t len)
 {
     size_t i = 0;
     while (i < len && !l->fatal && !l->stop) {
         const char *nl = memchr(buf + i, '\n', len - i);
         if (!nl) {
-            sb_put(pend, buf + i, len - i);
-            if (pend->oom) {
+            buf_append(pend, buf + i, len - i);
+            if (pend->failed) {
                 oom(l);
                 return -1;
             }
@@ -2119,13 +1747,13 @@ static int jsonl_feed(struct loader *l, struct sbuf *pend, const char *buf,
         size_t n = (size_t)(nl - (buf + i));
         l->line++;
         if (pend->len) {
-            sb_put(pend, buf + i, n);
-            if (pend->oom) {
+            buf_append(pend, buf + i, n);
+            if (pend->failed) {
                 oom(l);
                 return -1;
             }
-            jsonl_line(l, pend->p, pend->len);
-            pend->len = 0;
+            jsonl_line(l, pend->data, pend->len);
+            buf_clear(pend);
         } else {
             jsonl_line(l, buf + i, n);
         }
@@ -2185,7 +1813,8 @@ static void load_one(struct loader *l, const char *path, char *buf)
     struct csvstate st = {0};
     st.l = l;
     st.at_line_start = true;
-    struct sbuf pend = {0};
+    strmap_init(&st.lev.index);
+    buf_t pend = {0};
     bool jsonl = false, detected = false, eof = false, empty = false;
     size_t have = 0;
     while (!l->fatal && !l->stop && !st.stop && !eof) {
@@ -2243,7 +1872,7 @@ static void load_one(struct loader *l, const char *path, char *buf)
         } else if (jsonl) {
             if (pend.len) {
                 l->line++;
-                jsonl_line(l, pend.p, pend.len);
+                jsonl_line(l, pend.data, pend.len);
             }
         } else {
             csv_finish(&st);
@@ -2259,7 +1888,7 @@ static void load_one(struct loader *l, const char *path, char *buf)
     if (l->stop)
         f->failed = true;
     csv_state_free(&st);
-    sb_free(&pend);
+    buf_free(&pend);
     if (!is_stdin)
         close(fd);
     file_done(l);
