@@ -263,6 +263,34 @@ static int set_defaults(config_t *cfg)
                : -1;
 }
 
+/* inih reads a line into a buffer of INI_MAX_LINE (200) bytes and parses
+ * the rest of a longer line as a line of its own, so a long value could set
+ * another key and errors would name lines that do not exist (found by
+ * tests/fuzz/fuzz_config). Returns the number of the first line longer
+ * than CONFIG_LINE_MAX bytes (its LF not counted), or 0. A file that
+ * cannot be read is left to ini_parse() to report. */
+#define CONFIG_LINE_MAX 198
+static unsigned long long_line(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    unsigned long line = 1, found = 0;
+    size_t len = 0;
+    int ch;
+    while ((ch = getc(f)) != EOF) {
+        if (ch == '\n') {
+            line++;
+            len = 0;
+        } else if (++len > CONFIG_LINE_MAX) {
+            found = line;
+            break;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
 int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
 {
     if (set_defaults(cfg) < 0) {
@@ -281,6 +309,14 @@ int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
         *strrchr(dir, '/') = '\0';
         struct load_ctx c = {cfg, dir[0] ? dir : "/", err, errlen, 0};
         err[0] = '\0';
+        unsigned long too_long = long_line(path);
+        if (too_long) {
+            free(dir);
+            snprintf(err, errlen, "%s:%lu: line longer than %d bytes", path,
+                     too_long, CONFIG_LINE_MAX);
+            config_free(cfg);
+            return -1;
+        }
         int rc = ini_parse(path, on_key, &c);
         free(dir);
         if (rc == -1) {

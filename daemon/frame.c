@@ -42,17 +42,23 @@ int frame_feed(frame_t *f, const char *data, size_t len, frame_cb cb,
         }
         size_t seg = lf ? (size_t)(lf - p) : (size_t)(end - p);
         size_t total = f->partial.len + seg;
-        /* A CR before the LF does not count against the limit. */
+        /* A CR before the LF does not count against the limit, nor one
+         * that ends what has come so far: its LF may come with the next
+         * read (found by tests/fuzz/fuzz_frame; a line of exactly
+         * max_line bytes was refused when its CR and LF came apart). */
         size_t counted = total;
-        if (lf && seg && p[seg - 1] == '\r')
+        char last = seg ? p[seg - 1]
+                        : total ? f->partial.data[f->partial.len - 1] : 0;
+        if (last == '\r')
             counted--;
         if (counted > f->max_line) {
-            f->dropped = total;
+            /* The segment itself is counted by the discarding branch
+             * (counting it here too over-reported the size by it; found
+             * by tests/fuzz/fuzz_frame). */
+            f->dropped = f->partial.len;
             buf_clear(&f->partial);
             f->discarding = true;
-            if (!lf)
-                return 0;
-            continue; /* the LF is handled by the discarding branch */
+            continue; /* the discarding branch takes the segment and LF */
         }
         if (!lf) {
             if (buf_append(&f->partial, p, seg) < 0)

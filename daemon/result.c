@@ -222,9 +222,10 @@ int result_decode(const plugin_t *p, const view_t *v, const void *data,
             snprintf(why, n, "the result is cut short");
             goto bad;
         }
-        json_t *s = json_stringn(bytes, tl); /* NULL if not UTF-8 */
-        if (!s || memchr(bytes, '\0', tl) ||
-            json_array_append_new(r->notes, s) < 0) {
+        /* NULL if not UTF-8; a NUL is checked first, or the string made
+         * of it would leak (found by tests/fuzz/fuzz_result). */
+        json_t *s = memchr(bytes, '\0', tl) ? NULL : json_stringn(bytes, tl);
+        if (!s || json_array_append_new(r->notes, s) < 0) {
             snprintf(why, n, "a note is not a string");
             goto bad;
         }
