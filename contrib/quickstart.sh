@@ -10,7 +10,9 @@
 # Missing Debian packages are installed first (needs root or sudo).
 # Environment: SPAND_WERROR=1 (treat compiler warnings as errors, as CI
 # does), SPAND_START_TIMEOUT (seconds to wait for the daemon's
-# socket, default 30), TMPDIR (where the scratch directory goes).
+# socket, default 30), SPAND_FUZZ_SECONDS (how long `test` runs each
+# libFuzzer harness, default 30; 0 skips fuzzing), TMPDIR (where the
+# scratch directory goes).
 
 # Run as `sh quickstart.sh`? This is a bash script: re-run it under bash.
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
@@ -19,7 +21,7 @@ set -euo pipefail
 PACKAGES=(build-essential autoconf automake libtool pkg-config
     libigraph-dev libuv1-dev libsqlite3-dev libjansson-dev libinih-dev
     libcsv-dev check sqlite3 python3 r-cran-sna r-cran-jsonlite
-    python3-networkx python3-igraph)
+    python3-networkx python3-igraph clang libfuzzer-14-dev)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -286,6 +288,24 @@ run_tests() {
     say "make check"
     make -j2 check VERBOSE=1 || failed_stages+=("make check")
 
+    # 1b. Each libFuzzer harness (tests/fuzz) for a short, bounded time
+    # (8 harnesses: 4 minutes at the default 30 s, plus their build): a
+    # crash, a sanitizer report or a disagreement with the slow path is
+    # a failed test in the count below (fuzz-work/results).
+    local fuzz_secs=${SPAND_FUZZ_SECONDS:-30} fuzz_pass=0 fuzz_fail=0
+    if [ "$fuzz_secs" != 0 ]; then
+        rm -f fuzz-work/results
+        say "make fuzz FUZZ_SECONDS=$fuzz_secs"
+        make fuzz FUZZ_SECONDS="$fuzz_secs" || failed_stages+=("make fuzz")
+        if [ -f fuzz-work/results ]; then
+            fuzz_pass=$(grep -c ':test-result: PASS' fuzz-work/results || true)
+            fuzz_fail=$(grep -c ':test-result: FAIL' fuzz-work/results || true)
+        else
+            fuzz_fail=1 # the harnesses did not build
+        fi
+        say "fuzzing: $fuzz_pass passed, $fuzz_fail failed (fuzz-work/*.log)"
+    fi
+
     # 2. The sanitizer build. The source tree is configured in-tree, and
     # automake refuses a VPATH build from a configured source tree (its
     # objects would shadow the build directory's). Rather than
@@ -300,7 +320,8 @@ run_tests() {
     rm -rf "$san/src" "$san/obj"
     mkdir -p "$san/src" "$san/obj"
     tar -C "$top" --exclude=./.git --exclude=./build-san \
-        --exclude=./build --exclude=./bench-cache --exclude=./bench-work -cf - . |
+        --exclude=./build --exclude=./bench-cache --exclude=./bench-work \
+        --exclude=./fuzz-work -cf - . |
         tar -C "$san/src" -xf -
     if [ -f "$san/src/Makefile" ]; then
         make -C "$san/src" distclean >"$san/distclean.log" 2>&1 || true
@@ -343,6 +364,8 @@ run_tests() {
         fail=$((fail + f))
     done
     rm -f "$marker"
+    pass=$((pass + fuzz_pass))
+    fail=$((fail + fuzz_fail))
     local s
     for s in "${failed_stages[@]}"; do
         say "failed: $s"
