@@ -23,30 +23,6 @@ const unsigned char jscan_plain[256] = {
 };
 /* clang-format on */
 
-jscan_type_t jscan_peek(const jscan_t *j)
-{
-    if (j->p >= j->end)
-        return JSCAN_BAD;
-    switch (*j->p) {
-    case '{':
-        return JSCAN_OBJECT;
-    case '[':
-        return JSCAN_ARRAY;
-    case '"':
-        return JSCAN_STRING;
-    case 't':
-        return JSCAN_TRUE;
-    case 'f':
-        return JSCAN_FALSE;
-    case 'n':
-        return JSCAN_NULL;
-    case '-':
-        return JSCAN_NUMBER;
-    default:
-        return *j->p >= '0' && *j->p <= '9' ? JSCAN_NUMBER : JSCAN_BAD;
-    }
-}
-
 static int hex4(const unsigned char *p, const unsigned char *end, uint32_t *out)
 {
     if (end - p < 4)

@@ -56,8 +56,30 @@ static inline void jscan_ws(jscan_t *j)
 }
 
 /* After jscan_ws(): the type of the value starting at j->p (nothing is
- * consumed). */
-jscan_type_t jscan_peek(const jscan_t *j);
+ * consumed). Inline: the scanners call it for every value. */
+static inline jscan_type_t jscan_peek(const jscan_t *j)
+{
+    if (j->p >= j->end)
+        return JSCAN_BAD;
+    switch (*j->p) {
+    case '{':
+        return JSCAN_OBJECT;
+    case '[':
+        return JSCAN_ARRAY;
+    case '"':
+        return JSCAN_STRING;
+    case 't':
+        return JSCAN_TRUE;
+    case 'f':
+        return JSCAN_FALSE;
+    case 'n':
+        return JSCAN_NULL;
+    case '-':
+        return JSCAN_NUMBER;
+    default:
+        return *j->p >= '0' && *j->p <= '9' ? JSCAN_NUMBER : JSCAN_BAD;
+    }
+}
 
 /* Consume byte c (after whitespace). Returns 0, or -1 when the next byte
  * is something else (nothing consumed then). */

@@ -121,6 +121,26 @@ static bool short_string(jscan_t *j, char *dst, size_t max, size_t *len)
     return jscan_string(j, dst, len) == 0;
 }
 
+/* A key at j->p (a '"'): its bytes in *s, *len. The usual key is plain
+ * printable ASCII, its text its value: taken as it stands, with no copy.
+ * Any other is decoded into tmp (room for FAST_KEY_MAX bytes and a NUL)
+ * when short enough. */
+static bool key_at(jscan_t *j, char *tmp, const char **s, size_t *len)
+{
+    const unsigned char *a = (const unsigned char *)j->p + 1, *p = a;
+    const unsigned char *end = (const unsigned char *)j->end;
+    while (p < end && jscan_plain[*p])
+        p++;
+    if (p < end && *p == '"' && (size_t)(p - a) <= FAST_KEY_MAX) {
+        *s = (const char *)a;
+        *len = (size_t)(p - a);
+        j->p = (const char *)p + 1;
+        return true;
+    }
+    *s = tmp;
+    return short_string(j, tmp, FAST_KEY_MAX, len);
+}
+
 /* A value the fast path takes: a scalar, or an array of scalars. */
 static bool fast_value(jscan_t *j)
 {
@@ -144,10 +164,11 @@ static bool fast_value(jscan_t *j)
 
 static bool kind_of(jscan_t *j, enum ctl_jsonl_kind *kind)
 {
-    char v[16];
+    char tmp[FAST_KEY_MAX + 1];
+    const char *v;
     size_t len;
     jscan_ws(j);
-    if (jscan_peek(j) != JSCAN_STRING || !short_string(j, v, 8, &len))
+    if (jscan_peek(j) != JSCAN_STRING || !key_at(j, tmp, &v, &len))
         return false;
     if (len == 6 && !memcmp(v, "person", 6))
         *kind = CTL_JSONL_PERSON;
@@ -165,8 +186,9 @@ bool ctl_jsonl_fast(const char *s, size_t n, buf_t *out,
 {
     struct {
         const char *a, *z; /* the member's text, key to value */
+        const char *key;   /* its key's bytes: in the text, or in tmp */
         size_t klen;
-        char key[FAST_KEY_MAX + 1];
+        char tmp[FAST_KEY_MAX + 1];
     } m[FAST_MAX_MEMBERS];
     size_t nm = 0, type = FAST_MAX_MEMBERS;
     jscan_t j = {s, s + n};
@@ -177,7 +199,7 @@ bool ctl_jsonl_fast(const char *s, size_t n, buf_t *out,
         if (nm == FAST_MAX_MEMBERS || jscan_peek(&j) != JSCAN_STRING)
             return false;
         m[nm].a = j.p;
-        if (!short_string(&j, m[nm].key, FAST_KEY_MAX, &m[nm].klen))
+        if (!key_at(&j, m[nm].tmp, &m[nm].key, &m[nm].klen))
             return false;
         for (size_t k = 0; k < nm; k++)
             if (m[k].klen == m[nm].klen &&
