@@ -47,8 +47,9 @@ int frame_feed(frame_t *f, const char *data, size_t len, frame_cb cb,
          * read (found by tests/fuzz/fuzz_frame; a line of exactly
          * max_line bytes was refused when its CR and LF came apart). */
         size_t counted = total;
-        char last = seg ? p[seg - 1]
-                        : total ? f->partial.data[f->partial.len - 1] : 0;
+        char last = seg     ? p[seg - 1]
+                    : total ? f->partial.data[f->partial.len - 1]
+                            : 0;
         if (last == '\r')
             counted--;
         if (counted > f->max_line) {

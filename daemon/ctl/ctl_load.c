@@ -127,7 +127,7 @@ static const char *const kind_list[K_N] = {"people", "records", "events"};
 
 struct batch {
     size_t file;
-    buf_t items[K_N];   /* items' JSON, comma separated */
+    buf_t items[K_N];         /* items' JSON, comma separated */
     struct u64vec lines[K_N]; /* source line of every item */
     /* Long-form events only: the line of every participant, and where
      * each event's participants start in plines. */
@@ -516,8 +516,8 @@ static void note_server_rejects(struct loader *l, const struct batch *b,
 static int send_batch(struct loader *l, struct batch *b)
 {
     char err[512];
-    int rc =
-        ctl_conn_send(l->conn, "ingest", b->req.data, b->req.len, err, sizeof err);
+    int rc = ctl_conn_send(l->conn, "ingest", b->req.data, b->req.len, err,
+                           sizeof err);
     if (rc < 0) {
         fail(l, rc, "%s", err);
         return rc;
@@ -1025,9 +1025,9 @@ static int csv_header(struct csvstate *st)
 }
 
 /* Append `,"key":"cell"` (or without the comma for the first member).
- * Returns a JS_ code. */
-static int put_str_member(buf_t *b, bool *first, const char *key,
-                          const char *s, size_t n)
+ * Returns a CTL_JSON_ code. */
+static int put_str_member(buf_t *b, bool *first, const char *key, const char *s,
+                          size_t n)
 {
     if (!*first)
         buf_putc(b, ',');
@@ -1040,12 +1040,13 @@ static int put_str_member(buf_t *b, bool *first, const char *key,
 
 static const char *js_problem(int rc)
 {
-    return rc == CTL_JSON_NUL ? "contains a NUL byte"
-                        : "is not valid UTF-8 (convert the file, for example "
-                          "with iconv -f latin1 -t utf-8)";
+    return rc == CTL_JSON_NUL
+               ? "contains a NUL byte"
+               : "is not valid UTF-8 (convert the file, for example "
+                 "with iconv -f latin1 -t utf-8)";
 }
 
-/* CTL_JSON_OK when s[0..n) can be sent as JSON text, else the JS_ problem. */
+/* CTL_JSON_OK when s[0..n) can be sent as JSON text, else the CTL_JSON_ problem. */
 static int text_ok(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -1189,8 +1190,7 @@ static bool is_space(char c)
 }
 
 /* Append the ';'-separated names of s[0..n) as a JSON array. */
-static int put_participants(buf_t *b, bool *first, const char *s,
-                            size_t n)
+static int put_participants(buf_t *b, bool *first, const char *s, size_t n)
 {
     put_key(b, first, "participants");
     buf_putc(b, '[');

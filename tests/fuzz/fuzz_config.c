@@ -57,13 +57,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     err[0] = '\0';
     if (load_print(first, strlen(first), &second, err, sizeof err) != 0 &&
         !strstr(err, ": line longer than ")) {
-        fprintf(stderr, "the printed config does not load: %s\n%s", err,
-                first);
+        fprintf(stderr, "the printed config does not load: %s\n%s", err, first);
         abort();
     }
     if (second && strcmp(first, second) != 0) {
-        fprintf(stderr, "printed twice differently:\n%s---\n%s", first,
-                second);
+        fprintf(stderr, "printed twice differently:\n%s---\n%s", first, second);
         abort();
     }
     free(first);

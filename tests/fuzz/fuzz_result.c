@@ -25,9 +25,10 @@ static const spand_column_t cols[] = {
     {SPAND_TABLE_NETWORK, "n", SPAND_STRING, "n"},
     {SPAND_TABLE_NETWORK, "m", SPAND_REAL, "m"},
 };
-static const spand_plugin_t desc = {
-    .size = sizeof(spand_plugin_t), .name = "fuzz", .columns = cols,
-    .ncolumns = sizeof cols / sizeof cols[0]};
+static const spand_plugin_t desc = {.size = sizeof(spand_plugin_t),
+                                    .name = "fuzz",
+                                    .columns = cols,
+                                    .ncolumns = sizeof cols / sizeof cols[0]};
 
 static void check_shape(const result_t *r, int64_t nv, int64_t ng)
 {

@@ -35,8 +35,8 @@ static void check_time(int64_t t)
     tm.tm_min = mi;
     tm.tm_sec = s;
     if ((int64_t)timegm(&tm) != t) {
-        fprintf(stderr, "%s: spand says %lld, timegm %lld\n", out,
-                (long long)t, (long long)timegm(&tm));
+        fprintf(stderr, "%s: spand says %lld, timegm %lld\n", out, (long long)t,
+                (long long)timegm(&tm));
         abort();
     }
 }

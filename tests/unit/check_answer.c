@@ -94,9 +94,8 @@ static answer_t *make_answer(void)
                         .to = VIEW_OPEN_TO,
                         .boundary = "sector"};
     char err[128] = "";
-    answer_t *a =
-        answer_build(&plugin, &view, &spec, NULL, make_result(), err,
-                     sizeof err);
+    answer_t *a = answer_build(&plugin, &view, &spec, NULL, make_result(), err,
+                               sizeof err);
     ck_assert_msg(a != NULL, "answer_build: %s", err);
     return a;
 }
@@ -112,26 +111,26 @@ static void same_text(const char *got, const char *want)
 }
 
 /* 1/3 prints as jansson prints it (%.17g). */
-#define HEAD                                                                  \
-    "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"plugin\":\"demo\","         \
-    "\"boundary\":\"sector\",\"window\":{\"from\":\"2024-01-01T00:00:00Z\","  \
-    "\"to\":null},\"baseline\":null,\"view\":{\"vertices\":3,\"edges\":1,"    \
-    "\"excluded\":4,\"groups\":2},\"data_version\":9,\"notes\":[\"a note\"]," \
-    "\"tables\":{\"vertex\":{\"columns\":[{\"name\":\"id\",\"description\":"  \
-    "\"person\"},{\"name\":\"group\",\"description\":\"sector\"},{\"name\":"  \
-    "\"score\",\"description\":\"a score\"},{\"name\":\"label\","             \
+#define HEAD                                                                   \
+    "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{\"plugin\":\"demo\","           \
+    "\"boundary\":\"sector\",\"window\":{\"from\":\"2024-01-01T00:00:00Z\","   \
+    "\"to\":null},\"baseline\":null,\"view\":{\"vertices\":3,\"edges\":1,"     \
+    "\"excluded\":4,\"groups\":2},\"data_version\":9,\"notes\":[\"a note\"],"  \
+    "\"tables\":{\"vertex\":{\"columns\":[{\"name\":\"id\",\"description\":"   \
+    "\"person\"},{\"name\":\"group\",\"description\":\"sector\"},{\"name\":"   \
+    "\"score\",\"description\":\"a score\"},{\"name\":\"label\","              \
     "\"description\":\"a label\"}],\"rows\":["
 #define ROW1 "[\"p1\",\"A\",0.5,\"x\\\"y\"]"
 #define ROW2 "[\"p2\",\"B\",null,null]"
 #define ROW3 "[\"p3\",\"A\",2.0,\"\xc3\xa9\"]"
-#define TAIL                                                                  \
-    "],\"total_rows\":3},\"group\":{\"columns\":[{\"name\":\"group\","        \
-    "\"description\":\"sector\"},{\"name\":\"size\",\"description\":"         \
-    "\"members\"}],\"rows\":[[\"A\",2],[\"B\",1]]},\"pair\":{\"columns\":"    \
-    "[{\"name\":\"group_a\",\"description\":\"sector\"},{\"name\":"          \
-    "\"group_b\",\"description\":\"sector\"},{\"name\":\"ties\","            \
-    "\"description\":\"ties between\"}],\"rows\":[[\"A\",\"B\",1]]},"         \
-    "\"network\":{\"columns\":[{\"name\":\"density\",\"description\":"       \
+#define TAIL                                                                   \
+    "],\"total_rows\":3},\"group\":{\"columns\":[{\"name\":\"group\","         \
+    "\"description\":\"sector\"},{\"name\":\"size\",\"description\":"          \
+    "\"members\"}],\"rows\":[[\"A\",2],[\"B\",1]]},\"pair\":{\"columns\":"     \
+    "[{\"name\":\"group_a\",\"description\":\"sector\"},{\"name\":"            \
+    "\"group_b\",\"description\":\"sector\"},{\"name\":\"ties\","              \
+    "\"description\":\"ties between\"}],\"rows\":[[\"A\",\"B\",1]]},"          \
+    "\"network\":{\"columns\":[{\"name\":\"density\",\"description\":"         \
     "\"density\"}],\"rows\":[[0.33333333333333331]]}}"
 
 START_TEST(test_write_all_rows)
@@ -141,7 +140,7 @@ START_TEST(test_write_all_rows)
     buf_t out = BUF_INIT;
     ck_assert_int_eq(answer_write(a, &out, "7", 1, false, 1.5, NULL, 3), 0);
     same_text(out.data, HEAD ROW1 "," ROW2 "," ROW3 TAIL
-                     ",\"cached\":false,\"elapsed_ms\":1.5}}\n");
+                                  ",\"cached\":false,\"elapsed_ms\":1.5}}\n");
     /* The line is one JSON text, as a client reads it. */
     json_error_t e;
     json_t *j = json_loadb(out.data, out.len - 1, 0, &e);
@@ -165,10 +164,10 @@ START_TEST(test_write_top_sorted)
     ck_assert_uint_eq(order[2], 1);
     buf_t out = BUF_INIT;
     BUF_LIT(&out, "before\n"); /* appends to what is there */
-    ck_assert_int_eq(
-        answer_write(a, &out, "\"q\"", 3, true, 0, order, keep), 0);
-    const char *want =
-        "before\n" HEAD ROW3 "," ROW1 TAIL ",\"cached\":true,\"elapsed_ms\":0.0}}\n";
+    ck_assert_int_eq(answer_write(a, &out, "\"q\"", 3, true, 0, order, keep),
+                     0);
+    const char *want = "before\n" HEAD ROW3 "," ROW1 TAIL
+                       ",\"cached\":true,\"elapsed_ms\":0.0}}\n";
     /* HEAD carries id 7: this request's id is "q". */
     char *w = strdup(want);
     char *at = strstr(w, "\"id\":7");

@@ -9,12 +9,12 @@
 #include "buf.h"
 
 /* b holds exactly the n bytes s, NUL-terminated. */
-#define ck_buf(b, s, n)                                                     \
-    do {                                                                    \
-        ck_assert_uint_eq((b)->len, (n));                                   \
-        ck_assert_mem_eq((b)->data, (s), (n));                              \
-        ck_assert_int_eq((b)->data[(b)->len], '\0');                        \
-        ck_assert_uint_gt((b)->cap, (b)->len);                              \
+#define ck_buf(b, s, n)                                                        \
+    do {                                                                       \
+        ck_assert_uint_eq((b)->len, (n));                                      \
+        ck_assert_mem_eq((b)->data, (s), (n));                                 \
+        ck_assert_int_eq((b)->data[(b)->len], '\0');                           \
+        ck_assert_uint_gt((b)->cap, (b)->len);                                 \
     } while (0)
 
 START_TEST(test_empty)

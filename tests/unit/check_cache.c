@@ -31,8 +31,8 @@ static void teardown(void)
 
 static answer_t *answer(void)
 {
-    view_spec_t spec = {.from = VIEW_OPEN_FROM, .to = VIEW_OPEN_TO,
-                        .boundary = "sector"};
+    view_spec_t spec = {
+        .from = VIEW_OPEN_FROM, .to = VIEW_OPEN_TO, .boundary = "sector"};
     result_t *r = calloc(1, sizeof *r);
     ck_assert_ptr_nonnull(r);
     r->notes = json_array();

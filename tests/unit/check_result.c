@@ -45,9 +45,18 @@ static void w_raw(buf_t *b, const void *p, size_t n)
 {
     ck_assert_int_eq(buf_append(b, p, n), 0);
 }
-static void w64(buf_t *b, uint64_t v) { w_raw(b, &v, 8); }
-static void w32(buf_t *b, uint32_t v) { w_raw(b, &v, 4); }
-static void wd(buf_t *b, double v) { w_raw(b, &v, 8); }
+static void w64(buf_t *b, uint64_t v)
+{
+    w_raw(b, &v, 8);
+}
+static void w32(buf_t *b, uint32_t v)
+{
+    w_raw(b, &v, 4);
+}
+static void wd(buf_t *b, double v)
+{
+    w_raw(b, &v, 8);
+}
 
 static void w_head(buf_t *b, int64_t rows, int32_t ncols, uint8_t flag)
 {
@@ -107,8 +116,8 @@ static const char *decode(const buf_t *b, result_t **out)
     static char why[256];
     why[0] = '\0';
     result_t *r = NULL;
-    int rc = result_decode(&plugin, &view, b->data, b->len, &r, why,
-                           sizeof why);
+    int rc =
+        result_decode(&plugin, &view, b->data, b->len, &r, why, sizeof why);
     if (rc == 0) {
         ck_assert_str_eq(why, "");
         if (out)
@@ -194,7 +203,8 @@ START_TEST(test_bad_magic_and_shape)
     ck_assert_str_eq(decode(&b, NULL), "vertex table has 4 rows, expected 3");
     b.data[8] = 3;
     b.data[16] = 3; /* 3 vertex columns, 2 declared */
-    ck_assert_str_eq(decode(&b, NULL), "vertex table has 3 columns, declared 2");
+    ck_assert_str_eq(decode(&b, NULL),
+                     "vertex table has 3 columns, declared 2");
     b.data[16] = 2;
     b.data[20] = 1; /* a set-flags array for a vertex table */
     ck_assert_str_eq(decode(&b, NULL), "vertex table is malformed");
@@ -260,8 +270,8 @@ START_TEST(test_bad_texts)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         buf_t b = BUF_INIT;
         good(&b, cases[i].fn, "hi", 2);
-        ck_assert_msg(!strcmp(decode(&b, NULL), cases[i].why),
-                      "case %zu: %s", i, decode(&b, NULL));
+        ck_assert_msg(!strcmp(decode(&b, NULL), cases[i].why), "case %zu: %s",
+                      i, decode(&b, NULL));
         buf_free(&b);
     }
 }

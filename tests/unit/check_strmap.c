@@ -120,7 +120,9 @@ START_TEST(test_delete_many)
     ck_assert_uint_eq(m.cap & (m.cap - 1), 0);
     unsigned left = NKEYS;
     for (unsigned step = 0; step < NKEYS; step++) {
-        unsigned i = (unsigned)((uint64_t)step * 761u % NKEYS); /* a permutation: 761 is prime to 5000 */
+        unsigned i =
+            (unsigned)((uint64_t)step * 761u %
+                       NKEYS); /* a permutation: 761 is prime to 5000 */
         key_of(i, k, &len);
         ck_assert(strmap_del(&m, k, len) == present[i]);
         if (present[i])

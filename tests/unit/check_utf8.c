@@ -59,8 +59,7 @@ START_TEST(test_known)
         ck_assert_msg(utf8_seq((const unsigned char *)s->bytes, s->n) ==
                           s->want,
                       "%s: got %zu, want %zu", s->what,
-                      utf8_seq((const unsigned char *)s->bytes, s->n),
-                      s->want);
+                      utf8_seq((const unsigned char *)s->bytes, s->n), s->want);
     }
 }
 END_TEST
@@ -73,10 +72,11 @@ static void agree(const unsigned char *s, size_t n)
     json_t *j = json_stringn((const char *)s, n);
     int jansson = j != NULL;
     json_decref(j);
-    ck_assert_msg((got == n) == jansson, "%02x %02x %02x %02x (%zu bytes): "
-                  "utf8_seq %zu, jansson %s", s[0], n > 1 ? s[1] : 0,
-                  n > 2 ? s[2] : 0, n > 3 ? s[3] : 0, n, got,
-                  jansson ? "accepts" : "refuses");
+    ck_assert_msg((got == n) == jansson,
+                  "%02x %02x %02x %02x (%zu bytes): "
+                  "utf8_seq %zu, jansson %s",
+                  s[0], n > 1 ? s[1] : 0, n > 2 ? s[2] : 0, n > 3 ? s[3] : 0, n,
+                  got, jansson ? "accepts" : "refuses");
 }
 
 START_TEST(test_jansson_1_2)
