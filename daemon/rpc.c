@@ -21,6 +21,7 @@
 #include "store.h"
 #include "ts.h"
 
+
 /* The plugin ABI version this daemon implements (reported by ping). */
 #define RPC_ABI_MAJOR SPAND_ABI_MAJOR
 #define RPC_ABI_MINOR SPAND_ABI_MINOR
@@ -197,7 +198,8 @@ static int check_params(rpc_req_t *req, json_t *params,
     if (!params)
         return 0;
     if (!json_is_object(params)) {
-        reply_error(req, RPC_INVALID_PARAMS, "params must be an object", NULL);
+        reply_error(req, RPC_INVALID_PARAMS, "params must be an object",
+                    NULL);
         return -1;
     }
     const char *key;
@@ -232,8 +234,8 @@ static int want_id(rpc_req_t *req, json_t *params)
                               server_config(req->srv)->max_id_bytes);
     if (why) {
         char msg[160];
-        snprintf(msg, sizeof msg, "%s%s",
-                 id && json_is_string(id) ? "params.id " : "", why);
+        snprintf(msg, sizeof msg, "%s%s", id && json_is_string(id) ?
+                 "params.id " : "", why);
         reply_error(req, RPC_INVALID_PARAMS, msg, NULL);
         return -1;
     }
@@ -252,9 +254,9 @@ static void m_ping(rpc_req_t *req, json_t *params)
     static const char *const none[] = {NULL};
     if (check_params(req, params, none) < 0)
         return;
-    reply(req,
-          json_pack("{s:s, s:{s:i, s:i}}", "version", PACKAGE_VERSION, "abi",
-                    "major", RPC_ABI_MAJOR, "minor", RPC_ABI_MINOR));
+    reply(req, json_pack("{s:s, s:{s:i, s:i}}", "version", PACKAGE_VERSION,
+                         "abi", "major", RPC_ABI_MAJOR, "minor",
+                         RPC_ABI_MINOR));
 }
 
 static void m_status(rpc_req_t *req, json_t *params)
@@ -273,11 +275,12 @@ static void m_status(rpc_req_t *req, json_t *params)
     json_t *plugins = json_object();
     for (size_t i = 0; plugins && i < reg->n; i++) {
         const plugin_t *p = reg->items[i];
-        json_object_set_new(
-            plugins, p->name,
-            json_pack("{s:I, s:I, s:I, s:f}", "runs", (json_int_t)p->runs,
-                      "errors", (json_int_t)p->errors, "cache_hits",
-                      (json_int_t)p->cache_hits, "busy_ms", p->busy_ms));
+        json_object_set_new(plugins, p->name,
+                            json_pack("{s:I, s:I, s:I, s:f}", "runs",
+                                      (json_int_t)p->runs, "errors",
+                                      (json_int_t)p->errors, "cache_hits",
+                                      (json_int_t)p->cache_hits, "busy_ms",
+                                      p->busy_ms));
     }
     reply(req,
           json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:i, s:I,"
@@ -289,16 +292,18 @@ static void m_status(rpc_req_t *req, json_t *params)
                     (json_int_t)store_db_bytes(server_store(req->srv)),
                     "connections", (int)st.connections, "requests",
                     (json_int_t)st.requests, "ingest", "items",
-                    (json_int_t)c.items_ingested, "rate_per_s", st.ingest_rate,
-                    "cache", "hits", (json_int_t)hits, "misses",
-                    (json_int_t)misses, "entries", (json_int_t)entries, "bytes",
-                    (json_int_t)bytes, "analyses", "queued",
+                    (json_int_t)c.items_ingested, "rate_per_s",
+                    st.ingest_rate, "cache", "hits", (json_int_t)hits,
+                    "misses", (json_int_t)misses, "entries",
+                    (json_int_t)entries, "bytes", (json_int_t)bytes,
+                    "analyses", "queued",
                     (json_int_t)engine_queued(server_engine(req->srv)),
                     "plugins", plugins));
 }
 
 static json_t *ingest_result(const ingest_batch_t *b,
-                             const store_ingest_result_t *r, int64_t version)
+                             const store_ingest_result_t *r,
+                             int64_t version)
 {
     return json_pack(
         "{s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:O, s:I, "
@@ -320,9 +325,8 @@ static void ingest_done(store_op_t *op, int rc)
     rpc_req_t *req = op->ctx;
     if (rc < 0) {
         char msg[400];
-        snprintf(msg, sizeof msg,
-                 "storage failed, nothing of this batch was "
-                 "stored: %s",
+        snprintf(msg, sizeof msg, "storage failed, nothing of this batch was "
+                                  "stored: %s",
                  op->err);
         reply_error(req, RPC_STORAGE_ERROR, msg, NULL);
     } else {
@@ -397,7 +401,8 @@ static void m_ingest(rpc_req_t *req, json_t *params)
 {
     if (!params) {
         reply_error(req, RPC_INVALID_PARAMS,
-                    "params with people, records and/or events required", NULL);
+                    "params with people, records and/or events required",
+                    NULL);
         return;
     }
     if (req->batch.live) {
@@ -411,8 +416,8 @@ static void m_ingest(rpc_req_t *req, json_t *params)
 
 static void boundaries_work(rpc_req_t *req)
 {
-    req->rc = store_boundaries(server_store(req->srv), &req->result, req->err,
-                               sizeof req->err);
+    req->rc = store_boundaries(server_store(req->srv), &req->result,
+                               req->err, sizeof req->err);
 }
 
 static void m_boundaries(rpc_req_t *req, json_t *params)
@@ -561,8 +566,8 @@ static int parse_time(json_t *j, int64_t *out, const char *what, char *err,
     return -1;
 }
 
-static int parse_window(json_t *w, const char *name, int64_t *from, int64_t *to,
-                        char *err, size_t errlen)
+static int parse_window(json_t *w, const char *name, int64_t *from,
+                        int64_t *to, char *err, size_t errlen)
 {
     *from = VIEW_OPEN_FROM;
     *to = VIEW_OPEN_TO;
@@ -643,8 +648,8 @@ static int parse_kinds(json_t *k, view_spec_t *spec, char *err, size_t errlen)
 
 /* Check and type the plugin's parameters. Values may come as their JSON
  * type or as text (from a command line). */
-static json_t *parse_plugin_params(const plugin_t *p, json_t *given, char *err,
-                                   size_t errlen)
+static json_t *parse_plugin_params(const plugin_t *p, json_t *given,
+                                   char *err, size_t errlen)
 {
     json_t *out = json_object();
     if (!out) {
@@ -915,9 +920,9 @@ static void analysis_progress(job_t *job, double fraction)
     rpc_req_t *req = job->ctx;
     if (!req->conn || !req->id)
         return;
-    json_t *n =
-        json_pack("{s:s, s:s, s:{s:O, s:f}}", "jsonrpc", "2.0", "method",
-                  "progress", "params", "id", req->id, "fraction", fraction);
+    json_t *n = json_pack("{s:s, s:s, s:{s:O, s:f}}", "jsonrpc", "2.0",
+                          "method", "progress", "params", "id", req->id,
+                          "fraction", fraction);
     char *text = n ? json_dumps(n, JSON_COMPACT) : NULL;
     json_decref(n);
     if (!text)
@@ -951,14 +956,15 @@ static int valid_attr_name(const char *s)
 static void m_analyse(rpc_req_t *req, json_t *params)
 {
     static const char *const allowed[] = {
-        "plugin",   "boundary", "window", "baseline", "kinds", "params",
-        "isolates", "top",      "sort",   "progress", NULL};
+        "plugin", "boundary", "window", "baseline", "kinds",    "params",
+        "isolates", "top",   "sort",   "progress", NULL};
     if (check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";
     json_t *name = params ? json_object_get(params, "plugin") : NULL;
     if (!json_is_string(name)) {
-        reply_error(req, RPC_INVALID_PARAMS, "params.plugin is required", NULL);
+        reply_error(req, RPC_INVALID_PARAMS, "params.plugin is required",
+                    NULL);
         return;
     }
     req->t0 = uv_hrtime();
@@ -970,9 +976,8 @@ static void m_analyse(rpc_req_t *req, json_t *params)
     req->job = job;
     job->plugin = loader_get(server_plugins(req->srv), json_string_value(name));
     if (!job->plugin) {
-        snprintf(err, sizeof err,
-                 "no plugin named \"%.64s\" (spanctl plugins "
-                 "lists them)",
+        snprintf(err, sizeof err, "no plugin named \"%.64s\" (spanctl plugins "
+                                  "lists them)",
                  json_string_value(name));
         reply_error(req, RPC_NOT_FOUND, err, NULL);
         return;
@@ -999,14 +1004,13 @@ static void m_analyse(rpc_req_t *req, json_t *params)
         const char *colon = strrchr(s, ':');
         size_t len = colon ? (size_t)(colon - s) : strlen(s);
         if (colon && strcmp(colon, ":asc") && strcmp(colon, ":desc"))
-            snprintf(err, sizeof err,
-                     "params.sort: use COLUMN, COLUMN:asc "
-                     "or COLUMN:desc");
+            snprintf(err, sizeof err, "params.sort: use COLUMN, COLUMN:asc "
+                                      "or COLUMN:desc");
         else if (!(req->sort = strndup(s, len)))
             snprintf(err, sizeof err, "out of memory");
         req->sort_asc = colon && !strcmp(colon, ":asc");
-        bool known = req->sort &&
-                     (!strcmp(req->sort, "id") || !strcmp(req->sort, "group"));
+        bool known = req->sort && (!strcmp(req->sort, "id") ||
+                                   !strcmp(req->sort, "group"));
         for (int i = 0; !err[0] && !known && i < p->ncols[0]; i++)
             known = !strcmp(
                 p->desc->columns[loader_column_index(p, SPAND_TABLE_VERTEX, i)]
@@ -1014,8 +1018,8 @@ static void m_analyse(rpc_req_t *req, json_t *params)
                 req->sort);
         if (!err[0] && !known)
             snprintf(err, sizeof err,
-                     "params.sort: %s has no vertex column \"%.64s\"", p->name,
-                     req->sort);
+                     "params.sort: %s has no vertex column \"%.64s\"",
+                     p->name, req->sort);
     }
     if (!err[0] && (p->desc->flags & SPAND_NEEDS_BASELINE) &&
         (!base || json_is_null(base)))
@@ -1025,12 +1029,13 @@ static void m_analyse(rpc_req_t *req, json_t *params)
     if (err[0] ||
         parse_window(json_object_get(params, "window"), "window",
                      &job->spec.from, &job->spec.to, err, sizeof err) < 0 ||
-        parse_window(base, "baseline", &job->base_spec.from, &job->base_spec.to,
-                     err, sizeof err) < 0 ||
+        parse_window(base, "baseline", &job->base_spec.from,
+                     &job->base_spec.to, err, sizeof err) < 0 ||
         parse_kinds(json_object_get(params, "kinds"), &job->spec, err,
                     sizeof err) < 0 ||
-        !(job->params = parse_plugin_params(
-              p, json_object_get(params, "params"), err, sizeof err))) {
+        !(job->params = parse_plugin_params(p, json_object_get(params,
+                                                               "params"),
+                                            err, sizeof err))) {
         reply_error(req, RPC_INVALID_PARAMS, err, NULL);
         return;
     }
@@ -1120,8 +1125,8 @@ static void export_work(rpc_req_t *req)
             "vertices", (json_int_t)igraph_vcount(&v->graph), "edges",
             (json_int_t)igraph_ecount(&v->graph), "excluded",
             (json_int_t)v->pub.excluded, "groups", (json_int_t)v->pub.ngroups,
-            "data_version", (json_int_t)v->data_version, "text", buf_str(&text),
-            text.len);
+            "data_version", (json_int_t)v->data_version, "text",
+            buf_str(&text), text.len);
         if (!req->result) {
             snprintf(req->err, sizeof req->err, "out of memory exporting");
             req->rc = -EIO;
@@ -1143,9 +1148,8 @@ static void m_export(rpc_req_t *req, json_t *params)
     json_t *iso = params ? json_object_get(params, "isolates") : NULL;
     const char *boundary = b ? json_string_value(b) : "sector";
     if (!json_is_string(f) || !export_format_known(json_string_value(f)))
-        snprintf(err, sizeof err,
-                 "params.format must be graphml, gexf, dot "
-                 "or csv");
+        snprintf(err, sizeof err, "params.format must be graphml, gexf, dot "
+                                  "or csv");
     else if (!boundary || !valid_attr_name(boundary))
         snprintf(err, sizeof err, "params.boundary must be an attribute name");
     else if (iso && !json_is_boolean(iso))
@@ -1176,12 +1180,12 @@ static const struct method {
     const char *name;
     void (*fn)(rpc_req_t *, json_t *);
 } methods[] = {
-    {"ping", m_ping},         {"status", m_status},
-    {"ingest", m_ingest},     {"boundaries", m_boundaries},
-    {"summary", m_summary},   {"person", m_person},
-    {"forget", m_forget},     {"reload", m_reload},
+    {"ping", m_ping},       {"status", m_status},
+    {"ingest", m_ingest},   {"boundaries", m_boundaries},
+    {"summary", m_summary}, {"person", m_person},
+    {"forget", m_forget},   {"reload", m_reload},
     {"shutdown", m_shutdown}, {"plugins", m_plugins},
-    {"analyse", m_analyse},   {"export", m_export},
+    {"analyse", m_analyse}, {"export", m_export},
 };
 
 /* ---- envelope -------------------------------------------------------- */
@@ -1197,11 +1201,13 @@ static void dispatch(rpc_req_t *req)
         return;
     }
     if (!json_is_object(msg)) {
-        rpc_fail(req, RPC_INVALID_REQUEST, "a request must be a JSON object");
+        rpc_fail(req, RPC_INVALID_REQUEST,
+                 "a request must be a JSON object");
         return;
     }
     json_t *id = json_object_get(msg, "id");
-    if (id && !json_is_string(id) && !json_is_number(id) && !json_is_null(id)) {
+    if (id && !json_is_string(id) && !json_is_number(id) &&
+        !json_is_null(id)) {
         rpc_fail(req, RPC_INVALID_REQUEST,
                  "id must be a string, a number or null");
         return;
@@ -1219,7 +1225,8 @@ static void dispatch(rpc_req_t *req)
     if (!json_is_string(method)) {
         json_decref(req->id);
         req->id = json_incref(id ? id : json_null());
-        reply_error(req, RPC_INVALID_REQUEST, "method must be a string", NULL);
+        reply_error(req, RPC_INVALID_REQUEST, "method must be a string",
+                    NULL);
         return;
     }
     json_t *params = json_object_get(msg, "params");

@@ -53,7 +53,7 @@ typedef struct rpc_req {
     char *line;  /* raw line, while being parsed off the loop */
     size_t len;
     uv_work_t work;
-    void (*work_fn)(struct rpc_req *);  /* runs on the thread pool */
+    void (*work_fn)(struct rpc_req *); /* runs on the thread pool */
     void (*after_fn)(struct rpc_req *); /* then on the loop */
     json_t *result;
     int rc;
@@ -69,8 +69,8 @@ typedef struct rpc_req {
     char *cache_key;
     char *sort;
     bool sort_asc;
-    int64_t top;           /* -1: all rows */
-    uint64_t t0;           /* uv_hrtime() when dispatched */
+    int64_t top; /* -1: all rows */
+    uint64_t t0; /* uv_hrtime() when dispatched */
     struct answer *answer; /* the answer being sent (a reference) */
     bool cached;
 } rpc_req_t;

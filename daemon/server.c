@@ -750,8 +750,8 @@ void server_stats(const server_t *srv, server_stats_t *out)
      * load in the first second already shows a rate. */
     store_counts_t cnt;
     store_counts(srv->store, &cnt);
-    unsigned oldest =
-        (srv->rate_pos + RATE_WINDOW + 2 - srv->rate_n) % (RATE_WINDOW + 1);
+    unsigned oldest = (srv->rate_pos + RATE_WINDOW + 2 - srv->rate_n) %
+                      (RATE_WINDOW + 1);
     uint64_t ms = now - srv->rate_ms[oldest];
     if (srv->rate_n >= 1 && ms > 0)
         out->ingest_rate =
