@@ -41,6 +41,9 @@ typedef struct config {
     unsigned max_id_bytes;    /* ids of people, records, events */
     unsigned max_value_bytes; /* attribute values, kinds */
     unsigned max_rejects;     /* rejected items listed in one reply */
+    unsigned max_event_participants; /* an event of k people: k(k-1)/2 ties */
+    unsigned max_groups; /* distinct values of an analysis boundary */
+    double max_weight;   /* largest weight of a record or event */
 
     /* [analysis] */
     unsigned workers;
@@ -63,9 +66,15 @@ typedef struct config {
     char *builtin_dir; /* plugins shipped with spand */
 } config_t;
 
+/* Bounds of [limits] max_weight: weights, and their squares, summed
+ * over every row a store can hold (2^63) times the ties of one event
+ * (under 2^33), stay finite: (1e100)^2 * 2^96 < 1e229 < DBL_MAX. */
+#define CONFIG_MAX_WEIGHT_CEILING 1e100
+
 /* Fill *cfg with defaults, then read path (may be NULL). On error returns
- * -1 with a message naming the file, line and key in err; *cfg is then
- * freed. The caller frees a loaded config with config_free(). */
+ * -1 with every problem of the file in err, one per line, each as
+ * "FILE:LINE: message" (the last line cut short if err is too small);
+ * *cfg is then freed. The caller frees a loaded config with config_free(). */
 int config_load(const char *path, config_t *cfg, char *err, size_t errlen);
 void config_free(config_t *cfg);
 /* Print the effective configuration as INI (what spand -t shows). */

@@ -30,16 +30,15 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: spand [-f] [-c FILE] [-t] [-h] [-V]\n"
-            "  -f       stay in the foreground (default under systemd)\n"
-            "  -c FILE  read configuration from FILE (default: none; "
-            "built-in\n"
-            "           defaults put spand.sock and spand.db in the current\n"
-            "           directory)\n"
-            "  -t       check the configuration, print it and exit 0 "
-            "(valid) or 1\n"
-            "  -h       show this help\n"
-            "  -V       show the version\n");
+            "usage: spand [-f] [-c FILE] [-t] [-h|--help] [-V|--version]\n"
+            "  -f             stay in the foreground (default under systemd)\n"
+            "  -c FILE        read configuration from FILE (default: none;\n"
+            "                 built-in defaults put spand.sock and spand.db\n"
+            "                 in the current directory)\n"
+            "  -t             check the configuration, print it and exit 0\n"
+            "                 (valid) or 1\n"
+            "  -h, --help     show this help\n"
+            "  -V, --version  show the version\n");
 }
 
 /* Tell systemd (Type=notify) about our state; a no-op elsewhere. */
@@ -186,7 +185,11 @@ int main(int argc, char **argv)
         return engine_child_main(argc, argv);
     const char *conf_path = NULL;
     int foreground = 0, test_only = 0, opt;
-    while ((opt = getopt(argc, argv, "fc:thV")) != -1) {
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    while ((opt = getopt_long(argc, argv, "fc:thV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f':
             foreground = 1;
@@ -219,7 +222,9 @@ int main(int argc, char **argv)
     config_t cfg;
     char err[1024];
     if (config_load(conf_path, &cfg, err, sizeof err) < 0) {
-        fprintf(stderr, "spand: %s\n", err);
+        /* One line per problem of the file, each prefixed. */
+        for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+            fprintf(stderr, "spand: %s\n", line);
         return 1;
     }
     if (test_only) {
