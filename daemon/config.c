@@ -299,9 +299,9 @@ static int set_defaults(config_t *cfg)
     cfg->max_id_bytes = 256;
     cfg->max_value_bytes = 1024;
     cfg->max_rejects = 100;
-    cfg->max_event_participants = 1000;
-    cfg->max_groups = 1000;
-    cfg->max_weight = 1e9;
+    cfg->max_event_participants = CONFIG_DEFAULT_MAX_EVENT_PARTICIPANTS;
+    cfg->max_groups = CONFIG_DEFAULT_MAX_GROUPS;
+    cfg->max_weight = CONFIG_DEFAULT_MAX_WEIGHT;
     cfg->workers = 2;
     cfg->analysis_queue = 64;
     cfg->result_cache_mb = 256;

@@ -66,6 +66,11 @@ typedef struct config {
     char *builtin_dir; /* plugins shipped with spand */
 } config_t;
 
+/* Defaults of [limits] keys that other modules also fall back on. */
+#define CONFIG_DEFAULT_MAX_EVENT_PARTICIPANTS 1000
+#define CONFIG_DEFAULT_MAX_GROUPS 1000
+#define CONFIG_DEFAULT_MAX_WEIGHT 1e9
+
 /* Bounds of [limits] max_weight: weights, and their squares, summed
  * over every row a store can hold (2^63) times the ties of one event
  * (under 2^33), stay finite: (1e100)^2 * 2^96 < 1e229 < DBL_MAX. */
