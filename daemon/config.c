@@ -367,15 +367,14 @@ static char *read_line(char *str, int num, void *stream)
     size_t len = (size_t)n;
     if (len && c->line[len - 1] == '\n')
         len--;
-    if (len > (size_t)num - 2) {
-        add_error(c, "line is longer than %d bytes", num - 2);
+    if (len > (size_t)num - 1) {
+        add_error(c, "line is longer than %d bytes", num - 1);
         c->handled = c->lineno;
         str[0] = '\0';
         return str;
     }
-    memcpy(str, c->line, len);
-    str[len] = '\n';
-    str[len + 1] = '\0';
+    memcpy(str, c->line, len); /* without the newline: inih needs none */
+    str[len] = '\0';
     return str;
 }
 

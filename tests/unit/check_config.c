@@ -167,6 +167,21 @@ START_TEST(line_too_long_for_inih)
     ck_assert_msg(strstr(err, "t.conf:2: line is longer than") != NULL, "%s",
                   err);
     ck_assert_msg(strstr(err, "t.conf:3: unknown key") != NULL, "%s", err);
+    /* inih takes lines of up to 199 bytes: 199 is read whole, 200 is
+     * refused (it used to reach inih in two pieces). */
+    for (int len = 199; len <= 200; len++) {
+        snprintf(text, sizeof text, "[daemon]\ndatabase = /%0*d\n", len - 12,
+                 0);
+        int rc = config_load(write_conf(text), &c, err, sizeof err);
+        ck_assert_msg(rc == (len == 199 ? 0 : -1), "%d bytes: %s", len, err);
+        if (rc == 0) {
+            ck_assert_uint_eq(strlen(c.database), (size_t)len - 11);
+            config_free(&c);
+        } else {
+            ck_assert_ptr_nonnull(strstr(err, "t.conf:2: line is longer than "
+                                              "199 bytes"));
+        }
+    }
 }
 END_TEST
 
