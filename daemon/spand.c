@@ -95,7 +95,7 @@ static int check_config(const config_t *cfg)
     for (size_t i = 0; i < reg.n; i++)
         printf("# ok       %-20s %s %s%s\n", reg.items[i]->name,
                reg.items[i]->desc->version, reg.items[i]->file,
-               reg.items[i]->builtin ? " (built in)" : "");
+               reg.items[i]->builtin ? " (built in)" : " (third-party)");
     for (size_t i = 0; i < json_array_size(reg.refused); i++) {
         json_t *r = json_array_get(reg.refused, i);
         printf("# refused  %s: %s\n",
@@ -184,6 +184,9 @@ int main(int argc, char **argv)
     /* An isolated analysis: a separate role of this same binary. */
     if (argc > 1 && strcmp(argv[1], "--analysis-child") == 0)
         return engine_child_main(argc, argv);
+    /* A plugin being loaded for the first time (loader.c). */
+    if (argc > 1 && strcmp(argv[1], "--scan-child") == 0)
+        return loader_scan_child_main(argc, argv, engine_api());
     const char *conf_path = NULL;
     int foreground = 0, test_only = 0, opt;
     while ((opt = getopt(argc, argv, "fc:thV")) != -1) {
