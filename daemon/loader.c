@@ -637,10 +637,15 @@ static void relay_stderr(const char *file, char *text, size_t len)
 {
     text[len] = '\0';
     char *line = text, *nl;
-    for (int lines = 0; *line && lines < 20; lines++, line = nl + 1) {
+    for (int lines = 0; lines < 20; lines++, line = nl + 1) {
         nl = strchr(line, '\n');
         if (nl)
             *nl = '\0';
+        if (!*line) {
+            if (!nl)
+                break;
+            continue;
+        }
         int prio = LOG_INFO;
         if (line[0] == '<' && line[1] >= '3' && line[1] <= '7' &&
             line[2] == '>') {
