@@ -115,7 +115,9 @@ bool loader_image_is_builtin(const void *image, size_t len)
                 sym[i].st_size != sizeof build_id)
                 return false;
             const Elf64_Shdr *in = &sh[sym[i].st_shndx];
-            if (in->sh_type == SHT_NOBITS || sym[i].st_value < in->sh_addr ||
+            if (in->sh_type == SHT_NOBITS ||
+                !in_image(len, in->sh_offset, in->sh_size) ||
+                sym[i].st_value < in->sh_addr ||
                 sym[i].st_value - in->sh_addr > in->sh_size ||
                 in->sh_size - (sym[i].st_value - in->sh_addr) < sizeof build_id)
                 return false;
@@ -499,6 +501,7 @@ plugin_t *loader_open_fd(int fd, const char *label, const spand_api_t *api,
 #define PHASE_FINI 'F'
 #define SCAN_MAX_REPORT (1u << 20)
 #define SCAN_TIMEOUT_MS 10000
+#define SCAN_BATCH 8 /* scan children at once */
 
 static void child_put(const void *data, size_t len)
 {
@@ -658,21 +661,36 @@ static void relay_stderr(const char *file, char *text, size_t len)
     }
 }
 
-/* Spawn `spand --scan-child` on memfd; on success *facts is the parsed
- * report, else why says what happened. */
-static int scan_in_child(int memfd, const char *file, json_t **facts,
-                         char *why, size_t n)
+/* One scan child under way. */
+typedef struct scan {
+    pid_t pid;
+    int rep, err; /* read ends; -1 once at EOF */
+    char *out;    /* SCAN_MAX_REPORT bytes */
+    size_t outlen, errlen;
+    char errtext[4097];
+    bool exited, timed_out;
+    int status;
+    uint64_t start;
+} scan_t;
+
+/* Spawn `spand --scan-child` on memfd. 0, or -1 with why. */
+static int scan_start(scan_t *sc, int memfd, const char *file, char *why,
+                      size_t n)
 {
-    *facts = NULL;
+    memset(sc, 0, sizeof *sc);
+    sc->rep = sc->err = -1;
     int rep[2] = {-1, -1}, err[2] = {-1, -1};
-    if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
-        snprintf(why, n, "pipe: %s", strerror(errno));
+    if (!(sc->out = malloc(SCAN_MAX_REPORT)) || pipe2(rep, O_CLOEXEC) < 0 ||
+        pipe2(err, O_CLOEXEC) < 0) {
+        snprintf(why, n, "cannot start the scan: %s", strerror(errno));
         for (int i = 0; i < 2; i++) {
             if (rep[i] >= 0)
                 close(rep[i]);
             if (err[i] >= 0)
                 close(err[i]);
         }
+        free(sc->out);
+        sc->out = NULL;
         return -1;
     }
     /* Copies at 10 or above, so that placing them at 2..4 cannot collide
@@ -691,8 +709,8 @@ static int scan_in_child(int memfd, const char *file, json_t **facts,
     for (int i = 0; i < 3; i++)
         if (fds[i] >= 0)
             posix_spawn_file_actions_adddup2(&fa, fds[i], 2 + i);
-    /* A process group of its own, so that on a timeout what it forked
-     * goes too; signals at their defaults, none blocked. */
+    /* A process group of its own, so that what it forks goes with it;
+     * signals at their defaults, none blocked. */
     posix_spawnattr_t at;
     posix_spawnattr_init(&at);
     sigset_t none, all;
@@ -707,10 +725,10 @@ static int scan_in_child(int memfd, const char *file, json_t **facts,
     const char *base = strrchr(file, '/');
     char *argv[] = {"spand", "--scan-child", (char *)(base ? base + 1 : file),
                     NULL};
-    pid_t pid = -1;
     int rc = fds[0] < 0 || fds[1] < 0 || fds[2] < 0
                  ? EMFILE
-                 : posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, environ);
+                 : posix_spawn(&sc->pid, "/proc/self/exe", &fa, &at, argv,
+                               environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     for (int i = 0; i < 3; i++)
@@ -719,55 +737,99 @@ static int scan_in_child(int memfd, const char *file, json_t **facts,
     if (rc != 0) {
         close(rep[0]);
         close(err[0]);
+        free(sc->out);
+        sc->out = NULL;
         snprintf(why, n, "cannot start the scan process: %s", strerror(rc));
         return -1;
     }
     fcntl(rep[0], F_SETFL, O_NONBLOCK);
     fcntl(err[0], F_SETFL, O_NONBLOCK);
-    char *out = malloc(SCAN_MAX_REPORT + 1);
-    char errtext[4097];
-    size_t outlen = 0, errlen = 0;
-    bool rep_open = true, err_open = true, exited = false, timed_out = false;
-    int status = 0;
-    uint64_t start = now_ms();
-    while (out && !exited) {
-        struct pollfd pf[2] = {{rep_open ? rep[0] : -1, POLLIN, 0},
-                               {err_open ? err[0] : -1, POLLIN, 0}};
-        (void)poll(pf, 2, 50);
-        if (rep_open)
-            rep_open = drain(rep[0], out, SCAN_MAX_REPORT, &outlen);
-        if (err_open)
-            err_open = drain(err[0], errtext, sizeof errtext - 1, &errlen);
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        exited = w == pid;
-        if (!exited && now_ms() - start > SCAN_TIMEOUT_MS) {
-            timed_out = true;
-            break;
+    sc->rep = rep[0];
+    sc->err = err[0];
+    sc->start = now_ms();
+    return 0;
+}
+
+/* Read what the pipes hold; close one at EOF. */
+static void scan_read(scan_t *sc)
+{
+    if (sc->rep >= 0 && !drain(sc->rep, sc->out, SCAN_MAX_REPORT, &sc->outlen)) {
+        close(sc->rep);
+        sc->rep = -1;
+    }
+    if (sc->err >= 0 &&
+        !drain(sc->err, sc->errtext, sizeof sc->errtext - 1, &sc->errlen)) {
+        close(sc->err);
+        sc->err = -1;
+    }
+}
+
+/* Wait for every started scan of v (out == NULL: not started) to end,
+ * reading all their pipes meanwhile (a child blocked on a full pipe must
+ * not time out for our reading another's), killing those still running
+ * after SCAN_TIMEOUT_MS. */
+static void scan_wait_all(scan_t *v, size_t n)
+{
+    for (;;) {
+        struct pollfd pf[2 * SCAN_BATCH];
+        size_t np = 0, running = 0;
+        bool open = false;
+        for (size_t i = 0; i < n; i++) {
+            scan_t *sc = &v[i];
+            if (!sc->out || sc->exited)
+                continue;
+            scan_read(sc);
+            if (waitpid(sc->pid, &sc->status, WNOHANG) == sc->pid) {
+                sc->exited = true;
+                scan_read(sc); /* what it wrote last */
+                continue;
+            }
+            if (now_ms() - sc->start > SCAN_TIMEOUT_MS) {
+                sc->timed_out = true;
+                kill(-sc->pid, SIGKILL);
+                while (waitpid(sc->pid, &sc->status, 0) < 0 && errno == EINTR)
+                    ;
+                sc->exited = true;
+                continue;
+            }
+            running++;
+            for (int k = 0; k < 2 && np < sizeof pf / sizeof *pf; k++) {
+                int fd = k ? sc->err : sc->rep;
+                if (fd >= 0) {
+                    pf[np++] = (struct pollfd){fd, POLLIN, 0};
+                    open = true;
+                }
+            }
         }
+        if (!running)
+            break;
+        /* Pipes at EOF: a child is exiting; look again soon. */
+        (void)poll(pf, np, open ? 50 : 2);
     }
-    /* Whatever it left behind goes with it (the group is its own). */
-    kill(-pid, SIGKILL);
-    if (!exited)
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    if (out) {
-        if (rep_open)
-            (void)drain(rep[0], out, SCAN_MAX_REPORT, &outlen);
-        if (err_open)
-            (void)drain(err[0], errtext, sizeof errtext - 1, &errlen);
-    }
-    close(rep[0]);
-    close(err[0]);
-    if (!out) {
-        snprintf(why, n, "out of memory");
-        return -1;
-    }
-    if (errlen)
-        relay_stderr(file, errtext, errlen);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].out) /* whatever it left behind goes too */
+            kill(-v[i].pid, SIGKILL);
+}
+
+/* The verdict of an ended scan; frees it. On success *facts is the
+ * parsed report, else why says what happened. */
+static int scan_finish(scan_t *sc, const char *file, json_t **facts,
+                       char *why, size_t n)
+{
+    *facts = NULL;
+    if (sc->rep >= 0)
+        close(sc->rep);
+    if (sc->err >= 0)
+        close(sc->err);
+    if (sc->errlen)
+        relay_stderr(file, sc->errtext, sc->errlen);
+    const char *out = sc->out;
+    size_t outlen = sc->outlen;
+    int status = sc->status;
     /* The phases reached, then the record. */
     char phase = 0;
     size_t i = 0;
-    while (i < outlen && strchr("CDIF", out[i]) && out[i])
+    while (i < outlen && out[i] && strchr("CDIF", out[i]))
         phase = out[i++];
     uint32_t len = 0;
     bool record = outlen - i >= 5 && (out[i] == 'R' || out[i] == 'E');
@@ -776,7 +838,7 @@ static int scan_in_child(int memfd, const char *file, json_t **facts,
         record = len == outlen - i - 5;
     }
     int ret = -1;
-    if (timed_out)
+    if (sc->timed_out)
         snprintf(why, n, "did not finish loading within %d s (in %s); killed",
                  SCAN_TIMEOUT_MS / 1000, phase_name(phase));
     else if (WIFSIGNALED(status))
@@ -795,7 +857,8 @@ static int scan_in_child(int memfd, const char *file, json_t **facts,
         else
             snprintf(why, n, "unreadable report from the scan: %s", je.text);
     }
-    free(out);
+    free(sc->out);
+    sc->out = NULL;
     return ret;
 }
 
@@ -920,44 +983,70 @@ static bool memfd_is_builtin(int memfd, off_t size)
     return ok;
 }
 
-static plugin_t *load(loader_registry_t *r, const char *file,
-                      const struct stat *st, const spand_api_t *api)
+/* A file of a directory on its way into the registry. */
+typedef struct cand {
+    const char *file;
+    struct stat st;
+    int memfd;     /* the sealed copy being scanned, or -1 */
+    plugin_t *p;   /* kept from the last scan, or loaded */
+    bool fresh;    /* loaded by this scan */
+} cand_t;
+
+/* Copy exactly the file that was checked (same device and inode) and
+ * start its scan. -1 after refusing it. */
+static int load_start(loader_registry_t *r, cand_t *c, scan_t *sc)
 {
     char why[512];
-    /* Copy exactly the file that was checked: same device and inode. */
-    int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int fd = open(c->file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     struct stat fst;
-    if (fd < 0 || fstat(fd, &fst) < 0 || fst.st_dev != st->st_dev ||
-        fst.st_ino != st->st_ino) {
-        snprintf(why, sizeof why, "changed while being loaded");
+    if (fd < 0 || fstat(fd, &fst) < 0 || fst.st_dev != c->st.st_dev ||
+        fst.st_ino != c->st.st_ino) {
         if (fd >= 0)
             close(fd);
-        refuse(r, file, why);
-        return NULL;
+        refuse(r, c->file, "changed while being loaded");
+        return -1;
     }
-    const char *base = strrchr(file, '/');
-    int memfd = private_copy(fd, fst.st_size, base ? base + 1 : file);
+    c->st = fst;
+    const char *base = strrchr(c->file, '/');
+    c->memfd = private_copy(fd, fst.st_size, base ? base + 1 : c->file);
     close(fd);
-    if (memfd < 0) {
+    if (c->memfd < 0) {
         snprintf(why, sizeof why, "cannot copy: %s", strerror(errno));
-        refuse(r, file, why);
-        return NULL;
+        refuse(r, c->file, why);
+        return -1;
     }
     /* Its code runs in a scan child first, whatever it is. */
+    if (scan_start(sc, c->memfd, c->file, why, sizeof why) < 0) {
+        close(c->memfd);
+        c->memfd = -1;
+        refuse(r, c->file, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* The plugin of an ended scan: loaded here too if built in (its id
+ * checked first), else made of the reported facts. NULL after refusing. */
+static plugin_t *load_finish(loader_registry_t *r, cand_t *c, scan_t *sc,
+                             const spand_api_t *api)
+{
+    char why[512];
     json_t *facts;
-    if (scan_in_child(memfd, file, &facts, why, sizeof why) < 0) {
+    int memfd = c->memfd;
+    c->memfd = -1;
+    if (scan_finish(sc, c->file, &facts, why, sizeof why) < 0) {
         close(memfd);
-        refuse(r, file, why);
+        refuse(r, c->file, why);
         return NULL;
     }
     plugin_t *p;
-    if (memfd_is_builtin(memfd, fst.st_size)) {
+    if (memfd_is_builtin(memfd, c->st.st_size)) {
         /* Ours: loaded here as well, for analyses in threads. */
         json_decref(facts);
-        p = load_memfd(memfd, file, true, api, why, sizeof why);
+        p = load_memfd(memfd, c->file, true, api, why, sizeof why);
     } else {
         p = plugin_from_facts(facts, why, sizeof why);
-        if (p && !(p->file = strdup(file))) {
+        if (p && !(p->file = strdup(c->file))) {
             snprintf(why, sizeof why, "out of memory");
             loader_unref(p);
             p = NULL;
@@ -968,16 +1057,16 @@ static plugin_t *load(loader_registry_t *r, const char *file,
             close(memfd);
     }
     if (!p) {
-        refuse(r, file, why);
+        refuse(r, c->file, why);
         return NULL;
     }
-    p->dev = st->st_dev;
-    p->ino = st->st_ino;
+    p->dev = c->st.st_dev;
+    p->ino = c->st.st_ino;
     p->mtime_ns =
-        (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-    p->fsize = st->st_size;
+        (int64_t)c->st.st_mtim.tv_sec * 1000000000 + c->st.st_mtim.tv_nsec;
+    p->fsize = c->st.st_size;
     log_info("plugin %s %s loaded from %s (%s)", p->desc->name,
-             p->desc->version, file,
+             p->desc->version, c->file,
              p->builtin ? "built in" : "third-party: runs isolated");
     return p;
 }
@@ -1105,34 +1194,37 @@ static char *build_tree_plugins(const char *builtin_dir)
     return dir;
 }
 
-/* Check, load or keep the file of a directory into next. */
-static void scan_file(loader_registry_t *r, const char *file, bool builtin_dir,
-                      const spand_api_t *api, plugin_t ***next, size_t *nnext,
-                      size_t *capnext, json_t *loaded)
+/* Check a file; keep it from the last scan if unchanged, else start
+ * its scan (sc->out set). */
+static void cand_check(loader_registry_t *r, cand_t *c, scan_t *sc)
 {
-    (void)builtin_dir;
-    struct stat st;
     const char *why = NULL;
-    if (lstat(file, &st) < 0)
+    c->memfd = -1;
+    if (lstat(c->file, &c->st) < 0)
         why = strerror(errno);
-    else if (S_ISLNK(st.st_mode))
+    else if (S_ISLNK(c->st.st_mode))
         why = "a symbolic link (plugin files must be regular files)";
-    else if (!S_ISREG(st.st_mode))
+    else if (!S_ISREG(c->st.st_mode))
         why = "not a regular file";
     else
-        why = check_owner_mode(&st);
-    plugin_t *old = find_file(r, file), *p = NULL;
-    bool fresh = false;
+        why = check_owner_mode(&c->st);
+    plugin_t *old = find_file(r, c->file);
     if (why) {
-        refuse(r, file, why);
-    } else if (old && same_file(old, &st)) {
+        refuse(r, c->file, why);
+    } else if (old && same_file(old, &c->st)) {
         loader_ref(old); /* kept: moves to the new list */
-        p = old;
+        c->p = old;
     } else {
-        /* New, or replaced: a replaced one retires below. */
-        p = load(r, file, &st, api);
-        fresh = p != NULL;
+        /* New, or replaced: a replaced one retires in loader_scan. */
+        (void)load_start(r, c, sc);
     }
+}
+
+/* Put c's plugin into next, unless its name is taken. */
+static void cand_take(loader_registry_t *r, cand_t *c, plugin_t ***next,
+                      size_t *nnext, size_t *capnext, json_t *loaded)
+{
+    plugin_t *p = c->p;
     /* A name already in the new list (from the built-in directory, or
      * earlier in byte order) cannot be shadowed. */
     for (size_t j = 0; p && j < *nnext; j++) {
@@ -1140,19 +1232,45 @@ static void scan_file(loader_registry_t *r, const char *file, bool builtin_dir,
             char msg[PATH_MAX + 64];
             snprintf(msg, sizeof msg, "name %s is already taken by %s",
                      p->name, (*next)[j]->file);
-            refuse(r, file, msg);
+            refuse(r, c->file, msg);
             loader_unref(p);
             p = NULL;
         }
     }
     if (p && push(next, nnext, capnext, p) < 0) {
         loader_unref(p);
-        refuse(r, file, "out of memory");
+        refuse(r, c->file, "out of memory");
         p = NULL;
     }
     /* Listed as loaded only once it is in the registry. */
-    if (p && fresh)
+    if (p && c->fresh)
         json_array_append_new(loaded, json_string(p->name));
+}
+
+/* Scan the files of one directory, SCAN_BATCH scan children at a time
+ * (they run in parallel; the verdicts are taken in file order). */
+static void scan_files(loader_registry_t *r, char **files, size_t nf,
+                       const spand_api_t *api, plugin_t ***next,
+                       size_t *nnext, size_t *capnext, json_t *loaded)
+{
+    for (size_t b = 0; b < nf; b += SCAN_BATCH) {
+        size_t nb = nf - b < SCAN_BATCH ? nf - b : SCAN_BATCH;
+        cand_t c[SCAN_BATCH];
+        scan_t sc[SCAN_BATCH];
+        for (size_t i = 0; i < nb; i++) {
+            c[i] = (cand_t){.file = files[b + i], .memfd = -1};
+            sc[i].out = NULL;
+            cand_check(r, &c[i], &sc[i]);
+        }
+        scan_wait_all(sc, nb);
+        for (size_t i = 0; i < nb; i++) {
+            if (sc[i].out) {
+                c[i].p = load_finish(r, &c[i], &sc[i], api);
+                c[i].fresh = c[i].p != NULL;
+            }
+            cand_take(r, &c[i], next, nnext, capnext, loaded);
+        }
+    }
 }
 
 int loader_scan(loader_registry_t *r, const char *builtin_dir,
@@ -1176,11 +1294,9 @@ int loader_scan(loader_registry_t *r, const char *builtin_dir,
             continue;
         size_t nf;
         char **files = list_dir(r, dirs[k], k == 0 ? "builtin" : "site", &nf);
-        for (size_t i = 0; i < nf; i++) {
-            scan_file(r, files[i], k == 0, api, &next, &nnext, &capnext,
-                      loaded);
+        scan_files(r, files, nf, api, &next, &nnext, &capnext, loaded);
+        for (size_t i = 0; i < nf; i++)
             free(files[i]);
-        }
         free(files);
     }
     /* Everything of the old list loses the registry's reference; what was

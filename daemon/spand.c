@@ -102,6 +102,13 @@ static int check_config(const config_t *cfg)
                json_string_value(json_object_get(r, "file")),
                json_string_value(json_object_get(r, "reason")));
     }
+    for (size_t i = 0; i < json_array_size(reg.dirs); i++) {
+        json_t *d = json_array_get(reg.dirs, i);
+        printf("# looked in %s (%s): %s\n",
+               json_string_value(json_object_get(d, "dir")),
+               json_string_value(json_object_get(d, "kind")),
+               json_string_value(json_object_get(d, "status")));
+    }
     if (!reg.n && !json_array_size(reg.refused))
         printf("# none found in %s or %s\n", cfg->builtin_dir,
                cfg->plugin_dir);
