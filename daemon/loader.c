@@ -76,9 +76,9 @@ static const Elf64_Shdr *elf_sections(const unsigned char *img, size_t len,
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
     if (len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
         eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh->e_ident[EI_DATA] !=
-            (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB
-                                                       : ELFDATA2MSB) ||
+        eh->e_ident[EI_DATA] != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                                     ? ELFDATA2LSB
+                                     : ELFDATA2MSB) ||
         eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shoff % 8 != 0 ||
         !in_image(len, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
         return NULL;
@@ -107,7 +107,8 @@ bool loader_image_is_builtin(const void *image, size_t len)
             size_t room = str->sh_size > sym[i].st_name
                               ? str->sh_size - sym[i].st_name
                               : 0;
-            const char *nm = (const char *)img + str->sh_offset + sym[i].st_name;
+            const char *nm =
+                (const char *)img + str->sh_offset + sym[i].st_name;
             if (room < sizeof BUILD_ID_SYMBOL ||
                 memcmp(nm, BUILD_ID_SYMBOL, sizeof BUILD_ID_SYMBOL) != 0)
                 continue;
@@ -397,8 +398,9 @@ static int check_body(const spand_plugin_t *d, bool need_run, char *why,
     }
     if ((d->nparams && !d->params) || (d->ncolumns && !d->columns) ||
         d->nparams > 1024 || d->ncolumns > 1024) {
-        snprintf(why, n, "params or columns NULL with a non-zero count, or "
-                         "more than 1024");
+        snprintf(why, n,
+                 "params or columns NULL with a non-zero count, or "
+                 "more than 1024");
         return -1;
     }
     for (size_t i = 0; i < d->nparams; i++) {
@@ -537,9 +539,9 @@ static json_t *facts_json(const spand_plugin_t *d)
     json_t *params = json_array(), *cols = json_array();
     for (size_t k = 0; params && k < d->nparams; k++)
         json_array_append_new(
-            params, json_pack("[s, i, s, s]", d->params[k].name,
-                              (int)d->params[k].type,
-                              d->params[k].default_value, d->params[k].help));
+            params,
+            json_pack("[s, i, s, s]", d->params[k].name, (int)d->params[k].type,
+                      d->params[k].default_value, d->params[k].help));
     for (size_t k = 0; cols && k < d->ncolumns; k++)
         json_array_append_new(
             cols, json_pack("[i, s, i, s]", (int)d->columns[k].table,
@@ -571,8 +573,9 @@ int loader_scan_child_main(int argc, char **argv, const spand_api_t *api)
         (spand_plugin_describe_fn)dlsym(dl, SPAND_PLUGIN_SYMBOL);
     const spand_plugin_t *d = fn ? fn() : NULL;
     if (!fn || !d) {
-        snprintf(why, sizeof why, fn ? "entry point returned no descriptor"
-                                     : "no entry point " SPAND_PLUGIN_SYMBOL);
+        snprintf(why, sizeof why,
+                 fn ? "entry point returned no descriptor"
+                    : "no entry point " SPAND_PLUGIN_SYMBOL);
         return child_record('E', why, strlen(why));
     }
     spand_plugin_t full;
@@ -704,8 +707,8 @@ static int scan_start(scan_t *sc, int memfd, const char *file, char *why,
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
                                      0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-                                     O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY,
+                                     0);
     for (int i = 0; i < 3; i++)
         if (fds[i] >= 0)
             posix_spawn_file_actions_adddup2(&fa, fds[i], 2 + i);
@@ -725,10 +728,10 @@ static int scan_start(scan_t *sc, int memfd, const char *file, char *why,
     const char *base = strrchr(file, '/');
     char *argv[] = {"spand", "--scan-child", (char *)(base ? base + 1 : file),
                     NULL};
-    int rc = fds[0] < 0 || fds[1] < 0 || fds[2] < 0
-                 ? EMFILE
-                 : posix_spawn(&sc->pid, "/proc/self/exe", &fa, &at, argv,
-                               environ);
+    int rc =
+        fds[0] < 0 || fds[1] < 0 || fds[2] < 0
+            ? EMFILE
+            : posix_spawn(&sc->pid, "/proc/self/exe", &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     for (int i = 0; i < 3; i++)
@@ -753,7 +756,8 @@ static int scan_start(scan_t *sc, int memfd, const char *file, char *why,
 /* Read what the pipes hold; close one at EOF. */
 static void scan_read(scan_t *sc)
 {
-    if (sc->rep >= 0 && !drain(sc->rep, sc->out, SCAN_MAX_REPORT, &sc->outlen)) {
+    if (sc->rep >= 0 &&
+        !drain(sc->rep, sc->out, SCAN_MAX_REPORT, &sc->outlen)) {
         close(sc->rep);
         sc->rep = -1;
     }
@@ -813,8 +817,8 @@ static void scan_wait_all(scan_t *v, size_t n)
 
 /* The verdict of an ended scan; frees it. On success *facts is the
  * parsed report, else why says what happened. */
-static int scan_finish(scan_t *sc, const char *file, json_t **facts,
-                       char *why, size_t n)
+static int scan_finish(scan_t *sc, const char *file, json_t **facts, char *why,
+                       size_t n)
 {
     *facts = NULL;
     if (sc->rep >= 0)
@@ -903,8 +907,8 @@ static plugin_t *plugin_from_facts(json_t *facts, char *why, size_t n)
     for (size_t k = 0; k < d->nparams; k++) {
         int type = 0;
         if (json_unpack(json_array_get(params, k), "[s, i, s, s]",
-                        &p->params[k].name, &type,
-                        &p->params[k].default_value, &p->params[k].help) < 0) {
+                        &p->params[k].name, &type, &p->params[k].default_value,
+                        &p->params[k].help) < 0) {
             snprintf(why, n, "the scan's report is malformed (parameter)");
             goto fail;
         }
@@ -987,9 +991,9 @@ static bool memfd_is_builtin(int memfd, off_t size)
 typedef struct cand {
     const char *file;
     struct stat st;
-    int memfd;     /* the sealed copy being scanned, or -1 */
-    plugin_t *p;   /* kept from the last scan, or loaded */
-    bool fresh;    /* loaded by this scan */
+    int memfd;   /* the sealed copy being scanned, or -1 */
+    plugin_t *p; /* kept from the last scan, or loaded */
+    bool fresh;  /* loaded by this scan */
 } cand_t;
 
 /* Copy exactly the file that was checked (same device and inode) and
@@ -1093,8 +1097,8 @@ static void note_dir(loader_registry_t *r, const char *dir, const char *kind,
 
 /* The *.so files of dir, sorted, so loading order (and which of two
  * same-named plugins wins) does not depend on the file system. */
-static char **list_dir(loader_registry_t *r, const char *dir,
-                       const char *kind, size_t *n)
+static char **list_dir(loader_registry_t *r, const char *dir, const char *kind,
+                       size_t *n)
 {
     *n = 0;
     struct stat st;
@@ -1107,8 +1111,10 @@ static char **list_dir(loader_registry_t *r, const char *dir,
     char why[PATH_MAX + 128];
     if (check_path(dir, why, sizeof why)) {
         char msg[sizeof why + 64];
-        snprintf(msg, sizeof msg, "plugin directory refused: %s; nothing in "
-                                  "it is loaded", why);
+        snprintf(msg, sizeof msg,
+                 "plugin directory refused: %s; nothing in "
+                 "it is loaded",
+                 why);
         refuse(r, dir, msg);
         note_dir(r, dir, kind, "refused");
         return NULL;
@@ -1230,8 +1236,8 @@ static void cand_take(loader_registry_t *r, cand_t *c, plugin_t ***next,
     for (size_t j = 0; p && j < *nnext; j++) {
         if (strcmp((*next)[j]->name, p->name) == 0) {
             char msg[PATH_MAX + 64];
-            snprintf(msg, sizeof msg, "name %s is already taken by %s",
-                     p->name, (*next)[j]->file);
+            snprintf(msg, sizeof msg, "name %s is already taken by %s", p->name,
+                     (*next)[j]->file);
             refuse(r, c->file, msg);
             loader_unref(p);
             p = NULL;
@@ -1250,8 +1256,8 @@ static void cand_take(loader_registry_t *r, cand_t *c, plugin_t ***next,
 /* Scan the files of one directory, SCAN_BATCH scan children at a time
  * (they run in parallel; the verdicts are taken in file order). */
 static void scan_files(loader_registry_t *r, char **files, size_t nf,
-                       const spand_api_t *api, plugin_t ***next,
-                       size_t *nnext, size_t *capnext, json_t *loaded)
+                       const spand_api_t *api, plugin_t ***next, size_t *nnext,
+                       size_t *capnext, json_t *loaded)
 {
     for (size_t b = 0; b < nf; b += SCAN_BATCH) {
         size_t nb = nf - b < SCAN_BATCH ? nf - b : SCAN_BATCH;
@@ -1273,8 +1279,8 @@ static void scan_files(loader_registry_t *r, char **files, size_t nf,
     }
 }
 
-int loader_scan(loader_registry_t *r, const char *builtin_dir,
-                const char *dir, const spand_api_t *api, json_t **report)
+int loader_scan(loader_registry_t *r, const char *builtin_dir, const char *dir,
+                const spand_api_t *api, json_t **report)
 {
     json_decref(r->refused);
     json_decref(r->dirs);
@@ -1357,12 +1363,11 @@ json_t *loader_json(const loader_registry_t *r)
             list,
             json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:b, s:o, s:o}",
                       "name", d->name, "version", d->version, "summary",
-                      d->summary, "licence", d->licence, "builtin",
-                      p->builtin, "isolated", !p->in_process, "file",
-                      p->file, "needs_baseline",
-                      (d->flags & SPAND_NEEDS_BASELINE) != 0, "params",
-                      params, "columns", cols));
+                      d->summary, "licence", d->licence, "builtin", p->builtin,
+                      "isolated", !p->in_process, "file", p->file,
+                      "needs_baseline", (d->flags & SPAND_NEEDS_BASELINE) != 0,
+                      "params", params, "columns", cols));
     }
-    return json_pack("{s:o, s:O, s:O}", "plugins", list, "refused",
-                     r->refused, "dirs", r->dirs);
+    return json_pack("{s:o, s:O, s:O}", "plugins", list, "refused", r->refused,
+                     "dirs", r->dirs);
 }

@@ -54,8 +54,8 @@ typedef struct plugin {
      * here, and run, init and fini are NULL. */
     const spand_plugin_t *desc;
     spand_plugin_t desc_copy;
-    json_t *facts;           /* the report desc_copy's strings live in */
-    spand_param_t *params;   /* owned arrays of desc_copy, or NULL */
+    json_t *facts;         /* the report desc_copy's strings live in */
+    spand_param_t *params; /* owned arrays of desc_copy, or NULL */
     spand_column_t *columns;
     void *state; /* from init() */
     dev_t dev;
@@ -86,8 +86,8 @@ void loader_free(loader_registry_t *r);
  * report is not NULL it receives {loaded: [names], removed: [names],
  * refused: [{file, reason}]}. Returns 0 (problems with single files are
  * reported, not fatal); logs a warning when no plugin at all is loaded. */
-int loader_scan(loader_registry_t *r, const char *builtin_dir,
-                const char *dir, const spand_api_t *api, json_t **report);
+int loader_scan(loader_registry_t *r, const char *builtin_dir, const char *dir,
+                const spand_api_t *api, json_t **report);
 
 /* Main of `spand --scan-child LABEL`: the plugin's object on fd 3, the
  * report pipe on fd 4 (see loader.c, "the scan child"). init() gets api. */

@@ -261,22 +261,22 @@ typedef const spand_plugin_t *(*spand_plugin_describe_fn)(void);
  * and how often your code runs" above). SPAND_BUILD_ID is defined by the
  * header spand's build generates, never by the installed SDK. */
 #ifdef SPAND_BUILD_ID
-#define SPAND_PLUGIN_BUILD_ID_                                               \
-    __attribute__((visibility("default"))) extern const char                 \
-        spand_plugin_build_id[];                                             \
-    __attribute__((visibility("default"), used)) const char                  \
-        spand_plugin_build_id[] = "spand-build-id:" SPAND_BUILD_ID;
+#define SPAND_PLUGIN_BUILD_ID_                                                 \
+    __attribute__((                                                            \
+        visibility("default"))) extern const char spand_plugin_build_id[];     \
+    __attribute__((visibility("default"), used))                               \
+    const char spand_plugin_build_id[] = "spand-build-id:" SPAND_BUILD_ID;
 #else
 #define SPAND_PLUGIN_BUILD_ID_
 #endif
 
-#define SPAND_PLUGIN_EXPORT(descriptor)                                      \
-    SPAND_PLUGIN_BUILD_ID_                                                   \
-    __attribute__((visibility("default"))) const spand_plugin_t              \
-        *spand_plugin_describe(void);                                         \
-    const spand_plugin_t *spand_plugin_describe(void)                        \
-    {                                                                        \
-        return &(descriptor);                                                \
+#define SPAND_PLUGIN_EXPORT(descriptor)                                        \
+    SPAND_PLUGIN_BUILD_ID_                                                     \
+    __attribute__((visibility("default"))) const spand_plugin_t *              \
+    spand_plugin_describe(void);                                               \
+    const spand_plugin_t *spand_plugin_describe(void)                          \
+    {                                                                          \
+        return &(descriptor);                                                  \
     }
 
 #ifdef __cplusplus

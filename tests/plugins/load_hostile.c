@@ -25,7 +25,7 @@ __attribute__((unused)) static void crash(void)
     *p = 42;
 }
 
-#if defined(HOSTILE_CTOR_SEGV) || defined(HOSTILE_CTOR_EXIT) ||             \
+#if defined(HOSTILE_CTOR_SEGV) || defined(HOSTILE_CTOR_EXIT) ||                \
     defined(HOSTILE_INIT_LOG)
 __attribute__((constructor)) static void hostile_ctor(void)
 {

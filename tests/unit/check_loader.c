@@ -16,8 +16,7 @@ typedef struct {
     uint64_t added[2];
 } desc_v11_t;
 
-static const size_t v11_sizes[2] = {sizeof(spand_plugin_t),
-                                    sizeof(desc_v11_t)};
+static const size_t v11_sizes[2] = {sizeof(spand_plugin_t), sizeof(desc_v11_t)};
 static const loader_abi_t abi_v11 = {1, v11_sizes, sizeof(desc_v11_t)};
 
 static int run_nothing(void *s, const spand_api_t *a, spand_run_t *r,
@@ -34,8 +33,9 @@ static unsigned char *make_v10(void)
     unsigned char *mem = malloc(sizeof(desc_v11_t));
     ck_assert_ptr_nonnull(mem);
     memset(mem, 0xAA, sizeof(desc_v11_t));
-    spand_plugin_t d = {SPAND_PLUGIN_HEADER, .name = "old", .version = "1",
-                        .summary = "s", .licence = "MIT", .run = run_nothing};
+    spand_plugin_t d = {SPAND_PLUGIN_HEADER, .name = "old",
+                        .version = "1",      .summary = "s",
+                        .licence = "MIT",    .run = run_nothing};
     d.abi_minor = 0;
     d.size = sizeof(spand_plugin_t); /* the size of ABI 1.0 */
     memcpy(mem, &d, sizeof d);
