@@ -848,8 +848,14 @@ static int scan_finish(scan_t *sc, const char *file, json_t **facts, char *why,
     else if (WIFSIGNALED(status))
         snprintf(why, n, "crashed in %s (signal %d, %s)", phase_name(phase),
                  WTERMSIG(status), strsignal(WTERMSIG(status)));
-    else if (!record || WEXITSTATUS(status) != 0)
+    else if (WEXITSTATUS(status) != 0)
         snprintf(why, n, "exited with status %d in %s", WEXITSTATUS(status),
+                 phase_name(phase));
+    else if (!record && outlen >= SCAN_MAX_REPORT)
+        snprintf(why, n, "its descriptor's facts exceed %u bytes",
+                 SCAN_MAX_REPORT);
+    else if (!record)
+        snprintf(why, n, "ended in %s without a complete report",
                  phase_name(phase));
     else if (out[i] == 'E')
         snprintf(why, n, "%.*s", (int)(len < 400 ? len : 400), out + i + 5);
