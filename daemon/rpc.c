@@ -284,7 +284,8 @@ static void m_status(rpc_req_t *req, json_t *params)
     }
     reply(req,
           json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:i, s:I,"
-                    " s:{s:I, s:f}, s:{s:I, s:I, s:I, s:I}, s:{s:I}, s:o}",
+                    " s:{s:I, s:f}, s:{s:I, s:I, s:I, s:I}, s:{s:I}, s:o,"
+                    " s:{s:b, s:b}}",
                     "version", PACKAGE_VERSION, "uptime_s", st.uptime_s,
                     "people", (json_int_t)c.people, "records",
                     (json_int_t)c.records, "events", (json_int_t)c.events,
@@ -298,7 +299,9 @@ static void m_status(rpc_req_t *req, json_t *params)
                     (json_int_t)entries, "bytes", (json_int_t)bytes,
                     "analyses", "queued",
                     (json_int_t)engine_queued(server_engine(req->srv)),
-                    "plugins", plugins));
+                    "plugins", plugins, "store", "erasure_pending",
+                    (int)c.erasure_pending, "files_gone",
+                    (int)c.files_gone));
 }
 
 static json_t *ingest_result(const ingest_batch_t *b,
@@ -479,12 +482,14 @@ static void forget_done(store_op_t *op, int rc)
                    "participations erased",
                    (long long)op->forget.records_removed,
                    (long long)op->forget.participations_removed);
-        reply(req, json_pack("{s:s, s:I, s:I, s:I}", "id", req->arg,
+        reply(req, json_pack("{s:s, s:I, s:I, s:I, s:b, s:b}", "id", req->arg,
                              "records_removed",
                              (json_int_t)op->forget.records_removed,
                              "participations_removed",
                              (json_int_t)op->forget.participations_removed,
-                             "data_version", (json_int_t)op->data_version));
+                             "data_version", (json_int_t)op->data_version,
+                             "erased", 1, "pending_wal",
+                             (int)op->forget.wal_pending));
     }
     store_op_free(op);
 }
