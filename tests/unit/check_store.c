@@ -289,6 +289,44 @@ START_TEST(summary_without_pairs)
 }
 END_TEST
 
+/* A store whose WAL (then, separately, database file) is removed under
+ * it refuses the next write with a message naming the file, and keeps
+ * refusing; nothing is acknowledged. */
+START_TEST(files_removed)
+{
+    static const char *const victims[] = {"-wal", ""};
+    for (int v = 0; v < 2; v++) {
+        char name[64], path[PATH_MAX];
+        snprintf(name, sizeof name, "gone%d.db", v);
+        store_t *s = open_store_at(name);
+        store_op_free(ingest(s, "{\"records\":[{\"ts\":1,\"from\":\"a\","
+                                "\"to\":\"b\",\"kind\":\"k\"}]}"));
+        snprintf(path, sizeof path, "%s/%s%s", dir, name, victims[v]);
+        ck_assert_int_eq(unlink(path), 0);
+        for (int round = 0; round < 2; round++) {
+            store_op_t *slot = NULL;
+            completed = 0;
+            ck_assert_int_eq(
+                store_submit(s, ingest_op("{\"records\":[{\"ts\":2,\"from\":"
+                                          "\"c\",\"to\":\"d\",\"kind\":"
+                                          "\"k\"}]}",
+                                          &slot)),
+                0);
+            wait_for(1);
+            ck_assert_int_eq(slot->rc, -EIO);
+            ck_assert_ptr_nonnull(strstr(slot->err, "was deleted while"));
+            ck_assert_ptr_nonnull(strstr(slot->err, path));
+            store_op_free(slot);
+        }
+        store_counts_t c;
+        store_counts(s, &c);
+        ck_assert(c.files_gone);
+        ck_assert_int_eq(c.records, 1);
+        close_store(s);
+    }
+}
+END_TEST
+
 int main(void)
 {
     log_set_level(LOG_ERR);
@@ -313,6 +351,7 @@ int main(void)
     tcase_add_test(tc, forget_and_group);
     tcase_add_test(tc, queue_limit);
     tcase_add_test(tc, summary_without_pairs);
+    tcase_add_test(tc, files_removed);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK); /* tests share one database */
