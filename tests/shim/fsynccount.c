@@ -49,8 +49,8 @@ static void record(const char *fn, int fd, long long start, long long end)
     snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
     ssize_t n = readlink(proc, target, sizeof target - 1);
     target[n < 0 ? 0 : n] = '\0';
-    int len = snprintf(line, sizeof line, "%s %d %lld %lld %s\n", fn, fd,
-                       start, end, n < 0 ? "?" : target);
+    int len = snprintf(line, sizeof line, "%s %d %lld %lld %s\n", fn, fd, start,
+                       end, n < 0 ? "?" : target);
     if (len > 0 && (size_t)len < sizeof line) {
         ssize_t w = write(log_fd, line, (size_t)len);
         (void)w;
