@@ -85,9 +85,9 @@ void config_free(config_t *cfg);
 /* Print the effective configuration as INI (what spand -t shows). */
 void config_print(const config_t *cfg, FILE *out);
 const char *config_synchronous_name(int level);
-/* Whether plugin name runs in a child process: its [isolation] rule, or
- * the [analysis] isolation for plugins that are not built in (built-in
- * ones run in threads unless a rule says otherwise). */
+/* Whether plugin name runs in a child process: always for a plugin that
+ * is not built in (its code is never loaded in the daemon, loader.h);
+ * for a built-in one, its [isolation] rule, else a thread. */
 int config_isolate(const config_t *cfg, const char *name, int builtin);
 
 #endif
