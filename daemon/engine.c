@@ -914,7 +914,7 @@ struct engine {
     uint64_t stamp;
 };
 
-job_t *job_new(void)
+job_t *engine_job_new(void)
 {
     job_t *j = calloc(1, sizeof *j);
     if (j)
@@ -922,7 +922,7 @@ job_t *job_new(void)
     return j;
 }
 
-void job_free(job_t *job)
+void engine_job_free(job_t *job)
 {
     if (!job)
         return;
@@ -1396,7 +1396,7 @@ int engine_child_main(int argc, char **argv)
     plugin_t *p = loader_open_fd(4, argv[2], engine_api(), err, sizeof err);
     if (!p)
         return child_fail("error", err);
-    job_t *job = job_new();
+    job_t *job = engine_job_new();
     if (!job || !params)
         return child_fail("memory", "cannot set up the analysis");
     job->params = params;

@@ -11,8 +11,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cache.h"
+#include "dispatch.h"
+#include "engine.h"
 #include "frame.h"
+#include "loader.h"
 #include "log.h"
+#include "rpc.h"
+#include "store.h"
 
 #define READ_CHUNK (64 * 1024)
 #define RATE_WINDOW 60           /* seconds in the ingest-rate average */
@@ -61,6 +67,7 @@ struct server {
     unsigned active_work; /* thread-pool jobs that may use the store */
     size_t inflight_bytes; /* sum of cost of unanswered requests */
     bool over_budget;      /* inflight_bytes >= max_inflight_bytes */
+    rpc_host_t host;       /* what every request is handed (rpc.h) */
 };
 
 static void inflight_add(server_t *srv, size_t n);
@@ -153,7 +160,8 @@ static void conn_flush(conn_t *c)
         conn_update_reading(c);
 }
 
-void server_notify(rpc_req_t *req, const char *line, size_t len)
+/* rpc_host_t.notify */
+static void host_notify(rpc_req_t *req, const char *line, size_t len)
 {
     conn_t *c = req->conn;
     if (!c || c->closing || c->out_pending > c->srv->cfg.max_output_bytes)
@@ -165,10 +173,11 @@ void server_notify(rpc_req_t *req, const char *line, size_t len)
     conn_send(c, copy, len);
 }
 
-void server_req_done(rpc_req_t *req)
+/* rpc_host_t.done */
+static void host_req_done(rpc_req_t *req)
 {
     req->done = true;
-    inflight_sub(req->srv, req->cost);
+    inflight_sub(req->host->server, req->cost);
     req->cost = 0;
     conn_t *c = req->conn;
     if (!c) {
@@ -186,7 +195,7 @@ static int on_frame(void *ctx, frame_event_t ev, const char *line,
 {
     conn_t *c = ctx;
     server_t *srv = c->srv;
-    rpc_req_t *req = rpc_req_new(srv, c);
+    rpc_req_t *req = rpc_req_new(&srv->host, c);
     if (!req) {
         log_err("out of memory for a request; closing client");
         return -ENOMEM;
@@ -203,7 +212,7 @@ static int on_frame(void *ctx, frame_event_t ev, const char *line,
     case FRAME_LINE:
         req->cost = len;
         inflight_add(srv, len);
-        rpc_handle_line(req, line, len);
+        dispatch_line(req, line, len);
         break;
     case FRAME_OVERSIZE:
         snprintf(msg, sizeof msg,
@@ -572,6 +581,49 @@ static void on_drain(uv_timer_t *t)
     teardown(srv);
 }
 
+/* ---- the host side of rpc.h --------------------------------------------- */
+
+static void host_work_begin(void *server)
+{
+    ((server_t *)server)->active_work++;
+}
+
+static void host_work_end(void *server)
+{
+    ((server_t *)server)->active_work--;
+}
+
+static int host_reload(void *server, json_t **report, char *err, size_t errlen)
+{
+    return server_reload(server, report, err, errlen);
+}
+
+static void host_stop(void *server, const char *why)
+{
+    server_stop(server, why);
+}
+
+static void host_stats(void *server, rpc_host_stats_t *out)
+{
+    const server_t *srv = server;
+    uint64_t now = uv_now(srv->loop);
+    out->uptime_s = (double)(now - srv->start_ms) / 1000.0;
+    out->connections = srv->nconns;
+    out->requests = srv->requests;
+    out->ingest_rate = 0;
+    /* From the oldest sample in the window to this instant, so that a
+     * load in the first second already shows a rate. */
+    store_counts_t cnt;
+    store_counts(srv->store, &cnt);
+    unsigned oldest =
+        (srv->rate_pos + RATE_WINDOW + 2 - srv->rate_n) % (RATE_WINDOW + 1);
+    uint64_t ms = now - srv->rate_ms[oldest];
+    if (srv->rate_n >= 1 && ms > 0)
+        out->ingest_rate =
+            (double)(cnt.items_ingested - srv->rate_items[oldest]) * 1000.0 /
+            (double)ms;
+}
+
 void server_stop(server_t *srv, const char *why)
 {
     if (srv->stopping)
@@ -608,6 +660,17 @@ int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
     memset(cfg, 0, sizeof *cfg);
     srv->start_ms = uv_now(loop);
     loader_init(&srv->plugins);
+    srv->host = (rpc_host_t){.loop = loop,
+                             .cfg = &srv->cfg,
+                             .plugins = &srv->plugins,
+                             .server = srv,
+                             .done = host_req_done,
+                             .notify = host_notify,
+                             .work_begin = host_work_begin,
+                             .work_end = host_work_end,
+                             .stats = host_stats,
+                             .reload = host_reload,
+                             .stop = host_stop};
     if (store_open(&srv->cfg, loop, &srv->store, err, errlen) < 0)
         goto fail;
     loader_scan(&srv->plugins, srv->cfg.builtin_dir,
@@ -616,6 +679,9 @@ int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
     srv->engine = engine_new(loop, &srv->cfg, srv->store, err, errlen);
     if (!srv->results || !srv->engine)
         goto fail_store;
+    srv->host.store = srv->store;
+    srv->host.results = srv->results;
+    srv->host.engine = srv->engine;
     if (listen_socket(srv, err, errlen) < 0)
         goto fail_store;
     static const int signums[3] = {SIGTERM, SIGINT, SIGHUP};
@@ -692,69 +758,4 @@ int server_reload(server_t *srv, json_t **report, char *err, size_t errlen)
     }
     log_notice("reloaded %s", srv->cfg.path);
     return 0;
-}
-
-void server_work_begin(server_t *srv)
-{
-    srv->active_work++;
-}
-
-void server_work_end(server_t *srv)
-{
-    srv->active_work--;
-}
-
-const config_t *server_config(const server_t *srv)
-{
-    return &srv->cfg;
-}
-
-store_t *server_store(const server_t *srv)
-{
-    return srv->store;
-}
-
-loader_registry_t *server_plugins(server_t *srv)
-{
-    return &srv->plugins;
-}
-
-engine_t *server_engine(const server_t *srv)
-{
-    return srv->engine;
-}
-
-cache_t *server_results(const server_t *srv)
-{
-    return srv->results;
-}
-
-uv_loop_t *server_loop(const server_t *srv)
-{
-    return srv->loop;
-}
-
-int server_stopping(const server_t *srv)
-{
-    return srv->stopping;
-}
-
-void server_stats(const server_t *srv, server_stats_t *out)
-{
-    uint64_t now = uv_now(srv->loop);
-    out->uptime_s = (double)(now - srv->start_ms) / 1000.0;
-    out->connections = srv->nconns;
-    out->requests = srv->requests;
-    out->ingest_rate = 0;
-    /* From the oldest sample in the window to this instant, so that a
-     * load in the first second already shows a rate. */
-    store_counts_t cnt;
-    store_counts(srv->store, &cnt);
-    unsigned oldest = (srv->rate_pos + RATE_WINDOW + 2 - srv->rate_n) %
-                      (RATE_WINDOW + 1);
-    uint64_t ms = now - srv->rate_ms[oldest];
-    if (srv->rate_n >= 1 && ms > 0)
-        out->ingest_rate =
-            (double)(cnt.items_ingested - srv->rate_items[oldest]) * 1000.0 /
-            (double)ms;
 }

@@ -1,0 +1,43 @@
+/* methods.h - one handler per JSON-RPC method (doc/protocol.md).
+ *
+ * Each handler gets a request whose envelope dispatch.c has checked and
+ * its params (NULL when absent or null). It checks the params, does or
+ * queues the work against the store, views and engine, and answers the
+ * request exactly once through rpc.h (perhaps later, on the loop thread).
+ *
+ *   method_admin.c    ping, status, plugins, reload, shutdown
+ *   method_ingest.c   ingest (and the streaming parse of a plain ingest)
+ *   method_people.c   boundaries, summary, person, forget
+ *   method_analyse.c  analyse (result cache, answer text)
+ *   method_export.c   export
+ * Parameters the analyse and export handlers share are read by params.h. */
+#ifndef SPAND_METHODS_H
+#define SPAND_METHODS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "rpc.h"
+
+void method_ping(rpc_req_t *req, json_t *params);
+void method_status(rpc_req_t *req, json_t *params);
+void method_plugins(rpc_req_t *req, json_t *params);
+void method_reload(rpc_req_t *req, json_t *params);
+void method_shutdown(rpc_req_t *req, json_t *params);
+
+void method_ingest(rpc_req_t *req, json_t *params);
+/* The fast path of the one hot request: read a plain ingest line straight
+ * into req->batch. 0 when taken (req->msg then holds the envelope), 1
+ * when the line must be parsed the usual way. */
+int method_ingest_parse_fast(rpc_req_t *req, const char *line, size_t len);
+
+void method_boundaries(rpc_req_t *req, json_t *params);
+void method_summary(rpc_req_t *req, json_t *params);
+void method_person(rpc_req_t *req, json_t *params);
+void method_forget(rpc_req_t *req, json_t *params);
+
+void method_analyse(rpc_req_t *req, json_t *params);
+
+void method_export(rpc_req_t *req, json_t *params);
+
+#endif

@@ -1,0 +1,37 @@
+/* params.h - reading the request parameters that analyse and export share:
+ * times, windows, kinds, attribute names and a plugin's own parameters.
+ *
+ * Each reader returns 0 (or an owned object) or -1 (NULL) with a message
+ * naming the parameter in err, ready to send as an invalid-params error. */
+#ifndef SPAND_PARAMS_H
+#define SPAND_PARAMS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "loader.h"
+#include "view.h"
+
+/* A time bound: an ISO 8601 string or integer Unix seconds; what names it
+ * in the message. */
+int params_time(json_t *j, int64_t *out, const char *what, char *err,
+                size_t errlen);
+/* params.NAME = {from?, to?} (absent or null: open). from < to. */
+int params_window(json_t *w, const char *name, int64_t *from, int64_t *to,
+                  char *err, size_t errlen);
+/* params.kinds into spec->kinds: sorted, without repeats; left NULL when
+ * absent (every kind). spec owns what was allocated, even on error. */
+int params_kinds(json_t *k, view_spec_t *spec, char *err, size_t errlen);
+/* Check and type plugin p's parameters given (an object or NULL); values
+ * may come as their JSON type or as text (from a command line). Returns a
+ * new object {name: typed value} or NULL. */
+json_t *params_plugin(const plugin_t *p, json_t *given, char *err,
+                      size_t errlen);
+/* {from, to} as ISO 8601 strings, null for an open bound (new object). */
+json_t *params_window_json(int64_t from, int64_t to);
+/* Whether s is an attribute name (letters, digits, _ - ., not starting with
+ * a digit, at most INGEST_ATTR_NAME_MAX bytes). */
+int params_attr_name(const char *s);
+
+#endif
