@@ -681,6 +681,20 @@ static int watch_read(struct watch *w)
     return 0;
 }
 
+/* Whether what came is a whole binary result (result.h), closed by the
+ * child after it: then the child has nothing more to say, and its exit
+ * (tearing down a process that mapped a large view takes a while) need
+ * not be waited for before the answer is written. */
+static bool result_complete(const buf_t *d)
+{
+    return d->len >= 16 && memcmp(d->data, "SPNDRES1", 8) == 0 &&
+           memcmp(d->data + d->len - 8, "SPNDEND1", 8) == 0;
+}
+
+/* An analysis process that sent its whole result is reaped by its worker
+ * after the job is handed back (worker_main), not before. */
+static _Thread_local pid_t reap_after_job;
+
 /* Whether pid has exited (left as a zombie: not reaped here). */
 static bool child_exited(pid_t pid)
 {
@@ -743,6 +757,8 @@ static void watch_child(struct watch *w, uint64_t deadline,
                 break;
             if (rc == 1)
                 eof = true;
+            if (eof && result_complete(&w->data))
+                break; /* the child is exiting: no need to watch that */
             continue;
         }
         if (pidfd >= 0 ? pr > 0 && (pf[1].revents & POLLIN)
@@ -866,6 +882,12 @@ static int run_isolated(job_t *job, view_t *v, result_t **out,
     if (!w.killed_for)
         kill(-w.pid, SIGKILL);
     close(pfd[0]);
+    if (!w.killed_for && result_complete(&w.data)) {
+        reap_after_job = w.pid;
+        rc = child_answer(job, v, &w.data, out);
+        buf_free(&w.data);
+        return rc;
+    }
     int status = 0;
     while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR)
         ;
@@ -1129,6 +1151,13 @@ static void *worker_main(void *arg)
             e->done_head = job;
         e->done_tail = job;
         uv_async_send(&e->done_async);
+        if (reap_after_job > 0) {
+            pthread_mutex_unlock(&e->mu);
+            while (waitpid(reap_after_job, NULL, 0) < 0 && errno == EINTR)
+                ;
+            reap_after_job = 0;
+            pthread_mutex_lock(&e->mu);
+        }
     }
     pthread_mutex_unlock(&e->mu);
     return NULL;
@@ -1414,6 +1443,7 @@ int engine_child_main(int argc, char **argv)
     if (result_encode(result, &bin) < 0)
         return child_fail("memory", "out of memory writing the result");
     child_write(bin.data, bin.len);
+    close(5); /* the end of the result: the daemon need not wait for ours */
     /* Exit without tearing down: the process is going anyway, and the
      * plugin's fini() has nothing to keep. */
     _exit(0);
