@@ -530,9 +530,9 @@ static void kill_tree(pid_t root, bool with_root)
 static int params_memfd(const json_t *params)
 {
     char *text = json_dumps(params, JSON_COMPACT);
-    int fd = text ? memfd_create("spand-params",
-                                 MFD_CLOEXEC | MFD_ALLOW_SEALING)
-                  : -1;
+    int fd = text
+                 ? memfd_create("spand-params", MFD_CLOEXEC | MFD_ALLOW_SEALING)
+                 : -1;
     size_t len = text ? strlen(text) : 0, off = 0;
     while (fd >= 0 && off < len) {
         ssize_t w = write(fd, text + off, len - off);
@@ -546,8 +546,9 @@ static int params_memfd(const json_t *params)
         off += (size_t)w;
     }
     free(text);
-    if (fd >= 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-                                              F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+    if (fd >= 0 &&
+        fcntl(fd, F_ADD_SEALS,
+              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
         close(fd);
         fd = -1;
     }
@@ -586,12 +587,12 @@ static int spawn_child(job_t *job, int vfd, int wfd, pid_t *pid)
     posix_spawn_file_actions_addclosefrom_np(&fa, 7);
     sigset_t none;
     sigemptyset(&none);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-                                      POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setflags(&at,
+                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setsigmask(&at, &none);
-    char *argv[] = {"spand", "--analysis-child", job->plugin->name, timeout,
-                    job->progress_cb ? "1" : "0", NULL};
+    char *argv[] = {"spand", "--analysis-child",           job->plugin->name,
+                    timeout, job->progress_cb ? "1" : "0", NULL};
     if (rc == 0)
         rc = posix_spawn(pid, "/proc/self/exe", &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -606,11 +607,11 @@ static int spawn_child(job_t *job, int vfd, int wfd, pid_t *pid)
 struct watch {
     job_t *job;
     pid_t pid;
-    int fd;           /* the result pipe's read end, non-blocking */
-    uint64_t start;   /* ns */
-    size_t bound;     /* result_bound(): more is garbage */
+    int fd;         /* the result pipe's read end, non-blocking */
+    uint64_t start; /* ns */
+    size_t bound;   /* result_bound(): more is garbage */
     unsigned nprogress;
-    buf_t data;       /* what came, progress lines taken out */
+    buf_t data; /* what came, progress lines taken out */
     const char *killed_for;
     char why[256];
 };
@@ -638,8 +639,9 @@ static int watch_progress(struct watch *w)
            (nl = memchr(w->data.data, '\n', w->data.len))) {
         uint64_t ms = (now_ns() - w->start) / 1000000u;
         if (++w->nprogress > 16 + 2 * ms / PROGRESS_INTERVAL_MS) {
-            watch_kill(w, "garbage", "progress reports faster than the API "
-                                     "sends them; killed");
+            watch_kill(w, "garbage",
+                       "progress reports faster than the API "
+                       "sends them; killed");
             return -1;
         }
         post_progress(w->job, strtod(w->data.data + 2, NULL));
@@ -654,8 +656,8 @@ static int watch_read(struct watch *w)
 {
     /* Straight into the buffer, in big pieces: a result of a few MB then
      * takes a few reads and no copies. */
-    size_t room = w->data.cap > w->data.len + 1 ? w->data.cap - w->data.len - 1
-                                                : 0;
+    size_t room =
+        w->data.cap > w->data.len + 1 ? w->data.cap - w->data.len - 1 : 0;
     if (room < 65536 &&
         buf_reserve(&w->data, w->data.len < 65536 ? 65536 : w->data.len) < 0) {
         watch_kill(w, "garbage", "out of memory reading the result");
@@ -709,8 +711,7 @@ static bool child_exited(pid_t pid)
  * busy its pipe), past memory_limit, or sending more than its view can
  * produce. A descendant of the child still holding the pipe does not keep
  * us waiting once the child itself has exited. */
-static void watch_child(struct watch *w, uint64_t deadline,
-                        size_t memory_limit)
+static void watch_child(struct watch *w, uint64_t deadline, size_t memory_limit)
 {
     int pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
     bool eof = false, exited = false;
@@ -749,8 +750,8 @@ static void watch_child(struct watch *w, uint64_t deadline,
         uint64_t left_ms = (deadline - now) / 1000000u + 1;
         struct pollfd pf[2] = {{eof ? -1 : w->fd, POLLIN, 0},
                                {pidfd, POLLIN, 0}};
-        int pr = poll(pf, 2, (int)(left_ms < CHILD_POLL_MS ? left_ms
-                                                           : CHILD_POLL_MS));
+        int pr = poll(pf, 2,
+                      (int)(left_ms < CHILD_POLL_MS ? left_ms : CHILD_POLL_MS));
         if (pr > 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
             int rc = watch_read(w);
             if (rc < 0)
@@ -793,8 +794,8 @@ static int child_answer(job_t *job, const view_t *v, const buf_t *data,
 {
     if (!data->len || data->data[0] != '{') {
         char why[256];
-        if (engine_check_result(job->plugin, v, data->data, data->len, out,
-                                why, sizeof why) < 0) {
+        if (engine_check_result(job->plugin, v, data->data, data->len, out, why,
+                                sizeof why) < 0) {
             job->reason = "garbage";
             snprintf(job->detail, sizeof job->detail, "malformed result: %s",
                      why);
@@ -874,9 +875,9 @@ static int run_isolated(job_t *job, view_t *v, result_t **out,
     }
     w.start = now_ns();
     w.bound = result_bound(job->plugin, v);
-    watch_child(&w, w.start + ((uint64_t)job->timeout_ms + CHILD_GRACE_MS) *
-                                  1000000u,
-                memory_limit);
+    watch_child(
+        &w, w.start + ((uint64_t)job->timeout_ms + CHILD_GRACE_MS) * 1000000u,
+        memory_limit);
     /* Whatever happened, nothing the child started outlives it. */
     kill_tree(w.pid, w.killed_for != NULL);
     if (!w.killed_for)

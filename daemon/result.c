@@ -114,15 +114,15 @@ static size_t sat_mul(size_t a, size_t b)
 size_t result_bound(const plugin_t *p, const view_t *v)
 {
     size_t g = (size_t)v->pub.ngroups;
-    const size_t rows[4] = {(size_t)igraph_vcount(&v->graph), g,
-                            sat_mul(g, g), 1};
+    const size_t rows[4] = {(size_t)igraph_vcount(&v->graph), g, sat_mul(g, g),
+                            1};
     size_t text_cell = sat_add(8 + 4, result_text_max(v));
     size_t bound = 8 + 8; /* the two magic strings */
     for (int k = 0; k < 4; k++) {
         size_t ntext = 0;
         for (int c = 0; c < p->ncols[k]; c++)
-            if (p->desc->columns[loader_column_index(p, (spand_table_kind_t)k,
-                                                     c)]
+            if (p->desc
+                    ->columns[loader_column_index(p, (spand_table_kind_t)k, c)]
                     .type == SPAND_STRING)
                 ntext++;
         bound = sat_add(bound, 8 + 4 + 4 + 8); /* rows, ncols, flags, count */
@@ -132,8 +132,8 @@ size_t result_bound(const plugin_t *p, const view_t *v)
             bound = sat_add(bound, rows[k]);
         bound = sat_add(bound, sat_mul(sat_mul(rows[k], ntext), text_cell));
     }
-    return sat_add(bound, 4 + (size_t)RESULT_MAX_NOTES *
-                                  (4 + RESULT_MAX_NOTE_BYTES));
+    return sat_add(bound,
+                   4 + (size_t)RESULT_MAX_NOTES * (4 + RESULT_MAX_NOTE_BYTES));
 }
 
 struct cursor {
@@ -253,10 +253,10 @@ int result_decode(const plugin_t *p, const view_t *v, const void *data,
                 goto bad;
             }
             if (tl > text_max) {
-                snprintf(why, n, "%s row %llu column %d: a text of %u bytes, "
+                snprintf(why, n,
+                         "%s row %llu column %d: a text of %u bytes, "
                          "more than the view can make",
-                         name,
-                         (unsigned long long)(idx / (size_t)ncols), col,
+                         name, (unsigned long long)(idx / (size_t)ncols), col,
                          (unsigned)tl);
                 goto bad;
             }
@@ -284,8 +284,8 @@ int result_decode(const plugin_t *p, const view_t *v, const void *data,
             goto bad;
         }
         if (tl > RESULT_MAX_NOTE_BYTES) {
-            snprintf(why, n, "a note of %u bytes, more than %d",
-                     (unsigned)tl, RESULT_MAX_NOTE_BYTES);
+            snprintf(why, n, "a note of %u bytes, more than %d", (unsigned)tl,
+                     RESULT_MAX_NOTE_BYTES);
             goto bad;
         }
         json_t *s = json_stringn(bytes, tl); /* NULL if not UTF-8 */
