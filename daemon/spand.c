@@ -114,13 +114,37 @@ static int check_config(const config_t *cfg)
 
 static int write_pidfile(const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        log_err("pidfile %s: %s", path, strerror(errno));
+    /* The pidfile often sits in a directory others can write to: never
+     * follow a symlink planted there (O_NOFOLLOW), never block on a FIFO
+     * (O_NONBLOCK), and truncate only a regular file with one name, so
+     * the daemon cannot be made to overwrite another file. */
+    int fd = open(
+        path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            log_err("pidfile %s is a symbolic link: refusing to follow it, "
+                    "no pidfile written",
+                    path);
+        else
+            log_err("pidfile %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f) == 0 ? 0 : -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+        log_err("pidfile %s is not a regular file with a single name: "
+                "refusing to write it",
+                path);
+        close(fd);
+        return -1;
+    }
+    char line[32];
+    int n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    int rc = ftruncate(fd, 0) == 0 && write(fd, line, (size_t)n) == n ? 0 : -1;
+    if (rc < 0)
+        log_err("pidfile %s: %s", path, strerror(errno));
+    if (close(fd) < 0)
+        rc = -1;
+    return rc;
 }
 
 /* Fork into the background. Returns in the child with *report_fd set to
@@ -244,8 +268,10 @@ int main(int argc, char **argv)
         if (daemonize(&report_fd) < 0)
             return 1;
         if (cfg.log_file) {
+            /* 0600 whatever the umask, like the database: the log
+             * tells who connected and what failed. */
             int fd = open(cfg.log_file,
-                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
             if (fd < 0) {
                 snprintf(err, sizeof err, "log_file %s: %s", cfg.log_file,
                          strerror(errno));
