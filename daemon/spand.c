@@ -30,16 +30,15 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: spand [-f] [-c FILE] [-t] [-h] [-V]\n"
-            "  -f       stay in the foreground (default under systemd)\n"
-            "  -c FILE  read configuration from FILE (default: none; "
-            "built-in\n"
-            "           defaults put spand.sock and spand.db in the current\n"
-            "           directory)\n"
-            "  -t       check the configuration, print it and exit 0 "
-            "(valid) or 1\n"
-            "  -h       show this help\n"
-            "  -V       show the version\n");
+            "usage: spand [-f] [-c FILE] [-t] [-h|--help] [-V|--version]\n"
+            "  -f             stay in the foreground (default under systemd)\n"
+            "  -c FILE        read configuration from FILE (default: none;\n"
+            "                 built-in defaults put spand.sock and spand.db\n"
+            "                 in the current directory)\n"
+            "  -t             check the configuration, print it and exit 0\n"
+            "                 (valid) or 1\n"
+            "  -h, --help     show this help\n"
+            "  -V, --version  show the version\n");
 }
 
 /* Tell systemd (Type=notify) about our state; a no-op elsewhere. */
@@ -95,12 +94,19 @@ static int check_config(const config_t *cfg)
     for (size_t i = 0; i < reg.n; i++)
         printf("# ok       %-20s %s %s%s\n", reg.items[i]->name,
                reg.items[i]->desc->version, reg.items[i]->file,
-               reg.items[i]->builtin ? " (built in)" : "");
+               reg.items[i]->builtin ? " (built in)" : " (third-party)");
     for (size_t i = 0; i < json_array_size(reg.refused); i++) {
         json_t *r = json_array_get(reg.refused, i);
         printf("# refused  %s: %s\n",
                json_string_value(json_object_get(r, "file")),
                json_string_value(json_object_get(r, "reason")));
+    }
+    for (size_t i = 0; i < json_array_size(reg.dirs); i++) {
+        json_t *d = json_array_get(reg.dirs, i);
+        printf("# looked in %s (%s): %s\n",
+               json_string_value(json_object_get(d, "dir")),
+               json_string_value(json_object_get(d, "kind")),
+               json_string_value(json_object_get(d, "status")));
     }
     if (!reg.n && !json_array_size(reg.refused))
         printf("# none found in %s or %s\n", cfg->builtin_dir,
@@ -208,9 +214,16 @@ int main(int argc, char **argv)
     /* An isolated analysis: a separate role of this same binary. */
     if (argc > 1 && strcmp(argv[1], "--analysis-child") == 0)
         return engine_child_main(argc, argv);
+    /* A plugin being loaded for the first time (loader.c). */
+    if (argc > 1 && strcmp(argv[1], "--scan-child") == 0)
+        return loader_scan_child_main(argc, argv, engine_api());
     const char *conf_path = NULL;
     int foreground = 0, test_only = 0, opt;
-    while ((opt = getopt(argc, argv, "fc:thV")) != -1) {
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    while ((opt = getopt_long(argc, argv, "fc:thV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f':
             foreground = 1;
@@ -243,7 +256,9 @@ int main(int argc, char **argv)
     config_t cfg;
     char err[1024];
     if (config_load(conf_path, &cfg, err, sizeof err) < 0) {
-        fprintf(stderr, "spand: %s\n", err);
+        /* One line per problem of the file, each prefixed. */
+        for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+            fprintf(stderr, "spand: %s\n", line);
         return 1;
     }
     if (test_only) {

@@ -45,7 +45,8 @@ static store_op_t *ingest_op(const char *json, store_op_t **slot)
     json_error_t je;
     json_t *p = json_loads(json, 0, &je);
     ck_assert_msg(p != NULL, "bad test JSON: %s", je.text);
-    ingest_limits_t lim = {256, 1024, 100};
+    ingest_limits_t lim = {
+        .max_id_bytes = 256, .max_value_bytes = 1024, .max_rejects = 100};
     store_op_t *op = store_op_new(STORE_OP_INGEST, on_done, slot);
     char err[256];
     ck_assert_int_eq(ingest_parse(p, &lim, &op->batch, err, sizeof err), 0);
