@@ -4,6 +4,7 @@
 #endif
 #include "engine.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -19,6 +20,7 @@
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,8 +33,6 @@ extern char **environ;
 
 #define VIEW_CACHE_SLOTS 8
 #define CHILD_POLL_MS 20
-/* Most bytes a child may send back: larger is "garbage". */
-#define CHILD_MAX_RESULT ((size_t)1 << 30)
 
 /* ---- one run: parameters and result cells ------------------------------ */
 
@@ -48,6 +48,7 @@ struct spand_run {
     uint8_t *pair_set; /* which pair rows were set */
     json_t *notes;
     uint64_t deadline_ns;
+    size_t text_max; /* result_text_max(view) */
     int oom;
 };
 
@@ -170,6 +171,12 @@ static int api_set_text(spand_run_t *r, spand_table_kind_t t,
     size_t i;
     if (cell_index(r, t, row, col, &i) < 0)
         return -1;
+    if (text && strlen(text) > r->text_max) {
+        log_warn("plugin %s set a text of %zu bytes, more than the view can "
+                 "make (%zu)",
+                 r->plugin->name, strlen(text), r->text_max);
+        return -1;
+    }
     if (!r->texts[t]) {
         r->texts[t] = calloc((size_t)r->rows[t] * (size_t)r->ncols[t],
                              sizeof(char *));
@@ -192,8 +199,17 @@ static int api_set_text(spand_run_t *r, spand_table_kind_t t,
 
 static void api_note(spand_run_t *r, const char *text)
 {
-    if (r && text)
-        json_array_append_new(r->notes, json_string(text));
+    if (!r || !text)
+        return;
+    /* The same bounds as the decoder's (result.h), so that a plugin gets
+     * the same answer in a thread and in a process. */
+    if (json_array_size(r->notes) >= RESULT_MAX_NOTES ||
+        strlen(text) > RESULT_MAX_NOTE_BYTES) {
+        log_warn("plugin %s: a note past %d notes of %d bytes, dropped",
+                 r->plugin->name, RESULT_MAX_NOTES, RESULT_MAX_NOTE_BYTES);
+        return;
+    }
+    json_array_append_new(r->notes, json_string(text));
 }
 
 static void api_log(spand_run_t *r, int level, const char *fmt, ...)
@@ -289,6 +305,7 @@ static int run_init(spand_run_t *r, const plugin_t *p, const view_t *v,
     r->rows[SPAND_TABLE_GROUP] = g;
     r->rows[SPAND_TABLE_PAIR] = g * g;
     r->rows[SPAND_TABLE_NETWORK] = 1;
+    r->text_max = result_text_max(v);
     r->notes = json_array();
     if (!r->notes)
         return -1;
@@ -425,26 +442,408 @@ static size_t child_rss(pid_t pid)
     return (size_t)resident * (size_t)sysconf(_SC_PAGESIZE);
 }
 
-static uint64_t elapsed_ms_since(uint64_t start)
-{
-    return (now_ns() - start) / 1000000u;
-}
-
-/* A copy of fd at 10 or above, so that placing it at 3..5 in the child
+/* A copy of fd at 10 or above, so that placing it at 3..6 in the child
  * cannot collide with another source descriptor. -1 on failure. */
 static int high_dup(int fd)
 {
     return fcntl(fd, F_DUPFD_CLOEXEC, 10);
 }
 
+/* ---- process trees ----------------------------------------------------- */
+
+/* Most processes one analysis may leave behind that are still found and
+ * killed one by one (the process group catches the rest). */
+#define TREE_MAX 1024
+
+/* Add to set every child of pid (of all its threads, from /proc) not yet
+ * in it, stopping each first: a stopped process cannot fork while the
+ * tree is walked. Without /proc nothing is found (the group kill stays). */
+static void stop_children(pid_t pid, pid_t *set, size_t *n)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%.20s/children", (int)pid,
+                 de->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        char buf[4096];
+        ssize_t len = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        char *p = buf, *end;
+        for (long c; (c = strtol(p, &end, 10)) > 0; p = end) {
+            bool seen = false;
+            for (size_t i = 0; i < *n && !seen; i++)
+                seen = set[i] == (pid_t)c;
+            if (seen || *n >= TREE_MAX)
+                continue;
+            kill((pid_t)c, SIGSTOP);
+            set[(*n)++] = (pid_t)c;
+        }
+    }
+    closedir(d);
+}
+
+/* Kill every descendant of root, and root with its process group if
+ * with_root: all stopped first, the tree walked again until a walk finds
+ * nothing new, then all killed. The daemon does this to an analysis
+ * process it gives up on (a timeout must end whatever the plugin started,
+ * not only the process it started in); the analysis process does it to
+ * what its plugin left running before it sends its result. */
+static void kill_tree(pid_t root, bool with_root)
+{
+    pid_t set[TREE_MAX];
+    size_t n = 0;
+    if (with_root)
+        kill(root, SIGSTOP);
+    for (int pass = 0; pass < 16; pass++) {
+        size_t before = n;
+        stop_children(root, set, &n);
+        for (size_t i = 0; i < n; i++)
+            stop_children(set[i], set, &n);
+        if (n == before)
+            break;
+    }
+    for (size_t i = 0; i < n; i++)
+        kill(set[i], SIGKILL);
+    if (with_root) {
+        kill(-root, SIGKILL); /* its group: spawned as the group's leader */
+        kill(root, SIGKILL);
+    }
+}
+
+/* ---- the analysis process, seen from the daemon -------------------------- */
+
+/* A sealed memfd holding the parameters as JSON: they reach the child
+ * through a descriptor, never its command line (ps shows that to every
+ * user). -1 on failure. */
+static int params_memfd(const json_t *params)
+{
+    char *text = json_dumps(params, JSON_COMPACT);
+    int fd = text
+                 ? memfd_create("spand-params", MFD_CLOEXEC | MFD_ALLOW_SEALING)
+                 : -1;
+    size_t len = text ? strlen(text) : 0, off = 0;
+    while (fd >= 0 && off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            fd = -1;
+            break;
+        }
+        off += (size_t)w;
+    }
+    free(text);
+    if (fd >= 0 &&
+        fcntl(fd, F_ADD_SEALS,
+              F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+/* Start `spand --analysis-child` for job: the view on fd 3, the plugin's
+ * object on 4, the result pipe's write end on 5, the parameters on 6, and
+ * nothing else but /dev/null on 0 and 1 and the log on 2 (every other
+ * descriptor closed by the spawn itself, whatever its close-on-exec flag).
+ * It leads a process group of its own, so that the group can be killed
+ * with it. Returns 0 with *pid, or an errno value. */
+static int spawn_child(job_t *job, int vfd, int wfd, pid_t *pid)
+{
+    int pfd = params_memfd(job->params);
+    char timeout[32];
+    snprintf(timeout, sizeof timeout, "%u", job->timeout_ms);
+    int fds[4] = {high_dup(vfd), high_dup(job->plugin->memfd), high_dup(wfd),
+                  pfd >= 0 ? high_dup(pfd) : -1};
+    if (pfd >= 0)
+        close(pfd);
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
+                                     0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
+                                     O_WRONLY, 0);
+    int rc = 0;
+    for (int i = 0; i < 4; i++)
+        if (fds[i] < 0)
+            rc = EMFILE;
+        else
+            posix_spawn_file_actions_adddup2(&fa, fds[i], 3 + i);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 7);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setflags(&at,
+                             POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setsigmask(&at, &none);
+    char *argv[] = {"spand", "--analysis-child",           job->plugin->name,
+                    timeout, job->progress_cb ? "1" : "0", NULL};
+    if (rc == 0)
+        rc = posix_spawn(pid, "/proc/self/exe", &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    for (int i = 0; i < 4; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    return rc;
+}
+
+/* One analysis process being watched. */
+struct watch {
+    job_t *job;
+    pid_t pid;
+    int fd;         /* the result pipe's read end, non-blocking */
+    uint64_t start; /* ns */
+    size_t bound;   /* result_bound(): more is garbage */
+    unsigned nprogress;
+    buf_t data; /* what came, progress lines taken out */
+    const char *killed_for;
+    char why[256];
+};
+
+static void watch_kill(struct watch *w, const char *reason, const char *fmt,
+                       ...) __attribute__((format(printf, 3, 4)));
+static void watch_kill(struct watch *w, const char *reason, const char *fmt,
+                       ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->why, sizeof w->why, fmt, ap);
+    va_end(ap);
+    w->killed_for = reason;
+}
+
+/* Take the progress lines ("P 0.4200") off the front of what came. The
+ * API sends at most one per PROGRESS_INTERVAL_MS; a child sending many
+ * more is writing to the pipe itself. */
+static int watch_progress(struct watch *w)
+{
+    char *nl;
+    while (w->data.len > 2 && w->data.data[0] == 'P' &&
+           w->data.data[1] == ' ' &&
+           (nl = memchr(w->data.data, '\n', w->data.len))) {
+        uint64_t ms = (now_ns() - w->start) / 1000000u;
+        if (++w->nprogress > 16 + 2 * ms / PROGRESS_INTERVAL_MS) {
+            watch_kill(w, "garbage",
+                       "progress reports faster than the API "
+                       "sends them; killed");
+            return -1;
+        }
+        post_progress(w->job, strtod(w->data.data + 2, NULL));
+        buf_consume(&w->data, (size_t)(nl - w->data.data) + 1);
+    }
+    return 0;
+}
+
+/* Read what the pipe holds. 1 at end of file, 2 when nothing more is
+ * there now, 0 after a read, -1 when the child is to be killed. */
+static int watch_read(struct watch *w)
+{
+    /* Straight into the buffer, in big pieces: a result of a few MB then
+     * takes a few reads and no copies. */
+    size_t room =
+        w->data.cap > w->data.len + 1 ? w->data.cap - w->data.len - 1 : 0;
+    if (room < 65536 &&
+        buf_reserve(&w->data, w->data.len < 65536 ? 65536 : w->data.len) < 0) {
+        watch_kill(w, "garbage", "out of memory reading the result");
+        return -1;
+    }
+    room = w->data.cap - w->data.len - 1;
+    ssize_t n = read(w->fd, w->data.data + w->data.len, room);
+    if (n == 0)
+        return 1;
+    if (n < 0)
+        return errno == EINTR ? 0 : errno == EAGAIN ? 2 : 1;
+    w->data.len += (size_t)n;
+    w->data.data[w->data.len] = '\0';
+    if (watch_progress(w) < 0)
+        return -1;
+    if (w->data.len > w->bound) {
+        watch_kill(w, "garbage",
+                   "output exceeds what the view can produce (more than %zu "
+                   "bytes); killed",
+                   w->bound);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whether what came is a whole binary result (result.h), closed by the
+ * child after it: then the child has nothing more to say, and its exit
+ * (tearing down a process that mapped a large view takes a while) need
+ * not be waited for before the answer is written. */
+static bool result_complete(const buf_t *d)
+{
+    return d->len >= 16 && memcmp(d->data, "SPNDRES1", 8) == 0 &&
+           memcmp(d->data + d->len - 8, "SPNDEND1", 8) == 0;
+}
+
+/* An analysis process that sent its whole result is reaped by its worker
+ * after the job is handed back (worker_main), not before. */
+static _Thread_local pid_t reap_after_job;
+
+/* Whether pid has exited (left as a zombie: not reaped here). */
+static bool child_exited(pid_t pid)
+{
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           si.si_pid == pid;
+}
+
+/* Watch the child until it has exited and its result is read, or until
+ * it must be killed: cancelled, past its deadline (by the clock, however
+ * busy its pipe), past memory_limit, or sending more than its view can
+ * produce. A descendant of the child still holding the pipe does not keep
+ * us waiting once the child itself has exited. */
+static void watch_child(struct watch *w, uint64_t deadline, size_t memory_limit)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+    bool eof = false, exited = false;
+    uint64_t rss_at = 0;
+    for (;;) {
+        uint64_t now = now_ns();
+        if (atomic_load(&w->job->cancel)) {
+            watch_kill(w, "cancelled", "the client went away");
+            break;
+        }
+        if (now >= deadline) {
+            watch_kill(w, "timeout",
+                       "still running after timeout_ms (%u ms); killed",
+                       w->job->timeout_ms);
+            break;
+        }
+        if (memory_limit && now - rss_at >= CHILD_POLL_MS * 1000000ull) {
+            rss_at = now;
+            size_t rss = child_rss(w->pid);
+            if (rss > memory_limit) {
+                watch_kill(w, "memory",
+                           "resident memory %zu MiB exceeded memory_limit_mb "
+                           "(%zu MiB); killed",
+                           rss >> 20, memory_limit >> 20);
+                break;
+            }
+        }
+        if (exited) {
+            /* What it wrote before exiting is in the pipe: take it, and
+             * no more than is there now. */
+            int rc = eof ? 1 : watch_read(w);
+            if (rc != 0)
+                break;
+            continue;
+        }
+        uint64_t left_ms = (deadline - now) / 1000000u + 1;
+        struct pollfd pf[2] = {{eof ? -1 : w->fd, POLLIN, 0},
+                               {pidfd, POLLIN, 0}};
+        int pr = poll(pf, 2,
+                      (int)(left_ms < CHILD_POLL_MS ? left_ms : CHILD_POLL_MS));
+        if (pr > 0 && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            int rc = watch_read(w);
+            if (rc < 0)
+                break;
+            if (rc == 1)
+                eof = true;
+            if (eof && result_complete(&w->data))
+                break; /* the child is exiting: no need to watch that */
+            continue;
+        }
+        if (pidfd >= 0 ? pr > 0 && (pf[1].revents & POLLIN)
+                       : child_exited(w->pid))
+            exited = true;
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+}
+
+/* Why a child that exited gave no usable result, in job; -1. */
+static int child_status_failed(job_t *job, int status, size_t got)
+{
+    job->reason = "crashed";
+    if (WIFSIGNALED(status))
+        snprintf(job->detail, sizeof job->detail, "killed by signal %d (%s)",
+                 WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !got)
+        snprintf(job->detail, sizeof job->detail,
+                 "exited (status 0) without sending a result");
+    else
+        snprintf(job->detail, sizeof job->detail, "exited with status %d",
+                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return -1;
+}
+
+/* Read a child's answer: a failure as a JSON object {error, detail}
+ * (child_fail), a result in binary form (result.h); anything else is
+ * garbage. */
+static int child_answer(job_t *job, const view_t *v, const buf_t *data,
+                        result_t **out)
+{
+    if (!data->len || data->data[0] != '{') {
+        char why[256];
+        if (engine_check_result(job->plugin, v, data->data, data->len, out, why,
+                                sizeof why) < 0) {
+            job->reason = "garbage";
+            snprintf(job->detail, sizeof job->detail, "malformed result: %s",
+                     why);
+            return -1;
+        }
+        return 0;
+    }
+    json_error_t je;
+    json_t *res =
+        json_loadb(data->data, data->len, JSON_REJECT_DUPLICATES, &je);
+    if (!res) {
+        job->reason = "garbage";
+        snprintf(job->detail, sizeof job->detail,
+                 "the result is not JSON: %s", je.text);
+        return -1;
+    }
+    json_t *err = json_object_get(res, "error");
+    job->reason = "garbage";
+    snprintf(job->detail, sizeof job->detail,
+             "malformed result: the result is not a result");
+    if (json_is_string(err)) {
+        static const char *const known[] = {"error", "memory", "cancelled",
+                                            "timeout"};
+        job->reason = "error";
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            if (!strcmp(json_string_value(err), known[i]))
+                job->reason = known[i];
+        const char *d = json_string_value(json_object_get(res, "detail"));
+        snprintf(job->detail, sizeof job->detail, "%s", d ? d : "");
+    }
+    json_decref(res);
+    return -1;
+}
+
+/* Time a child is given past timeout_ms before it is killed: a plugin
+ * that polls cancelled() stops itself at timeout_ms (counted from the
+ * child's start, a little later than ours) and says so. */
+#define CHILD_GRACE_MS 250
+
 /* Run the plugin in a new process: `spand --analysis-child` started with
- * posix_spawn, the sealed view file on fd 3, the plugin's object on fd 4
- * and the result pipe on fd 5. Not fork(): a child forked from this
+ * posix_spawn (spawn_child). Not fork(): a child forked from this
  * multithreaded daemon inherits whatever locks other threads held at that
  * instant (the sanitizers' allocator, igraph's global state), and can
  * hang or crash for reasons that are not the plugin's. A new process
- * inherits nothing but what is handed to it. */
-static int run_isolated(job_t *job, view_t *v, result_t **out)
+ * inherits nothing but what is handed to it. memory_limit: bytes of
+ * resident memory, 0 for none. */
+static int run_isolated(job_t *job, view_t *v, result_t **out,
+                        size_t memory_limit)
 {
     int vfd = view_memfd(v);
     if (vfd < 0) {
@@ -463,33 +862,10 @@ static int run_isolated(job_t *job, view_t *v, result_t **out)
      * fewer round trips between the child writing and us reading; failing
      * that, the default size works too. */
     (void)fcntl(pfd[1], F_SETPIPE_SZ, 1 << 20);
-    char *params = json_dumps(job->params, JSON_COMPACT);
-    char timeout[32];
-    snprintf(timeout, sizeof timeout, "%u", job->timeout_ms);
-    int fds[3] = {high_dup(vfd), high_dup(job->plugin->memfd), high_dup(pfd[1])};
+    (void)fcntl(pfd[0], F_SETFL, O_NONBLOCK);
+    struct watch w = {.job = job, .fd = pfd[0], .data = BUF_INIT};
+    int rc = spawn_child(job, vfd, pfd[1], &w.pid);
     close(pfd[1]);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
-                                     0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-                                     O_WRONLY, 0);
-    for (int i = 0; i < 3; i++)
-        if (fds[i] >= 0)
-            posix_spawn_file_actions_adddup2(&fa, fds[i], 3 + i);
-    char *argv[] = {"spand", "--analysis-child", job->plugin->name,
-                    params ? params : "{}", timeout,
-                    job->progress_cb ? "1" : "0", NULL};
-    pid_t pid = -1;
-    int rc = fds[0] < 0 || fds[1] < 0 || fds[2] < 0
-                 ? EMFILE
-                 : posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv,
-                               environ);
-    posix_spawn_file_actions_destroy(&fa);
-    for (int i = 0; i < 3; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-    free(params);
     if (rc != 0) {
         close(pfd[0]);
         job->reason = "error";
@@ -497,144 +873,39 @@ static int run_isolated(job_t *job, view_t *v, result_t **out)
                  "cannot start the analysis process: %s", strerror(rc));
         return -1;
     }
-    uint64_t start = now_ns();
-    buf_t data = BUF_INIT;
-    const char *killed_for = NULL;
-    char killed_detail[256] = "";
-    for (;;) {
-        struct pollfd pf = {pfd[0], POLLIN, 0};
-        int pr = poll(&pf, 1, CHILD_POLL_MS);
-        if (pr > 0) {
-            /* Read straight into the buffer, in big pieces: a result of a
-             * few MB then takes a few reads and no copies. */
-            size_t room = data.cap > data.len + 1 ? data.cap - data.len - 1 : 0;
-            if (room < 65536 &&
-                buf_reserve(&data, data.len < 65536 ? 65536 : data.len) < 0) {
-                killed_for = "garbage";
-                snprintf(killed_detail, sizeof killed_detail,
-                         "out of memory reading the result");
-                break;
-            }
-            room = data.cap - data.len - 1;
-            ssize_t n = read(pfd[0], data.data + data.len, room);
-            if (n == 0)
-                break;
-            if (n < 0 && errno != EINTR && errno != EAGAIN)
-                break;
-            if (n > 0) {
-                data.len += (size_t)n;
-                data.data[data.len] = '\0';
-            }
-            if (data.len > CHILD_MAX_RESULT) {
-                killed_for = "garbage";
-                snprintf(killed_detail, sizeof killed_detail,
-                         "the result grew past %zu bytes", CHILD_MAX_RESULT);
-                break;
-            }
-            /* Progress lines ("P 0.4200") come before the result line. */
-            char *nl;
-            while (data.len > 2 && data.data[0] == 'P' &&
-                   data.data[1] == ' ' &&
-                   (nl = memchr(data.data, '\n', data.len))) {
-                double f = strtod(data.data + 2, NULL);
-                post_progress(job, f);
-                buf_consume(&data, (size_t)(nl - data.data) + 1);
-            }
-            continue;
-        }
-        if (atomic_load(&job->cancel)) {
-            killed_for = "cancelled";
-            snprintf(killed_detail, sizeof killed_detail,
-                     "the client went away");
-            break;
-        }
-        uint64_t ms = elapsed_ms_since(start);
-        if (ms > job->timeout_ms) {
-            killed_for = "timeout";
-            snprintf(killed_detail, sizeof killed_detail,
-                     "still running after timeout_ms (%u ms); killed",
-                     job->timeout_ms);
-            break;
-        }
-        size_t rss = child_rss(pid);
-        if (job->memory_limit && rss > job->memory_limit) {
-            killed_for = "memory";
-            snprintf(killed_detail, sizeof killed_detail,
-                     "resident memory %zu MiB exceeded memory_limit_mb (%zu "
-                     "MiB); killed",
-                     rss >> 20, job->memory_limit >> 20);
-            break;
-        }
-    }
-    if (killed_for)
-        kill(pid, SIGKILL);
+    w.start = now_ns();
+    w.bound = result_bound(job->plugin, v);
+    watch_child(
+        &w, w.start + ((uint64_t)job->timeout_ms + CHILD_GRACE_MS) * 1000000u,
+        memory_limit);
+    /* Whatever happened, nothing the child started outlives it. */
+    kill_tree(w.pid, w.killed_for != NULL);
+    if (!w.killed_for)
+        kill(-w.pid, SIGKILL);
     close(pfd[0]);
+    if (!w.killed_for && result_complete(&w.data)) {
+        reap_after_job = w.pid;
+        rc = child_answer(job, v, &w.data, out);
+        buf_free(&w.data);
+        return rc;
+    }
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    while (waitpid(w.pid, &status, 0) < 0 && errno == EINTR)
         ;
-    if (killed_for) {
-        buf_free(&data);
-        job->reason = killed_for;
-        snprintf(job->detail, sizeof job->detail, "%s", killed_detail);
+    if (w.killed_for) {
+        buf_free(&w.data);
+        job->reason = w.killed_for;
+        snprintf(job->detail, sizeof job->detail, "%s", w.why);
         return -1;
     }
-    if (WIFSIGNALED(status)) {
-        buf_free(&data);
-        job->reason = "crashed";
-        snprintf(job->detail, sizeof job->detail, "killed by signal %d (%s)",
-                 WTERMSIG(status), strsignal(WTERMSIG(status)));
-        return -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !w.data.len) {
+        rc = child_status_failed(job, status, w.data.len);
+        buf_free(&w.data);
+        return rc;
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        buf_free(&data);
-        job->reason = "crashed";
-        snprintf(job->detail, sizeof job->detail, "exited with status %d",
-                 WEXITSTATUS(status));
-        return -1;
-    }
-    /* A failure comes as a JSON object {error, detail} (child_fail), a
-     * result in binary form (result.h); anything else is garbage. */
-    if (!data.len || data.data[0] != '{') {
-        char why[256];
-        int crc = engine_check_result(job->plugin, v, data.data, data.len, out,
-                                      why, sizeof why);
-        buf_free(&data);
-        if (crc < 0) {
-            job->reason = "garbage";
-            snprintf(job->detail, sizeof job->detail, "malformed result: %s",
-                     why);
-            return -1;
-        }
-        return 0;
-    }
-    json_error_t je;
-    json_t *res = json_loadb(data.data, data.len, JSON_REJECT_DUPLICATES, &je);
-    buf_free(&data);
-    if (!res) {
-        job->reason = "garbage";
-        snprintf(job->detail, sizeof job->detail,
-                 "the result is not JSON: %s", je.text);
-        return -1;
-    }
-    json_t *err = json_object_get(res, "error");
-    if (json_is_string(err)) {
-        static const char *const known[] = {"error", "memory", "cancelled"};
-        job->reason = "error";
-        for (size_t i = 0; i < 3; i++)
-            if (!strcmp(json_string_value(err), known[i]))
-                job->reason = known[i];
-        snprintf(job->detail, sizeof job->detail, "%s",
-                 json_string_value(json_object_get(res, "detail"))
-                     ? json_string_value(json_object_get(res, "detail"))
-                     : "");
-        json_decref(res);
-        return -1;
-    }
-    json_decref(res);
-    job->reason = "garbage";
-    snprintf(job->detail, sizeof job->detail,
-             "malformed result: the result is not a result");
-    return -1;
+    rc = child_answer(job, v, &w.data, out);
+    buf_free(&w.data);
+    return rc;
 }
 
 /* ---- the pool ---------------------------------------------------------- */
@@ -661,6 +932,7 @@ struct engine {
     job_t *done_head, *done_tail;
     job_t *progress_head; /* jobs with a progress report to pass on */
     bool stopping;
+    bool reaper; /* view_reaper_start() succeeded: stop it in engine_free */
     struct view_slot views[VIEW_CACHE_SLOTS];
     uint64_t stamp;
 };
@@ -764,6 +1036,25 @@ view_t *engine_view(engine_t *e, const view_spec_t *spec,
     return v;
 }
 
+/* A plugin trusted to run in the daemon (built in, or configured so).
+ * Debian's igraph (IGRAPH_THREAD_SAFE 0) serves one thread at a time, so
+ * a run here holds the igraph lock throughout. When another thread holds
+ * it (another analysis, a view being built), the run goes to a process of
+ * its own over the same view (its sealed memfd), as an untrusted
+ * plugin's does, and the two use two cores. The result is the same to the
+ * bit: the same code runs on the same graph and sends its doubles, not
+ * their text. No memory limit: it would not apply in a thread either. See
+ * doc/design-notes.md, "Analyses in parallel". */
+static int run_trusted(job_t *job, view_t *v, result_t **out)
+{
+    if (view_igraph_trylock()) {
+        int rc = run_here(job, v, out, -1);
+        view_igraph_unlock();
+        return rc;
+    }
+    return run_isolated(job, v, out, 0);
+}
+
 static void run_job(engine_t *e, job_t *job)
 {
     uint64_t start = now_ns();
@@ -782,8 +1073,8 @@ static void run_job(engine_t *e, job_t *job)
     result_t *res = NULL;
     /* A plugin whose code is not in this process can only run isolated. */
     int rc = job->isolate || !job->plugin->in_process
-                 ? run_isolated(job, v, &res)
-                 : run_here(job, v, &res, -1);
+                 ? run_isolated(job, v, &res, job->memory_limit)
+                 : run_trusted(job, v, &res);
     if (rc == 0) {
         /* The answer's text is written here, on the worker, once: the
          * loop only wraps it (answer.h). */
@@ -863,6 +1154,13 @@ static void *worker_main(void *arg)
             e->done_head = job;
         e->done_tail = job;
         uv_async_send(&e->done_async);
+        if (reap_after_job > 0) {
+            pthread_mutex_unlock(&e->mu);
+            while (waitpid(reap_after_job, NULL, 0) < 0 && errno == EINTR)
+                ;
+            reap_after_job = 0;
+            pthread_mutex_lock(&e->mu);
+        }
     }
     pthread_mutex_unlock(&e->mu);
     return NULL;
@@ -922,12 +1220,18 @@ engine_t *engine_new(uv_loop_t *loop, const config_t *cfg, store_t *store,
     }
     e->loop = loop;
     e->store = store;
+    /* engine_new runs on the loop thread: from now on a view whose last
+     * reference it drops is freed by the reaper, not there (view.h). */
+    if (view_reaper_start() == 0)
+        e->reaper = true;
     e->queue_max = cfg->analysis_queue;
     e->nice = cfg->analysis_nice;
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cond, NULL);
     if (uv_async_init(loop, &e->done_async, on_done) < 0) {
         snprintf(err, errlen, "uv_async_init failed");
+        if (e->reaper)
+            view_reaper_stop();
         free(e);
         return NULL;
     }
@@ -988,6 +1292,8 @@ void engine_free(engine_t *e)
         free(e->views[i].key);
         view_unref(e->views[i].view);
     }
+    if (e->reaper)
+        view_reaper_stop();
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->cond);
     uv_close((uv_handle_t *)&e->done_async, on_async_closed);
@@ -1063,6 +1369,7 @@ static void child_write(const char *text, size_t n)
 
 static int child_fail(const char *reason, const char *detail)
 {
+    kill_tree(getpid(), false);
     json_t *e = json_pack("{s:s, s:s}", "error", reason, "detail", detail);
     char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
     if (text)
@@ -1072,18 +1379,40 @@ static int child_fail(const char *reason, const char *detail)
     return 0; /* the error travels in the result, not the exit status */
 }
 
+/* The parameters from fd 6 (params_memfd), which is then closed. */
+static json_t *child_params(void)
+{
+    struct stat st;
+    json_t *params = NULL;
+    if (fstat(6, &st) == 0 && st.st_size >= 0 && st.st_size < (1 << 30)) {
+        size_t len = (size_t)st.st_size;
+        char *text = malloc(len + 1);
+        if (text && pread(6, text, len, 0) == (ssize_t)len) {
+            json_error_t je;
+            params = json_loadb(text, len, 0, &je);
+        }
+        free(text);
+    }
+    close(6);
+    return params;
+}
+
 int engine_child_main(int argc, char **argv)
 {
-    if (argc != 6)
+    if (argc != 5)
         return 2;
     prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the daemon */
     if (getppid() == 1)
         return 3; /* the daemon died before the line above */
+    /* Whatever the plugin forks stays below this process even when its
+     * parent exits, so that kill_tree() finds it. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     struct rlimit nocore = {0, 0};
     setrlimit(RLIMIT_CORE, &nocore); /* no core files of personal data */
-    close_range(6, ~0U, 0);
+    close_range(7, ~0U, 0); /* the spawn closed them; this is belt and braces */
     igraph_set_error_handler(igraph_error_handler_printignore);
     json_object_seed(0);
+    json_t *params = child_params();
 
     struct stat st;
     void *map = MAP_FAILED;
@@ -1100,20 +1429,24 @@ int engine_child_main(int argc, char **argv)
     if (!p)
         return child_fail("error", err);
     job_t *job = engine_job_new();
-    json_error_t je;
-    if (!job || !(job->params = json_loads(argv[3], 0, &je)))
+    if (!job || !params)
         return child_fail("memory", "cannot set up the analysis");
+    job->params = params;
     job->plugin = p;
-    job->timeout_ms = (unsigned)strtoul(argv[4], NULL, 10);
-    if (!strcmp(argv[5], "1"))
+    job->timeout_ms = (unsigned)strtoul(argv[3], NULL, 10);
+    if (!strcmp(argv[4], "1"))
         job->progress_cb = child_progress_marker;
     result_t *result = NULL;
     if (run_here(job, v, &result, 5) < 0)
         return child_fail(job->reason, job->detail);
+    /* Before the result: nothing the plugin started may write after it,
+     * or hold the pipe open once this process is gone. */
+    kill_tree(getpid(), false);
     buf_t bin = BUF_INIT;
     if (result_encode(result, &bin) < 0)
         return child_fail("memory", "out of memory writing the result");
     child_write(bin.data, bin.len);
+    close(5); /* the end of the result: the daemon need not wait for ours */
     /* Exit without tearing down: the process is going anyway, and the
      * plugin's fini() has nothing to keep. */
     _exit(0);

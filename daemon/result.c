@@ -89,6 +89,53 @@ int result_encode(const result_t *r, buf_t *out)
     return put(out, MAGIC_END, 8);
 }
 
+size_t result_text_max(const view_t *v)
+{
+    size_t n = 4096;
+    igraph_integer_t nv = igraph_vcount(&v->graph);
+    for (igraph_integer_t i = 0; v->keys && i < nv; i++)
+        n += strlen(v->keys[i]) + 2;
+    for (igraph_integer_t g = 0; v->group_names && g < v->pub.ngroups; g++)
+        n += strlen(v->group_names[g]) + 2;
+    return n;
+}
+
+/* Saturating arithmetic: a bound that overflows is no bound at all. */
+static size_t sat_add(size_t a, size_t b)
+{
+    return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+static size_t sat_mul(size_t a, size_t b)
+{
+    return a && b > SIZE_MAX / a ? SIZE_MAX : a * b;
+}
+
+size_t result_bound(const plugin_t *p, const view_t *v)
+{
+    size_t g = (size_t)v->pub.ngroups;
+    const size_t rows[4] = {(size_t)igraph_vcount(&v->graph), g, sat_mul(g, g),
+                            1};
+    size_t text_cell = sat_add(8 + 4, result_text_max(v));
+    size_t bound = 8 + 8; /* the two magic strings */
+    for (int k = 0; k < 4; k++) {
+        size_t ntext = 0;
+        for (int c = 0; c < p->ncols[k]; c++)
+            if (p->desc
+                    ->columns[loader_column_index(p, (spand_table_kind_t)k, c)]
+                    .type == SPAND_STRING)
+                ntext++;
+        bound = sat_add(bound, 8 + 4 + 4 + 8); /* rows, ncols, flags, count */
+        bound = sat_add(bound, sat_mul(sat_mul(rows[k], (size_t)p->ncols[k]),
+                                       sizeof(double)));
+        if (k == SPAND_TABLE_PAIR)
+            bound = sat_add(bound, rows[k]);
+        bound = sat_add(bound, sat_mul(sat_mul(rows[k], ntext), text_cell));
+    }
+    return sat_add(bound,
+                   4 + (size_t)RESULT_MAX_NOTES * (4 + RESULT_MAX_NOTE_BYTES));
+}
+
 struct cursor {
     const unsigned char *p;
     size_t left;
@@ -127,6 +174,7 @@ int result_decode(const plugin_t *p, const view_t *v, const void *data,
         snprintf(why, n, "out of memory reading the result");
         return -1;
     }
+    size_t text_max = result_text_max(v);
     int64_t g = v->pub.ngroups;
     const int64_t want[4] = {igraph_vcount(&v->graph), g, g * g, 1};
     for (int k = 0; k < 4; k++) {
@@ -204,6 +252,14 @@ int result_decode(const plugin_t *p, const view_t *v, const void *data,
                     col);
                 goto bad;
             }
+            if (tl > text_max) {
+                snprintf(why, n,
+                         "%s row %llu column %d: a text of %u bytes, "
+                         "more than the view can make",
+                         name, (unsigned long long)(idx / (size_t)ncols), col,
+                         (unsigned)tl);
+                goto bad;
+            }
             if (!(t->texts[idx] = strndup(bytes, tl))) {
                 snprintf(why, n, "out of memory reading the result");
                 goto bad;
@@ -215,11 +271,21 @@ int result_decode(const plugin_t *p, const view_t *v, const void *data,
         snprintf(why, n, "the result is cut short");
         goto bad;
     }
+    if (nn > RESULT_MAX_NOTES) {
+        snprintf(why, n, "%u notes, more than %d", (unsigned)nn,
+                 RESULT_MAX_NOTES);
+        goto bad;
+    }
     for (uint32_t i = 0; i < nn; i++) {
         uint32_t tl;
         const char *bytes;
         if (!take_copy(&c, &tl, 4) || !(bytes = take(&c, tl))) {
             snprintf(why, n, "the result is cut short");
+            goto bad;
+        }
+        if (tl > RESULT_MAX_NOTE_BYTES) {
+            snprintf(why, n, "a note of %u bytes, more than %d", (unsigned)tl,
+                     RESULT_MAX_NOTE_BYTES);
             goto bad;
         }
         /* NULL if not UTF-8; a NUL is checked first, or the string made

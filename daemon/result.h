@@ -30,7 +30,27 @@ typedef struct result {
     json_t *notes;       /* array of strings; owned */
 } result_t;
 
+/* What a result may hold besides numbers, the same for a plugin run in a
+ * thread (the API refuses more) and one run in a process (the decoder
+ * refuses more): at most RESULT_MAX_NOTES notes of at most
+ * RESULT_MAX_NOTE_BYTES each, and text cells no longer than
+ * result_text_max(v). */
+#define RESULT_MAX_NOTES 64
+#define RESULT_MAX_NOTE_BYTES 4096
+
 void result_free(result_t *r);
+
+/* The longest text cell a plugin may set on v: 4 KiB plus a list of every
+ * person and every group of the view, each followed by ", " (a text
+ * column such as resilience's separator lists people). */
+size_t result_text_max(const view_t *v);
+
+/* The most bytes result_encode can produce for plugin p on view v: the
+ * view's rows (vertices, groups, groups squared, 1) times the declared
+ * columns, text cells at most result_text_max(v), notes as bounded above.
+ * An analysis process sending more is killed as garbage before its bytes
+ * are read. Saturates at SIZE_MAX. */
+size_t result_bound(const plugin_t *p, const view_t *v);
 
 /* Append the binary form of r to out. 0 or -1 (out of memory). */
 int result_encode(const result_t *r, buf_t *out);

@@ -31,6 +31,11 @@ void view_igraph_unlock(void)
     pthread_mutex_unlock(&igraph_mutex);
 }
 
+bool view_igraph_trylock(void)
+{
+    return pthread_mutex_trylock(&igraph_mutex) == 0;
+}
+
 /* ---- arcs, aggregated by ordered pair of person ids -------------------
  *
  * Weights add in a fixed order, so that a view brought up to date from new
@@ -740,9 +745,93 @@ static void view_free(view_t *v)
     free(v);
 }
 
+/* ---- freeing views off the event loop ----------------------------------
+ *
+ * view_free() waits for the igraph lock, which an analysis running in a
+ * thread holds for its whole run: the loop thread, dropping the last
+ * reference to a view (a finished request's job, say), would stop serving
+ * every client until that analysis ends. So a thread marked by
+ * view_reaper_start() hands such a view to one reaper thread. */
+
+static _Thread_local bool must_not_wait;
+static pthread_mutex_t reap_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reap_cond = PTHREAD_COND_INITIALIZER;
+static view_t *reap_head;   /* under reap_mu */
+static unsigned reap_users; /* under reap_mu: starts not yet stopped */
+static bool reap_quit;      /* under reap_mu */
+static pthread_t reaper;
+
+static void *reaper_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&reap_mu);
+    for (;;) {
+        while (!reap_head && !reap_quit)
+            pthread_cond_wait(&reap_cond, &reap_mu);
+        view_t *list = reap_head;
+        reap_head = NULL;
+        if (!list && reap_quit)
+            break;
+        pthread_mutex_unlock(&reap_mu);
+        while (list) {
+            view_t *next = list->reap_next;
+            view_free(list);
+            list = next;
+        }
+        pthread_mutex_lock(&reap_mu);
+    }
+    pthread_mutex_unlock(&reap_mu);
+    return NULL;
+}
+
+int view_reaper_start(void)
+{
+    pthread_mutex_lock(&reap_mu);
+    int rc = 0;
+    if (reap_users == 0) {
+        reap_quit = false;
+        rc = pthread_create(&reaper, NULL, reaper_main, NULL) == 0 ? 0 : -1;
+    }
+    if (rc == 0) {
+        reap_users++;
+        must_not_wait = true;
+    }
+    pthread_mutex_unlock(&reap_mu);
+    return rc;
+}
+
+void view_reaper_stop(void)
+{
+    pthread_mutex_lock(&reap_mu);
+    must_not_wait = false;
+    if (reap_users == 0 || --reap_users > 0) {
+        pthread_mutex_unlock(&reap_mu);
+        return;
+    }
+    reap_quit = true;
+    pthread_cond_signal(&reap_cond);
+    pthread_mutex_unlock(&reap_mu);
+    pthread_join(reaper, NULL); /* it frees what it holds before it ends */
+}
+
+/* Hand v to the reaper; false when there is none (then free it here). */
+static bool reap_later(view_t *v)
+{
+    pthread_mutex_lock(&reap_mu);
+    bool ok = reap_users > 0 && !reap_quit;
+    if (ok) {
+        v->reap_next = reap_head;
+        reap_head = v;
+        pthread_cond_signal(&reap_cond);
+    }
+    pthread_mutex_unlock(&reap_mu);
+    return ok;
+}
+
 void view_unref(view_t *v)
 {
-    if (v && atomic_fetch_sub(&v->refs, 1) == 1)
+    if (v && atomic_fetch_sub(&v->refs, 1) == 1 &&
+        !(must_not_wait && reap_later(v)))
         view_free(v);
 }
 

@@ -65,6 +65,7 @@ typedef struct view {
     pthread_mutex_t memfd_lock;
     struct view_inc *inc; /* what an incremental build starts from, or NULL */
     bool incremental;     /* built from an earlier view (view_build_from) */
+    struct view *reap_next; /* the reaper's list (view_reaper_start) */
 } view_t;
 
 /* Build the view of spec (and of baseline, if not NULL) from one snapshot
@@ -98,7 +99,19 @@ bool view_sums_exact(const view_t *v);
  * taken from a cache, built under another limit. */
 int view_check_groups(const view_t *v, size_t max, char *err, size_t errlen);
 void view_ref(view_t *v);
+/* Drop a reference; the last one frees the view, which takes the igraph
+ * lock (held for seconds by an analysis running in a thread). On a thread
+ * that must never wait (view_reaper_start) the view is handed to the
+ * reaper thread instead. */
 void view_unref(view_t *v);
+/* Mark the calling thread (the event loop's) as one that must never wait
+ * for the igraph lock, and start the reaper thread that frees the views
+ * whose last reference it drops. Counted: each start needs a stop.
+ * 0, or -1 if the thread cannot start (views are then freed in place). */
+int view_reaper_start(void);
+/* Free what the reaper holds, stop it (the last stop), and unmark the
+ * calling thread. */
+void view_reaper_stop(void);
 
 /* Debian's igraph is built with IGRAPH_THREAD_SAFE 0: its error-cleanup
  * ("finally") stack is one global shared by all threads, and two threads
@@ -109,6 +122,8 @@ void view_unref(view_t *v);
  * their own and need no lock.) */
 void view_igraph_lock(void);
 void view_igraph_unlock(void);
+/* Take the lock if no other thread holds it; true if taken. */
+bool view_igraph_trylock(void);
 
 /* A read-only file (a sealed memfd) holding v and its baseline, made on
  * first use and kept with the view; for handing the view to an analysis

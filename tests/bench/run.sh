@@ -13,7 +13,7 @@
 #   --reps N      repeats of every measurement (default 3, --quick 1)
 #   --only ROWS   comma-separated subset of: ingest, viewbuild, memory,
 #                 incremental, brokerage, holes, betweenness, queries,
-#                 latency
+#                 latency, concurrency, concurrency_latency
 #   --no-install  do not apt-get install missing peers (rows needing them
 #                 are then marked failed)
 #   --output FILE where to write the Markdown (default
@@ -89,7 +89,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-ALL_ROWS="ingest viewbuild memory incremental brokerage holes betweenness queries latency"
+ALL_ROWS="ingest viewbuild memory incremental brokerage holes betweenness queries latency concurrency concurrency_latency"
 if [ -n "$ONLY" ]; then
     for r in ${ONLY//,/ }; do
         [[ " $ALL_ROWS " == *" $r "* ]] || die "--only: unknown row '$r' (rows: $ALL_ROWS)"
@@ -113,6 +113,7 @@ if [ "$MODE" = quick ]; then
     LAT_LOAD=100000
     LAT_PARAMS='{"sample":2000}'
     LAT_IDLE_S=3
+    CONC_SAMPLE=40
 else
     REPS=${REPS:-3}
     INGEST_N=1000000
@@ -129,6 +130,7 @@ else
     LAT_LOAD=1000000
     LAT_PARAMS='{}'
     LAT_IDLE_S=10
+    CONC_SAMPLE=100
 fi
 [[ $REPS =~ ^[0-9]+$ ]] && [ "$REPS" -ge 1 ] || die "--reps must be a whole number >= 1"
 # Measurements of a few milliseconds (structural holes: spand and igraph)
@@ -928,12 +930,103 @@ row_latency() { # 8
         "one ping every $((PROBE_US / 1000)) ms on its own connection (loadgen.c) while spanctl loads the demo data ($(human "$LAT_LOAD") records) and boundary_betweenness $LAT_PARAMS runs on a $(human "$p")-people graph (cancelled when the load ends); $(printf '%s; ' "${note[@]}" | sed 's/; $//')"
 }
 
+# The concurrency rows' pair: two sampled cross-group betweenness analyses
+# with different source samples (seeds), each on one thread, so that each
+# needs one core and both together two; and, shown beside them, brokerage
+# with structural holes (top 100 rows each, so that the answers' size does
+# not hide the computation).
+conc_pair() {
+    CONC_A="{\"plugin\":\"boundary_betweenness\",\"params\":{\"sample\":$CONC_SAMPLE,\"threads\":1,\"seed\":1}}"
+    CONC_B="{\"plugin\":\"boundary_betweenness\",\"params\":{\"sample\":$CONC_SAMPLE,\"threads\":1,\"seed\":2}}"
+    CONC_C='{"plugin":"brokerage","top":100}'
+    CONC_D='{"plugin":"structural_holes","top":100}'
+}
+
+row_concurrency() { # 10
+    local p=${BROK%:*} t=${BROK#*:} out line seq=() par=() seq2=() par2=() ratio met
+    conc_pair
+    load_graph "$BROK"
+    rpc analyse '{"plugin":"mixing"}' >/dev/null || die "analyse mixing (view warm-up) failed"
+    say "concurrency: two sampled boundary_betweenness ($CONC_SAMPLE sources each, one thread each) one after the other, then at once; $REPS run(s)"
+    out=$("$PY" "$here/concurrent.py" "$SP_SOCK" "$CONC_A" "$CONC_B" --reps "$REPS") ||
+        die "concurrent.py failed"
+    while read -r line; do
+        say "  $line"
+        seq+=("$(jget "$line" seq_ms)")
+        par+=("$(jget "$line" par_ms)")
+    done <<<"$out"
+    say "concurrency: brokerage and structural_holes, the same way; $REPS run(s)"
+    out=$("$PY" "$here/concurrent.py" "$SP_SOCK" "$CONC_C" "$CONC_D" --reps "$REPS") ||
+        die "concurrent.py failed"
+    while read -r line; do
+        say "  $line"
+        seq2+=("$(jget "$line" seq_ms)")
+        par2+=("$(jget "$line" par_ms)")
+    done <<<"$out"
+    stop_spand
+    local s1 p1 s2 p2
+    s1=$(median "${seq[@]}")
+    p1=$(median "${par[@]}")
+    s2=$(median "${seq2[@]}")
+    p2=$(median "${par2[@]}")
+    ratio=$(calc "a / b" a="$p1" b="$s1")
+    met=$(calc "x <= 0.6 ? 1 : 0" x="$ratio")
+    result 10 "two analyses at once" "$(human "$p") people / $(human "$t") ties" \
+        "$(fmt_ms "$p1") at once" "$(fmt_ms "$s1") one after the other" \
+        "$(fmt_x "$ratio") of sequential" "≤ 0.6× sequential" \
+        "$([ "$met" = 1 ] && echo yes || echo no)" \
+        "boundary_betweenness sample=$CONC_SAMPLE threads=1, seeds 1 and 2 (two different source samples), started together on two connections vs one after the other on one, wall from the first request to the last answer, on the built view (result cache off); the second runs in an analysis process of its own while the first holds the igraph lock (doc/design-notes.md, \"Analyses in parallel\"). brokerage + structural_holes (top 100): $(fmt_ms "$p2") at once vs $(fmt_ms "$s2") one after the other ($(fmt_x "$(calc "a / b" a="$p2" b="$s2")")); load average at the row's end $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+row_concurrency_latency() { # 11
+    [ -x "$LOADGEN" ] || die "the C load generator could not be built"
+    local p=${LAT_GRAPH%:*} t=${LAT_GRAPH#*:} rep out l50=() l99=() cpid gpid note=()
+    local ping='{"jsonrpc":"2.0","id":1,"method":"ping"}'
+    conc_pair
+    demo_data "$((LAT_LOAD / 10000))" "$LAT_LOAD"
+    for rep in $(seq "$REPS"); do
+        load_graph "$LAT_GRAPH"
+        rpc analyse '{"plugin":"mixing"}' >/dev/null || die "analyse mixing (view warm-up) failed"
+        say "concurrency latency: pings while two analyses run at once (again and again) and $(human "$LAT_LOAD") records load (run $rep/$REPS)"
+        "$PY" "$here/concurrent.py" "$SP_SOCK" "$CONC_A" "$CONC_B" --loop 86400 \
+            >"$SP_DIR/pairs.out" 2>&1 &
+        cpid=$!
+        register "$cpid" "$SP_SOCK"
+        ROW_PIDS+=("$cpid $SP_SOCK")
+        sleep 0.5
+        "$LOADGEN" -s "$SP_SOCK" -r "$ping" -c 1 -i "$PROBE_US" >"$SP_DIR/probe.out" 2>&1 &
+        gpid=$!
+        register "$gpid" "$SP_SOCK"
+        ROW_PIDS+=("$gpid $SP_SOCK")
+        load_files "$DATA/people.csv" "$DATA/records.csv"
+        kill -TERM "$gpid" 2>/dev/null || true
+        wait "$gpid" || die "loadgen (under load) failed: $(cat "$SP_DIR/probe.out")"
+        kill -TERM "$cpid" 2>/dev/null || true
+        wait "$cpid" 2>/dev/null || true
+        out=$(cat "$SP_DIR/probe.out")
+        say "  load took $LOAD_S s; $out; analysis pairs: $(cat "$SP_DIR/pairs.out")"
+        note+=("run $rep: load $LOAD_S s, $(cat "$SP_DIR/pairs.out" | tr -d '{}"')")
+        stop_spand
+        l50+=("$(kv "$out" p50_ms)")
+        l99+=("$(kv "$out" p99_ms)")
+    done
+    local m50 m99 met
+    m50=$(median "${l50[@]}")
+    m99=$(median "${l99[@]}")
+    met=$(calc "x <= 10 ? 1 : 0" x="$m99")
+    result 11 "latency, two analyses at once" "ping during a $(human "$LAT_LOAD")-record load + two analyses" \
+        "p50 $(fmt_ms "$m50"), p99 $(fmt_ms "$m99")" "—" "—" "p99 ≤ 10 ms" \
+        "$([ "$met" = 1 ] && echo yes || echo no)" \
+        "one ping every $((PROBE_US / 1000)) ms on its own connection (loadgen.c) while spanctl loads the demo data ($(human "$LAT_LOAD") records) and the pair of row 10 (boundary_betweenness sample=$CONC_SAMPLE threads=1, seeds 1 and 2) runs at once, again and again, on a $(human "$p")-people graph; $(printf '%s; ' "${note[@]}" | sed 's/; $//'); load average at the row's end $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 # --- running the rows -------------------------------------------------------------------
 row_order() {
     case $1 in
     ingest) echo 1 ;; viewbuild) echo 2 ;; incremental) echo 3 ;;
     brokerage) echo 4 ;; holes) echo 5 ;; betweenness) echo 6 ;;
     queries) echo 7 ;; latency) echo 8 ;; memory) echo 9 ;;
+    concurrency) echo 10 ;; concurrency_latency) echo 11 ;;
     esac
 }
 row_title() {
@@ -943,6 +1036,8 @@ row_title() {
     holes) echo "structural holes" ;; betweenness) echo "cross-group betweenness" ;;
     queries) echo queries ;; latency) echo "latency under load" ;;
     memory) echo memory ;;
+    concurrency) echo "two analyses at once" ;;
+    concurrency_latency) echo "latency, two analyses at once" ;;
     esac
 }
 
@@ -1077,7 +1172,7 @@ SUITE_T0=$(now)
 say "mode $MODE, $REPS repeat(s); results to $OUT; log $LOG; work in $RUN"
 install_peers
 build_loadgen
-for row in ingest viewbuild memory incremental brokerage holes betweenness queries latency; do
+for row in $ALL_ROWS; do
     run_row "$row"
 done
 SUITE_S=$(secs "$SUITE_T0" "$(now)")
