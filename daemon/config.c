@@ -179,6 +179,8 @@ static int on_key(void *user, const char *section, const char *name,
     SIZE("limits", "max_id_bytes", max_id_bytes, 1, 65536)
     SIZE("limits", "max_value_bytes", max_value_bytes, 1, 1048576)
     SIZE("limits", "max_rejects", max_rejects, 1, 1000000)
+    SIZE("limits", "idle_timeout_ms", idle_timeout_ms, 0, 86400000)
+    SIZE("limits", "request_timeout_ms", request_timeout_ms, 0, 86400000)
     SIZE("analysis", "workers", workers, 1, 256)
     SIZE("analysis", "queue", analysis_queue, 1, 100000)
     SIZE("analysis", "cache_mb", result_cache_mb, 0, 1048576)
@@ -247,6 +249,8 @@ static int set_defaults(config_t *cfg)
     cfg->max_id_bytes = 256;
     cfg->max_value_bytes = 1024;
     cfg->max_rejects = 100;
+    cfg->idle_timeout_ms = 300000;
+    cfg->request_timeout_ms = 30000;
     cfg->workers = 2;
     cfg->analysis_queue = 64;
     cfg->result_cache_mb = 256;
@@ -355,7 +359,9 @@ void config_print(const config_t *cfg, FILE *out)
     fprintf(out, "max_inflight_bytes = %zu\n", cfg->max_inflight_bytes);
     fprintf(out, "max_id_bytes = %u\nmax_value_bytes = %u\n",
             cfg->max_id_bytes, cfg->max_value_bytes);
-    fprintf(out, "max_rejects = %u\n\n", cfg->max_rejects);
+    fprintf(out, "max_rejects = %u\n", cfg->max_rejects);
+    fprintf(out, "idle_timeout_ms = %u\nrequest_timeout_ms = %u\n\n",
+            cfg->idle_timeout_ms, cfg->request_timeout_ms);
     fprintf(out, "[analysis]\nworkers = %u\nqueue = %u\ncache_mb = %u\n",
             cfg->workers, cfg->analysis_queue, cfg->result_cache_mb);
     fprintf(out, "timeout_ms = %u\n", cfg->timeout_ms);
