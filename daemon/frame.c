@@ -76,14 +76,12 @@ int frame_feed_some(frame_t *f, const char *data, size_t len, frame_cb cb,
         if (lf && seg && p[seg - 1] == '\r')
             counted--;
         if (counted > f->max_line) {
-            f->dropped = total;
+            /* The discarding branch counts this segment (it once was
+             * counted twice when its LF was in the same chunk). */
+            f->dropped = f->partial.len;
             partial_reset(f);
             f->discarding = true;
-            if (!lf) {
-                *used = len;
-                return 0;
-            }
-            continue; /* the LF is handled by the discarding branch */
+            continue;
         }
         if (!lf) {
             if (buf_append(&f->partial, p, seg) < 0)
