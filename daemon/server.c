@@ -35,8 +35,10 @@
 #define WRITE_PIECE ((size_t)1 << 30)
 /* Give memory back to the system (malloc_trim) once the in-flight bytes
  * are back to zero after they reached this much, at most once a second. */
-#define TRIM_HIGH_WATER ((size_t)16 << 20)
+#define TRIM_HIGH_WATER ((size_t)4 << 20)
 #define TRIM_EVERY_MS 1000
+/* Blocks from this size up are mapped on their own (see server_start). */
+#define MMAP_THRESHOLD (4 << 20)
 /* Warnings a client can provoke at will (refused connections, timeouts)
  * are logged at most once per this period, with a count of the rest. */
 #define LOG_PERIOD_MS 10000
@@ -646,6 +648,8 @@ static void maybe_trim(server_t *srv)
     if (uv_queue_work(srv->loop, &srv->trim_work, on_trim_work,
                       after_trim_work) < 0)
         return;
+    log_debug("giving memory back after a burst of %zu bytes in flight",
+              srv->inflight_high);
     srv->trimming = true;
     srv->active_work++;
     srv->inflight_high = 0;
@@ -1118,6 +1122,13 @@ int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
         return -1;
     }
     srv->loop = loop;
+#ifdef __GLIBC__
+    /* glibc raises its mmap threshold to the size of the largest block
+     * freed (up to 32 MB): after one 15 MB request, the next ones come
+     * from a thread's arena, whose top malloc_trim cannot give back. A
+     * fixed threshold keeps large blocks mapped, returned when freed. */
+    mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+#endif
     srv->cfg = *cfg;
     memset(cfg, 0, sizeof *cfg);
     srv->start_ms = uv_now(loop);
