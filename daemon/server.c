@@ -366,8 +366,11 @@ static void conn_flush(conn_t *c)
 static void host_notify(rpc_req_t *req, const char *line, size_t len)
 {
     conn_t *c = req->conn;
-    if (!c || c->closing || c->out_pending > c->srv->cfg.max_output_bytes)
-        return; /* progress is advisory: never let it pile up */
+    /* Progress is advisory: never let it pile up, nor cut into an answer
+     * whose body is being streamed. */
+    if (!c || c->closing || c->head_started ||
+        c->out_pending > c->srv->cfg.max_output_bytes)
+        return;
     char *copy = malloc(len);
     if (!copy)
         return;

@@ -127,6 +127,7 @@ with Daemon({"limits": {"max_pipeline": PIPE, "max_output_bytes": OUT}}) as d:
     t.ok(peak < 56 * MiB,
          f"8 non-reading clients: RSS grew {peak // MiB} MiB (< 56 MiB)")
     t.ok(ping_ms(d) < 1000, "pings answered while 8 clients are stalled")
+    mark = len(d.log())
     for cl in clients:
         cl.close()
     deadline = time.time() + 10
@@ -136,6 +137,10 @@ with Daemon({"limits": {"max_pipeline": PIPE, "max_output_bytes": OUT}}) as d:
     t.ok(peak < 24 * MiB or left < peak / 3,
          f"after they closed, RSS back to base + {left // MiB} MiB "
          f"(peak + {peak // MiB} MiB): memory given back")
+    # The trim runs only when the in-flight count is back to exactly zero:
+    # every byte counted for those clients was uncounted.
+    t.ok("giving memory back" in d.log()[mark:],
+         "in-flight bytes back to zero: malloc_trim ran")
     d.stop()
 
 # ---- 3. partial lines count against the in-flight budget -------------------
