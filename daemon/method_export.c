@@ -61,7 +61,7 @@ void method_export(rpc_req_t *req, json_t *params)
         snprintf(err, sizeof err, "params.boundary must be an attribute name");
     else if (iso && !json_is_boolean(iso))
         snprintf(err, sizeof err, "params.isolates must be true or false");
-    job_t *job = err[0] ? NULL : job_new();
+    job_t *job = err[0] ? NULL : engine_job_new();
     if (!err[0] && !job)
         snprintf(err, sizeof err, "out of memory");
     req->job = job;
