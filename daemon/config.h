@@ -41,8 +41,8 @@ typedef struct config {
     unsigned max_id_bytes;    /* ids of people, records, events */
     unsigned max_value_bytes; /* attribute values, kinds */
     unsigned max_rejects;     /* rejected items listed in one reply */
-    unsigned idle_timeout_ms;    /* close a connection idle this long; 0: never */
-    unsigned request_timeout_ms; /* ... or this long inside one line; 0: never */
+    unsigned idle_timeout_ms; /* close an idle connection; 0: never */
+    unsigned request_timeout_ms; /* ... one stuck in a line; 0: never */
 
     /* [analysis] */
     unsigned workers;

@@ -111,9 +111,9 @@ struct server {
      * requests (line and parse tree), partial lines, answers not yet sent
      * and output not yet written. */
     size_t inflight_bytes;
-    bool over_budget;       /* inflight_bytes >= max_inflight_bytes */
-    size_t inflight_high;   /* highest inflight_bytes since the last trim */
-    uint64_t next_trim;     /* ms */
+    bool over_budget;     /* inflight_bytes >= max_inflight_bytes */
+    size_t inflight_high; /* highest inflight_bytes since the last trim */
+    uint64_t next_trim;   /* ms */
     bool trimming;
     uv_work_t trim_work;
     /* Over budget, one connection at a time may go on reading the line it
@@ -213,8 +213,8 @@ static void conn_send(conn_t *c, char *data, size_t len)
     wr->data = data;
     wr->len = len;
     /* uv_write copies the buffer descriptors, not the bytes. */
-    int rc = uv_write(&wr->w, (uv_stream_t *)&c->pipe, bufs,
-                      (unsigned)npieces, on_write);
+    int rc = uv_write(&wr->w, (uv_stream_t *)&c->pipe, bufs, (unsigned)npieces,
+                      on_write);
     if (bufs != &one)
         free(bufs);
     if (rc < 0) {
@@ -752,8 +752,7 @@ static void conn_refuse(conn_t *c)
     if (buf_printf(&b,
                    "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
                    "%d,\"message\":\"%s (limit %u)\"}}\n",
-                   srv->stopping ? RPC_SHUTTING_DOWN
-                                 : RPC_TOO_MANY_CONNECTIONS,
+                   srv->stopping ? RPC_SHUTTING_DOWN : RPC_TOO_MANY_CONNECTIONS,
                    srv->stopping ? "server is shutting down"
                                  : "too many connections",
                    srv->cfg.max_connections) < 0) {
