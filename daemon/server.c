@@ -97,6 +97,7 @@ struct server {
     uv_timer_t tick;
     uv_timer_t drain;
     uv_timer_t sweep; /* idle and request timeouts */
+    uv_timer_t wake;  /* hands on the pass to finish a line (line_owner) */
     conn_t *conns;
     unsigned nconns;
     uint64_t requests;
@@ -437,6 +438,32 @@ static bool conn_can_take(const conn_t *c)
     return !srv->over_budget || c->queued == 0;
 }
 
+/* The pass to finish a line over the budget is free (its holder finished
+ * its line or left) while partial lines still hold the budget: let one of
+ * the waiting connections take it. */
+static void on_wake(uv_timer_t *t)
+{
+    server_t *srv = t->data;
+    conn_t *c = srv->conns;
+    while (c && srv->over_budget && !srv->line_owner) {
+        conn_t *next = c->next; /* c may close */
+        conn_update_reading(c);
+        c = next;
+    }
+}
+
+/* Release c's pass, and hand it on from the loop (not from here, deep in
+ * c's framing). */
+static void line_owner_release(conn_t *c)
+{
+    server_t *srv = c->srv;
+    if (srv->line_owner != c)
+        return;
+    srv->line_owner = NULL;
+    if (!srv->torn_down && !uv_is_active((uv_handle_t *)&srv->wake))
+        uv_timer_start(&srv->wake, on_wake, 0, 0);
+}
+
 /* Keep the framer's memory counted in the in-flight budget. */
 static void conn_count_frame(conn_t *c)
 {
@@ -449,8 +476,7 @@ static void conn_count_frame(conn_t *c)
     c->frame_counted = now;
     if (frame_pending(&c->frame) == 0) {
         c->line_start = 0;
-        if (srv->line_owner == c)
-            srv->line_owner = NULL;
+        line_owner_release(c);
     } else if (c->line_start == 0) {
         c->line_start = uv_now(srv->loop);
     }
@@ -730,8 +756,7 @@ static void conn_close(conn_t *c)
      * be in use up the stack. */
     inflight_sub(srv, c->frame_counted);
     c->frame_counted = 0;
-    if (srv->line_owner == c)
-        srv->line_owner = NULL;
+    line_owner_release(c);
     if (c->prev)
         c->prev->next = c->next;
     else if (srv->conns == c)
@@ -1021,6 +1046,7 @@ static void teardown(server_t *srv)
     uv_close((uv_handle_t *)&srv->tick, on_handle_closed);
     uv_close((uv_handle_t *)&srv->drain, on_handle_closed);
     uv_close((uv_handle_t *)&srv->sweep, on_handle_closed);
+    uv_close((uv_handle_t *)&srv->wake, on_handle_closed);
     log_notice("stopped");
 }
 
@@ -1173,6 +1199,8 @@ int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
     srv->drain.data = srv;
     uv_timer_init(loop, &srv->sweep);
     srv->sweep.data = srv;
+    uv_timer_init(loop, &srv->wake);
+    srv->wake.data = srv;
     sweep_start(srv);
     srv->log_refused.what = "clients refused (max_connections)";
     srv->log_timeout.what = "clients closed for a timeout";

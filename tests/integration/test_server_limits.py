@@ -183,6 +183,32 @@ with Daemon({"limits": {"max_inflight_bytes": BUDGET,
     for th in senders:
         th.join(5)
 
+    # Lines longer than the budget still get through, one connection at a
+    # time, and without waiting for a timer between them.
+    d.write_conf({"limits": {"max_inflight_bytes": 1 * MiB}})
+    d.call("reload")
+    got = []
+
+    def long_line(i):
+        with d.client(timeout=30) as c:
+            c.send_raw(b'{"jsonrpc":"2.0","id":%d,"method":"ping",' % i +
+                       b'"pad":"' + b"z" * (300 * 1024) + b'"}\n')
+            got.append(c.recv()["id"])
+
+    t0 = time.time()
+    ths = [threading.Thread(target=long_line, args=(i,)) for i in range(40)]
+    for th in ths:
+        th.start()
+    for th in ths:
+        th.join(60)
+    took = time.time() - t0
+    t.ok(sorted(got) == list(range(40)) and took < 10,
+         f"40 clients, 300 KB lines, 1 MiB budget: {len(got)} answered "
+         f"in {took:.1f} s (< 10 s)")
+    d.write_conf({"limits": {"max_inflight_bytes": BUDGET,
+                             "max_request_bytes": 16 * MiB}})
+    d.call("reload")
+
     # A large complete line, then an idle connection: the buffer goes.
     base = vm(pid)
     with d.client() as c:
