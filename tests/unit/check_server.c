@@ -249,7 +249,11 @@ START_TEST(streamed_bodies)
      * has taken the previous one. Without back-pressure the whole body
      * would be read ahead of a slow reader. */
     long grew = res.hwm_after - res.hwm_before;
+#ifndef __SANITIZE_ADDRESS__
     ck_assert_msg(grew < 8 * 1024, "VmHWM grew %ld KiB streaming 64 MiB", grew);
+#else
+    (void)grew; /* ASan's quarantine keeps freed chunks: RSS says nothing */
+#endif
     ck_assert_int_eq(res.fds_after, res.fds_before);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
