@@ -72,7 +72,7 @@ typedef struct conn {
     uv_fs_t fs; /* a chunk read in flight (fs_busy) */
     char *chunk;
     bool fs_busy;
-    bool reading, eof, finished, closing, closed, refuse, feeding;
+    bool reading, eof, finished, closing, closed, refuse, feeding, flushing;
     struct conn *prev, *next;
     char rbuf[READ_CHUNK];
 } conn_t;
@@ -331,34 +331,46 @@ static void conn_pop(conn_t *c)
 /* Send the answers at the head of the queue, in order: each one's out,
  * then its streamed body chunk by chunk (the rest waits behind it), then
  * its tail. Answers are moved to the socket's write queue as they come,
- * so what a slow reader costs is counted in out_pending. */
+ * so what a slow reader costs is counted in out_pending. Anything here
+ * may close c (a failed write; a connection woken by the budget), which
+ * frees the head request: c->closing is checked after each such step.
+ * Not re-entered: an answer finished meanwhile is sent by this loop. */
 static void conn_flush(conn_t *c)
 {
+    if (c->flushing)
+        return;
+    c->flushing = true;
     while (!c->closing && c->qhead && c->qhead->done) {
         rpc_req_t *req = c->qhead;
         if (!c->head_started) {
             c->head_started = true;
-            size_t held = req->out.len + req->tail.len;
-            c->held -= held;
-            inflight_sub(c->srv, held);
             if (req->body_fd >= 0 && req->body_len > 0) {
                 c->body_fd = req->body_fd; /* ours now: closed by us */
                 req->body_fd = -1;
                 c->body_off = 0;
                 c->body_left = req->body_len;
             }
+            size_t held = req->out.len + req->tail.len;
+            c->held -= held;
             inflight_add(c->srv, req->tail.len); /* still in memory */
+            inflight_sub(c->srv, held);
+            if (c->closing)
+                break;
             conn_send_buf(c, &req->out);
+            if (c->closing)
+                break;
         }
-        if (c->closing)
-            return;
         if (body_pump(c))
-            break; /* the rest waits for the body */
+            break; /* the rest waits for the body (or c closed) */
         body_close(c);
-        inflight_sub(c->srv, req->tail.len);
-        conn_send_buf(c, &req->tail);
+        size_t tail = req->tail.len;
+        conn_send_buf(c, &req->tail); /* counted in out_pending now */
+        inflight_sub(c->srv, tail);
+        if (c->closing)
+            break;
         conn_pop(c);
     }
+    c->flushing = false;
     if (!c->closing)
         conn_update_reading(c);
 }
@@ -401,11 +413,12 @@ static void host_req_done(rpc_req_t *req)
      * it now rather than when the answer has been sent. */
     json_decref(req->msg);
     req->msg = NULL;
-    inflight_sub(srv, req->cost);
+    size_t cost = req->cost;
     req->cost = 0;
     conn_t *c = req->conn;
     if (!c) {
         rpc_req_free(req); /* the client left; nobody wants the answer */
+        inflight_sub(srv, cost);
         return;
     }
     c->working--;
@@ -413,10 +426,9 @@ static void host_req_done(rpc_req_t *req)
     size_t held = req->out.len + req->tail.len;
     c->held += held;
     inflight_add(srv, held);
-    if (c->qhead == req)
-        conn_flush(c);
-    else
-        conn_update_reading(c);
+    /* req may be sent and freed from here on (the budget may wake c). */
+    inflight_sub(srv, cost);
+    conn_flush(c);
 }
 
 /* ---- reading --------------------------------------------------------- */
