@@ -75,6 +75,7 @@ void method_export(rpc_req_t *req, json_t *params)
     }
     job->spec.isolates = iso && json_is_true(iso);
     job->spec.boundary = strdup(boundary);
+    job->spec.max_groups = req->host->cfg->max_groups;
     req->arg = strdup(json_string_value(f));
     if (!job->spec.boundary || !req->arg) {
         rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
