@@ -231,6 +231,8 @@ static int on_key(void *user, const char *section, const char *name,
         cfg->max_weight = w;
         return 1;
     }
+    SIZE("limits", "idle_timeout_ms", idle_timeout_ms, 0, 86400000)
+    SIZE("limits", "request_timeout_ms", request_timeout_ms, 0, 86400000)
     SIZE("analysis", "workers", workers, 1, 256)
     SIZE("analysis", "queue", analysis_queue, 1, 100000)
     SIZE("analysis", "cache_mb", result_cache_mb, 0, 1048576)
@@ -302,6 +304,8 @@ static int set_defaults(config_t *cfg)
     cfg->max_event_participants = CONFIG_DEFAULT_MAX_EVENT_PARTICIPANTS;
     cfg->max_groups = CONFIG_DEFAULT_MAX_GROUPS;
     cfg->max_weight = CONFIG_DEFAULT_MAX_WEIGHT;
+    cfg->idle_timeout_ms = 300000;
+    cfg->request_timeout_ms = 30000;
     cfg->workers = 2;
     cfg->analysis_queue = 64;
     cfg->result_cache_mb = 256;
@@ -495,7 +499,9 @@ void config_print(const config_t *cfg, FILE *out)
     fprintf(out, "max_rejects = %u\n", cfg->max_rejects);
     fprintf(out, "max_event_participants = %u\nmax_groups = %u\n",
             cfg->max_event_participants, cfg->max_groups);
-    fprintf(out, "max_weight = %.17g\n\n", cfg->max_weight);
+    fprintf(out, "max_weight = %.17g\n", cfg->max_weight);
+    fprintf(out, "idle_timeout_ms = %u\nrequest_timeout_ms = %u\n\n",
+            cfg->idle_timeout_ms, cfg->request_timeout_ms);
     fprintf(out, "[analysis]\nworkers = %u\nqueue = %u\ncache_mb = %u\n",
             cfg->workers, cfg->analysis_queue, cfg->result_cache_mb);
     fprintf(out, "timeout_ms = %u\n", cfg->timeout_ms);

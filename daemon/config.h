@@ -44,6 +44,8 @@ typedef struct config {
     unsigned max_event_participants; /* an event of k people: k(k-1)/2 ties */
     unsigned max_groups; /* distinct values of an analysis boundary */
     double max_weight;   /* largest weight of a record or event */
+    unsigned idle_timeout_ms; /* close an idle connection; 0: never */
+    unsigned request_timeout_ms; /* ... one stuck in a line; 0: never */
 
     /* [analysis] */
     unsigned workers;

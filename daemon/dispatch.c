@@ -1,6 +1,8 @@
 /* dispatch.c - see dispatch.h. Loop thread, except parse_work. */
 #include "dispatch.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +108,20 @@ static void parse_work(rpc_req_t *req)
     req->line = NULL;
 }
 
+/* What req costs in memory from now until it is answered: its line (or
+ * the batch the fast path made of it) and, if jansson parsed it, the tree,
+ * at DISPATCH_TREE_COST_FACTOR times the text (dispatch.h). */
+static size_t parse_cost(size_t len, bool parsed)
+{
+    size_t tree = parsed ? len : 0;
+    if (tree > (SIZE_MAX - len) / DISPATCH_TREE_COST_FACTOR)
+        return SIZE_MAX;
+    return len + tree * DISPATCH_TREE_COST_FACTOR;
+}
+
 static void after_parse(rpc_req_t *req)
 {
+    req->host->cost(req, parse_cost(req->len, req->msg != NULL));
     if (req->rc < 0) {
         rpc_fail(req, RPC_PARSE_ERROR, req->err);
         return;
@@ -117,18 +131,21 @@ static void after_parse(rpc_req_t *req)
 
 void dispatch_line(rpc_req_t *req, const char *line, size_t len)
 {
+    req->len = len;
     if (len < DISPATCH_INLINE_PARSE_BYTES) {
         parse_line(req, line, len);
         after_parse(req);
         return;
     }
+    /* While it is parsed off the loop: the copy and the tree to come. */
+    size_t cost = parse_cost(len, true);
+    req->host->cost(req, cost > SIZE_MAX - len ? SIZE_MAX : cost + len);
     req->line = malloc(len);
     if (!req->line) {
         rpc_fail(req, RPC_INTERNAL_ERROR, "out of memory");
         return;
     }
     memcpy(req->line, line, len);
-    req->len = len;
     /* Parsing a large line runs on the pool (counted like store work, so
      * that a stop waits for it too). */
     rpc_run_off_loop(req, parse_work, after_parse);

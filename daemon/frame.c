@@ -2,6 +2,7 @@
 #include "frame.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 void frame_init(frame_t *f, size_t max_line)
@@ -19,24 +20,52 @@ static int emit_line(const char *p, size_t n, frame_cb cb, void *ctx)
     return cb(ctx, FRAME_LINE, p, n);
 }
 
+/* Empty the partial buffer; give its memory back if a large line grew
+ * it. */
+static void partial_reset(frame_t *f)
+{
+    if (f->partial.cap > FRAME_KEEP_BYTES)
+        buf_free(&f->partial);
+    else
+        buf_clear(&f->partial);
+}
+
 int frame_feed(frame_t *f, const char *data, size_t len, frame_cb cb,
                void *ctx)
 {
+    size_t used;
+    return frame_feed_some(f, data, len, cb, ctx, &used);
+}
+
+/* The callback's rc: 0 goes on; *stop says whether to return now. */
+static int after_cb(int rc, bool *stop)
+{
+    *stop = rc != 0;
+    return rc == FRAME_PAUSE ? 0 : rc;
+}
+
+int frame_feed_some(frame_t *f, const char *data, size_t len, frame_cb cb,
+                    void *ctx, size_t *used)
+{
     const char *p = data, *end = data + len;
+    bool stop;
+    *used = 0;
     while (p < end) {
         const char *lf = memchr(p, '\n', (size_t)(end - p));
         if (f->discarding) {
             if (!lf) {
                 f->dropped += (size_t)(end - p);
+                *used = len;
                 return 0;
             }
             f->dropped += (size_t)(lf - p);
             f->discarding = false;
             p = lf + 1;
+            *used = (size_t)(p - data);
             size_t dropped = f->dropped;
             f->dropped = 0;
-            int rc = cb(ctx, FRAME_OVERSIZE, NULL, dropped);
-            if (rc)
+            int rc = after_cb(cb(ctx, FRAME_OVERSIZE, NULL, dropped), &stop);
+            if (stop)
                 return rc;
             continue;
         }
@@ -53,30 +82,36 @@ int frame_feed(frame_t *f, const char *data, size_t len, frame_cb cb,
         if (last == '\r')
             counted--;
         if (counted > f->max_line) {
-            /* The segment itself is counted by the discarding branch
-             * (counting it here too over-reported the size by it; found
-             * by tests/fuzz/fuzz_frame). */
+            /* The discarding branch counts this segment (it once was
+             * counted twice when its LF was in the same chunk; found by
+             * tests/fuzz/fuzz_frame and by check_frame). */
             f->dropped = f->partial.len;
-            buf_clear(&f->partial);
+            partial_reset(f);
             f->discarding = true;
-            continue; /* the discarding branch takes the segment and LF */
+            continue;
         }
         if (!lf) {
             if (buf_append(&f->partial, p, seg) < 0)
                 return -ENOMEM;
+            *used = len;
             return 0;
         }
         int rc;
         if (f->partial.len == 0) {
-            rc = emit_line(p, seg, cb, ctx); /* no copy on the common path */
+            p = lf + 1;
+            *used = (size_t)(p - data);
+            /* no copy on the common path */
+            rc = emit_line(p - 1 - seg, seg, cb, ctx);
         } else {
             if (buf_append(&f->partial, p, seg) < 0)
                 return -ENOMEM;
+            p = lf + 1;
+            *used = (size_t)(p - data);
             rc = emit_line(f->partial.data, f->partial.len, cb, ctx);
-            buf_clear(&f->partial);
+            partial_reset(f);
         }
-        p = lf + 1;
-        if (rc)
+        rc = after_cb(rc, &stop);
+        if (stop)
             return rc;
     }
     return 0;
@@ -96,14 +131,19 @@ int frame_finish(frame_t *f, frame_cb cb, void *ctx)
             n--;
         if (n)
             rc = cb(ctx, FRAME_TRUNCATED, f->partial.data, n);
-        buf_clear(&f->partial);
+        partial_reset(f);
     }
-    return rc;
+    return rc == FRAME_PAUSE ? 0 : rc;
 }
 
 size_t frame_pending(const frame_t *f)
 {
     return f->discarding ? f->dropped : f->partial.len;
+}
+
+size_t frame_memory(const frame_t *f)
+{
+    return f->partial.cap;
 }
 
 void frame_free(frame_t *f)

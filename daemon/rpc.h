@@ -71,6 +71,10 @@ typedef struct rpc_host {
     /* req->out holds the whole response (or nothing, for a notification):
      * send it in queue order. Called exactly once per request. */
     void (*done)(rpc_req_t *req);
+    /* Set the bytes of memory req is counted for against
+     * max_inflight_bytes until it is answered (the line, and an estimate
+     * of its parse tree): dispatch.c calls it when it knows more. */
+    void (*cost)(rpc_req_t *req, size_t bytes);
     /* Send a notification line (with its LF) to req's client now, ahead
      * of queued answers; dropped if the client has gone. */
     void (*notify)(rpc_req_t *req, const char *line, size_t len);
@@ -100,7 +104,7 @@ struct rpc_req {
     int body_fd;
     uint64_t body_len;
     buf_t tail;
-    size_t cost; /* request bytes counted against max_inflight */
+    size_t cost; /* bytes counted against max_inflight (host->cost) */
 
     /* The handlers' (dispatch.c, method_*.c) */
     json_t *id;  /* NULL: notification */

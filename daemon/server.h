@@ -5,12 +5,17 @@
  * connection and handed to dispatch.h, with the server's rpc_host_t: the
  * store, engine, plugins and result cache, and the callbacks by which the
  * answer comes back. Finished responses are written strictly in queue
- * order. Limits: max_connections (an extra client gets error 1003 and is
- * closed), max_request_bytes (an oversize line gets -32600 and the stream
- * goes on), max_pipeline unanswered requests and max_output_bytes of
- * unsent output per connection (beyond either, that connection is simply
- * not read until it catches up: back-pressure, not an error, so a slow
- * reader costs bounded memory and nobody else notices). */
+ * order; a response with a streamed body (rpc.h body_fd) is read from its
+ * file in chunks as the client takes them. Limits: max_connections (an
+ * extra client gets error 1003 and is closed), max_request_bytes (an
+ * oversize line gets -32600 and the stream goes on), max_pipeline requests
+ * (counted one by one, not per read) and max_output_bytes of answers not
+ * yet sent or read per connection, max_inflight_bytes over all of them
+ * (lines, parse trees, unsent answers): beyond these a connection is
+ * simply not read until it catches up (back-pressure, not an error, so a
+ * slow reader costs bounded memory and nobody else notices).
+ * request_timeout_ms and idle_timeout_ms close connections that hold a
+ * slot without using it, never one with a request being worked on. */
 #ifndef SPAND_SERVER_H
 #define SPAND_SERVER_H
 
