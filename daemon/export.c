@@ -60,15 +60,28 @@ static void w_puts(writer_t *w, const char *s)
     w_put(w, s, strlen(s));
 }
 
-/* A weight, to the last bit (%.17g reads back as the same double). */
-static void w_num(writer_t *w, double x)
+/* A weight, to the last bit (%.17g reads back as the same double). With
+ * quote_exp, one in exponent form is quoted: a DOT numeral has no
+ * exponent, and Graphviz reads a quoted weight as a number all the same. */
+static void w_weight(writer_t *w, double x, int quote_exp)
 {
     char num[64];
     int n = snprintf(num, sizeof num, "%.17g", x);
-    if (n < 0 || (size_t)n >= sizeof num)
+    int quote = quote_exp && strchr(num, 'e');
+    if (n < 0 || (size_t)n >= sizeof num) {
         w->rc = w->rc ? w->rc : -EINVAL;
-    else
-        w_put(w, num, (size_t)n);
+        return;
+    }
+    if (quote)
+        w_put(w, "\"", 1);
+    w_put(w, num, (size_t)n);
+    if (quote)
+        w_put(w, "\"", 1);
+}
+
+static void w_num(writer_t *w, double x)
+{
+    w_weight(w, x, 0);
 }
 
 /* ---- characters ------------------------------------------------------ */
@@ -342,7 +355,7 @@ static void dot(const view_t *v, writer_t *w)
         w_puts(w, " -> ");
         put_dot(w, v->keys[IGRAPH_TO(&v->graph, e)]);
         w_puts(w, " [weight=");
-        w_num(w, VECTOR(v->weights)[e]);
+        w_weight(w, VECTOR(v->weights)[e], 1);
         w_puts(w, "];\n");
     }
     w_puts(w, "}\n");
