@@ -34,6 +34,7 @@ RAW_IDS = {
     "PH-tab": b"tab\there",
     "PH-del": b"del\x7f",
     "PH-tabfirst": b"\ttab-first",
+    "PH-sur": b"sur\xed\xa0\x80",  # a lone surrogate, as CESU-8
 }
 RAW_GROUPS = {
     "PHG-ctl": b"g\x01\x1f",
@@ -59,6 +60,7 @@ PEOPLE = [
     ("PH-crlf", "adults"),
     ("PH-bad", "PHG-ctl"),
     ("PH-tab", "adults"),
+    ("PH-sur", "adults"),
 ]
 # Two pairs of ids that only differ in what XML cannot carry: tied by a
 # kind of their own, so that a view without it holds none of them.
@@ -135,6 +137,13 @@ with Daemon() as d:
             t.ok(False, f"ingest refuses the id {bad!r}")
         except RpcError as e:
             t.eq(e.code, 1005, f"ingest refuses the id {bad!r}")
+    # Nor can a lone surrogate: JSON's \ud800 is not a character.
+    with d.client() as c:
+        c.send_raw(b'{"jsonrpc":"2.0","id":7,"method":"ingest","params":'
+                   b'{"people":[{"id":"a\\ud800b","sector":"x"}]}}\n')
+        resp = c.recv()
+    t.ok(resp.get("error", {}).get("code") in (-32700, 1005),
+         "ingest refuses an id with a lone surrogate", resp)
     d.call("ingest", {"people": [{"id": i, "sector": g}
                                  for i, g in PEOPLE + CLASH],
                       "records": records})
