@@ -665,7 +665,7 @@ struct engine {
     uint64_t stamp;
 };
 
-job_t *job_new(void)
+job_t *engine_job_new(void)
 {
     job_t *j = calloc(1, sizeof *j);
     if (j)
@@ -673,7 +673,7 @@ job_t *job_new(void)
     return j;
 }
 
-void job_free(job_t *job)
+void engine_job_free(job_t *job)
 {
     if (!job)
         return;
@@ -1097,7 +1097,7 @@ int engine_child_main(int argc, char **argv)
     plugin_t *p = loader_open_fd(4, argv[2], engine_api(), err, sizeof err);
     if (!p)
         return child_fail("error", err);
-    job_t *job = job_new();
+    job_t *job = engine_job_new();
     json_error_t je;
     if (!job || !(job->params = json_loads(argv[3], 0, &je)))
         return child_fail("memory", "cannot set up the analysis");

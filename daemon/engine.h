@@ -42,7 +42,7 @@ typedef void (*job_cb)(job_t *job);
 
 struct job {
     /* input, set before engine_submit() */
-    plugin_t *plugin; /* a reference, released by job_free() */
+    plugin_t *plugin; /* a reference, released by engine_job_free() */
     view_spec_t spec;
     view_spec_t base_spec;
     bool has_baseline;
@@ -82,8 +82,8 @@ engine_t *engine_new(uv_loop_t *loop, const config_t *cfg, store_t *store,
  * jobs' callbacks run with reason "cancelled" before this returns. */
 void engine_free(engine_t *e);
 
-job_t *job_new(void);
-void job_free(job_t *job);
+job_t *engine_job_new(void);
+void engine_job_free(job_t *job);
 /* Queue job (ownership passes to the engine until its callback). Returns
  * 0 or -EBUSY when the queue is full. */
 int engine_submit(engine_t *e, job_t *job);

@@ -199,7 +199,7 @@ void method_analyse(rpc_req_t *req, json_t *params)
         return;
     }
     req->t0 = uv_hrtime();
-    job_t *job = job_new();
+    job_t *job = engine_job_new();
     if (!job) {
         rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
         return;

@@ -306,7 +306,7 @@ void method_export(rpc_req_t *req, json_t *params)
     else if (safe && !json_is_boolean(safe))
         snprintf(err, sizeof err,
                  "params.spreadsheet_safe must be true or false");
-    job_t *job = err[0] ? NULL : job_new();
+    job_t *job = err[0] ? NULL : engine_job_new();
     if (!err[0] && !job)
         snprintf(err, sizeof err, "out of memory");
     req->job = job;

@@ -40,7 +40,7 @@ void rpc_req_free(rpc_req_t *req)
     free(req->cache_key);
     free(req->sort);
     answer_unref(req->answer);
-    job_free(req->job);
+    engine_job_free(req->job);
     if (req->batch.live)
         ingest_batch_free(&req->batch);
     buf_free(&req->out);
