@@ -89,6 +89,7 @@ with Daemon() as d:
 
     # ---- the temporary file: no name, mode 0600, closed after ----------
     entries = sorted(os.listdir(d.dir))
+    time.sleep(0.2)  # let the daemon close the connections above
     base_fds = len(os.listdir(f"/proc/{pid}/fd"))
     t.eq(deleted_fds(pid, d.dir), [], "no unnamed file open before the export")
     slow = d.client()
@@ -123,12 +124,12 @@ with Daemon() as d:
         c.close()
     deadline = time.time() + 30
     while (deleted_fds(pid, d.dir) or
-           len(os.listdir(f"/proc/{pid}/fd")) != base_fds) and \
+           len(os.listdir(f"/proc/{pid}/fd")) > base_fds) and \
             time.time() < deadline:
         time.sleep(0.05)  # closing a connection takes a loop turn
     t.eq(deleted_fds(pid, d.dir), [], "every temporary file closed afterwards")
-    t.eq(len(os.listdir(f"/proc/{pid}/fd")), base_fds,
-         "no descriptor left behind")
+    now = len(os.listdir(f"/proc/{pid}/fd"))
+    t.ok(now <= base_fds, "no descriptor left behind", f"{now} > {base_fds}")
 
     # ---- max_output_bytes holds for the whole line, to the byte --------
     with d.client() as c:
