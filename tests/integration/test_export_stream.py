@@ -79,10 +79,14 @@ with Daemon() as d:
             line = c.recv_line()
         peak = status(pid)["VmHWM"] - before
         # Built as one string, the text cost about twice its size (19 MB
-        # of text: 33 MB of peak). Streamed, a few 64 KiB buffers.
-        t.ok(peak < len(line) // 8,
+        # of text: 33 MB of peak). Streamed, a few 64 KiB buffers; under
+        # ASan, whose shadow and quarantine take their share, about 2 MB.
+        with open(f"/proc/{pid}/maps") as f:
+            asan = "libasan" in f.read()
+        bound = len(line) // 8 + (4 << 20 if asan else 0)
+        t.ok(peak < bound,
              f"export of {len(line) >> 10} KiB raised the daemon's peak "
-             f"RSS by {peak >> 10} KiB (< 1/8 of the text)",
+             f"RSS by {peak >> 10} KiB (< {bound >> 10} KiB)",
              f"peak growth {peak} bytes for a {len(line)}-byte line")
     else:
         t.ok(True, "peak RSS check # SKIP /proc/PID/clear_refs not writable")
