@@ -19,7 +19,7 @@ set -euo pipefail
 PACKAGES=(build-essential autoconf automake libtool pkg-config
     libigraph-dev libuv1-dev libsqlite3-dev libjansson-dev libinih-dev
     libcsv-dev check sqlite3 python3 r-cran-sna r-cran-jsonlite
-    python3-networkx python3-igraph)
+    python3-networkx python3-igraph libsodium-dev)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,11 +17,47 @@
 
 struct load_ctx {
     config_t *cfg;
+    const char *path;    /* the file, as named to config_load() */
     const char *basedir; /* directory of the config file */
-    char *err;
+    char *err;           /* every problem, one per line */
     size_t errlen;
-    int err_line; /* line of the first error; 0 = none */
+    size_t errused;
+    int nerrors;
+    /* The reader hands inih one line at a time, so the handler knows the
+     * line it runs for (Debian's inih is built without
+     * INI_HANDLER_LINENO), and it can tell a line inih skipped as
+     * malformed from one it handed to the handler. */
+    FILE *f;
+    char *line; /* the current line, as read */
+    size_t linecap;
+    int lineno;
+    int handled; /* last line the handler ran for */
 };
+
+/* Record a problem of the current line and go on: a file with several
+ * mistakes gets them all reported at once, each with its own line. */
+static void add_error(struct load_ctx *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_error(struct load_ctx *c, const char *fmt, ...)
+{
+    c->nerrors++;
+    if (c->errused + 1 >= c->errlen)
+        return;
+    char *at = c->err + c->errused;
+    size_t room = c->errlen - c->errused;
+    int n = snprintf(at, room, "%s%s:%d: ", c->errused ? "\n" : "", c->path,
+                     c->lineno);
+    if (n > 0 && (size_t)n < room) {
+        va_list ap;
+        va_start(ap, fmt);
+        int m = vsnprintf(at + n, room - (size_t)n, fmt, ap);
+        va_end(ap);
+        n = m < 0 ? n : n + m;
+    }
+    c->errused = n < 0 ? c->errused : c->errused + (size_t)n;
+    if (c->errused >= c->errlen)
+        c->errused = c->errlen - 1; /* cut short; nothing more fits */
+}
 
 /* Make path absolute against base (or the working directory). */
 static char *absolute_path(const char *base, const char *path)
@@ -86,10 +123,10 @@ static int set_path(struct load_ctx *c, char **dst, const char *v)
     return 0;
 }
 
-#define ERR(...)                                                             \
-    do {                                                                     \
-        snprintf(c->err, c->errlen, __VA_ARGS__);                            \
-        return 0;                                                            \
+#define ERR(...)                                                               \
+    do {                                                                       \
+        add_error(c, __VA_ARGS__);                                             \
+        return 1; /* go on: report every problem of the file */                \
     } while (0)
 
 static int on_key(void *user, const char *section, const char *name,
@@ -98,6 +135,7 @@ static int on_key(void *user, const char *section, const char *name,
     struct load_ctx *c = user;
     config_t *cfg = c->cfg;
     uint64_t n;
+    c->handled = c->lineno;
 #define IS(s, k) (strcmp(section, s) == 0 && strcmp(name, k) == 0)
 #define SIZE(s, k, field, lo, hi)                                            \
     if (IS(s, k)) {                                                          \
@@ -179,6 +217,20 @@ static int on_key(void *user, const char *section, const char *name,
     SIZE("limits", "max_id_bytes", max_id_bytes, 1, 65536)
     SIZE("limits", "max_value_bytes", max_value_bytes, 1, 1048576)
     SIZE("limits", "max_rejects", max_rejects, 1, 1000000)
+    SIZE("limits", "max_event_participants", max_event_participants, 2, 100000)
+    SIZE("limits", "max_groups", max_groups, 2, 1000000)
+    if (IS("limits", "max_weight")) {
+        char *end;
+        errno = 0;
+        double w = strtod(value, &end);
+        if (errno || end == value || *end || !(w > 0) ||
+            w > CONFIG_MAX_WEIGHT_CEILING)
+            ERR("[limits] max_weight: \"%s\" is not a number above 0 and at "
+                "most %g",
+                value, CONFIG_MAX_WEIGHT_CEILING);
+        cfg->max_weight = w;
+        return 1;
+    }
     SIZE("analysis", "workers", workers, 1, 256)
     SIZE("analysis", "queue", analysis_queue, 1, 100000)
     SIZE("analysis", "cache_mb", result_cache_mb, 0, 1048576)
@@ -247,6 +299,9 @@ static int set_defaults(config_t *cfg)
     cfg->max_id_bytes = 256;
     cfg->max_value_bytes = 1024;
     cfg->max_rejects = 100;
+    cfg->max_event_participants = CONFIG_DEFAULT_MAX_EVENT_PARTICIPANTS;
+    cfg->max_groups = CONFIG_DEFAULT_MAX_GROUPS;
+    cfg->max_weight = CONFIG_DEFAULT_MAX_WEIGHT;
     cfg->workers = 2;
     cfg->analysis_queue = 64;
     cfg->result_cache_mb = 256;
@@ -261,6 +316,91 @@ static int set_defaults(config_t *cfg)
     return cfg->socket && cfg->database && cfg->plugin_dir && cfg->builtin_dir
                ? 0
                : -1;
+}
+
+/* Whether line (a section line, without leading blanks) closes its name
+ * with ']' before any inline comment, as inih requires. */
+static bool section_closed(const char *s)
+{
+    for (const char *p = s + 1; *p; p++) {
+        if (*p == ']')
+            return true;
+        if (*p == ';' && (p[-1] == ' ' || p[-1] == '\t'))
+            return false;
+    }
+    return false;
+}
+
+/* After inih is done with the current line: report it if inih found it
+ * malformed, which it does silently (it neither calls the handler for it
+ * nor says which line, beyond the first). inih calls the handler for
+ * every line but blanks, comments and [section] headers. */
+static void check_line_done(struct load_ctx *c)
+{
+    if (!c->lineno || c->handled == c->lineno)
+        return;
+    c->handled = c->lineno; /* checked once */
+    const char *s = c->line;
+    if (c->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
+        s += 3; /* a UTF-8 byte order mark, which inih skips */
+    s += strspn(s, " \t\r\n\f\v");
+    if (*s == '\0' || *s == ';' || *s == '#')
+        return;
+    if (*s == '[') {
+        if (!section_closed(s))
+            add_error(c, "a section header needs a closing ']'");
+        return;
+    }
+    add_error(c, "expected \"key = value\", a [section] or a ; comment");
+}
+
+/* inih's reader: one line per call, counted. A line longer than inih can
+ * take would reach it in pieces: it is reported and handed on empty. */
+static char *read_line(char *str, int num, void *stream)
+{
+    struct load_ctx *c = stream;
+    check_line_done(c);
+    ssize_t n = getline(&c->line, &c->linecap, c->f);
+    if (n < 0 || num < 2)
+        return NULL;
+    c->lineno++;
+    size_t len = (size_t)n;
+    if (len && c->line[len - 1] == '\n')
+        len--;
+    if (len > (size_t)num - 1) {
+        add_error(c, "line is longer than %d bytes", num - 1);
+        c->handled = c->lineno;
+        str[0] = '\0';
+        return str;
+    }
+    memcpy(str, c->line, len); /* without the newline: inih needs none */
+    str[len] = '\0';
+    return str;
+}
+
+/* Read path into cfg. Returns 0, or -1 with every problem in c->err. */
+static int load_file(struct load_ctx *c)
+{
+    c->f = fopen(c->path, "re");
+    if (!c->f) {
+        snprintf(c->err, c->errlen, "%s: cannot open: %s", c->path,
+                 strerror(errno));
+        return -1;
+    }
+    int rc = ini_parse_stream(read_line, c, on_key, c);
+    check_line_done(c); /* the last line: inih stops reading at EOF */
+    free(c->line);
+    fclose(c->f);
+    if (rc < 0) {
+        snprintf(c->err, c->errlen, "%s: out of memory", c->path);
+        return -1;
+    }
+    if (rc > 0 && !c->nerrors) {
+        /* inih found a problem no check above knows of. */
+        c->lineno = rc;
+        add_error(c, "syntax error");
+    }
+    return c->nerrors ? -1 : 0;
 }
 
 int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
@@ -279,21 +419,15 @@ int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
             return -1;
         }
         *strrchr(dir, '/') = '\0';
-        struct load_ctx c = {cfg, dir[0] ? dir : "/", err, errlen, 0};
-        err[0] = '\0';
-        int rc = ini_parse(path, on_key, &c);
+        struct load_ctx c = {.cfg = cfg,
+                             .path = path,
+                             .basedir = dir[0] ? dir : "/",
+                             .err = err,
+                             .errlen = errlen};
+        if (errlen)
+            err[0] = '\0';
+        int rc = load_file(&c);
         free(dir);
-        if (rc == -1) {
-            snprintf(err, errlen, "%s: cannot open: %s", path,
-                     strerror(errno));
-        } else if (rc == -2) {
-            snprintf(err, errlen, "%s: out of memory", path);
-        } else if (rc > 0) {
-            char detail[512];
-            snprintf(detail, sizeof detail, "%s",
-                     err[0] ? err : "syntax error");
-            snprintf(err, errlen, "%s:%d: %s", path, rc, detail);
-        }
         if (rc != 0) {
             config_free(cfg);
             return -1;
@@ -328,6 +462,9 @@ void config_free(config_t *cfg)
 
 int config_isolate(const config_t *cfg, const char *name, int builtin)
 {
+    /* A plugin not built in has no code in the daemon (loader.h). */
+    if (!builtin)
+        return 1;
     for (size_t i = cfg->nisolation_rules; i-- > 0;)
         if (strcmp(cfg->isolation_rules[i].plugin, name) == 0)
             return cfg->isolation_rules[i].mode == ISOLATION_PROCESS;
@@ -355,7 +492,10 @@ void config_print(const config_t *cfg, FILE *out)
     fprintf(out, "max_inflight_bytes = %zu\n", cfg->max_inflight_bytes);
     fprintf(out, "max_id_bytes = %u\nmax_value_bytes = %u\n",
             cfg->max_id_bytes, cfg->max_value_bytes);
-    fprintf(out, "max_rejects = %u\n\n", cfg->max_rejects);
+    fprintf(out, "max_rejects = %u\n", cfg->max_rejects);
+    fprintf(out, "max_event_participants = %u\nmax_groups = %u\n",
+            cfg->max_event_participants, cfg->max_groups);
+    fprintf(out, "max_weight = %.17g\n\n", cfg->max_weight);
     fprintf(out, "[analysis]\nworkers = %u\nqueue = %u\ncache_mb = %u\n",
             cfg->workers, cfg->analysis_queue, cfg->result_cache_mb);
     fprintf(out, "timeout_ms = %u\n", cfg->timeout_ms);

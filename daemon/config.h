@@ -41,6 +41,9 @@ typedef struct config {
     unsigned max_id_bytes;    /* ids of people, records, events */
     unsigned max_value_bytes; /* attribute values, kinds */
     unsigned max_rejects;     /* rejected items listed in one reply */
+    unsigned max_event_participants; /* an event of k people: k(k-1)/2 ties */
+    unsigned max_groups; /* distinct values of an analysis boundary */
+    double max_weight;   /* largest weight of a record or event */
 
     /* [analysis] */
     unsigned workers;
@@ -63,17 +66,28 @@ typedef struct config {
     char *builtin_dir; /* plugins shipped with spand */
 } config_t;
 
+/* Defaults of [limits] keys that other modules also fall back on. */
+#define CONFIG_DEFAULT_MAX_EVENT_PARTICIPANTS 1000
+#define CONFIG_DEFAULT_MAX_GROUPS 1000
+#define CONFIG_DEFAULT_MAX_WEIGHT 1e9
+
+/* Bounds of [limits] max_weight: weights, and their squares, summed
+ * over every row a store can hold (2^63) times the ties of one event
+ * (under 2^33), stay finite: (1e100)^2 * 2^96 < 1e229 < DBL_MAX. */
+#define CONFIG_MAX_WEIGHT_CEILING 1e100
+
 /* Fill *cfg with defaults, then read path (may be NULL). On error returns
- * -1 with a message naming the file, line and key in err; *cfg is then
- * freed. The caller frees a loaded config with config_free(). */
+ * -1 with every problem of the file in err, one per line, each as
+ * "FILE:LINE: message" (the last line cut short if err is too small);
+ * *cfg is then freed. The caller frees a loaded config with config_free(). */
 int config_load(const char *path, config_t *cfg, char *err, size_t errlen);
 void config_free(config_t *cfg);
 /* Print the effective configuration as INI (what spand -t shows). */
 void config_print(const config_t *cfg, FILE *out);
 const char *config_synchronous_name(int level);
-/* Whether plugin name runs in a child process: its [isolation] rule, or
- * the [analysis] isolation for plugins that are not built in (built-in
- * ones run in threads unless a rule says otherwise). */
+/* Whether plugin name runs in a child process: always for a plugin that
+ * is not built in (its code is never loaded in the daemon, loader.h);
+ * for a built-in one, its [isolation] rule, else a thread. */
 int config_isolate(const config_t *cfg, const char *name, int builtin);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "methods.h"
+#include "utf8.h"
 
 static const struct method {
     const char *name;
@@ -84,6 +85,16 @@ static void parse_line(rpc_req_t *req, const char *line, size_t len)
     if (!req->msg) {
         snprintf(req->err, sizeof req->err, "parse error at byte %d: %s",
                  e.position, e.text);
+        /* jansson's "near '...'" context can stop inside a UTF-8
+         * sequence (an invalid escape such as "\\é" cuts it after the
+         * backslash): such a message cannot go into a JSON reply, whose
+         * json_pack() then failed as "out of memory". */
+        for (size_t i = 0, n = strlen(req->err); i < n;) {
+            size_t k = utf8_seq((const unsigned char *)req->err + i, n - i);
+            if (!k)
+                req->err[i++] = '?';
+            i += k;
+        }
         req->rc = -1;
     }
 }

@@ -780,8 +780,10 @@ static void run_job(engine_t *e, job_t *job)
     }
     job->view = v;
     result_t *res = NULL;
-    int rc = job->isolate ? run_isolated(job, v, &res)
-                          : run_here(job, v, &res, -1);
+    /* A plugin whose code is not in this process can only run isolated. */
+    int rc = job->isolate || !job->plugin->in_process
+                 ? run_isolated(job, v, &res)
+                 : run_here(job, v, &res, -1);
     if (rc == 0) {
         /* The answer's text is written here, on the worker, once: the
          * loop only wraps it (answer.h). */

@@ -7,7 +7,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "ts.h"
+
+ingest_limits_t ingest_limits(const struct config *cfg)
+{
+    return (ingest_limits_t){
+        .max_id_bytes = cfg->max_id_bytes,
+        .max_value_bytes = cfg->max_value_bytes,
+        .max_rejects = cfg->max_rejects,
+        .max_event_participants = cfg->max_event_participants,
+        .max_weight = cfg->max_weight,
+    };
+}
+
+/* The limits added after the first three: 0 is the default (ingest.h). */
+static size_t max_participants(const ingest_limits_t *lim)
+{
+    return lim->max_event_participants ? lim->max_event_participants
+                                       : CONFIG_DEFAULT_MAX_EVENT_PARTICIPANTS;
+}
+
+static double max_weight(const ingest_limits_t *lim)
+{
+    return lim->max_weight > 0 ? lim->max_weight : CONFIG_DEFAULT_MAX_WEIGHT;
+}
 
 /* Validation state for one batch. */
 struct vctx {
@@ -157,6 +181,15 @@ static int get_weight(struct vctx *v, json_t *obj, const char *path,
     double w = json_number_value(j);
     if (!isfinite(w) || w < 0) {
         reject_at(v, path, "weight", "must be a finite non-negative number");
+        return -1;
+    }
+    if (w > max_weight(v->lim)) {
+        /* A tie's weight is the sum of its items': bounded items keep
+         * every sum finite (conf/spand.conf gives the arithmetic). */
+        char why[128];
+        snprintf(why, sizeof why, "is above max_weight (%g)",
+                 max_weight(v->lim));
+        reject_at(v, path, "weight", why);
         return -1;
     }
     *out = w;
@@ -373,6 +406,15 @@ static int parse_event(struct vctx *v, json_t *o, size_t idx)
         reject(v, pp, "is required");
     } else if (!json_is_array(ps)) {
         reject(v, pp, "must be an array of person ids");
+    } else if (json_array_size(ps) > max_participants(v->lim)) {
+        /* Refused before any look at the ids: the check for repeated
+         * names below is quadratic in the list's length. */
+        char why[200];
+        snprintf(why, sizeof why,
+                 "lists %zu participants, more than max_event_participants "
+                 "(%zu): an event of k people makes k(k-1)/2 ties",
+                 json_array_size(ps), max_participants(v->lim));
+        reject(v, pp, why);
     } else {
         size_t n = json_array_size(ps);
         e.participants = n ? calloc(n, sizeof *e.participants) : NULL;
@@ -397,8 +439,8 @@ static int parse_event(struct vctx *v, json_t *o, size_t idx)
                 continue;
             }
             /* Repeated names collapse: a person attends a meeting once.
-             * Quadratic, but events are meetings, not crowds; the request
-             * size limit bounds n. */
+             * Quadratic, but events are meetings, not crowds;
+             * max_event_participants bounds n. */
             size_t k;
             for (k = 0; k < e.nparticipants; k++)
                 if (e.participants[k].len == len &&
@@ -705,7 +747,7 @@ static int s_weight(struct sctx *c, double *out)
         return SCAN_NO;
     if (is_int)
         d = (double)i; /* json_number_value() of an integer */
-    if (!isfinite(d) || d < 0)
+    if (!isfinite(d) || d < 0 || d > max_weight(c->lim))
         return SCAN_NO;
     *out = d;
     return 0;
@@ -873,7 +915,7 @@ enum { E_ID, E_TS, E_KIND, E_PARTICIPANTS, E_WEIGHT, E_N };
 static int s_participants(struct sctx *c, ingest_event_t *e)
 {
     jscan_t *j = c->j;
-    size_t n = 0;
+    size_t n = 0, listed = 0;
     if (jscan_expect(j, '[') < 0)
         return SCAN_NO;
     jscan_ws(j);
@@ -882,6 +924,10 @@ static int s_participants(struct sctx *c, ingest_event_t *e)
     for (;;) {
         ingest_str_t s;
         jscan_ws(j);
+        /* Too long a list: the DOM path refuses it, counting entries as
+         * json_array_size() does (repeats included). */
+        if (++listed > max_participants(c->lim))
+            return SCAN_NO;
         if (s_str(c, &s) || ingest_check_id(s.s, s.len, c->lim->max_id_bytes))
             return SCAN_NO;
         size_t k;

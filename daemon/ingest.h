@@ -56,7 +56,17 @@ typedef struct ingest_limits {
     size_t max_id_bytes;
     size_t max_value_bytes;
     size_t max_rejects; /* problems listed; all are counted */
+    /* The fields below were added later: 0 stands for the default of
+     * [limits] (CONFIG_DEFAULT_*), so that a caller initialising only the
+     * first three still refuses what those limits refuse. */
+    size_t max_event_participants; /* entries of one participants list */
+    double max_weight;             /* largest weight of an item */
 } ingest_limits_t;
+
+struct config;
+/* The limits [limits] of cfg sets for an ingest: what a handler passes to
+ * ingest_parse() and ingest_scan(). */
+ingest_limits_t ingest_limits(const struct config *cfg);
 
 typedef struct ingest_batch {
     bool live;   /* set by a successful ingest_parse(), until freed */

@@ -38,7 +38,8 @@ void method_status(rpc_req_t *req, json_t *params)
     rpc_reply(
         req,
         json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:i, s:I,"
-                  " s:{s:I, s:f}, s:{s:I, s:I, s:I, s:I}, s:{s:I}, s:o}",
+                  " s:{s:I, s:f}, s:{s:I, s:I, s:I, s:I}, s:{s:I}, s:o,"
+                  " s:{s:b, s:b}}",
                   "version", PACKAGE_VERSION, "uptime_s", st.uptime_s, "people",
                   (json_int_t)c.people, "records", (json_int_t)c.records,
                   "events", (json_int_t)c.events, "data_version",
@@ -50,7 +51,8 @@ void method_status(rpc_req_t *req, json_t *params)
                   (json_int_t)misses, "entries", (json_int_t)entries, "bytes",
                   (json_int_t)bytes, "analyses", "queued",
                   (json_int_t)engine_queued(req->host->engine), "plugins",
-                  plugins));
+                  plugins, "store", "erasure_pending", (int)c.erasure_pending,
+                  "files_gone", (int)c.files_gone));
 }
 void method_reload(rpc_req_t *req, json_t *params)
 {

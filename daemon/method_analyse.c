@@ -275,6 +275,7 @@ void method_analyse(rpc_req_t *req, json_t *params)
         req->top = json_integer_value(top);
     job->spec.isolates = iso && json_is_true(iso);
     job->spec.boundary = strdup(boundary);
+    job->spec.max_groups = req->host->cfg->max_groups;
     job->has_baseline = base && !json_is_null(base);
     if (job->has_baseline) {
         job->base_spec.boundary = strdup(boundary);

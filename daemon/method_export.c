@@ -320,6 +320,7 @@ void method_export(rpc_req_t *req, json_t *params)
     }
     job->spec.isolates = iso && json_is_true(iso);
     job->spec.boundary = strdup(boundary);
+    job->spec.max_groups = req->host->cfg->max_groups;
     if (!job->spec.boundary ||
         fix_params(req, json_string_value(f), safe && json_is_true(safe)) < 0) {
         rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);

@@ -47,8 +47,7 @@ static void ingest_done(store_op_t *op, int rc)
 static void ingest_validate(rpc_req_t *req)
 {
     const config_t *cfg = req->host->cfg;
-    ingest_limits_t lim = {cfg->max_id_bytes, cfg->max_value_bytes,
-                           cfg->max_rejects};
+    ingest_limits_t lim = ingest_limits(cfg);
     req->rc = ingest_parse(json_object_get(req->msg, "params"), &lim,
                            &req->batch, req->err, sizeof req->err);
     /* The batch has copied what it needs: free the (possibly huge)
@@ -146,8 +145,7 @@ int method_ingest_parse_fast(rpc_req_t *req, const char *line, size_t len)
 {
     enum { F_JSONRPC = 1, F_ID = 2, F_METHOD = 4, F_PARAMS = 8 };
     const config_t *cfg = req->host->cfg;
-    ingest_limits_t lim = {cfg->max_id_bytes, cfg->max_value_bytes,
-                           cfg->max_rejects};
+    ingest_limits_t lim = ingest_limits(cfg);
     jscan_t j = {line, line + len};
     unsigned seen = 0;
     const char *id_at = NULL, *id_end = NULL;

@@ -73,12 +73,15 @@ static void forget_done(store_op_t *op, int rc)
                    "participations erased",
                    (long long)op->forget.records_removed,
                    (long long)op->forget.participations_removed);
-        rpc_reply(req, json_pack("{s:s, s:I, s:I, s:I}", "id", req->arg,
-                                 "records_removed",
+        /* pending_wal: see store_forget_result_t and doc/protocol.md. */
+        rpc_reply(req, json_pack("{s:s, s:I, s:I, s:I, s:b, s:b}", "id",
+                                 req->arg, "records_removed",
                                  (json_int_t)op->forget.records_removed,
                                  "participations_removed",
                                  (json_int_t)op->forget.participations_removed,
-                                 "data_version", (json_int_t)op->data_version));
+                                 "data_version", (json_int_t)op->data_version,
+                                 "erased", 1, "pending_wal",
+                                 (int)op->forget.wal_pending));
     }
     store_op_free(op);
 }

@@ -30,16 +30,15 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: spand [-f] [-c FILE] [-t] [-h] [-V]\n"
-            "  -f       stay in the foreground (default under systemd)\n"
-            "  -c FILE  read configuration from FILE (default: none; "
-            "built-in\n"
-            "           defaults put spand.sock and spand.db in the current\n"
-            "           directory)\n"
-            "  -t       check the configuration, print it and exit 0 "
-            "(valid) or 1\n"
-            "  -h       show this help\n"
-            "  -V       show the version\n");
+            "usage: spand [-f] [-c FILE] [-t] [-h|--help] [-V|--version]\n"
+            "  -f             stay in the foreground (default under systemd)\n"
+            "  -c FILE        read configuration from FILE (default: none;\n"
+            "                 built-in defaults put spand.sock and spand.db\n"
+            "                 in the current directory)\n"
+            "  -t             check the configuration, print it and exit 0\n"
+            "                 (valid) or 1\n"
+            "  -h, --help     show this help\n"
+            "  -V, --version  show the version\n");
 }
 
 /* Tell systemd (Type=notify) about our state; a no-op elsewhere. */
@@ -95,12 +94,19 @@ static int check_config(const config_t *cfg)
     for (size_t i = 0; i < reg.n; i++)
         printf("# ok       %-20s %s %s%s\n", reg.items[i]->name,
                reg.items[i]->desc->version, reg.items[i]->file,
-               reg.items[i]->builtin ? " (built in)" : "");
+               reg.items[i]->builtin ? " (built in)" : " (third-party)");
     for (size_t i = 0; i < json_array_size(reg.refused); i++) {
         json_t *r = json_array_get(reg.refused, i);
         printf("# refused  %s: %s\n",
                json_string_value(json_object_get(r, "file")),
                json_string_value(json_object_get(r, "reason")));
+    }
+    for (size_t i = 0; i < json_array_size(reg.dirs); i++) {
+        json_t *d = json_array_get(reg.dirs, i);
+        printf("# looked in %s (%s): %s\n",
+               json_string_value(json_object_get(d, "dir")),
+               json_string_value(json_object_get(d, "kind")),
+               json_string_value(json_object_get(d, "status")));
     }
     if (!reg.n && !json_array_size(reg.refused))
         printf("# none found in %s or %s\n", cfg->builtin_dir,
@@ -114,13 +120,37 @@ static int check_config(const config_t *cfg)
 
 static int write_pidfile(const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        log_err("pidfile %s: %s", path, strerror(errno));
+    /* The pidfile often sits in a directory others can write to: never
+     * follow a symlink planted there (O_NOFOLLOW), never block on a FIFO
+     * (O_NONBLOCK), and truncate only a regular file with one name, so
+     * the daemon cannot be made to overwrite another file. */
+    int fd = open(
+        path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        if (errno == ELOOP)
+            log_err("pidfile %s is a symbolic link: refusing to follow it, "
+                    "no pidfile written",
+                    path);
+        else
+            log_err("pidfile %s: %s", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "%ld\n", (long)getpid());
-    return fclose(f) == 0 ? 0 : -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+        log_err("pidfile %s is not a regular file with a single name: "
+                "refusing to write it",
+                path);
+        close(fd);
+        return -1;
+    }
+    char line[32];
+    int n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    int rc = ftruncate(fd, 0) == 0 && write(fd, line, (size_t)n) == n ? 0 : -1;
+    if (rc < 0)
+        log_err("pidfile %s: %s", path, strerror(errno));
+    if (close(fd) < 0)
+        rc = -1;
+    return rc;
 }
 
 /* Fork into the background. Returns in the child with *report_fd set to
@@ -184,9 +214,16 @@ int main(int argc, char **argv)
     /* An isolated analysis: a separate role of this same binary. */
     if (argc > 1 && strcmp(argv[1], "--analysis-child") == 0)
         return engine_child_main(argc, argv);
+    /* A plugin being loaded for the first time (loader.c). */
+    if (argc > 1 && strcmp(argv[1], "--scan-child") == 0)
+        return loader_scan_child_main(argc, argv, engine_api());
     const char *conf_path = NULL;
     int foreground = 0, test_only = 0, opt;
-    while ((opt = getopt(argc, argv, "fc:thV")) != -1) {
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    while ((opt = getopt_long(argc, argv, "fc:thV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f':
             foreground = 1;
@@ -219,7 +256,9 @@ int main(int argc, char **argv)
     config_t cfg;
     char err[1024];
     if (config_load(conf_path, &cfg, err, sizeof err) < 0) {
-        fprintf(stderr, "spand: %s\n", err);
+        /* One line per problem of the file, each prefixed. */
+        for (char *line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+            fprintf(stderr, "spand: %s\n", line);
         return 1;
     }
     if (test_only) {
@@ -244,8 +283,10 @@ int main(int argc, char **argv)
         if (daemonize(&report_fd) < 0)
             return 1;
         if (cfg.log_file) {
+            /* 0600 whatever the umask, like the database: the log
+             * tells who connected and what failed. */
             int fd = open(cfg.log_file,
-                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
             if (fd < 0) {
                 snprintf(err, sizeof err, "log_file %s: %s", cfg.log_file,
                          strerror(errno));

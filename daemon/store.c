@@ -10,12 +10,14 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -24,6 +26,11 @@
 #include "ts.h"
 
 #define SPAND_APPLICATION_ID 0x5350414E /* "SPAN" */
+#define BUSY_TIMEOUT_MS 10000
+
+/* The files sqlite keeps open for the writer, in this order. */
+enum { FILE_DB, FILE_WAL, FILE_SHM, FILE_COUNT };
+static const char *const file_suffix[FILE_COUNT] = {"", "-wal", "-shm"};
 
 /* Schema migrations: migrations[v] takes a database from user_version v
  * to v + 1. Never edit a released step; append a new one. */
@@ -126,10 +133,18 @@ struct undo {
     int64_t old; /* -1: the key was absent */
 };
 
+/* Which file a path named when the writer opened it. */
+struct file_id {
+    bool known;
+    dev_t dev;
+    ino_t ino;
+};
+
 struct store {
     uv_loop_t *loop;
     uv_async_t done_async;
     char *path;
+    char *fpath[FILE_COUNT]; /* path, path-wal, path-shm */
     int lock_fd;
 
     /* writer thread only */
@@ -141,6 +156,13 @@ struct store {
     struct undo *undo;
     size_t nundo, capundo;
     int sync_applied;
+    struct file_id files[FILE_COUNT];
+    bool erase_pending; /* see store_forget_result_t.wal_pending */
+    bool ckpt_warned;   /* the last checkpoint failure is logged */
+    char gone_msg[256]; /* why writes are refused, once gone is set */
+
+    /* Set once by the writer (then gone_msg is final), read anywhere. */
+    atomic_bool gone;
 
     pthread_t writer;
     bool writer_started;
@@ -181,6 +203,85 @@ int store_query_int(sqlite3 *db, const char *sql, int64_t *out)
         *out = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* ---- the files under the daemon ------------------------------------ */
+
+/* Move the whole WAL into the database file and truncate it to 0 bytes,
+ * without waiting: with the busy handler a reader's snapshot would hold
+ * the writer, and so every write, for the whole busy timeout. When a
+ * reader still needs part of the WAL this does what it can (as a passive
+ * checkpoint) and returns false. Writer thread. */
+static bool wal_truncate(store_t *s)
+{
+    int logged, ckpt;
+    sqlite3_busy_timeout(s->wdb, 0);
+    int rc = sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+                                       &logged, &ckpt);
+    sqlite3_busy_timeout(s->wdb, BUSY_TIMEOUT_MS);
+    /* Retried every STORE_ERASE_RETRY_MS: say a real failure once. */
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && !s->ckpt_warned)
+        log_warn("store: checkpoint: %s", sqlite3_errmsg(s->wdb));
+    s->ckpt_warned = rc != SQLITE_OK && rc != SQLITE_BUSY;
+    return rc == SQLITE_OK;
+}
+
+/* A pending erasure: try again, log when it is done. Writer thread. */
+static void erase_retry(store_t *s)
+{
+    if (s->erase_pending && wal_truncate(s)) {
+        s->erase_pending = false;
+        log_notice("store: erasure finished: the WAL is checkpointed and "
+                   "truncated");
+    }
+}
+
+/* Remember which files the writer's paths name now, just after sqlite
+ * opened them (it keeps them open, so their inode numbers cannot be
+ * reused while the daemon runs). */
+static void files_remember(store_t *s)
+{
+    for (int i = 0; i < FILE_COUNT; i++) {
+        struct stat st;
+        s->files[i].known = stat(s->fpath[i], &st) == 0;
+        if (s->files[i].known) {
+            s->files[i].dev = st.st_dev;
+            s->files[i].ino = st.st_ino;
+        }
+    }
+}
+
+/* 0 while each path still names the file the writer has open; -1 with
+ * why set once one was deleted or replaced (a restore, a cleanup script):
+ * a commit would then go to a file no restart will open, so it must not
+ * be acknowledged. Three stat(2) calls, nothing beside a commit. */
+static int files_check(store_t *s, char *why, size_t n)
+{
+    for (int i = 0; i < FILE_COUNT; i++) {
+        struct stat st;
+        if (!s->files[i].known)
+            continue;
+        bool missing = stat(s->fpath[i], &st) < 0;
+        if (missing || st.st_dev != s->files[i].dev ||
+            st.st_ino != s->files[i].ino) {
+            snprintf(why, n,
+                     "database file %s was %s while spand ran; writes are "
+                     "refused until spand is restarted",
+                     s->fpath[i], missing ? "deleted" : "replaced");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Record that the files are gone (once) and log it (once). */
+static void files_lost(store_t *s, const char *why)
+{
+    if (atomic_load(&s->gone))
+        return;
+    snprintf(s->gone_msg, sizeof s->gone_msg, "%s", why);
+    atomic_store(&s->gone, true);
+    log_err("store: %s", why);
 }
 
 /* ---- opening ------------------------------------------------------- */
@@ -305,6 +406,19 @@ static int open_writer(store_t *s, const config_t *cfg, char *err,
     if (sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 16 << 20) != SQLITE_OK)
         log_debug("store: sqlite already initialised; sub-journals spill "
                   "at sqlite's default size");
+    /* Personal data: create the database 0600 whatever the umask. sqlite
+     * gives its WAL and shm files the database file's mode. O_EXCL: an
+     * existing file is left alone (and no descriptor of ours is closed
+     * on a file sqlite has locked). */
+    int fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                  0600);
+    if (fd >= 0)
+        close(fd);
+    else if (errno != EEXIST) {
+        snprintf(err, errlen, "cannot create database %s: %s", s->path,
+                 strerror(errno));
+        return -1;
+    }
     int rc = sqlite3_open_v2(s->path, &s->wdb,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                  SQLITE_OPEN_NOMUTEX,
@@ -314,7 +428,7 @@ static int open_writer(store_t *s, const config_t *cfg, char *err,
                  s->wdb ? sqlite3_errmsg(s->wdb) : sqlite3_errstr(rc));
         return -1;
     }
-    sqlite3_busy_timeout(s->wdb, 10000);
+    sqlite3_busy_timeout(s->wdb, BUSY_TIMEOUT_MS);
     char detail[200], sql[96];
     /* secure_delete: a forgotten person's data is overwritten, not left
      * in free pages, because this is personal data. */
@@ -401,13 +515,32 @@ int store_open(const config_t *cfg, uv_loop_t *loop, store_t **out,
     strmap_init(&s->people);
     strmap_init(&s->kinds);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cond, NULL);
+    /* Monotonic: the erasure retries must not depend on the wall clock. */
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cond, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_mutex_init(&s->rmu, NULL);
+    for (int i = 0; i < FILE_COUNT; i++) {
+        size_t n = strlen(s->path) + strlen(file_suffix[i]) + 1;
+        if (!(s->fpath[i] = malloc(n))) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        snprintf(s->fpath[i], n, "%s%s", s->path, file_suffix[i]);
+    }
     s->synchronous = cfg->synchronous;
     s->commit_items = cfg->commit_items;
     s->ingest_queue = cfg->ingest_queue;
     if (take_lock(s, err, errlen) < 0 || open_writer(s, cfg, err, errlen) < 0)
         goto fail;
+    files_remember(s);
+    /* A WAL left by a run that stopped between a forget and its
+     * checkpoint may still hold erased data: until it is checkpointed and
+     * truncated, count the erasure as pending. */
+    s->erase_pending = !wal_truncate(s);
+    s->counts.erasure_pending = s->erase_pending;
     if (uv_async_init(loop, &s->done_async, on_done_async) < 0) {
         snprintf(err, errlen, "uv_async_init failed");
         goto fail;
@@ -436,6 +569,8 @@ fail:
         close(s->lock_fd);
     strmap_free(&s->people);
     strmap_free(&s->kinds);
+    for (int i = 0; i < FILE_COUNT; i++)
+        free(s->fpath[i]);
     free(s->path);
     free(s);
     return -1;
@@ -769,6 +904,12 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
 {
     char err[256];
     memset(delta, 0, sizeof *delta);
+    if (atomic_load(&s->gone) || files_check(s, err, sizeof err) < 0) {
+        files_lost(s, atomic_load(&s->gone) ? s->gone_msg : err);
+        for (store_op_t *op = ops; op; op = op->next)
+            fail_op(op, -EIO, s->gone_msg);
+        return;
+    }
     if (exec(s->wdb, "BEGIN IMMEDIATE", err, sizeof err) < 0) {
         for (store_op_t *op = ops; op; op = op->next)
             fail_op(op, -EIO, err);
@@ -822,6 +963,14 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
         return;
     }
     undo_to(s, 0, true);
+    /* Checked again after the commit: files removed while it ran would
+     * make it vanish at the next start, so it is not acknowledged. */
+    if (files_check(s, err, sizeof err) < 0) {
+        files_lost(s, err);
+        for (store_op_t *op = ops; op; op = op->next)
+            fail_op(op, -EIO, s->gone_msg);
+        return;
+    }
     if (changed)
         delta->data_version = 1;
     for (store_op_t *op = ops; op; op = op->next) {
@@ -841,15 +990,22 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
         }
     }
     if (forgot) {
-        /* Erased personal data must not linger in the WAL either: move
-         * it into the database (where secure_delete zeroes it) and
-         * truncate the log. Readers may hold it back; then it is done at a
-         * later checkpoint. */
-        int logged, ckpt;
-        if (sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-                                      &logged, &ckpt) != SQLITE_OK)
-            log_warn("store: checkpoint after forget incomplete: %s",
-                     sqlite3_errmsg(s->wdb));
+        /* Erased personal data must not linger in the WAL or in the
+         * database file: move the WAL into the database (where
+         * secure_delete has zeroed it) and truncate the log. A reader's
+         * snapshot may still need the old pages; then the forget says so
+         * and the writer retries (erase_retry) until it is done. */
+        bool clean = wal_truncate(s);
+        if (!clean && !s->erase_pending)
+            log_notice("store: forget committed; a reader still holds an "
+                       "older snapshot, so the erasure from the WAL and "
+                       "database file finishes when it ends");
+        s->erase_pending = !clean;
+        for (store_op_t *op = ops; op; op = op->next)
+            if (op->rc == 0 && op->kind == STORE_OP_FORGET)
+                op->forget.wal_pending = !clean;
+    } else {
+        erase_retry(s);
     }
 }
 
@@ -858,8 +1014,24 @@ static void *writer_main(void *arg)
     store_t *s = arg;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->qhead && !s->stopping)
-            pthread_cond_wait(&s->cond, &s->mu);
+        while (!s->qhead && !s->stopping) {
+            if (!s->erase_pending) {
+                pthread_cond_wait(&s->cond, &s->mu);
+                continue;
+            }
+            /* An erasure waits for readers: retry it while idle. */
+            struct timespec at;
+            clock_gettime(CLOCK_MONOTONIC, &at);
+            at.tv_nsec += STORE_ERASE_RETRY_MS * 1000000L;
+            at.tv_sec += at.tv_nsec / 1000000000L;
+            at.tv_nsec %= 1000000000L;
+            if (pthread_cond_timedwait(&s->cond, &s->mu, &at) != ETIMEDOUT)
+                continue;
+            pthread_mutex_unlock(&s->mu);
+            erase_retry(s);
+            pthread_mutex_lock(&s->mu);
+            s->counts.erasure_pending = s->erase_pending;
+        }
         if (!s->qhead)
             break; /* stopping with nothing left to write */
         /* Take every waiting op up to commit_items items: one fsync for
@@ -893,6 +1065,7 @@ static void *writer_main(void *arg)
         s->counts.events += d.events;
         s->counts.data_version += d.data_version;
         s->counts.items_ingested += d.items_ingested;
+        s->counts.erasure_pending = s->erase_pending;
         for (store_op_t *op = ops; op; op = op->next)
             op->data_version = s->counts.data_version;
         if (s->done_tail)
@@ -982,6 +1155,7 @@ void store_counts(store_t *s, store_counts_t *out)
     pthread_mutex_lock(&s->mu);
     *out = s->counts;
     pthread_mutex_unlock(&s->mu);
+    out->files_gone = atomic_load(&s->gone);
 }
 
 int64_t store_db_bytes(store_t *s)
@@ -1029,9 +1203,21 @@ void store_close(store_t *s)
     free(s->readers);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    if (atomic_load(&s->gone)) {
+        /* The paths now name other files (or none): sqlite must not
+         * delete a -wal or -shm by name on close. The checkpoint below
+         * works on the open descriptors only. */
+        int persist = 1;
+        sqlite3_file_control(s->wdb, "main", SQLITE_FCNTL_PERSIST_WAL,
+                             &persist);
+    }
     int logged, ckpt;
-    sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-                              &logged, &ckpt);
+    if (sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+                                  &logged, &ckpt) != SQLITE_OK &&
+        s->erase_pending)
+        log_warn("store: erasure from the WAL still incomplete at close "
+                 "(%s); it finishes at the next start",
+                 sqlite3_errmsg(s->wdb));
     if (sqlite3_close(s->wdb) != SQLITE_OK)
         log_err("store: close: %s", sqlite3_errmsg(s->wdb));
     free(s->undo);
@@ -1043,6 +1229,8 @@ void store_close(store_t *s)
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->rmu);
+    for (int i = 0; i < FILE_COUNT; i++)
+        free(s->fpath[i]);
     free(s->path);
     s->path = NULL;
     /* The struct goes when the loop has closed the async handle. */
@@ -1053,6 +1241,11 @@ void store_close(store_t *s)
 
 static sqlite3 *reader_get(store_t *s, char *err, size_t errlen)
 {
+    /* A new connection would open whatever now lies at the path. */
+    if (atomic_load(&s->gone)) {
+        snprintf(err, errlen, "%s", s->gone_msg);
+        return NULL;
+    }
     pthread_mutex_lock(&s->rmu);
     sqlite3 *db = s->nreaders ? s->readers[--s->nreaders] : NULL;
     pthread_mutex_unlock(&s->rmu);
@@ -1066,7 +1259,7 @@ static sqlite3 *reader_get(store_t *s, char *err, size_t errlen)
         sqlite3_close(db);
         return NULL;
     }
-    sqlite3_busy_timeout(db, 10000);
+    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
     return db;
 }
 
@@ -1495,7 +1688,10 @@ int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
     const char *key;
     json_t *val;
     json_object_foreach(years, key, val) sorted[i++] = val;
-    qsort(sorted, ny, sizeof *sorted, cmp_year);
+    /* qsort's base must not be NULL even for 0 elements (glibc declares
+     * it nonnull; UBSan aborts): nothing to sort below two. */
+    if (ny > 1)
+        qsort(sorted, ny, sizeof *sorted, cmp_year);
     json_t *ylist = json_array();
     OOM_IF(!ylist);
     for (i = 0; i < ny; i++) {
@@ -1505,7 +1701,8 @@ int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
         OOM_IF(np && !ps);
         for (size_t k = 0; k < np; k++)
             ps[k] = json_incref(json_array_get(pairs, k));
-        qsort(ps, np, sizeof *ps, cmp_pair);
+        if (np > 1)
+            qsort(ps, np, sizeof *ps, cmp_pair);
         json_array_clear(pairs);
         for (size_t k = 0; k < np; k++)
             json_array_append_new(pairs, ps[k]);

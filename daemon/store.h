@@ -16,6 +16,7 @@
 #define SPAND_STORE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
@@ -30,6 +31,13 @@ typedef struct store_counts {
     int64_t people, records, events;
     int64_t data_version; /* bumped by every commit that changed data */
     uint64_t items_ingested; /* items stored since the store was opened */
+    /* A forget committed, but older copies of the data may remain in the
+     * WAL or the database file until readers let a checkpoint finish (the
+     * writer retries, see store_forget_result_t.wal_pending). */
+    bool erasure_pending;
+    /* The database, WAL or shm file was deleted or replaced under the
+     * daemon: every write (and read) is refused until a restart. */
+    bool files_gone;
 } store_counts_t;
 
 typedef struct store_ingest_result {
@@ -40,14 +48,25 @@ typedef struct store_ingest_result {
 
 typedef struct store_forget_result {
     int64_t records_removed, participations_removed;
+    /* false: when the forget was acknowledged the person's old data was
+     * already gone from the database file and the WAL (a TRUNCATE
+     * checkpoint succeeded). true: a reader's snapshot still needed it;
+     * the rows are deleted, and the writer finishes the erasure (retrying
+     * a non-blocking TRUNCATE checkpoint every STORE_ERASE_RETRY_MS and
+     * after each commit) as soon as no reader holds the WAL. */
+    bool wal_pending;
 } store_forget_result_t;
+
+#define STORE_ERASE_RETRY_MS 100
 
 typedef enum store_op_kind { STORE_OP_INGEST, STORE_OP_FORGET } store_op_kind_t;
 
 typedef struct store_op store_op_t;
 /* Runs on the loop thread once op is committed (rc == 0) or failed (rc < 0:
  * -ENOENT for forget of an unknown person, -EIO storage error with op->err
- * set, -ECANCELED when the store closed first). The callback owns op and
+ * set (also when the database files were deleted or replaced while open:
+ * then nothing is written, see store_counts_t.files_gone), -ECANCELED when
+ * the store closed first). The callback owns op and
  * frees it with store_op_free(). */
 typedef void (*store_op_cb)(store_op_t *op, int rc);
 

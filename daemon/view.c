@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "config.h"
 #include "log.h"
 
 /* Recursive: a failing view build frees its half-built view while still
@@ -1221,6 +1222,32 @@ int view_build(store_t *store, const view_spec_t *spec,
     return view_build_from(store, spec, baseline, NULL, out, err, errlen);
 }
 
+/* Whether n groups of boundary are more than max allows (0: the default);
+ * then the reason is in err. Analyses make tables of n^2 group pairs: an
+ * attribute that is really an id (30,000 values: 9e8 rows) must be
+ * refused before any of that is allocated. */
+static bool groups_refused(const char *boundary, size_t n, size_t max,
+                           char *err, size_t errlen)
+{
+    if (!max)
+        max = CONFIG_DEFAULT_MAX_GROUPS;
+    if (n <= max)
+        return false;
+    snprintf(err, errlen,
+             "boundary \"%.64s\" has %zu groups in this view, more than "
+             "max_groups (%zu): its group-pair tables would have %.3g rows",
+             boundary, n, max, (double)n * (double)n);
+    return true;
+}
+
+int view_check_groups(const view_t *v, size_t max, char *err, size_t errlen)
+{
+    return groups_refused(v->boundary ? v->boundary : "",
+                          (size_t)v->pub.ngroups, max, err, errlen)
+               ? -1
+               : 0;
+}
+
 int view_build_from(store_t *store, const view_spec_t *spec,
                     const view_spec_t *baseline, const view_t *prev,
                     view_t **out, char *err, size_t errlen)
@@ -1379,6 +1406,11 @@ int view_build_from(store_t *store, const view_spec_t *spec,
     igraph_integer_t ngroups = 0;
     for (size_t i = 0; i < s.nvalues; i++)
         group_of_value[i] = used[i] ? (int32_t)ngroups++ : -1;
+    if (groups_refused(spec->boundary, (size_t)ngroups, spec->max_groups, err,
+                       errlen)) {
+        free(used);
+        goto out;
+    }
     char **names = calloc(ngroups ? (size_t)ngroups : 1, sizeof *names);
     if (!names) {
         free(used);

@@ -39,7 +39,14 @@ typedef struct view_spec {
     size_t nkinds;
     char *boundary;
     bool isolates;
+    /* Most groups (distinct boundary values in the view) a build accepts:
+     * a plugin's pair table has ngroups^2 rows. 0: [limits] max_groups'
+     * default (CONFIG_DEFAULT_MAX_GROUPS); VIEW_GROUPS_UNLIMITED: none.
+     * Read from the main spec only; not part of view_spec_key(). */
+    size_t max_groups;
 } view_spec_t;
+
+#define VIEW_GROUPS_UNLIMITED SIZE_MAX
 
 typedef struct view {
     atomic_uint refs;
@@ -61,7 +68,10 @@ typedef struct view {
 } view_t;
 
 /* Build the view of spec (and of baseline, if not NULL) from one snapshot
- * of the store. Returns 0 with *out (one reference), or -1 with err. Runs
+ * of the store. Returns 0 with *out (one reference), or -1 with err; -1
+ * with a message naming the boundary and its count of groups when they
+ * are more than spec->max_groups (checked as soon as they are known,
+ * before the graph is assembled). Runs
  * on any thread; takes time proportional to the records in the store. */
 int view_build(store_t *store, const view_spec_t *spec,
                const view_spec_t *baseline, view_t **out, char *err,
@@ -83,6 +93,10 @@ int view_build_from(store_t *store, const view_spec_t *spec,
  * arc an event touches, and a view going from exact to inexact is built
  * in full. */
 bool view_sums_exact(const view_t *v);
+/* 0 when v (a view of spec's boundary) has at most max groups (0: the
+ * default, as in view_spec_t), else -1 with the reason in err: for a view
+ * taken from a cache, built under another limit. */
+int view_check_groups(const view_t *v, size_t max, char *err, size_t errlen);
 void view_ref(view_t *v);
 void view_unref(view_t *v);
 

@@ -55,21 +55,52 @@ void log_use_syslog(const char *ident)
     atomic_store(&log_syslog, 1);
 }
 
+/* Copy msg into out (room bytes) with every control character written
+ * as \n, \r, \t or \xNN, so that one call is one line whatever the text
+ * (a plugin's or a client's) contains: nothing logged can forge a line.
+ * Returns the length written (truncated at a whole escape). */
+static size_t escape_line(char *out, size_t room, const char *msg)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t len = 0;
+    for (const unsigned char *c = (const unsigned char *)msg; *c; c++) {
+        char esc[4];
+        size_t k = 0;
+        if (*c >= 0x20 && *c != 0x7f)
+            esc[k++] = (char)*c;
+        else {
+            esc[k++] = '\\';
+            if (*c == '\n' || *c == '\r' || *c == '\t')
+                esc[k++] = *c == '\n' ? 'n' : *c == '\r' ? 'r' : 't';
+            else {
+                esc[k++] = 'x';
+                esc[k++] = hex[*c >> 4];
+                esc[k++] = hex[*c & 15];
+            }
+        }
+        if (len + k > room)
+            break;
+        memcpy(out + len, esc, k);
+        len += k;
+    }
+    return len;
+}
+
 void log_msg(int prio, const char *fmt, ...)
 {
     if (prio > atomic_load(&log_level))
         return;
-    char line[2048];
-    int off = snprintf(line, sizeof line, "<%d>", prio);
+    char msg[2048], line[2048];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line + off, sizeof line - (size_t)off - 1, fmt, ap);
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
-    size_t len = (size_t)off + (size_t)n;
-    if (len > sizeof line - 2)
-        len = sizeof line - 2; /* truncated: long messages keep their head */
+    int off = snprintf(line, sizeof line, "<%d>", prio);
+    /* truncated: long messages keep their head */
+    size_t len = (size_t)off +
+                 escape_line(line + off, sizeof line - (size_t)off - 2, msg);
     if (atomic_load(&log_syslog)) {
         line[len] = '\0';
         syslog(prio, "%s", line + off);

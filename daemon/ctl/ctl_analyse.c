@@ -41,7 +41,8 @@ static int print_plugin(const json_t *p, FILE *out)
         fputs("spanctl: out of memory\n", stderr);
         return -1;
     }
-    fprintf(out, "%s  (%s)\n", clean, builtin ? "built in" : "plugin file");
+    fprintf(out, "%s  (%s)\n", clean,
+            builtin ? "built in" : "third-party: runs isolated");
     free(clean);
 
     t.indent = "  ";
@@ -131,8 +132,26 @@ int ctl_print_plugins(const json_t *res, FILE *out)
     json_t *refused = json_object_get(res, "refused");
     size_t i;
     json_t *p;
+    json_t *dirs = json_object_get(res, "dirs");
     if (json_array_size(plugins) == 0)
         fprintf(out, "no plugins loaded\n");
+    /* Where the daemon looked, so that an empty list can be explained. */
+    if (json_array_size(dirs) > 0) {
+        ctl_table_t t = {.indent = "  "};
+        fprintf(out, "looked in:\n");
+        json_array_foreach(dirs, i, p)
+        {
+            const char *dir = jstr(p, "dir"), *kind = jstr(p, "kind");
+            ctl_table_addf(&t, "%s (%s)", dir ? dir : "?", kind ? kind : "?");
+            ctl_table_add(&t, jstr(p, "status"));
+        }
+        int rc = ctl_kv_print(&t, out);
+        ctl_table_free(&t);
+        if (rc < 0)
+            return -1;
+        if (json_array_size(plugins) > 0)
+            fputc('\n', out);
+    }
     json_array_foreach(plugins, i, p)
     {
         if (i > 0)

@@ -34,14 +34,35 @@
  * `pkg-config --variable=plugindir spand-plugin` names (or the daemon's
  * configured [plugins] dir); then `spanctl reload`.
  *
- * Threads and processes. spand calls init() and fini() on its main thread,
- * once per loaded file. run() is called on an analysis worker thread; by
- * default, for plugins that are not built in, inside a forked child
- * process with a time and memory limit, so that a crash or a runaway loop
- * costs only that analysis. Several run() calls of one plugin may overlap
- * (on different threads or in different children): state given by init()
- * must be treated as read-only in run(). Do not install signal handlers,
- * create threads that outlive run(), or write to stdout.
+ * Where and how often your code runs. spand never runs a plugin's code
+ * in the daemon itself unless the plugin is built in (below). When a
+ * file is found (at start, and at each `spanctl reload` for a new or
+ * changed file) spand loads it in a short-lived scan process: your
+ * constructors, describe(), init() and fini() run there once, and only
+ * the descriptor's facts (names, types, texts) come back to the daemon.
+ * A crash, exit() or hang there refuses the file ("crashed in init
+ * (signal 11, ...)"); the daemon keeps serving. Each analysis then runs
+ * in a new process of its own with a time and memory limit: your
+ * constructors, describe() and init() run again there, then run() once;
+ * the process ends without calling fini() or destructors. So init() runs
+ * once per scan and once per analysis, each time in a fresh process:
+ * keep it cheap, and never rely on state surviving between analyses.
+ *
+ * Built-in plugins are those built from spand's own source tree together
+ * with the daemon: the build generates a random id (spand-build-id.h)
+ * that the daemon and each built-in plugin compile in, and
+ * SPAND_PLUGIN_EXPORT then also exports it as spand_plugin_build_id. The
+ * daemon reads that symbol from the file's ELF image, without running
+ * it, and only a file carrying its own build's id counts as built in,
+ * whatever directory it is in; a plugin built elsewhere and installed in
+ * the built-in directory is not. Built-ins, after the same scan process,
+ * are also loaded in the daemon (init() on its main thread, fini() at
+ * unload) and may run in analysis worker threads ([isolation]).
+ *
+ * Several run() calls of one plugin may overlap (in different processes,
+ * or threads for built-ins): state given by init() must be treated as
+ * read-only in run(). Do not install signal handlers, create threads or
+ * processes that outlive run(), or write to stdout.
  *
  * Memory. The view and everything it points to belong to spand and are
  * valid for the duration of run() only; never modify them. Strings passed
@@ -64,9 +85,13 @@ extern "C" {
 
 /* ABI version. The major changes when a layout below changes in a way an
  * existing plugin would misread; the daemon loads only plugins of its own
- * major. The minor grows when fields are appended; a plugin built against
- * a newer minor than the daemon's is refused (it may rely on what the
- * daemon lacks). */
+ * major. The minor grows when fields are appended to spand_plugin_t (or
+ * spand_api_t): a plugin built against minor N loads in a daemon of any
+ * minor >= N. The daemon keeps the descriptor size of every minor; it
+ * accepts a descriptor whose size is at least that of its declared minor
+ * and copies it into a zeroed descriptor of its own size, so fields newer
+ * than the plugin read as 0 / NULL. A plugin built against a newer minor
+ * than the daemon's is refused (it may rely on what the daemon lacks). */
 #define SPAND_ABI_MAJOR 1
 #define SPAND_ABI_MINOR 0
 
@@ -205,14 +230,19 @@ typedef struct spand_plugin {
     size_t ncolumns;
     unsigned flags;
 
-    /* Optional. Called once after loading; *state is passed to run() and
-     * fini(). Return 0, or non-zero to refuse loading (logged). */
+    /* Optional. Called after loading, in every process that loads the
+     * plugin (the scan process, each analysis process, and the daemon
+     * for built-ins: see the top of this file); *state is passed to run()
+     * and fini() of that process. Return 0, or non-zero to refuse loading
+     * (logged). */
     int (*init)(const spand_api_t *api, void **state);
     /* Required. Compute the analysis of view into run's tables. Return 0,
      * or non-zero on failure after api->log() says why. */
     int (*run)(void *state, const spand_api_t *api, spand_run_t *run,
                const spand_view_t *view);
-    /* Optional. Called once before unloading. */
+    /* Optional. Called before unloading: in the scan process after
+     * init(), and in the daemon for built-ins; not in analysis
+     * processes, which just end. */
     void (*fini)(void *state);
 } spand_plugin_t;
 
@@ -227,12 +257,26 @@ typedef struct spand_plugin {
 #define SPAND_PLUGIN_SYMBOL "spand_plugin_describe"
 typedef const spand_plugin_t *(*spand_plugin_describe_fn)(void);
 
-#define SPAND_PLUGIN_EXPORT(descriptor)                                      \
-    __attribute__((visibility("default"))) const spand_plugin_t              \
-        *spand_plugin_describe(void);                                         \
-    const spand_plugin_t *spand_plugin_describe(void)                        \
-    {                                                                        \
-        return &(descriptor);                                                \
+/* Built-in plugins only: the id of the build they belong to (see "Where
+ * and how often your code runs" above). SPAND_BUILD_ID is defined by the
+ * header spand's build generates, never by the installed SDK. */
+#ifdef SPAND_BUILD_ID
+#define SPAND_PLUGIN_BUILD_ID_                                                 \
+    __attribute__((                                                            \
+        visibility("default"))) extern const char spand_plugin_build_id[];     \
+    __attribute__((visibility("default"), used))                               \
+    const char spand_plugin_build_id[] = "spand-build-id:" SPAND_BUILD_ID;
+#else
+#define SPAND_PLUGIN_BUILD_ID_
+#endif
+
+#define SPAND_PLUGIN_EXPORT(descriptor)                                        \
+    SPAND_PLUGIN_BUILD_ID_                                                     \
+    __attribute__((visibility("default"))) const spand_plugin_t *              \
+    spand_plugin_describe(void);                                               \
+    const spand_plugin_t *spand_plugin_describe(void)                          \
+    {                                                                          \
+        return &(descriptor);                                                  \
     }
 
 #ifdef __cplusplus

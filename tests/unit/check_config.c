@@ -72,10 +72,12 @@ START_TEST(values_and_relative_paths)
     ck_assert_uint_eq(c.max_connections, 7);
     ck_assert_int_eq(c.isolation, ISOLATION_THREAD);
     ck_assert_uint_eq(c.workers, 3);
-    /* isolation = thread overall; rules win over it and over built-in */
+    /* isolation = thread overall; rules win over it for built-ins. A
+     * plugin not built in always runs isolated, whatever the rules say:
+     * its code is never loaded in the daemon (loader.h). */
     ck_assert_int_eq(config_isolate(&c, "brokerage", 1), 1);
-    ck_assert_int_eq(config_isolate(&c, "mine", 0), 0);
-    ck_assert_int_eq(config_isolate(&c, "other", 0), 0);
+    ck_assert_int_eq(config_isolate(&c, "mine", 0), 1);
+    ck_assert_int_eq(config_isolate(&c, "other", 0), 1);
     c.isolation = ISOLATION_PROCESS;
     ck_assert_int_eq(config_isolate(&c, "other", 0), 1);
     ck_assert_int_eq(config_isolate(&c, "ei", 1), 0);
@@ -114,6 +116,103 @@ START_TEST(errors_name_line_and_key)
                  ".sock\n",
                  "longer than");
     expect_error("this is not ini\n", "t.conf:1");
+}
+END_TEST
+
+/* Every problem of a file, each on its own line with its own number (the
+ * handler used to report the last message under the first line). */
+START_TEST(every_error_with_its_line)
+{
+    config_t c;
+    char err[1024];
+    const char *p = write_conf("[daemon]\nlog_level = info\nnosuch = 1\n"
+                               "; fine\nsocket_mode = 0999\n"
+                               "[limits]\nmax_groups = 0\n"
+                               "not a key line\n[broken\n"
+                               "max_weight = inf");
+    ck_assert_int_eq(config_load(p, &c, err, sizeof err), -1);
+    const char *want[] = {
+        "t.conf:3: unknown key [daemon] nosuch",
+        "t.conf:5: [daemon] socket_mode: \"0999\"",
+        "t.conf:7: [limits] max_groups: \"0\"",
+        "t.conf:8: expected \"key = value\"",
+        "t.conf:9: a section header needs a closing ']'",
+        "t.conf:10: [limits] max_weight: \"inf\"",
+    };
+    const char *line = err;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        ck_assert_msg(line != NULL, "only %zu lines in \"%s\"", i, err);
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        const char *at = strstr(line, want[i]);
+        ck_assert_msg(at && at < line + len, "line %zu of \"%s\" is not \"%s\"",
+                      i + 1, err, want[i]);
+        line = nl ? nl + 1 : NULL;
+    }
+    ck_assert_msg(line == NULL, "more lines than expected: \"%s\"", err);
+    /* A small buffer is cut short, never overrun. */
+    char small[40];
+    memset(small, 'x', sizeof small);
+    ck_assert_int_eq(config_load(p, &c, small, sizeof small), -1);
+    ck_assert_uint_lt(strlen(small), sizeof small);
+}
+END_TEST
+
+START_TEST(line_too_long_for_inih)
+{
+    char text[600];
+    snprintf(text, sizeof text, "[daemon]\ndatabase = /%0400d\nnosuch = 2\n",
+             0);
+    config_t c;
+    char err[512];
+    ck_assert_int_eq(config_load(write_conf(text), &c, err, sizeof err), -1);
+    ck_assert_msg(strstr(err, "t.conf:2: line is longer than") != NULL, "%s",
+                  err);
+    ck_assert_msg(strstr(err, "t.conf:3: unknown key") != NULL, "%s", err);
+    /* inih takes lines of up to 199 bytes: 199 is read whole, 200 is
+     * refused (it used to reach inih in two pieces). */
+    for (int len = 199; len <= 200; len++) {
+        snprintf(text, sizeof text, "[daemon]\ndatabase = /%0*d\n", len - 12,
+                 0);
+        int rc = config_load(write_conf(text), &c, err, sizeof err);
+        ck_assert_msg(rc == (len == 199 ? 0 : -1), "%d bytes: %s", len, err);
+        if (rc == 0) {
+            ck_assert_uint_eq(strlen(c.database), (size_t)len - 11);
+            config_free(&c);
+        } else {
+            ck_assert_ptr_nonnull(strstr(err, "t.conf:2: line is longer than "
+                                              "199 bytes"));
+        }
+    }
+}
+END_TEST
+
+START_TEST(limits_of_items)
+{
+    config_t c;
+    char err[512];
+    const char *p = write_conf("[limits]\nmax_event_participants = 50\n"
+                               "max_groups = 20\nmax_weight = 2.5e3\n");
+    ck_assert_msg(config_load(p, &c, err, sizeof err) == 0, "%s", err);
+    ck_assert_uint_eq(c.max_event_participants, 50);
+    ck_assert_uint_eq(c.max_groups, 20);
+    ck_assert(c.max_weight == 2500.0);
+    config_free(&c);
+    ck_assert_int_eq(config_load(NULL, &c, err, sizeof err), 0);
+    ck_assert_uint_eq(c.max_event_participants, 1000);
+    ck_assert_uint_eq(c.max_groups, 1000);
+    ck_assert(c.max_weight == 1e9);
+    config_free(&c);
+    expect_error("[limits]\nmax_event_participants = 1\n",
+                 "max_event_participants");
+    expect_error("[limits]\nmax_event_participants = 100001\n",
+                 "max_event_participants");
+    expect_error("[limits]\nmax_groups = 1\n", "max_groups");
+    expect_error("[limits]\nmax_weight = 0\n", "max_weight");
+    expect_error("[limits]\nmax_weight = -1\n", "max_weight");
+    expect_error("[limits]\nmax_weight = 1e101\n", "max_weight");
+    expect_error("[limits]\nmax_weight = nan\n", "max_weight");
+    expect_error("[limits]\nmax_weight = 12x\n", "max_weight");
 }
 END_TEST
 
@@ -160,6 +259,9 @@ START_TEST(shipped_conf_states_the_defaults)
     ck_assert_uint_eq(f.memory_limit_mb, d.memory_limit_mb);
     ck_assert_uint_eq(f.analysis_nice, d.analysis_nice);
     ck_assert_int_eq(f.isolation, d.isolation);
+    ck_assert_uint_eq(f.max_event_participants, d.max_event_participants);
+    ck_assert_uint_eq(f.max_groups, d.max_groups);
+    ck_assert(f.max_weight == d.max_weight);
     config_free(&d);
     config_free(&f);
 }
@@ -176,6 +278,9 @@ int main(void)
     tcase_add_test(tc, defaults_without_file);
     tcase_add_test(tc, values_and_relative_paths);
     tcase_add_test(tc, errors_name_line_and_key);
+    tcase_add_test(tc, every_error_with_its_line);
+    tcase_add_test(tc, line_too_long_for_inih);
+    tcase_add_test(tc, limits_of_items);
     tcase_add_test(tc, missing_file);
     tcase_add_test(tc, shipped_conf_states_the_defaults);
     suite_add_tcase(s, tc);

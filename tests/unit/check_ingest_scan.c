@@ -14,7 +14,8 @@
 
 #include "ingest.h"
 
-static const ingest_limits_t lim = {16, 32, 100};
+static const ingest_limits_t lim = {
+    .max_id_bytes = 16, .max_value_bytes = 32, .max_rejects = 100};
 
 /* ---- comparing the two paths ------------------------------------------ */
 

@@ -48,7 +48,8 @@ static void ingest(store_t *s, const char *json)
     json_error_t je;
     json_t *p = json_loads(json, 0, &je);
     ck_assert_msg(p != NULL, "bad test JSON: %s", je.text);
-    ingest_limits_t lim = {256, 1024, 100};
+    ingest_limits_t lim = {
+        .max_id_bytes = 256, .max_value_bytes = 1024, .max_rejects = 100};
     store_op_t *op = store_op_new(STORE_OP_INGEST, on_done, NULL);
     char err[256];
     ck_assert_int_eq(ingest_parse(p, &lim, &op->batch, err, sizeof err), 0);
@@ -80,7 +81,10 @@ static struct spec_case cases[NSPECS];
 static view_spec_t mkspec(int64_t from, int64_t to, const char *kind,
                           bool isolates)
 {
-    view_spec_t sp = {from, to, NULL, 0, strdup("sector"), isolates};
+    view_spec_t sp = {.from = from,
+                      .to = to,
+                      .boundary = strdup("sector"),
+                      .isolates = isolates};
     if (kind) {
         sp.kinds = calloc(1, sizeof *sp.kinds);
         sp.kinds[0] = strdup(kind);
@@ -424,6 +428,76 @@ START_TEST(random_exact)
 }
 END_TEST
 
+/* A boundary with more distinct values than max_groups is refused with its
+ * name and count (a pair table has ngroups^2 rows); at the limit the view
+ * is built. 0 is the default, 1,000. */
+static void build_groups(store_t *s, size_t max, int want_rc, const char *msg)
+{
+    view_spec_t sp = {.from = VIEW_OPEN_FROM,
+                      .to = VIEW_OPEN_TO,
+                      .boundary = strdup("team"),
+                      .max_groups = max};
+    view_t *v = NULL;
+    char err[512] = "";
+    int rc = view_build(s, &sp, NULL, &v, err, sizeof err);
+    ck_assert_msg(rc == want_rc, "max %zu: rc %d: %s", max, rc, err);
+    if (msg)
+        ck_assert_msg(strstr(err, msg) != NULL, "\"%s\" lacks \"%s\"", err,
+                      msg);
+    if (v) {
+        ck_assert_int_eq(
+            view_check_groups(v, (size_t)v->pub.ngroups, err, sizeof err), 0);
+        ck_assert_int_eq(
+            view_check_groups(v, (size_t)v->pub.ngroups - 1, err, sizeof err),
+            -1);
+        ck_assert_ptr_nonnull(strstr(err, "boundary \"team\""));
+        view_unref(v);
+    }
+    view_spec_free(&sp);
+}
+
+START_TEST(group_limit)
+{
+    char err[512], db[PATH_MAX];
+    store_t *s;
+    snprintf(db, sizeof db, "%s/groups.db", dir);
+    free(cfg.database);
+    cfg.database = strdup(db);
+    ck_assert_msg(store_open(&cfg, &loop, &s, err, sizeof err) == 0, "%s", err);
+    /* A chain of people p0 - p1 - ... each in a team of their own. */
+    size_t cap = 200000;
+    char *json = malloc(cap);
+    ck_assert_ptr_nonnull(json);
+    for (size_t n = 0; n < 1001; n += 200) {
+        size_t end = n + 200 < 1001 ? n + 200 : 1001, off = 0;
+        off += (size_t)snprintf(json + off, cap - off, "{\"people\":[");
+        for (size_t i = n; i < end; i++)
+            off += (size_t)snprintf(json + off, cap - off,
+                                    "%s{\"id\":\"p%zu\",\"team\":\"t%zu\"}",
+                                    i > n ? "," : "", i, i);
+        off += (size_t)snprintf(json + off, cap - off, "],\"records\":[");
+        for (size_t i = n; i < end; i++)
+            off += (size_t)snprintf(json + off, cap - off,
+                                    "%s{\"ts\":1,\"from\":\"p%zu\",\"to\":"
+                                    "\"p%zu\",\"kind\":\"k\"}",
+                                    i > n ? "," : "", i, i + 1);
+        snprintf(json + off, cap - off, "]}");
+        ingest(s, json);
+    }
+    free(json);
+    /* p1001 has no team: 1001 groups (t0 .. t1000). */
+    build_groups(s, 1000, -1,
+                 "boundary \"team\" has 1001 groups in this view, more than "
+                 "max_groups (1000)");
+    build_groups(s, 0, -1, "max_groups (1000)"); /* the default */
+    build_groups(s, 1001, 0, NULL);
+    build_groups(s, VIEW_GROUPS_UNLIMITED, 0, NULL);
+    build_groups(s, 2, -1, "has 1001 groups");
+    store_close(s);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+END_TEST
+
 int main(void)
 {
     log_set_level(LOG_ERR);
@@ -447,6 +521,7 @@ int main(void)
     tcase_add_test(tc, scripted);
     tcase_add_test(tc, random_inexact);
     tcase_add_test(tc, random_exact);
+    tcase_add_test(tc, group_limit);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
