@@ -79,11 +79,14 @@ with Daemon() as d:
             line = c.recv_line()
         peak = status(pid)["VmHWM"] - before
         # Built as one string, the text cost about twice its size (19 MB
-        # of text: 33 MB of peak). Streamed, a few 64 KiB buffers; under
-        # ASan, whose shadow and quarantine take their share, about 2 MB.
+        # of text: 33 MB of peak). Streamed, a few 64 KiB buffers. Under
+        # ASan every freed block stays resident in its quarantine, so the
+        # peak counts every byte allocated: the chunks the server reads
+        # the file in add up to the text's size (a whole string: more
+        # than five times, with its growth and copies).
         with open(f"/proc/{pid}/maps") as f:
             asan = "libasan" in f.read()
-        bound = len(line) // 8 + (4 << 20 if asan else 0)
+        bound = 2 * len(line) if asan else len(line) // 8
         t.ok(peak < bound,
              f"export of {len(line) >> 10} KiB raised the daemon's peak "
              f"RSS by {peak >> 10} KiB (< {bound >> 10} KiB)",
@@ -93,8 +96,6 @@ with Daemon() as d:
 
     # ---- the temporary file: no name, mode 0600, closed after ----------
     entries = sorted(os.listdir(d.dir))
-    time.sleep(0.2)  # let the daemon close the connections above
-    base_fds = len(os.listdir(f"/proc/{pid}/fd"))
     t.eq(deleted_fds(pid, d.dir), [], "no unnamed file open before the export")
     slow = d.client()
     slow.send("export", {"format": "graphml"})
@@ -126,14 +127,12 @@ with Daemon() as d:
         if k % 2:
             c.recv_line()
         c.close()
+    # (The daemon's other descriptors come and go with its own work: the
+    # temporary files are the ones to count, and always show as deleted.)
     deadline = time.time() + 30
-    while (deleted_fds(pid, d.dir) or
-           len(os.listdir(f"/proc/{pid}/fd")) > base_fds) and \
-            time.time() < deadline:
+    while deleted_fds(pid, d.dir) and time.time() < deadline:
         time.sleep(0.05)  # closing a connection takes a loop turn
     t.eq(deleted_fds(pid, d.dir), [], "every temporary file closed afterwards")
-    now = len(os.listdir(f"/proc/{pid}/fd"))
-    t.ok(now <= base_fds, "no descriptor left behind", f"{now} > {base_fds}")
 
     # ---- max_output_bytes holds for the whole line, to the byte --------
     with d.client() as c:
