@@ -1,57 +1,299 @@
 /* method_export.c - export: the view as GraphML, GEXF, DOT or CSV text
- * (export.h), built off the loop through the engine's view cache. */
+ * (export.h), built off the loop through the engine's view cache.
+ *
+ * The answer is the usual JSON object with the text in its "text" member,
+ * but the text never exists as one string: the work thread writes it,
+ * JSON-escaped, into an unlinked temporary file, and the server sends the
+ * envelope head (req->out), then the file (req->body_fd), then the tail
+ * `"}}` (req->tail), in chunks (rpc.h). A client sees exactly the line a
+ * json_dumps() of the whole object would give. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_TMPFILE, mkostemp */
+#endif
 #include "methods.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "export.h"
 #include "params.h"
 
+/* ---- the text as a JSON string in a temporary file ------------------- */
+
+#define JFILE_BUF 65536
+
+/* A writer of JSON string contents (without the quotes) to fd. limit
+ * bounds the escaped length: past it, writing stops with -EFBIG, so that
+ * an export over max_output_bytes costs no more disk than the limit. */
+typedef struct jfile {
+    int fd;
+    uint64_t len; /* escaped bytes accepted so far */
+    uint64_t limit;
+    size_t n; /* bytes in buf */
+    char buf[JFILE_BUF];
+} jfile_t;
+
+static int jf_flush(jfile_t *j)
+{
+    size_t off = 0;
+    while (off < j->n) {
+        ssize_t w = write(j->fd, j->buf + off, j->n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        off += (size_t)w;
+    }
+    j->n = 0;
+    return 0;
+}
+
+static int jf_put(jfile_t *j, const char *p, size_t n)
+{
+    if (n > j->limit - j->len)
+        return -EFBIG;
+    j->len += n;
+    while (n) {
+        if (j->n == sizeof j->buf) {
+            int rc = jf_flush(j);
+            if (rc < 0)
+                return rc;
+        }
+        size_t k = sizeof j->buf - j->n < n ? sizeof j->buf - j->n : n;
+        memcpy(j->buf + j->n, p, k);
+        j->n += k;
+        p += k;
+        n -= k;
+    }
+    return 0;
+}
+
+/* The escapes jansson's json_dumps() writes, so that the streamed line is
+ * the one the whole object dumped would be: these, \u00XX (upper case)
+ * for the other C0 controls, every other byte as itself (UTF-8 passes
+ * through; export.h makes sure it is valid). */
+static const char *const json_escapes[0x60] = {
+    ['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
+    ['\n'] = "\\n", ['\r'] = "\\r",  ['\t'] = "\\t"};
+
+static const char *json_escape(unsigned char c, char seq[7])
+{
+    if (c >= sizeof json_escapes / sizeof *json_escapes)
+        return NULL;
+    if (json_escapes[c] || c >= 0x20)
+        return json_escapes[c];
+    snprintf(seq, 7, "\\u%04X", (unsigned)c);
+    return seq;
+}
+
+/* export_sink_t.write */
+static int jf_write(void *ctx, const char *p, size_t n)
+{
+    jfile_t *j = ctx;
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        char seq[7];
+        const char *e = json_escape((unsigned char)p[i], seq);
+        if (!e)
+            continue;
+        int rc = jf_put(j, p + run, i - run);
+        if (rc == 0)
+            rc = jf_put(j, e, strlen(e));
+        if (rc < 0)
+            return rc;
+        run = i + 1;
+    }
+    return jf_put(j, p + run, n - run);
+}
+
+/* An unlinked file of mode 0600 in dir: the text holds personal data, so
+ * it must never be readable by others nor outlive the request. O_TMPFILE
+ * gives a file that never has a name; where the filesystem lacks it, a
+ * named file unlinked at once. */
+static int open_tmp(const char *dir, char *err, size_t errlen)
+{
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, S_IRUSR | S_IWUSR);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        buf_t path = BUF_INIT;
+        if (buf_printf(&path, "%s/.spand-export-XXXXXX", dir) == 0) {
+            fd = mkostemp(path.data, O_CLOEXEC);
+            if (fd >= 0)
+                unlink(path.data);
+        } else {
+            errno = ENOMEM;
+        }
+        buf_free(&path);
+    }
+    if (fd < 0)
+        snprintf(err, errlen,
+                 "could not make a temporary file for the "
+                 "export: %s",
+                 strerror(errno));
+    return fd;
+}
+
+/* ---- the request ----------------------------------------------------- */
+
+/* req->out = the response line up to the text's opening quote: the
+ * envelope and every result member before "text", as json_dumps() orders
+ * them; req->tail = what follows the text. */
+static int envelope(rpc_req_t *req, const view_t *v, const char *format)
+{
+    const job_t *job = req->job;
+    json_t *r = json_pack(
+        "{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}, s:I}", "format", format,
+        "boundary", job->spec.boundary, "window",
+        params_window_json(job->spec.from, job->spec.to), "view", "vertices",
+        (json_int_t)igraph_vcount(&v->graph), "edges",
+        (json_int_t)igraph_ecount(&v->graph), "excluded",
+        (json_int_t)v->pub.excluded, "groups", (json_int_t)v->pub.ngroups,
+        "data_version", (json_int_t)v->data_version);
+    char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
+    json_decref(r);
+    size_t len = text ? strlen(text) : 0;
+    int rc = !text || len < 2 ||
+                     buf_puts(&req->out, "{\"jsonrpc\":\"2.0\",\"id\":") < 0 ||
+                     rpc_id_text(req->id, &req->out) < 0 ||
+                     buf_puts(&req->out, ",\"result\":") < 0 ||
+                     buf_append(&req->out, text, len - 1) < 0 || /* no '}' */
+                     buf_puts(&req->out, ",\"text\":\"") < 0 ||
+                     buf_puts(&req->tail, "\"}}\n") < 0
+                 ? -ENOMEM
+                 : 0;
+    free(text);
+    return rc;
+}
+
+/* The text of v into a temporary file as req's body. */
+static int write_body(rpc_req_t *req, const view_t *v)
+{
+    json_t *p = req->job->params;
+    uint64_t max = (uint64_t)json_integer_value(json_object_get(p, "max"));
+    uint64_t around = req->out.len + req->tail.len;
+    export_opts_t o = {
+        .format = json_string_value(json_object_get(p, "format")),
+        .spreadsheet_safe = json_is_true(json_object_get(p, "safe"))};
+    jfile_t *j = malloc(sizeof *j);
+    if (!j) {
+        snprintf(req->err, sizeof req->err, "out of memory exporting");
+        return -ENOMEM;
+    }
+    j->len = j->n = 0;
+    j->limit = max > around ? max - around : 0;
+    j->fd = open_tmp(json_string_value(json_object_get(p, "dir")), req->err,
+                     sizeof req->err);
+    int rc = j->fd < 0 ? -EIO : 0;
+    if (!rc) {
+        export_sink_t sink = {jf_write, j};
+        rc = export_view(v, &o, &sink, req->err, sizeof req->err);
+        if (rc == 0 && (rc = jf_flush(j)) < 0)
+            snprintf(req->err, sizeof req->err,
+                     "could not write the export: %s", strerror(-rc));
+    }
+    if (rc == -EFBIG)
+        snprintf(req->err, sizeof req->err,
+                 "response of more than %" PRIu64 " bytes exceeds "
+                 "max_output_bytes (%" PRIu64 ")",
+                 max, max);
+    if (rc == 0) {
+        req->body_fd = j->fd;
+        req->body_len = j->len;
+    } else if (j->fd >= 0) {
+        close(j->fd);
+    }
+    free(j);
+    return rc;
+}
+
 static void export_work(rpc_req_t *req)
 {
+    if (!req->id) {
+        req->rc = 0; /* a notification: nobody to send the text to */
+        return;
+    }
     /* Through the engine's view cache: an export of the view an analysis
      * just used (or of data only appended to since) builds nothing. */
     view_t *v = engine_view(req->host->engine, &req->job->spec, NULL, req->err,
                             sizeof req->err);
-    req->rc = v ? 0 : -EIO;
-    if (!v)
-        return;
-    buf_t text = BUF_INIT;
-    if (export_view(v, req->arg, &text) < 0) {
-        snprintf(req->err, sizeof req->err, "out of memory exporting");
+    if (!v) {
         req->rc = -EIO;
-    } else {
-        req->result = json_pack(
-            "{s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:s%}", "format",
-            req->arg, "boundary", req->job->spec.boundary, "window",
-            params_window_json(req->job->spec.from, req->job->spec.to), "view",
-            "vertices", (json_int_t)igraph_vcount(&v->graph), "edges",
-            (json_int_t)igraph_ecount(&v->graph), "excluded",
-            (json_int_t)v->pub.excluded, "groups", (json_int_t)v->pub.ngroups,
-            "data_version", (json_int_t)v->data_version, "text", buf_str(&text),
-            text.len);
-        if (!req->result) {
-            snprintf(req->err, sizeof req->err, "out of memory exporting");
-            req->rc = -EIO;
-        }
+        return;
     }
-    buf_free(&text);
+    req->rc = envelope(
+        req, v, json_string_value(json_object_get(req->job->params, "format")));
+    if (req->rc < 0)
+        snprintf(req->err, sizeof req->err, "out of memory exporting");
+    else
+        req->rc = write_body(req, v);
     view_unref(v);
+}
+
+static void export_after(rpc_req_t *req)
+{
+    if (req->rc == 0 && !req->id) {
+        rpc_reply(req, NULL); /* a notification: no answer */
+        return;
+    }
+    if (req->rc == 0) {
+        rpc_send_out(req); /* checks max_output_bytes on the whole line */
+        return;
+    }
+    buf_clear(&req->out);
+    buf_clear(&req->tail);
+    if (req->body_fd >= 0)
+        close(req->body_fd);
+    req->body_fd = -1;
+    req->body_len = 0;
+    int code = req->rc == -EFBIG    ? RPC_RESPONSE_TOO_LARGE
+               : req->rc == -EEXIST ? RPC_INVALID_PARAMS
+               : req->rc == -ENOMEM ? RPC_INTERNAL_ERROR
+                                    : RPC_STORAGE_ERROR;
+    rpc_error(req, code, req->err, NULL);
+}
+
+/* The directory of path (a copy), for the temporary file. */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+/* What the work needs from the configuration, fixed now (a reload may
+ * change it under the work thread): in job->params. */
+static int fix_params(rpc_req_t *req, const char *format, int safe)
+{
+    char *dir = dir_of(req->host->cfg->database);
+    req->job->params =
+        dir ? json_pack("{s:s, s:b, s:I, s:s}", "format", format, "safe", safe,
+                        "max", (json_int_t)req->host->cfg->max_output_bytes,
+                        "dir", dir)
+            : NULL;
+    free(dir);
+    return req->job->params ? 0 : -1;
 }
 
 void method_export(rpc_req_t *req, json_t *params)
 {
-    static const char *const allowed[] = {"format", "boundary", "window",
-                                          "kinds",  "isolates", NULL};
+    static const char *const allowed[] = {
+        "format",   "boundary",         "window", "kinds",
+        "isolates", "spreadsheet_safe", NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";
     json_t *f = params ? json_object_get(params, "format") : NULL;
     json_t *b = params ? json_object_get(params, "boundary") : NULL;
     json_t *iso = params ? json_object_get(params, "isolates") : NULL;
+    json_t *safe = params ? json_object_get(params, "spreadsheet_safe") : NULL;
     const char *boundary = b ? json_string_value(b) : "sector";
     if (!json_is_string(f) || !export_format_known(json_string_value(f)))
         snprintf(err, sizeof err,
@@ -61,6 +303,9 @@ void method_export(rpc_req_t *req, json_t *params)
         snprintf(err, sizeof err, "params.boundary must be an attribute name");
     else if (iso && !json_is_boolean(iso))
         snprintf(err, sizeof err, "params.isolates must be true or false");
+    else if (safe && !json_is_boolean(safe))
+        snprintf(err, sizeof err,
+                 "params.spreadsheet_safe must be true or false");
     job_t *job = err[0] ? NULL : engine_job_new();
     if (!err[0] && !job)
         snprintf(err, sizeof err, "out of memory");
@@ -76,10 +321,10 @@ void method_export(rpc_req_t *req, json_t *params)
     job->spec.isolates = iso && json_is_true(iso);
     job->spec.boundary = strdup(boundary);
     job->spec.max_groups = req->host->cfg->max_groups;
-    req->arg = strdup(json_string_value(f));
-    if (!job->spec.boundary || !req->arg) {
+    if (!job->spec.boundary ||
+        fix_params(req, json_string_value(f), safe && json_is_true(safe)) < 0) {
         rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }
-    rpc_run_off_loop(req, export_work, rpc_after_read);
+    rpc_run_off_loop(req, export_work, export_after);
 }

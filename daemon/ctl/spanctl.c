@@ -75,7 +75,8 @@ static void usage(FILE *out)
           "                              the view as graphml, gexf, dot or "
           "csv\n"
           "                              (--by --from --to --kind "
-          "--isolates)\n"
+          "--isolates;\n"
+          "                              csv: --spreadsheet-safe)\n"
           "  report [OPTION...]          the boundary-spanning suite on one "
           "view:\n"
           "                              network, mixing, spanners, "
@@ -1203,10 +1204,12 @@ out:
     return status;
 }
 
-/* export takes the view options of analyse, and its own --format. */
+/* export takes the view options of analyse, and its own --format and
+ * --spreadsheet-safe. */
 struct export_opts {
     struct analyse_opts a;
     const char *format;
+    bool spreadsheet_safe;
 };
 
 static int export_opt(int opt, const char *arg, void *data)
@@ -1214,6 +1217,10 @@ static int export_opt(int opt, const char *arg, void *data)
     struct export_opts *o = data;
     if (opt == 'X') {
         o->format = arg;
+        return 0;
+    }
+    if (opt == 'Q') { /* Q: no short option, not analyse's 'S' (--sort) */
+        o->spreadsheet_safe = true;
         return 0;
     }
     return analyse_opt(opt, arg, &o->a);
@@ -1228,6 +1235,7 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         {"to", required_argument, NULL, 't'},
         {"kind", required_argument, NULL, 'k'},
         {"isolates", no_argument, NULL, 'i'},
+        {"spreadsheet-safe", no_argument, NULL, 'Q'},
         {NULL, 0, NULL, 0}};
     struct export_opts o = {.a = {.params = json_object(), .top = -1}};
     int status = EXIT_USAGE;
@@ -1248,7 +1256,13 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         status = bad_usage("export needs --format graphml|gexf|dot|csv");
         goto out;
     }
+    if (o.spreadsheet_safe && strcmp(o.format, "csv") != 0) {
+        status = bad_usage("export: --spreadsheet-safe is for --format csv");
+        goto out;
+    }
     if (set_member(&o.a.params, "format", json_string(o.format)) < 0 ||
+        (o.spreadsheet_safe &&
+         set_member(&o.a.params, "spreadsheet_safe", json_true()) < 0) ||
         view_params(&o.a) < 0) {
         status = EXIT_FAILURE;
         goto out;
