@@ -181,14 +181,19 @@ with Daemon({"analysis": {"timeout_ms": TIMEOUT_MS,
     bg = Background(d, {"plugin": "hostile",
                         "params": {"do": "sleep", "ms": 1000,
                                    "secret": secret}})
-    kids = wait_for(lambda: children(pid), 5)
-    cmdlines = []
-    for k in kids or []:
-        try:
-            with open(f"/proc/{k}/cmdline", "rb") as f:
-                cmdlines.append(f.read().replace(b"\0", b" ").decode())
-        except OSError:
-            pass
+    def cmdlines_of_children():
+        """The children's command lines, once every one has its own: a
+        child caught between its spawn and its exec has an empty one."""
+        lines = []
+        for k in children(pid) or []:
+            try:
+                with open(f"/proc/{k}/cmdline", "rb") as f:
+                    lines.append(f.read().replace(b"\0", b" ").decode())
+            except OSError:
+                return None
+        return lines if lines and all(lines) else None
+
+    cmdlines = wait_for(cmdlines_of_children, 5) or []
     t.ok(cmdlines and all("analysis-child" in c for c in cmdlines),
          "the analysis child is found", repr(cmdlines))
     t.ok(cmdlines and not any(secret in c or "sleep" in c for c in cmdlines),
