@@ -182,8 +182,9 @@ with Daemon({"analysis": {"timeout_ms": TIMEOUT_MS,
                         "params": {"do": "sleep", "ms": 1000,
                                    "secret": secret}})
     def cmdlines_of_children():
-        """The children's command lines, once every one has its own: a
-        child caught between its spawn and its exec has an empty one."""
+        """The children's command lines, once every one is the analysis
+        child's: a child caught between its fork and its exec has an
+        empty one, or still the daemon's."""
         lines = []
         for k in children(pid) or []:
             try:
@@ -191,7 +192,8 @@ with Daemon({"analysis": {"timeout_ms": TIMEOUT_MS,
                     lines.append(f.read().replace(b"\0", b" ").decode())
             except OSError:
                 return None
-        return lines if lines and all(lines) else None
+        ok = lines and all("analysis-child" in c for c in lines)
+        return lines if ok else None
 
     cmdlines = wait_for(cmdlines_of_children, 5) or []
     t.ok(cmdlines and all("analysis-child" in c for c in cmdlines),
