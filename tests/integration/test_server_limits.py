@@ -173,6 +173,11 @@ with Daemon({"limits": {"max_pipeline": PIPE, "max_output_bytes": OUT}}) as d:
            f"(peak + {peak // MiB} MiB): memory given back", pid)
     # The trim runs only when the in-flight count is back to exactly zero:
     # every byte counted for those clients was uncounted.
+    # The trim runs on the pool, at most once a second: wait for it.
+    deadline = time.time() + 10
+    while time.time() < deadline and "giving memory back" not in \
+            d.log()[mark:]:
+        time.sleep(0.1)
     t.ok("giving memory back" in d.log()[mark:],
          "in-flight bytes back to zero: malloc_trim ran")
     d.stop()
