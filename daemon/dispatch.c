@@ -109,11 +109,11 @@ static void parse_work(rpc_req_t *req)
 }
 
 /* What req costs in memory from now until it is answered: its line (or
- * the batch the fast path made of it) and, if jansson parsed it, the tree,
- * at DISPATCH_TREE_COST_FACTOR times the text (dispatch.h). */
-static size_t parse_cost(size_t len, bool parsed)
+ * the batch the fast path made of it) and, if jansson parsed it (tree),
+ * the tree, at DISPATCH_TREE_COST_FACTOR times the text (dispatch.h). */
+static size_t parse_cost(size_t len, bool tree_built)
 {
-    size_t tree = parsed ? len : 0;
+    size_t tree = tree_built ? len : 0;
     if (tree > (SIZE_MAX - len) / DISPATCH_TREE_COST_FACTOR)
         return SIZE_MAX;
     return len + tree * DISPATCH_TREE_COST_FACTOR;
@@ -121,7 +121,10 @@ static size_t parse_cost(size_t len, bool parsed)
 
 static void after_parse(rpc_req_t *req)
 {
-    req->host->cost(req, parse_cost(req->len, req->msg != NULL));
+    /* A plain ingest read by the fast path has no tree: its batch holds
+     * about what its line did. */
+    req->host->cost(req, parse_cost(req->len,
+                                    req->msg != NULL && !req->batch.live));
     if (req->rc < 0) {
         rpc_fail(req, RPC_PARSE_ERROR, req->err);
         return;
