@@ -105,10 +105,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         json_decref(doc);
     }
-    if ((frc == 0) != clean) {
-        fprintf(stderr, "fast path %s, DOM path %s\n",
-                frc == 0 ? "accepted" : "fell back",
-                clean ? "accepted" : "did not");
+    /* The fast path may hand anything to the DOM path (a fallback costs
+     * speed, never correctness: a number of 100 digits does, found by CI's
+     * fuzzing); what it accepts, the DOM path must accept too. */
+    if (frc == 0 && !clean) {
+        fprintf(stderr, "fast path accepted, DOM path did not\n");
         abort();
     }
     if (frc == 0) {
@@ -117,8 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         }
         ingest_batch_free(&fast);
-        ingest_batch_free(&dom);
     }
+    if (clean)
+        ingest_batch_free(&dom);
 out:
     free(text);
     return 0;
