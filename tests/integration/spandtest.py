@@ -23,6 +23,18 @@ BUILTIN_PLUGINS = os.path.join(BUILDDIR, "plugins", ".libs")
 TEST_PLUGINS = os.path.join(BUILDDIR, "tests", "plugins", ".libs")
 
 
+def uses_asan(pid):
+    """Whether process pid runs with AddressSanitizer (its maps name
+    libasan). ASan keeps freed memory in quarantine, ignores mallopt and
+    reports a refused allocation as a crash, so tests read RSS and some
+    failure reasons differently there."""
+    try:
+        with open(f"/proc/{pid}/maps") as f:
+            return "libasan" in f.read()
+    except OSError:
+        return False
+
+
 class TAP:
     """Minimal TAP producer: one line per check, plan at the end."""
 

@@ -19,17 +19,9 @@ import subprocess
 import tempfile
 
 from spandtest import (BUILTIN_PLUGINS, SPAND, SRCDIR, TAP, Daemon, RpcError,
-                       TEST_PLUGINS)
+                       TEST_PLUGINS, uses_asan)
 
 t = TAP()
-
-
-def uses_asan(pid):
-    try:
-        with open(f"/proc/{pid}/maps") as f:
-            return "libasan" in f.read()
-    except OSError:
-        return False
 
 
 # Each hostile plugin and where its failure must be placed. Under

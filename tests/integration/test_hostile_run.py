@@ -13,7 +13,7 @@ import os
 import threading
 import time
 
-from spandtest import TAP, Daemon, RpcError
+from spandtest import TAP, Daemon, RpcError, uses_asan
 
 t = TAP()
 
@@ -35,14 +35,6 @@ def proc_stat(pid):
         return None
     comm = stat[stat.find("(") + 1:stat.rfind(")")]
     return comm, int(stat[stat.rfind(")") + 2:].split()[1])
-
-
-def uses_asan(pid):
-    try:
-        with open(f"/proc/{pid}/maps") as f:
-            return "libasan" in f.read()
-    except OSError:
-        return False
 
 
 def pids():

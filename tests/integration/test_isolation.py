@@ -14,7 +14,7 @@ import subprocess
 import threading
 import time
 
-from spandtest import TAP, Daemon, RpcError, sqlite_count
+from spandtest import TAP, Daemon, RpcError, sqlite_count, uses_asan
 
 t = TAP()
 
@@ -60,14 +60,6 @@ def wait_no_children(pid, timeout=5.0):
             return []
         time.sleep(0.05)
     return children(pid)
-
-
-def uses_asan(pid):
-    try:
-        with open(f"/proc/{pid}/maps") as f:
-            return "libasan" in f.read()
-    except OSError:
-        return False
 
 
 def pending_bytes(client):

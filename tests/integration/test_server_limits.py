@@ -17,17 +17,10 @@ import socket
 import threading
 import time
 
-from spandtest import TAP, Client, Daemon
+from spandtest import TAP, Client, Daemon, uses_asan
 
 t = TAP()
 MiB = 1024 * 1024
-
-
-def uses_asan(pid):
-    """AddressSanitizer keeps freed memory in quarantine and ignores
-    mallopt: the daemon's RSS then says nothing about what it holds."""
-    with open(f"/proc/{pid}/maps") as f:
-        return "libasan" in f.read()
 
 
 def rss_ok(cond, name, pid, diag=None):
