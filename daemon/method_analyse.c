@@ -89,8 +89,11 @@ static void answer_compose(rpc_req_t *req)
     const char *idt = num;
     size_t idlen = 0;
     req->rc = -ENOMEM;
-    if (req->sort &&
-        !(order = answer_order(a, req->sort, req->sort_asc, &keep)))
+    /* within: top is per scope, so the rows are cut scope by scope (in
+     * id order when no sort is asked for). */
+    if ((req->sort || (answer_scoped(a) && keep != SIZE_MAX)) &&
+        !(order = answer_order(a, req->sort ? req->sort : "id",
+                               req->sort ? req->sort_asc : true, &keep)))
         return;
     if (json_is_integer(req->id)) {
         idlen = jnum_int(num, json_integer_value(req->id));
@@ -130,7 +133,8 @@ static void answer_reply(rpc_req_t *req, bool cached)
     }
     req->cached = cached;
     const answer_t *a = req->answer;
-    if ((req->sort && answer_rows(a) > ANSWER_SORT_ON_LOOP_ROWS) ||
+    if (((req->sort || answer_scoped(a)) &&
+         answer_rows(a) > ANSWER_SORT_ON_LOOP_ROWS) ||
         answer_bytes(a) > ANSWER_WRITE_ON_LOOP_BYTES) {
         rpc_run_off_loop(req, answer_compose, answer_send);
         return;
