@@ -152,8 +152,10 @@ with Daemon() as d:
          ["baseline_arcs"], "a>c:1 a>e:1 c>a:1 c>e:1 e>a:1 e>c:1",
          "spanctl --baseline-kind")
     p = d.spanctl("analyse", "viewdump", "--within", "site")
-    t.ok(p.returncode == 0 and "site" in p.stdout, "spanctl --within: a "
-         "table with the scope column", p.stdout + p.stderr)
+    t.ok(p.returncode == 0 and "site: 2 scopes, each analysed on its own\n"
+         in p.stdout and "network: 2 rows\n  site  vertices" in p.stdout,
+         "spanctl --within: the scopes in the header, a network row each",
+         p.stdout + p.stderr)
     p = d.spanctl("analyse", "viewdump", "--event-weighting", "mean")
     t.ok(p.returncode == 2 and "pairs or newman" in p.stderr,
          "spanctl: a bad --event-weighting is a usage error", p.stderr)
