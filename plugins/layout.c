@@ -9,9 +9,8 @@
  *                       `max_people` people (a hairball helps nobody: the
  *                       client draws the group-level network instead)
  *                degree neighbours in the collapse, for sizing the dot
- *   group rows   x, y   Fruchterman-Reingold of the group-level network:
- *                       one node per group, an edge between two groups
- *                       with any tie, its weight the number of ties
+ *   group rows   x, y   the group-level network's nodes on a circle, in
+ *                       group order (see circle())
  *                people the group's people in the view
  *                ties   ties within the group
  *   network      people_drawn  1 when vertex positions are given, else 0
@@ -19,7 +18,7 @@
  * and igraph's own random numbers are seeded with it too, so the same view
  * and seed give the same picture, bit for bit, in a thread or a child.
  * Time: O(iterations * N) with igraph's grid (large views), memory O(N +
- * ties + G^2). */
+ * ties + G). */
 #include <spand/plugin.h>
 
 #include "collapse.h"
@@ -49,7 +48,8 @@ static const spand_column_t columns[] = {
     {SPAND_TABLE_VERTEX, "degree", SPAND_INT,
      "people tied to this person (either direction)"},
     {SPAND_TABLE_GROUP, "x", SPAND_REAL,
-     "horizontal position of the group in the group-level network, [0, 1]"},
+     "horizontal position of the group in the group-level network (groups "
+     "on a circle), [0, 1]"},
     {SPAND_TABLE_GROUP, "y", SPAND_REAL, "vertical position, [0, 1]"},
     {SPAND_TABLE_GROUP, "people", SPAND_INT, "people of the group in the view"},
     {SPAND_TABLE_GROUP, "ties", SPAND_INT, "ties within the group"},
@@ -140,72 +140,50 @@ static int person_graph(const nbrs_t *c, igraph_t *g)
     return rc;
 }
 
-/* The group-level network: ties[s * G + t] (s <= t) counted over edges. */
-static int group_graph(const double *ties, igraph_integer_t G, igraph_t *g,
-                       igraph_vector_t *w)
+/* Groups on a circle in their order (byte order of names), starting at
+ * the top and going clockwise: a handful of nodes never overlap, each
+ * line between two groups can be seen, and the picture does not move
+ * when ties change. (A force layout of a few heavy nodes piles tied
+ * groups on each other and flings untied ones to the corners.) */
+static int circle(igraph_matrix_t *m, igraph_integer_t G)
 {
-    igraph_vector_int_t el;
-    if (igraph_vector_int_init(&el, 0) != IGRAPH_SUCCESS)
+    if (igraph_matrix_resize(m, G, 2) != IGRAPH_SUCCESS)
         return -1;
-    int rc = 0;
-    for (igraph_integer_t s = 0; s < G && rc == 0; s++)
-        for (igraph_integer_t t = s + 1; t < G && rc == 0; t++)
-            if (ties[s * G + t] > 0 &&
-                (igraph_vector_int_push_back(&el, s) != IGRAPH_SUCCESS ||
-                 igraph_vector_int_push_back(&el, t) != IGRAPH_SUCCESS ||
-                 igraph_vector_push_back(w, ties[s * G + t]) != IGRAPH_SUCCESS))
-                rc = -1;
-    if (rc == 0 && igraph_create(g, &el, G, IGRAPH_UNDIRECTED) != IGRAPH_SUCCESS)
-        rc = -1;
-    igraph_vector_int_destroy(&el);
-    return rc;
+    for (igraph_integer_t s = 0; s < G; s++) {
+        double a = 2 * M_PI * (double)s / (double)(G > 0 ? G : 1);
+        MATRIX(*m, s, 0) = G > 1 ? 0.5 + 0.5 * sin(a) : 0.5;
+        MATRIX(*m, s, 1) = G > 1 ? 0.5 - 0.5 * cos(a) : 0.5;
+    }
+    return 0;
 }
 
 static int groups_part(const spand_api_t *api, spand_run_t *r,
-                       const spand_view_t *view, const nbrs_t *c,
-                       uint64_t seed, igraph_integer_t iterations)
+                       const spand_view_t *view, const nbrs_t *c)
 {
     const igraph_integer_t G = view->ngroups;
-    if ((uint64_t)G > 0 && (uint64_t)G > (uint64_t)SIZE_MAX / 8 / (uint64_t)G)
-        return -1;
-    double *ties = calloc((size_t)G * (size_t)G + 1, sizeof *ties);
+    double *ties = calloc((size_t)G + 1, sizeof *ties); /* within s */
     double *people = calloc((size_t)G + 1, sizeof *people);
-    int rc = -1;
-    igraph_t g;
-    igraph_vector_t w;
     igraph_matrix_t m;
-    if (!ties || !people)
-        goto out;
-    for (igraph_integer_t i = 0; i < c->n; i++) {
-        igraph_integer_t gi = VECTOR(*view->group)[i];
-        people[gi] += 1;
-        for (igraph_integer_t k = c->off[i]; k < c->off[i + 1]; k++) {
-            igraph_integer_t j = c->adj[k], gj = VECTOR(*view->group)[j];
-            if (j > i)
-                ties[(gi < gj ? gi : gj) * G + (gi < gj ? gj : gi)] += 1;
+    int rc = -1;
+    if (ties && people && igraph_matrix_init(&m, 0, 2) == IGRAPH_SUCCESS) {
+        for (igraph_integer_t i = 0; i < c->n; i++) {
+            igraph_integer_t gi = VECTOR(*view->group)[i];
+            people[gi] += 1;
+            for (igraph_integer_t k = c->off[i]; k < c->off[i + 1]; k++)
+                if (c->adj[k] > i && VECTOR(*view->group)[c->adj[k]] == gi)
+                    ties[gi] += 1;
         }
-    }
-    if (igraph_vector_init(&w, 0) != IGRAPH_SUCCESS)
-        goto out;
-    if (group_graph(ties, G, &g, &w) != 0) {
-        igraph_vector_destroy(&w);
-        goto out;
-    }
-    if (igraph_matrix_init(&m, 0, 2) == IGRAPH_SUCCESS) {
-        if (lay_out(api, r, &g, &w, &m, seed, iterations) == 0) {
+        if (circle(&m, G) == 0) {
             for (igraph_integer_t s = 0; s < G; s++) {
                 api->set(r, SPAND_TABLE_GROUP, s, G_X, MATRIX(m, s, 0));
                 api->set(r, SPAND_TABLE_GROUP, s, G_Y, MATRIX(m, s, 1));
                 api->set(r, SPAND_TABLE_GROUP, s, G_PEOPLE, people[s]);
-                api->set(r, SPAND_TABLE_GROUP, s, G_TIES, ties[s * G + s]);
+                api->set(r, SPAND_TABLE_GROUP, s, G_TIES, ties[s]);
             }
             rc = 0;
         }
         igraph_matrix_destroy(&m);
     }
-    igraph_destroy(&g);
-    igraph_vector_destroy(&w);
-out:
     if (rc != 0)
         api->log(r, SPAND_LOG_ERR, "layout: out of memory (%lld groups)",
                  (long long)G);
@@ -254,7 +232,7 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
     nbrs_t c = {0, NULL, NULL, NULL};
     if (nbrs_build(api, r, view, &c, "layout") != 0)
         return -1;
-    int rc = groups_part(api, r, view, &c, (uint64_t)seed, iterations);
+    int rc = groups_part(api, r, view, &c);
     for (igraph_integer_t i = 0; rc == 0 && i < c.n; i++)
         api->set(r, SPAND_TABLE_VERTEX, i, V_DEGREE,
                  (double)(c.off[i + 1] - c.off[i]));
