@@ -259,6 +259,20 @@ static int on_key(void *user, const char *section, const char *name,
             ERR("[plugins] builtin_dir: bad path \"%s\"", value);
         return 1;
     }
+    if (strcmp(section, "access") == 0 &&
+        (strcmp(name, "admin") == 0 || strcmp(name, "analyst") == 0 ||
+         strcmp(name, "writer") == 0 || strcmp(name, "reader") == 0)) {
+        char **dst = name[1] == 'd'   ? &cfg->access_admin
+                     : name[1] == 'n' ? &cfg->access_analyst
+                     : name[0] == 'w' ? &cfg->access_writer
+                                      : &cfg->access_reader;
+        free(*dst);
+        *dst = NULL;
+        if (*value && !(*dst = strdup(value)))
+            ERR("out of memory");
+        return 1;
+    }
+    SIZE("privacy", "retention_days", retention_days, 0, 36500)
     if (strcmp(section, "isolation") == 0) {
         enum config_isolation mode;
         if (strcmp(value, "process") == 0)
@@ -458,6 +472,10 @@ void config_free(config_t *cfg)
     free(cfg->log_file);
     free(cfg->plugin_dir);
     free(cfg->builtin_dir);
+    free(cfg->access_admin);
+    free(cfg->access_analyst);
+    free(cfg->access_writer);
+    free(cfg->access_reader);
     for (size_t i = 0; i < cfg->nisolation_rules; i++)
         free(cfg->isolation_rules[i].plugin);
     free(cfg->isolation_rules);
@@ -517,4 +535,11 @@ void config_print(const config_t *cfg, FILE *out)
     fprintf(out, "%s[plugins]\ndir = %s\nbuiltin_dir = %s\n",
             cfg->nisolation_rules ? "\n" : "", cfg->plugin_dir,
             cfg->builtin_dir);
+    fprintf(out, "\n[access]\nadmin = %s\nanalyst = %s\n",
+            cfg->access_admin ? cfg->access_admin : "",
+            cfg->access_analyst ? cfg->access_analyst : "");
+    fprintf(out, "writer = %s\nreader = %s\n",
+            cfg->access_writer ? cfg->access_writer : "",
+            cfg->access_reader ? cfg->access_reader : "");
+    fprintf(out, "\n[privacy]\nretention_days = %u\n", cfg->retention_days);
 }

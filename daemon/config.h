@@ -66,6 +66,13 @@ typedef struct config {
     /* [plugins] */
     char *plugin_dir;
     char *builtin_dir; /* plugins shipped with spand */
+
+    /* [access] comma lists of user names, @group names, numeric uids
+     * (access.h); NULL: nobody beyond root and the daemon's own user */
+    char *access_admin, *access_analyst, *access_writer, *access_reader;
+
+    /* [privacy] (access part) */
+    unsigned retention_days; /* erase records and events older; 0: never */
 } config_t;
 
 /* Defaults of [limits] keys that other modules also fall back on. */
