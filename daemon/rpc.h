@@ -140,6 +140,7 @@ struct rpc_req {
     unsigned roles; /* ACCESS_* bits */
     uid_t uid;
     pid_t pid;
+    char user[64]; /* uid's name, or its digits */
     /* For the audit (server.c writes the line when the answer is done):
      * the method called (static text; NULL: not audited), the person it
      * is about (malloc'd; NULL: none), rows returned (-1: not counted). */

@@ -211,6 +211,10 @@ static void report(int fd, const char *msg)
 
 int main(int argc, char **argv)
 {
+    /* Everything spand creates holds personal data or leads to it
+     * (database, WAL, key, log, temporary exports): owner only, whatever
+     * umask it was started with. The socket gets socket_mode explicitly. */
+    umask(077);
     /* An isolated analysis: a separate role of this same binary. */
     if (argc > 1 && strcmp(argv[1], "--analysis-child") == 0)
         return engine_child_main(argc, argv);
