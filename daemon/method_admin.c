@@ -4,6 +4,7 @@
 
 #include "methods.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,18 @@ static void audit_after(rpc_req_t *req)
     rpc_reply(req, json_pack("{s:O}", "lines", req->result));
 }
 
+static void audit_synced(store_op_t *op, int rc)
+{
+    rpc_req_t *req = op->ctx;
+    store_op_free(op);
+    if (rc < 0) {
+        rpc_error(req, RPC_STORAGE_ERROR, "the audit trail cannot be read now",
+                  NULL);
+        return;
+    }
+    rpc_run_off_loop(req, audit_work, audit_after);
+}
+
 /* Copy string j (when given) into dst; false if it is no string or too
  * long. */
 static bool take_text(json_t *j, char *dst, size_t n, bool *given)
@@ -194,5 +207,15 @@ void method_audit(rpc_req_t *req, json_t *params)
     }
     if (limit)
         q->limit = json_integer_value(limit);
-    rpc_run_off_loop(req, audit_work, audit_after);
+    /* Read once the lines queued so far are written: the audit shows
+     * every request answered before it. */
+    store_op_t *op = store_op_new(STORE_OP_SYNC, audit_synced, req);
+    int rc = op ? store_submit(req->host->store, op) : -ENOMEM;
+    if (rc < 0) {
+        store_op_free(op);
+        rpc_error(req, rc == -EBUSY ? RPC_BUSY : RPC_INTERNAL_ERROR,
+                  rc == -EBUSY ? "busy: the write queue is full; retry later"
+                               : "cannot reach the store",
+                  NULL);
+    }
 }

@@ -925,7 +925,7 @@ static void audit_free(struct audit_line *l)
 
 static bool op_changed(const store_op_t *op)
 {
-    if (op->rc < 0)
+    if (op->rc < 0 || op->kind == STORE_OP_SYNC)
         return false;
     if (op->kind == STORE_OP_FORGET && !op->forget_id)
         return op->forget.records_removed || op->forget.events_removed ||
@@ -1027,7 +1027,8 @@ static void write_group(store_t *s, store_op_t *ops,
         size_t mark = s->nundo;
         int rc = exec(s->wdb, "SAVEPOINT op", err, sizeof err);
         if (rc == 0) {
-            rc = op->kind == STORE_OP_INGEST
+            rc = op->kind == STORE_OP_SYNC ? 0
+                 : op->kind == STORE_OP_INGEST
                      ? write_people(s, op) ?: write_records(s, op)
                                                ?: write_events(s, op)
                  : op->forget_id ? write_forget(s, op)
@@ -1082,7 +1083,7 @@ static void write_group(store_t *s, store_op_t *ops,
     if (changed)
         delta->data_version = 1;
     for (store_op_t *op = ops; op; op = op->next) {
-        if (op->rc < 0)
+        if (op->rc < 0 || op->kind == STORE_OP_SYNC)
             continue;
         if (op->kind == STORE_OP_INGEST) {
             delta->people += op->ingest.people_added + op->ingest.people_implicit;
@@ -1936,11 +1937,12 @@ int store_audit_read(store_t *s, int64_t since, const char *user,
     OOM_IF(!arr);
     /* The newest limit lines that match, then in time order. */
     if ((rc = prep(db,
-                   "SELECT * FROM (" AUDIT_COLUMNS ", aid AS n"
+                   "SELECT * FROM (SELECT ts, uid, user, pid, method,"
+                   " target, outcome, code, rows, aid FROM audit"
                    " WHERE ts >= ?1 AND (?2 IS NULL OR user = ?2"
                    "  OR CAST(uid AS TEXT) = ?2)"
                    " AND (?3 IS NULL OR target = ?3)"
-                   " ORDER BY aid DESC LIMIT ?4) ORDER BY n",
+                   " ORDER BY aid DESC LIMIT ?4) ORDER BY aid",
                    &st, err, errlen)) < 0)
         goto out;
     sqlite3_bind_int64(st, 1, since);

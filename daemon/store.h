@@ -60,7 +60,13 @@ typedef struct store_forget_result {
 
 #define STORE_ERASE_RETRY_MS 100
 
-typedef enum store_op_kind { STORE_OP_INGEST, STORE_OP_FORGET } store_op_kind_t;
+/* STORE_OP_SYNC writes nothing: its callback runs once every audit line
+ * queued before it is committed (the audit method reads after one). */
+typedef enum store_op_kind {
+    STORE_OP_INGEST,
+    STORE_OP_FORGET,
+    STORE_OP_SYNC
+} store_op_kind_t;
 
 typedef struct store_op store_op_t;
 /* Runs on the loop thread once op is committed (rc == 0) or failed (rc < 0:
