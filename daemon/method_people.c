@@ -78,6 +78,18 @@ static void person_all_work(rpc_req_t *req)
             (int64_t)json_array_size(json_object_get(req->result, "events"));
 }
 
+static void person_all_synced(store_op_t *op, int rc)
+{
+    rpc_req_t *req = op->ctx;
+    store_op_free(op);
+    if (rc < 0) {
+        rpc_error(req, RPC_STORAGE_ERROR, "the store cannot be read now",
+                  NULL);
+        return;
+    }
+    rpc_run_off_loop(req, person_all_work, rpc_after_read);
+}
+
 /* params without key (a shallow copy; NULL stays NULL), so that
  * rpc_want_id() checks the rest. Replies and returns -1 on failure. */
 static int without(rpc_req_t *req, json_t *params, const char *key,
@@ -112,8 +124,21 @@ void method_person(rpc_req_t *req, json_t *params)
                   NULL);
         return;
     }
-    rpc_run_off_loop(req, json_is_true(all) ? person_all_work : person_work,
-                     rpc_after_read);
+    if (!json_is_true(all)) {
+        rpc_run_off_loop(req, person_work, rpc_after_read);
+        return;
+    }
+    /* Read once the audit lines queued so far are written, so that the
+     * answer holds every request about the person answered before. */
+    store_op_t *op = store_op_new(STORE_OP_SYNC, person_all_synced, req);
+    rc = op ? store_submit(req->host->store, op) : -ENOMEM;
+    if (rc < 0) {
+        store_op_free(op);
+        rpc_error(req, rc == -EBUSY ? RPC_BUSY : RPC_INTERNAL_ERROR,
+                  rc == -EBUSY ? "busy: the write queue is full; retry later"
+                               : "cannot reach the store",
+                  NULL);
+    }
 }
 
 /* After an erasure: no cached answer or view may hold what was erased. */

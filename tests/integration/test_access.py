@@ -172,7 +172,7 @@ try:
     # --- analyst: reads, no forget, reload, shutdown --------------------
     a_calls = [("status", None),
                ("analyse", {"plugin": "ei", "boundary": "sector"}),
-               ("person", {"id": "p-01"}),
+               ("person", {"id": SECRET_ID}),
                ("person", {"id": SECRET_ID, "all": True}),
                ("export", {"format": "csv"}),
                ("boundaries", None),
@@ -193,8 +193,9 @@ try:
          (SECRET_NAME, 3, 1),
          "person --all: attributes, every record and event of the person")
     t.ok(any(l["method"] == "person" and l["uid"] == analyst_uid
-             for l in sar.get("audit", [])) or True,
-         "person --all carries the audit lines about the person")
+             for l in sar.get("audit", [])),
+         "person --all carries the audit lines about the person (its own "
+         "earlier person request)")
 
     # --- reader: aggregates only -----------------------------------------
     r_calls = [("status", None),
@@ -252,6 +253,23 @@ try:
     t.eq(d.call("audit", {"since": "2100-01-01"})["lines"], [],
          "audit --since a future date: nothing")
 
+    # --- spanctl ---------------------------------------------------------
+    p = d.spanctl("audit", "--user", USERS["writer"], "--since",
+                  "2000-01-01")
+    t.ok(p.returncode == 0 and USERS["writer"] in p.stdout and
+         "refused 1403" in p.stdout and "ingest" in p.stdout,
+         "spanctl audit --user --since: the writer's lines", p.stdout +
+         p.stderr)
+    p = d.spanctl("person", "--all", SECRET_ID)
+    doc = json.loads(p.stdout) if p.returncode == 0 else {}
+    t.eq((doc.get("id"), len(doc.get("records", [])),
+          any(l["uid"] == analyst_uid for l in doc.get("audit", []))),
+         (SECRET_ID, 3, True),
+         "spanctl person --all: JSON with records and audit lines")
+    p = d.spanctl("audit", "--person", SECRET_ID, "--json")
+    t.ok(p.returncode == 0 and json.loads(p.stdout)["lines"],
+         "spanctl audit --person --json", p.stderr)
+
     # --- forget reaches every cache, file and answer ----------------------
     with d.client() as c:
         before = c.call("analyse", {"plugin": "ei", "boundary": "sector"})
@@ -302,9 +320,10 @@ try:
          "kind": "old"} for i in range(1, 4)],
         "events": [{"ts": "2001-02-01T00:00:00Z", "kind": "oldmeet",
                     "participants": ["p-01", "p-02"]}]})
-    r = d.call("forget", {"before": "2001-01-02T12:00:00Z"})
-    t.eq((r["records_removed"], r["events_removed"]), (2, 0),
-         "forget before: the records before the date")
+    p = d.spanctl("forget", "--before", "2001-01-02T12:00:00Z")
+    t.ok(p.returncode == 0 and "2 records, 0 events" in p.stdout,
+         "spanctl forget --before: the records before the date", p.stdout +
+         p.stderr)
     d.stop()
     d.write_conf({"daemon": {"socket_mode": "0666"},
                   "privacy": {"retention_days": 3650}})
