@@ -154,8 +154,7 @@ static bool entry_matches(const char *entry, size_t n, uid_t uid,
         return !errno && v == (unsigned long)uid;
     }
     uid_t u;
-    return strcmp(name, user) == 0 ||
-           (user_uid(name, &u) && u == uid);
+    return strcmp(name, user) == 0 || (user_uid(name, &u) && u == uid);
 }
 
 /* Whether the comma list (may be NULL) names the client. */
@@ -238,8 +237,7 @@ const char *access_role_name(unsigned roles)
 json_t *access_roles_json(unsigned roles)
 {
     json_t *a = json_array();
-    for (size_t i = 0; a && i < sizeof role_names / sizeof role_names[0];
-         i++)
+    for (size_t i = 0; a && i < sizeof role_names / sizeof role_names[0]; i++)
         if ((roles & role_names[i].bit) &&
             json_array_append_new(a, json_string(role_names[i].name)) < 0) {
             json_decref(a);
@@ -273,16 +271,15 @@ static void check_list(const char *key, const char *list)
             const char *bare = name[0] == '@' ? name + 1 : name;
             uid_t u;
             gid_t g;
-            bool known = all_digits(bare, strlen(bare)) ||
-                         (name[0] == '@' ? group_gid(bare, &g)
-                                         : user_uid(bare, &u));
+            bool known =
+                all_digits(bare, strlen(bare)) ||
+                (name[0] == '@' ? group_gid(bare, &g) : user_uid(bare, &u));
             if (!known)
                 log_warn("[access] %s: no %s \"%s\" (yet): it grants "
                          "nothing until it exists",
                          key, name[0] == '@' ? "group" : "user", bare);
         } else if (n > 0) {
-            log_warn("[access] %s: an entry of %zu bytes is too long", key,
-                     n);
+            log_warn("[access] %s: an entry of %zu bytes is too long", key, n);
         }
         p = end;
     }

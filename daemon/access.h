@@ -24,7 +24,8 @@ enum {
     ACCESS_ANALYST = 1u << 2, /* every read, person-level included */
     ACCESS_ADMIN = 1u << 3,   /* everything */
 };
-#define ACCESS_ANY (ACCESS_READER | ACCESS_WRITER | ACCESS_ANALYST | ACCESS_ADMIN)
+#define ACCESS_ANY                                                             \
+    (ACCESS_READER | ACCESS_WRITER | ACCESS_ANALYST | ACCESS_ADMIN)
 
 /* A connected client. */
 typedef struct access_peer {

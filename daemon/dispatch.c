@@ -62,8 +62,8 @@ static void refuse(rpc_req_t *req, const struct method *m)
              least_role(m->roles), m->roles == ACCESS_ADMIN ? "" : " or above",
              access_role_name(req->roles));
     rpc_error(req, RPC_FORBIDDEN, msg,
-              json_pack("{s:s, s:s, s:o, s:s}", "method", m->name, "role_needed",
-                        least_role(m->roles), "roles_allowed",
+              json_pack("{s:s, s:s, s:o, s:s}", "method", m->name,
+                        "role_needed", least_role(m->roles), "roles_allowed",
                         access_roles_json(m->roles), "role",
                         access_role_name(req->roles)));
 }
@@ -87,8 +87,7 @@ static char *audit_target(json_t *params)
 {
     json_t *id = json_is_object(params) ? json_object_get(params, "id") : NULL;
     if (!json_is_string(id))
-        id = json_is_object(params) ? json_object_get(params, "person")
-                                    : NULL;
+        id = json_is_object(params) ? json_object_get(params, "person") : NULL;
     return json_is_string(id) ? strdup(json_string_value(id)) : NULL;
 }
 

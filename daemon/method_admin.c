@@ -44,28 +44,25 @@ void method_status(rpc_req_t *req, json_t *params)
                       "errors", (json_int_t)p->errors, "cache_hits",
                       (json_int_t)p->cache_hits, "busy_ms", p->busy_ms));
     }
-    json_t *you = json_pack("{s:s, s:o, s:I, s:s, s:I}", "role",
-                            access_role_name(req->roles), "roles",
-                            access_roles_json(req->roles), "uid",
-                            (json_int_t)req->uid, "user", req->user, "pid",
-                            (json_int_t)req->pid);
-    json_t *res =
-        json_pack("{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:i, s:I,"
-                  " s:{s:I, s:f}, s:{s:I, s:I, s:I, s:I}, s:{s:I}, s:o,"
-                  " s:{s:b, s:b}}",
-                  "version", PACKAGE_VERSION, "uptime_s", st.uptime_s, "people",
-                  (json_int_t)c.people, "records", (json_int_t)c.records,
-                  "events", (json_int_t)c.events, "data_version",
-                  (json_int_t)c.data_version, "db_bytes",
-                  (json_int_t)store_db_bytes(req->host->store), "connections",
-                  (int)st.connections, "requests", (json_int_t)st.requests,
-                  "ingest", "items", (json_int_t)c.items_ingested, "rate_per_s",
-                  st.ingest_rate, "cache", "hits", (json_int_t)hits, "misses",
-                  (json_int_t)misses, "entries", (json_int_t)entries, "bytes",
-                  (json_int_t)bytes, "analyses", "queued",
-                  (json_int_t)engine_queued(req->host->engine), "plugins",
-                  plugins, "store", "erasure_pending", (int)c.erasure_pending,
-                  "files_gone", (int)c.files_gone);
+    json_t *you = json_pack(
+        "{s:s, s:o, s:I, s:s, s:I}", "role", access_role_name(req->roles),
+        "roles", access_roles_json(req->roles), "uid", (json_int_t)req->uid,
+        "user", req->user, "pid", (json_int_t)req->pid);
+    json_t *res = json_pack(
+        "{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:i, s:I,"
+        " s:{s:I, s:f}, s:{s:I, s:I, s:I, s:I}, s:{s:I}, s:o,"
+        " s:{s:b, s:b}}",
+        "version", PACKAGE_VERSION, "uptime_s", st.uptime_s, "people",
+        (json_int_t)c.people, "records", (json_int_t)c.records, "events",
+        (json_int_t)c.events, "data_version", (json_int_t)c.data_version,
+        "db_bytes", (json_int_t)store_db_bytes(req->host->store), "connections",
+        (int)st.connections, "requests", (json_int_t)st.requests, "ingest",
+        "items", (json_int_t)c.items_ingested, "rate_per_s", st.ingest_rate,
+        "cache", "hits", (json_int_t)hits, "misses", (json_int_t)misses,
+        "entries", (json_int_t)entries, "bytes", (json_int_t)bytes, "analyses",
+        "queued", (json_int_t)engine_queued(req->host->engine), "plugins",
+        plugins, "store", "erasure_pending", (int)c.erasure_pending,
+        "files_gone", (int)c.files_gone);
     /* The client's own role (access.h): who the daemon takes it for. */
     if (res && (!you || json_object_set_new(res, "client", you) < 0)) {
         json_decref(res);
@@ -190,8 +187,8 @@ void method_audit(rpc_req_t *req, json_t *params)
     }
     if (!take_text(params ? json_object_get(params, "user") : NULL, q->user,
                    sizeof q->user, &q->by_user) ||
-        !take_text(params ? json_object_get(params, "person") : NULL,
-                   q->person, sizeof q->person, &q->by_person)) {
+        !take_text(params ? json_object_get(params, "person") : NULL, q->person,
+                   sizeof q->person, &q->by_person)) {
         rpc_error(req, RPC_INVALID_PARAMS,
                   "params.user and params.person must be strings (of at "
                   "most 255 and 4095 bytes)",

@@ -73,8 +73,8 @@ static void person_all_work(rpc_req_t *req)
                                req->err, sizeof req->err);
     if (req->rc == 0)
         req->audit_rows =
-            1 + (int64_t)json_array_size(json_object_get(req->result,
-                                                         "records")) +
+            1 +
+            (int64_t)json_array_size(json_object_get(req->result, "records")) +
             (int64_t)json_array_size(json_object_get(req->result, "events"));
 }
 
@@ -83,8 +83,7 @@ static void person_all_synced(store_op_t *op, int rc)
     rpc_req_t *req = op->ctx;
     store_op_free(op);
     if (rc < 0) {
-        rpc_error(req, RPC_STORAGE_ERROR, "the store cannot be read now",
-                  NULL);
+        rpc_error(req, RPC_STORAGE_ERROR, "the store cannot be read now", NULL);
         return;
     }
     rpc_run_off_loop(req, person_all_work, rpc_after_read);
@@ -168,17 +167,16 @@ static void forget_done(store_op_t *op, int rc)
         req->audit_rows =
             op->forget.records_removed + op->forget.events_removed;
         char at[TS_FORMAT_LEN];
-        rpc_reply(req, json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:b}",
-                                 "before", ts_format(op->forget_before, at),
-                                 "records_removed",
-                                 (json_int_t)op->forget.records_removed,
-                                 "events_removed",
-                                 (json_int_t)op->forget.events_removed,
-                                 "participations_removed",
-                                 (json_int_t)op->forget.participations_removed,
-                                 "data_version", (json_int_t)op->data_version,
-                                 "erased", 1, "pending_wal",
-                                 (int)op->forget.wal_pending));
+        rpc_reply(
+            req,
+            json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:b}", "before",
+                      ts_format(op->forget_before, at), "records_removed",
+                      (json_int_t)op->forget.records_removed, "events_removed",
+                      (json_int_t)op->forget.events_removed,
+                      "participations_removed",
+                      (json_int_t)op->forget.participations_removed,
+                      "data_version", (json_int_t)op->data_version, "erased", 1,
+                      "pending_wal", (int)op->forget.wal_pending));
     } else {
         drop_caches(req, op->data_version);
         req->audit_rows =

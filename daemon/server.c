@@ -428,8 +428,8 @@ static int answer_code(const rpc_req_t *req)
         if (rpc_id_text(ids[i], &id) < 0)
             break;
         size_t at = sizeof head - 1 + id.len;
-        if (n > at + sizeof err && memcmp(p + sizeof head - 1, id.data,
-                                          id.len) == 0 &&
+        if (n > at + sizeof err &&
+            memcmp(p + sizeof head - 1, id.data, id.len) == 0 &&
             memcmp(p + at, err, sizeof err - 1) == 0)
             code = atoi(p + at + sizeof err - 1);
     }
@@ -446,8 +446,8 @@ static void audit_request(server_t *srv, rpc_req_t *req)
     int64_t rows = req->audit_rows;
     if (rows < 0 && req->answer && code == 0) {
         size_t nv = answer_rows(req->answer);
-        rows = req->top >= 0 && (uint64_t)req->top < nv ? req->top
-                                                         : (int64_t)nv;
+        rows =
+            req->top >= 0 && (uint64_t)req->top < nv ? req->top : (int64_t)nv;
     }
     store_audit_t a = {.ts = (int64_t)time(NULL),
                        .uid = req->uid,
@@ -1149,8 +1149,7 @@ static void retention_done(store_op_t *op, int rc)
 {
     server_t *srv = op->ctx;
     if (rc < 0) {
-        log_err("retention: records and events were not erased: %s",
-                op->err);
+        log_err("retention: records and events were not erased: %s", op->err);
     } else {
         log_notice("retention: erased %lld records and %lld events older "
                    "than %u days",
@@ -1453,8 +1452,8 @@ int server_reload(server_t *srv, json_t **report, char *err, size_t errlen)
         conn_t *nc = c->next; /* c may close */
         c->frame.max_line = srv->cfg.max_request_bytes;
         /* Roles follow the config: a client struck off is closed. */
-        c->peer.roles = access_roles(&srv->cfg, c->peer.uid, c->peer.gid,
-                                     c->peer.user);
+        c->peer.roles =
+            access_roles(&srv->cfg, c->peer.uid, c->peer.gid, c->peer.user);
         if (!c->peer.roles) {
             conn_close(c);
             c = nc;

@@ -900,8 +900,8 @@ static int write_forget(store_t *s, store_op_t *op)
 /* Erase every record and event from before op->forget_before. */
 static int write_expire(store_t *s, store_op_t *op)
 {
-    static const enum stmt_id steps[] = {
-        ST_EXPIRE_PARTICIPANTS, ST_EXPIRE_EVENTS, ST_EXPIRE_RECORDS};
+    static const enum stmt_id steps[] = {ST_EXPIRE_PARTICIPANTS,
+                                         ST_EXPIRE_EVENTS, ST_EXPIRE_RECORDS};
     int64_t *n[] = {&op->forget.participations_removed,
                     &op->forget.events_removed, &op->forget.records_removed};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
@@ -973,8 +973,8 @@ static void write_audit(store_t *s, struct audit_line *l)
         const store_audit_t *a = &l->a;
         int64_t pid;
         /* Only the id of someone held now (store.h). */
-        bool known = a->target && strmap_get(&s->people, a->target,
-                                             strlen(a->target), &pid);
+        bool known = a->target &&
+                     strmap_get(&s->people, a->target, strlen(a->target), &pid);
         sqlite3_bind_int64(st, 1, a->ts);
         sqlite3_bind_int64(st, 2, a->uid);
         sqlite3_bind_text(st, 3, a->user, -1, SQLITE_STATIC);
@@ -1001,9 +1001,8 @@ static void write_audit(store_t *s, struct audit_line *l)
     }
 }
 
-static void write_group(store_t *s, store_op_t *ops,
-                        struct audit_line *audit, int64_t version,
-                        store_counts_t *delta)
+static void write_group(store_t *s, store_op_t *ops, struct audit_line *audit,
+                        int64_t version, store_counts_t *delta)
 {
     char err[256];
     memset(delta, 0, sizeof *delta);
@@ -1889,8 +1888,8 @@ out:
 
 /* ---- audit and subject access (reads) ---------------------------------- */
 
-#define AUDIT_COLUMNS                                                        \
-    "SELECT ts, uid, user, pid, method, target, outcome, code, rows"       \
+#define AUDIT_COLUMNS                                                          \
+    "SELECT ts, uid, user, pid, method, target, outcome, code, rows"           \
     " FROM audit"
 
 /* Append the audit lines st yields to arr. 0, -ENOMEM or -EIO. */
@@ -1925,8 +1924,8 @@ static int audit_rows(sqlite3 *db, sqlite3_stmt *st, json_t *arr, char *err,
 }
 
 int store_audit_read(store_t *s, int64_t since, const char *user,
-                     const char *person, int64_t limit, json_t **out,
-                     char *err, size_t errlen)
+                     const char *person, int64_t limit, json_t **out, char *err,
+                     size_t errlen)
 {
     sqlite3 *db = reader_get(s, err, errlen);
     if (!db)
@@ -1967,8 +1966,8 @@ out:
  * and numbers as they are, column ts_col as a time, column bool_col as
  * true/false (-1: none). */
 static int rows_json(sqlite3 *db, sqlite3_stmt *st, const char *const *names,
-                     int ncol, int ts_col, int bool_col, json_t *arr,
-                     char *err, size_t errlen)
+                     int ncol, int ts_col, int bool_col, json_t *arr, char *err,
+                     size_t errlen)
 {
     int step;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -2028,23 +2027,21 @@ int store_person_all(store_t *s, const char *id, json_t **out, char *err,
     sqlite3_finalize(st);
     st = NULL;
 
-    if ((rc = prep(db, "SELECT name, value FROM attr WHERE pid = ?1", &st,
-                   err, errlen)) < 0)
+    if ((rc = prep(db, "SELECT name, value FROM attr WHERE pid = ?1", &st, err,
+                   errlen)) < 0)
         goto out;
     sqlite3_bind_int64(st, 1, pid);
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         OOM_IF(json_object_set_new(
                    attrs, (const char *)sqlite3_column_text(st, 0),
-                   json_string((const char *)sqlite3_column_text(st, 1))) <
-               0);
+                   json_string((const char *)sqlite3_column_text(st, 1))) < 0);
     if ((rc = step_err(db, step, err, errlen)) < 0)
         goto out;
     sqlite3_finalize(st);
     st = NULL;
 
-    static const char *const rec_names[] = {"id",   "time",   "from",
-                                            "to",   "kind",   "weight",
-                                            "directed"};
+    static const char *const rec_names[] = {"id",   "time",   "from",    "to",
+                                            "kind", "weight", "directed"};
     if ((rc = prep(db,
                    "SELECT r.ext_id, r.ts, a.key, b.key, k.name, r.weight,"
                    " r.directed FROM record r JOIN person a ON a.pid = r.src"
@@ -2054,8 +2051,7 @@ int store_person_all(store_t *s, const char *id, json_t **out, char *err,
                    &st, err, errlen)) < 0)
         goto out;
     sqlite3_bind_int64(st, 1, pid);
-    if ((rc = rows_json(db, st, rec_names, 7, 1, 6, records, err, errlen)) <
-        0)
+    if ((rc = rows_json(db, st, rec_names, 7, 1, 6, records, err, errlen)) < 0)
         goto out;
     sqlite3_finalize(st);
     st = NULL;
@@ -2072,8 +2068,7 @@ int store_person_all(store_t *s, const char *id, json_t **out, char *err,
                    &st, err, errlen)) < 0)
         goto out;
     sqlite3_bind_int64(st, 1, pid);
-    if ((rc = rows_json(db, st, ev_names, 5, 1, -1, events, err, errlen)) <
-        0)
+    if ((rc = rows_json(db, st, ev_names, 5, 1, -1, events, err, errlen)) < 0)
         goto out;
     sqlite3_finalize(st);
     st = NULL;
@@ -2095,9 +2090,8 @@ int store_person_all(store_t *s, const char *id, json_t **out, char *err,
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     if ((rc = audit_rows(db, st, audit, err, errlen)) < 0)
         goto out;
-    res = json_pack("{s:s, s:O, s:O, s:O, s:O}", "id", id, "attributes",
-                    attrs, "records", records, "events", events, "audit",
-                    audit);
+    res = json_pack("{s:s, s:O, s:O, s:O, s:O}", "id", id, "attributes", attrs,
+                    "records", records, "events", events, "audit", audit);
     OOM_IF(!res);
 out:
     sqlite3_finalize(st);

@@ -156,14 +156,14 @@ int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
  * line naming the person it erases: so the trail records that requests
  * happened, never an id that is gone. Lines are never deleted. */
 typedef struct store_audit {
-    int64_t ts;         /* Unix seconds */
-    int64_t uid, pid;   /* the client's (SO_PEERCRED) */
-    const char *user;   /* the uid's name */
-    const char *method; /* or "connect", "retention" */
-    const char *target; /* a person id, or NULL */
+    int64_t ts;          /* Unix seconds */
+    int64_t uid, pid;    /* the client's (SO_PEERCRED) */
+    const char *user;    /* the uid's name */
+    const char *method;  /* or "connect", "retention" */
+    const char *target;  /* a person id, or NULL */
     const char *outcome; /* "ok", "refused", "error" */
-    int code;           /* the error code; 0: none */
-    int64_t rows;       /* rows or items returned or written; -1: none */
+    int code;            /* the error code; 0: none */
+    int64_t rows;        /* rows or items returned or written; -1: none */
 } store_audit_t;
 
 /* Queue a line (copied). 0, -ENOMEM, or -ESHUTDOWN (the store closes:
@@ -174,8 +174,8 @@ int store_audit(store_t *s, const store_audit_t *a);
  * limit of the newest. *out is an array of objects {time, uid, user, pid,
  * method, target, outcome, code, rows}. 0 or -EIO. Any thread. */
 int store_audit_read(store_t *s, int64_t since, const char *user,
-                     const char *person, int64_t limit, json_t **out,
-                     char *err, size_t errlen);
+                     const char *person, int64_t limit, json_t **out, char *err,
+                     size_t errlen);
 /* Everything held about person id, for a subject access request: {id,
  * attributes, records: [{id, time, from, to, kind, weight, directed}],
  * events: [{id, time, kind, weight, participants}], audit: [lines]}.

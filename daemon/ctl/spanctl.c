@@ -826,16 +826,15 @@ static int cmd_forget(struct ctx *c, int argc, char **argv)
 
 static int human_audit(const json_t *res)
 {
-    static const char *const head[] = {"TIME",   "USER",   "UID",
-                                       "PID",    "METHOD", "TARGET",
-                                       "OUTCOME", "ROWS"};
+    static const char *const head[] = {"TIME",   "USER",   "UID",     "PID",
+                                       "METHOD", "TARGET", "OUTCOME", "ROWS"};
     ctl_table_t t = {.ncols = 8, .head = head, .align = "llrrllll"};
     size_t i;
     json_t *l;
     json_array_foreach(json_object_get(res, "lines"), i, l)
     {
-        static const char *const keys[] = {"time",   "user",   "uid",
-                                           "pid",    "method", "target",
+        static const char *const keys[] = {"time",    "user",   "uid",
+                                           "pid",     "method", "target",
                                            "outcome", "rows"};
         for (size_t k = 0; k < 8; k++) {
             json_t *v = json_object_get(l, keys[k]);
@@ -1358,9 +1357,9 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         status = EXIT_FAILURE;
         goto out;
     }
-    int rc = (o.format == CTL_FORMAT_JSON || c->json) ? print_json(doc)
-                                                       : ctl_report_print(doc,
-                                                                          stdout);
+    int rc = (o.format == CTL_FORMAT_JSON || c->json)
+                 ? print_json(doc)
+                 : ctl_report_print(doc, stdout);
     json_decref(doc);
     if (incomplete)
         errmsg("report: some analyses were unavailable (see above)");
