@@ -69,10 +69,13 @@ static void refuse(rpc_req_t *req, const struct method *m)
 }
 
 /* Readers see aggregates only (access.h): an analysis answers them with
- * no vertex rows. PRIVACY HOOK: the privacy helper's suppression and
- * pseudonyms for readers go here. 0, or -1 (replied). */
+ * no vertex rows. 0, or -1 (replied). */
 static int aggregates_only(rpc_req_t *req, json_t *params)
 {
+    /* PRIVACY HOOK (branch privacy, privacy.h): once merged, the one line
+     *     req->privacy |= PRIVACY_READER;
+     * goes here (with #include "privacy.h"): suppression, no vertex table,
+     * no id in any text cell or note for readers. */
     if (!json_is_object(params))
         return 0; /* the method reports it */
     if (json_object_set_new(params, "top", json_integer(0)) < 0) {

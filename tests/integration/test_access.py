@@ -217,7 +217,20 @@ try:
     t.ok(bnd.get("attributes") and
          all("values" not in a for a in bnd["attributes"]),
          "boundaries for a reader: names and counts, no values", bnd)
-    text = json.dumps(got)
+    # Every analysis the daemon offers, as a reader.
+    names = [p["name"] for p in got[5][1]["plugins"]] \
+        if got[5][0] == "ok" else []
+    every, _ = as_user(USERS["reader"], sock,
+                       [("analyse", {"plugin": n, "boundary": "sector"})
+                        for n in names])
+    # (one needs a baseline: -32602 without, which is not the reader's)
+    t.ok(len(names) >= 8 and sum(1 for e in every if e[0] == "ok") >= 7 and
+         1403 not in codes(every), "a reader can run the analyses",
+         codes(every))
+    t.eq([n for n, e in zip(names, every) if e[0] == "ok" and
+          ((e[1].get("tables") or {}).get("vertex") or {}).get("rows")],
+         [], "no analysis gives a reader a vertex row")
+    text = json.dumps(got) + json.dumps(every)
     found = [i for i in list(NAMES) + list(NAMES.values()) + [SECRET_ID,
                                                              SECRET_NAME]
              if i in text]
