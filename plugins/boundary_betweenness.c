@@ -283,10 +283,10 @@ typedef struct work {
     int32_t *order; /* vertices in order of distance */
     int32_t *pred;  /* predecessors (BFS: their positions) */
     /* BFS */
-    int32_t *pos;   /* position of v in order; < 0 unreached */
-    bstate_t *bs;   /* by position */
+    int32_t *pos; /* position of v in order; < 0 unreached */
+    bstate_t *bs; /* by position */
     /* Dijkstra */
-    double *dist;   /* distance; < 0 unreached */
+    double *dist; /* distance; < 0 unreached */
     vstate_t *st;
     int32_t *npred; /* predecessors of v at pred[poff[v] ..] */
     int32_t *heap;  /* binary heap of vertices by dist */
@@ -638,8 +638,7 @@ static void wait_workers(const spand_api_t *api, spand_run_t *r, job_t *job,
         pthread_mutex_unlock(&job->lock);
         if (api->cancelled(r))
             atomic_store(&job->stop, 1);
-        api->progress(r,
-                      (double)atomic_load(&job->done) / (double)job->nsrc);
+        api->progress(r, (double)atomic_load(&job->done) / (double)job->nsrc);
         pthread_mutex_lock(&job->lock);
     }
     pthread_mutex_unlock(&job->lock);
@@ -677,8 +676,8 @@ static int run_job(const spand_api_t *api, spand_run_t *r, job_t *job,
     }
     if (started < nthreads - 1)
         api->log(r, SPAND_LOG_WARNING,
-                 "boundary_betweenness: %d of %d threads started",
-                 started + 1, nthreads);
+                 "boundary_betweenness: %d of %d threads started", started + 1,
+                 nthreads);
     run_shares(&ks[0], api, r);
     wait_workers(api, r, job, started);
     for (int t = 1; t < nthreads; t++)

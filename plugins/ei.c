@@ -307,8 +307,8 @@ static int strata_build(const spand_api_t *api, spand_run_t *r,
         st->off[1] = n;
         return 0;
     }
-    if (api->size < offsetof(spand_api_t, vertex_attr) +
-                        sizeof api->vertex_attr) {
+    if (api->size <
+        offsetof(spand_api_t, vertex_attr) + sizeof api->vertex_attr) {
         api->log(r, SPAND_LOG_ERR,
                  "ei: strata needs a daemon of plugin ABI 1.1 or later");
         return -1;
@@ -323,10 +323,9 @@ static int strata_build(const spand_api_t *api, spand_run_t *r,
     qsort(kv, (size_t)n, sizeof *kv, keyed_cmp);
     for (igraph_integer_t i = 0; i < n; i++) {
         st->idx[i] = kv[i].v;
-        const int same =
-            i > 0 && (kv[i].value == kv[i - 1].value ||
-                      (kv[i].value && kv[i - 1].value &&
-                       strcmp(kv[i].value, kv[i - 1].value) == 0));
+        const int same = i > 0 && (kv[i].value == kv[i - 1].value ||
+                                   (kv[i].value && kv[i - 1].value &&
+                                    strcmp(kv[i].value, kv[i - 1].value) == 0));
         if (i > 0 && !same)
             st->off[++st->count] = i;
     }
@@ -531,8 +530,7 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
         pint += gsize[g] * (gsize[g] - 1);
     const double expected = n >= 2 ? 1 - 2 * (pint / (N * (N - 1))) : NAN;
 
-    const int t =
-        permutation_test(api, r, view, &c, &strata, perms, seed, &pt);
+    const int t = permutation_test(api, r, view, &c, &strata, perms, seed, &pt);
     if (t != 0) {
         if (t > 0)
             api->log(r, SPAND_LOG_INFO, "ei: cancelled");
@@ -545,8 +543,7 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
         bad |= api->set(r, SPAND_TABLE_GROUP, g, G_EI, ei_ratio(ge, gi));
         bad |= api->set(r, SPAND_TABLE_GROUP, g, G_EXPECTED,
                         group_expected(N, gsize[g]));
-        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_PGREATER,
-                        pt.gp_greater[g]);
+        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_PGREATER, pt.gp_greater[g]);
         bad |= api->set(r, SPAND_TABLE_GROUP, g, G_PLESS, pt.gp_less[g]);
     }
     bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_EXTERNAL, e);
