@@ -37,10 +37,10 @@
  * close.
  *
  * Sources are independent, so they run on `threads` threads, each with
- * its own O(N + M) work arrays, while the thread that called run() polls
- * cancellation and reports progress (with one thread it does the work and
- * polls between sources). See SHARES for why the result does not depend
- * on the number of threads.
+ * its own O(N + M) work arrays; the thread that called run() is one of
+ * them and polls cancellation and reports progress between its sources,
+ * then while it waits for the others. See SHARES for why the result does
+ * not depend on the number of threads.
  *
  * `sample` > 0 (and < N): Brandes & Pich (2007) estimate from that many
  * distinct sources drawn uniformly (seeded splitmix64 + partial
