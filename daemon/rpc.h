@@ -133,6 +133,8 @@ struct rpc_req {
     uint64_t t0;           /* uv_hrtime() when dispatched */
     struct answer *answer; /* the answer being sent (a reference) */
     bool cached;
+    unsigned privacy;     /* PRIVACY_* flags (privacy.h): analyse, export */
+    unsigned privacy_min; /* [privacy] min_group_size when it was asked */
 };
 
 /* A new request of conn on host, or NULL (out of memory). */
