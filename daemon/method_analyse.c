@@ -145,8 +145,7 @@ static void answer_compose_private(rpc_req_t *req)
         req->rc = -EPROTO;
         return;
     }
-    if (privacy_apply_line(&req->out, f, flags, req->privacy_min,
-                           privacy_key(),
+    if (privacy_apply_line(&req->out, f, flags, req->privacy_min, privacy_key(),
                            reorder && top >= 0 ? (size_t)top : SIZE_MAX,
                            req->err, sizeof req->err) < 0)
         req->rc = -EPROTO;
@@ -242,8 +241,8 @@ static void analysis_cancel(rpc_req_t *req)
 void method_analyse(rpc_req_t *req, json_t *params)
 {
     static const char *const allowed[] = {
-        "plugin",   "boundary", "window",   "baseline",     "kinds",
-        "params",   "isolates", "top",      "sort",         "progress",
+        "plugin",   "boundary",     "window", "baseline", "kinds",
+        "params",   "isolates",     "top",    "sort",     "progress",
         "suppress", "pseudonymise", NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;

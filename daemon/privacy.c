@@ -75,8 +75,8 @@ static int key_create(const char *path, char *err, size_t errlen)
     unsigned char key[PRIVACY_KEY_BYTES];
     randombytes_buf(key, sizeof key);
     unlink(tmp); /* left by a start that crashed before the link */
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                  0600);
+    int fd =
+        open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "key_file %s: cannot create: %s", tmp,
                  strerror(errno));
@@ -431,9 +431,8 @@ static int64_t group_at(const privacy_facts_t *f, const tab_t *tb, size_t r,
 {
     json_t *g = cell(tb, r, c);
     int64_t v;
-    if (!json_is_string(g) ||
-        !strmap_get(&f->groups, json_string_value(g), json_string_length(g),
-                    &v))
+    if (!json_is_string(g) || !strmap_get(&f->groups, json_string_value(g),
+                                          json_string_length(g), &v))
         return -1;
     return v;
 }
@@ -576,8 +575,8 @@ static int mark(tab_t *tb)
         for (size_t c = tb->nkeys; c < tb->ncols; c++) {
             if (!tb->wh[r * tb->ncols + c])
                 continue;
-            const char *name = json_string_value(json_object_get(
-                json_array_get(cols, c), "name"));
+            const char *name = json_string_value(
+                json_object_get(json_array_get(cols, c), "name"));
             if ((names.len && buf_putc(&names, ',') < 0) ||
                 buf_puts(&names, name ? name : "?") < 0 ||
                 json_array_set_new(row, c, json_null()) < 0) {
@@ -585,8 +584,8 @@ static int mark(tab_t *tb)
                 return -1;
             }
         }
-        if (json_array_append_new(row, json_string(names.len ? names.data
-                                                             : "")) < 0) {
+        if (json_array_append_new(
+                row, json_string(names.len ? names.data : "")) < 0) {
             buf_free(&names);
             return -1;
         }
@@ -734,8 +733,7 @@ int privacy_apply(json_t *result, const privacy_facts_t *f, unsigned flags,
         }
         if (rc == 0 && (suppress && k > 0) && mark(&tb) < 0)
             rc = -1;
-        if (rc == 0 && k == 0 && pseudo &&
-            (flags & PRIVACY_ORDER_BY_PSEUDONYM))
+        if (rc == 0 && k == 0 && pseudo && (flags & PRIVACY_ORDER_BY_PSEUDONYM))
             rc = order_by_pseudonym(&tb);
         free(tb.wh);
     }

@@ -21,8 +21,8 @@ START_TEST(pseudonym_form_and_keying)
     ck_assert_uint_eq(strlen(a), 14);
     ck_assert(!strncmp(a, "p-", 2));
     for (int i = 2; i < 14; i++)
-        ck_assert_msg(strchr("abcdefghijklmnopqrstuvwxyz234567", a[i]),
-                      "%s", a);
+        ck_assert_msg(strchr("abcdefghijklmnopqrstuvwxyz234567", a[i]), "%s",
+                      a);
     privacy_pseudonym(key1, "alice", 5, b);
     ck_assert_str_eq(a, b); /* stable */
     privacy_pseudonym(key2, "alice", 5, b);
@@ -105,8 +105,8 @@ static json_t *answer(const char *tables)
 
 static json_t *rows(json_t *r, const char *table)
 {
-    return json_object_get(
-        json_object_get(json_object_get(r, "tables"), table), "rows");
+    return json_object_get(json_object_get(json_object_get(r, "tables"), table),
+                           "rows");
 }
 
 /* Row i of a table as compact JSON text, for exact comparison. */
@@ -136,9 +136,9 @@ START_TEST(suppress_small_group_and_complement)
     privacy_facts_t *f = facts();
     json_t *r = answer(group_table);
     char err[256] = "";
-    ck_assert_msg(privacy_apply(r, f, PRIVACY_SUPPRESS, 5, NULL, err,
-                                sizeof err) == 0,
-                  "%s", err);
+    ck_assert_msg(
+        privacy_apply(r, f, PRIVACY_SUPPRESS, 5, NULL, err, sizeof err) == 0,
+        "%s", err);
     ROW_IS(r, "group", 0, "[\"A\",null,null,\"density,ties\"]");
     ROW_IS(r, "group", 1, "[\"B\",0.25,12,\"\"]");
     ROW_IS(r, "group", 2, "[\"C\",0.125,30,\"\"]");
@@ -146,9 +146,9 @@ START_TEST(suppress_small_group_and_complement)
     ROW_IS(r, "network", 0, "[53,-0.5,\"\"]");
     json_t *cols = json_object_get(
         json_object_get(json_object_get(r, "tables"), "group"), "columns");
-    ck_assert_str_eq(json_string_value(json_object_get(
-                         json_array_get(cols, 3), "name")),
-                     "suppressed");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_array_get(cols, 3), "name")),
+        "suppressed");
     json_t *p = json_object_get(r, "privacy");
     ck_assert_int_eq(json_integer_value(json_object_get(p, "min_group_size")),
                      5);
@@ -229,10 +229,8 @@ START_TEST(reader_rewrite)
         "[\"C\",\"Jane Doe\",\"south, west\"],[\"D\",\"nobody here\","
         "\"x\"]]}}");
     char err[256] = "";
-    ck_assert_msg(privacy_for_reader(r, f, 5, err, sizeof err) == 0, "%s",
-                  err);
-    ck_assert_ptr_null(
-        json_object_get(json_object_get(r, "tables"), "vertex"));
+    ck_assert_msg(privacy_for_reader(r, f, 5, err, sizeof err) == 0, "%s", err);
+    ck_assert_ptr_null(json_object_get(json_object_get(r, "tables"), "vertex"));
     ROW_IS(r, "group", 0, "[\"B\",null,\"north\",\"holders\"]");
     ROW_IS(r, "group", 1, "[\"C\",null,\"south, west\",\"holders\"]");
     /* D is withheld whole (the complement of A, 3 people). Text is no
@@ -262,11 +260,10 @@ START_TEST(pseudonymise_ids_texts_notes)
         "{\"name\":\"top\"}],\"rows\":[[\"a1\",\"A\",\"b1\"],"
         "[\"a2\",\"A\",null],[\"b1\",\"B\",\"a1, Jane Doe, x9\"]]}}");
     char err[256] = "";
-    ck_assert_int_eq(privacy_apply(r, f,
-                                   PRIVACY_PSEUDONYMISE |
-                                       PRIVACY_ORDER_BY_PSEUDONYM,
-                                   5, key1, err, sizeof err),
-                     0);
+    ck_assert_int_eq(
+        privacy_apply(r, f, PRIVACY_PSEUDONYMISE | PRIVACY_ORDER_BY_PSEUDONYM,
+                      5, key1, err, sizeof err),
+        0);
     char pa1[15], pa2[15], pb1[15], pj[15], want[256];
     privacy_pseudonym(key1, "a1", 2, pa1);
     privacy_pseudonym(key1, "a2", 2, pa2);
@@ -277,10 +274,9 @@ START_TEST(pseudonymise_ids_texts_notes)
     /* In pseudonym order, whatever the order of the ids. */
     for (size_t i = 1; i < 3; i++)
         ck_assert_int_lt(
-            strcmp(json_string_value(json_array_get(json_array_get(rs, i - 1),
-                                                    0)),
-                   json_string_value(
-                       json_array_get(json_array_get(rs, i), 0))),
+            strcmp(
+                json_string_value(json_array_get(json_array_get(rs, i - 1), 0)),
+                json_string_value(json_array_get(json_array_get(rs, i), 0))),
             0);
     for (size_t i = 0; i < 3; i++) {
         json_t *row = json_array_get(rs, i);
@@ -304,9 +300,9 @@ START_TEST(pseudonymise_ids_texts_notes)
         json_object_get(json_object_get(r, "privacy"), "pseudonymised")));
     /* No key: refused, not done with a guessable one. */
     json_t *r2 = answer("{}");
-    ck_assert_int_eq(privacy_apply(r2, f, PRIVACY_PSEUDONYMISE, 5, NULL, err,
-                                   sizeof err),
-                     -1);
+    ck_assert_int_eq(
+        privacy_apply(r2, f, PRIVACY_PSEUDONYMISE, 5, NULL, err, sizeof err),
+        -1);
     json_decref(r2);
     json_decref(r);
     privacy_facts_free(f);
@@ -323,18 +319,17 @@ START_TEST(apply_line_keeps)
                     "\"group\"}],\"rows\":[[\"a1\",\"A\"],[\"a2\",\"A\"],"
                     "[\"b1\",\"B\"]]}},\"cached\":false}}\n");
     char err[256] = "";
-    ck_assert_int_eq(privacy_apply_line(&line, f,
-                                        PRIVACY_PSEUDONYMISE |
-                                            PRIVACY_ORDER_BY_PSEUDONYM,
-                                        5, key1, 2, err, sizeof err),
-                     0);
+    ck_assert_int_eq(
+        privacy_apply_line(&line, f,
+                           PRIVACY_PSEUDONYMISE | PRIVACY_ORDER_BY_PSEUDONYM, 5,
+                           key1, 2, err, sizeof err),
+        0);
     ck_assert_int_eq(line.data[line.len - 1], '\n');
     json_t *j = json_loadb(line.data, line.len, 0, NULL);
     ck_assert_ptr_nonnull(j);
     ck_assert_int_eq(json_integer_value(json_object_get(j, "id")), 7);
-    ck_assert_uint_eq(json_array_size(rows(json_object_get(j, "result"),
-                                           "vertex")),
-                      2);
+    ck_assert_uint_eq(
+        json_array_size(rows(json_object_get(j, "result"), "vertex")), 2);
     ck_assert_ptr_null(strstr(line.data, "\"a1\""));
     json_decref(j);
     buf_free(&line);
