@@ -73,7 +73,14 @@ typedef struct config {
 
     /* [privacy] (access part) */
     unsigned retention_days; /* erase records and events older; 0: never */
+    /* [privacy] (privacy.h, doc/privacy.md) */
+    unsigned min_group_size; /* fewer people: a cell is withheld */
+    char *identifying;       /* attributes never exported pseudonymised */
+    char *key_file;          /* pseudonym key; default DATABASE.key */
 } config_t;
+
+#define CONFIG_DEFAULT_MIN_GROUP_SIZE 5
+#define CONFIG_DEFAULT_IDENTIFYING "name"
 
 /* Defaults of [limits] keys that other modules also fall back on. */
 #define CONFIG_DEFAULT_MAX_EVENT_PARTICIPANTS 1000

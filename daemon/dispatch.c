@@ -10,6 +10,7 @@
 #include "access.h"
 #include "log.h"
 #include "methods.h"
+#include "privacy.h"
 #include "utf8.h"
 
 /* Who may call what (access.h, doc/protocol.md "Roles"), and whether a
@@ -72,10 +73,9 @@ static void refuse(rpc_req_t *req, const struct method *m)
  * no vertex rows. 0, or -1 (replied). */
 static int aggregates_only(rpc_req_t *req, json_t *params)
 {
-    /* PRIVACY HOOK (branch privacy, privacy.h): once merged, the one line
-     *     req->privacy |= PRIVACY_READER;
-     * goes here (with #include "privacy.h"): suppression, no vertex table,
-     * no id in any text cell or note for readers. */
+    /* Suppression, no vertex table, no id in any text cell or note
+     * (privacy.h). */
+    req->privacy |= PRIVACY_READER;
     if (!json_is_object(params))
         return 0; /* the method reports it */
     if (json_object_set_new(params, "top", json_integer(0)) < 0) {

@@ -147,6 +147,11 @@ struct rpc_req {
     const char *audit_method;
     char *audit_target;
     int64_t audit_rows;
+    /* PRIVACY_* flags (privacy.h) of analyse and export: the request's
+     * suppress / pseudonymise, and PRIVACY_READER, which the access
+     * rules set for a reader before the handler runs. */
+    unsigned privacy;
+    unsigned privacy_min; /* [privacy] min_group_size when it was asked */
 };
 
 /* A new request of conn on host, or NULL (out of memory). */

@@ -57,7 +57,7 @@ static const char *const migrations[] = {
     "CREATE TABLE participant(eid INTEGER NOT NULL, pid INTEGER NOT NULL,"
     "  PRIMARY KEY(eid, pid)) WITHOUT ROWID;"
     "CREATE INDEX participant_pid ON participant(pid);",
-    /* 1 -> 2: the audit trail (access.h, doc/privacy-access.md). target
+    /* 1 -> 2: the audit trail (access.h, doc/privacy.md). target
      * holds a person id only while that person exists: a forget blanks
      * it in the same transaction, and the writer never writes the id of
      * someone it does not hold (store_audit). */
