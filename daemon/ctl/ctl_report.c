@@ -9,10 +9,11 @@
 #include "ctl_table.h"
 
 enum { EI, MIX, BRK, SH, DIV, BB, RES, DEP, GATE, NSUITE };
-static const char *const suite[NSUITE] = {
-    "ei",        "mixing",     "brokerage",   "structural_holes",
-    "diversity", "boundary_betweenness",      "resilience",
-    "departure", "gate_opening"};
+static const char *const suite[NSUITE] = {"ei",          "mixing",
+                                          "brokerage",   "structural_holes",
+                                          "diversity",   "boundary_betweenness",
+                                          "resilience",  "departure",
+                                          "gate_opening"};
 
 /* A significance level for the words of the permutation tests. */
 #define SIGNIFICANT 0.05
@@ -52,9 +53,9 @@ static json_t *analyse(ctl_conn_t *conn, const json_t *view_params,
     if (!r.result) {
         const char *detail =
             json_string_value(json_object_get(r.data, "detail"));
-        *error = detail ? ctl_fmt("%s: %s",
-                                  r.message ? r.message : "failed", detail)
-                        : ctl_fmt("%s", r.message ? r.message : "failed");
+        *error =
+            detail ? ctl_fmt("%s: %s", r.message ? r.message : "failed", detail)
+                   : ctl_fmt("%s", r.message ? r.message : "failed");
         ctl_reply_clear(&r);
         return NULL;
     }
@@ -113,8 +114,8 @@ static json_t *scope_result(json_t *res, const char *attr, const char *value)
     json_object_foreach(tables, name, tab)
     {
         json_t *cols = json_object_get(tab, "columns");
-        const char *first = json_string_value(
-            json_object_get(json_array_get(cols, 0), "name"));
+        const char *first =
+            json_string_value(json_object_get(json_array_get(cols, 0), "name"));
         if (!first || strcmp(first, attr)) {
             json_object_set(otabs, name, tab);
             continue;
@@ -133,9 +134,9 @@ static json_t *scope_result(json_t *res, const char *attr, const char *value)
                 json_array_append(nrow, json_array_get(row, c));
             json_array_append_new(nrows, nrow);
         }
-        json_object_set_new(otabs, name,
-                            json_pack("{s:o, s:o}", "columns", ncols, "rows",
-                                      nrows));
+        json_object_set_new(
+            otabs, name,
+            json_pack("{s:o, s:o}", "columns", ncols, "rows", nrows));
     }
     return out;
 }
@@ -197,8 +198,8 @@ static json_t *top_by(json_t *rows, const char *key, long long top,
         r[i] = (struct ranked){json_array_get(rows, i), i};
     rank_key = key;
     qsort(r, n, sizeof *r, cmp_desc);
-    for (size_t i = 0; i < n && (top < 0 || (long long)json_array_size(out) < top);
-         i++) {
+    for (size_t i = 0;
+         i < n && (top < 0 || (long long)json_array_size(out) < top); i++) {
         if (positive && !(num(r[i].row, key) > 0))
             break;
         json_array_append(out, r[i].row);
@@ -220,7 +221,8 @@ static json_t *person(struct ctx *c, const char *id)
     json_t *q = json_pack("{s:s}", "id", id);
     ctl_reply_t r;
     char err[256];
-    if (p && q && ctl_conn_call(c->conn, "person", q, &r, err, sizeof err) == 0) {
+    if (p && q &&
+        ctl_conn_call(c->conn, "person", q, &r, err, sizeof err) == 0) {
         json_t *a = json_object_get(r.result, "attributes");
         if (json_is_string(json_object_get(a, "name")))
             json_object_set(p, "name", json_object_get(a, "name"));
@@ -375,15 +377,20 @@ static void compose_spanners(struct ctx *c, json_t *doc,
         json_t *row = json_object();
         static const char *const fb[] = {"id", "group", "cross_betweenness",
                                          "cross_share", NULL};
-        static const char *const fr[] = {
-            "coordinator",      "itinerant",   "representative",
-            "gatekeeper",       "liaison",     "total",
-            "representative_z", "gatekeeper_z", "liaison_z",
-            "total_z",          NULL};
+        static const char *const fr[] = {"coordinator",
+                                         "itinerant",
+                                         "representative",
+                                         "gatekeeper",
+                                         "liaison",
+                                         "total",
+                                         "representative_z",
+                                         "gatekeeper_z",
+                                         "liaison_z",
+                                         "total_z",
+                                         NULL};
         static const char *const fs[] = {"constraint", "effective_size",
                                          "external_constraint", NULL};
-        static const char *const fd[] = {"participation",
-                                         "participation_norm",
+        static const char *const fd[] = {"participation", "participation_norm",
                                          "groups_reached", NULL};
         copy_fields(row, t, fb);
         copy_fields(row, json_object_get(ib, pid ? pid : ""), fr);
@@ -426,8 +433,7 @@ static void compose_departures(struct ctx *c, json_t *doc,
 }
 
 /* Gate-openers: brokers of the baseline whose pairs are now tied. */
-static void compose_gates(struct ctx *c, json_t *doc,
-                          json_t *const res[NSUITE])
+static void compose_gates(struct ctx *c, json_t *doc, json_t *const res[NSUITE])
 {
     if (!res[GATE])
         return;
@@ -470,11 +476,12 @@ static json_t *compare_row(const char *attr, const json_t *s)
     json_object_set(row, "people",
                     json_object_get(json_object_get(s, "view"), "vertices"));
     double ex = num(net, "external"), in = num(net, "internal");
-    json_object_set_new(row, "ties", isnan(ex) || isnan(in)
-                                         ? json_null()
-                                         : json_integer((json_int_t)(ex + in)));
-    static const char *const f[] = {"ei", "expected_ei", "p_greater",
-                                    "p_less", NULL};
+    json_object_set_new(row, "ties",
+                        isnan(ex) || isnan(in)
+                            ? json_null()
+                            : json_integer((json_int_t)(ex + in)));
+    static const char *const f[] = {"ei", "expected_ei", "p_greater", "p_less",
+                                    NULL};
     copy_fields(row, net, f);
     json_t *risk = json_array_get(json_object_get(s, "at_risk"), 0);
     json_object_set(row, "most_fragile",
@@ -493,9 +500,9 @@ static void copy_head(json_t *doc, const json_t *view_params,
     for (int i = 0; i < NSUITE; i++) {
         if (!res[i])
             continue;
-        static const char *const head[] = {"boundary", "window", "baseline",
-                                           "view", "data_version", "within",
-                                           "scopes"};
+        static const char *const head[] = {
+            "boundary",     "window", "baseline", "view",
+            "data_version", "within", "scopes"};
         for (size_t k = 0; k < sizeof head / sizeof head[0]; k++) {
             json_t *v = json_object_get(res[i], head[k]);
             if (v)
@@ -664,7 +671,8 @@ static void print_kinds(const json_t *doc, FILE *out)
     if (json_array_size(kinds)) {
         fputs("Ties counted: only these kinds of record or event:", out);
         for (size_t i = 0; i < json_array_size(kinds); i++) {
-            char *k = ctl_clean_dup(json_string_value(json_array_get(kinds, i)));
+            char *k =
+                ctl_clean_dup(json_string_value(json_array_get(kinds, i)));
             fprintf(out, "%s %s", i ? "," : "", k ? k : "?");
             free(k);
         }
@@ -688,8 +696,8 @@ static void print_network(const json_t *doc, const json_t *root, FILE *out,
     char *ei = val(net, "ei"), *ex = val(net, "expected_ei");
     char *rd = ei_reading(net, false);
     if (rd)
-        ctl_table_take(&kv, ctl_fmt("%s   (random mixing would give %s: %s)",
-                                    ei, ex, rd));
+        ctl_table_take(
+            &kv, ctl_fmt("%s   (random mixing would give %s: %s)", ei, ex, rd));
     else
         ctl_table_take(&kv, ctl_fmt("%s", ei));
     free(ei);
@@ -721,10 +729,9 @@ static void print_groups(const json_t *doc, FILE *out)
                  "expected value:\n-1 all ties inside, +1 all across; a "
                  "small group is outward-looking only above\nits chance "
                  "value, not above 0)");
-    static const char *const h[] = {"group", "ties out", "ties in", "E-I",
-                                    "chance", "reading"};
-    ctl_table_t t = {.ncols = 6, .head = h, .align = "lrrrrl",
-                     .indent = "  "};
+    static const char *const h[] = {"group", "ties out", "ties in",
+                                    "E-I",   "chance",   "reading"};
+    ctl_table_t t = {.ncols = 6, .head = h, .align = "lrrrrl", .indent = "  "};
     for (size_t i = 0; i < json_array_size(groups); i++) {
         const json_t *g = json_array_get(groups, i);
         ctl_table_add(&t, str(g, "group", "?"));
@@ -738,8 +745,9 @@ static void print_groups(const json_t *doc, FILE *out)
     }
     ctl_table_print(&t, out);
     ctl_table_free(&t);
-    fprintf(out, "  significantly: p < %g in the test that shuffles group "
-                 "labels at random\n",
+    fprintf(out,
+            "  significantly: p < %g in the test that shuffles group "
+            "labels at random\n",
             SIGNIFICANT);
 }
 
@@ -789,12 +797,11 @@ static void print_spanners(const json_t *doc, const json_t *root, FILE *out)
     const json_t *sp = json_object_get(doc, "spanners");
     if (json_array_size(sp)) {
         static const char *const h[] = {
-            "name",           "group",          "role",
-            "cross-btw",      "share",          "representative",
-            "G-F gatekeeper", "liaison",        "brokerage z",
-            "groups",         "constraint"};
-        ctl_table_t t = {.ncols = 11, .head = h, .align = "lllrrrrrrrr",
-                         .indent = "  "};
+            "name",        "group",          "role",           "cross-btw",
+            "share",       "representative", "G-F gatekeeper", "liaison",
+            "brokerage z", "groups",         "constraint"};
+        ctl_table_t t = {
+            .ncols = 11, .head = h, .align = "lllrrrrrrrr", .indent = "  "};
         for (size_t i = 0; i < json_array_size(sp); i++) {
             const json_t *p = json_array_get(sp, i);
             ctl_table_add(&t, str(p, "name", str(p, "id", "?")));
@@ -815,24 +822,23 @@ static void print_spanners(const json_t *doc, const json_t *root, FILE *out)
         }
         ctl_table_print(&t, out);
         ctl_table_free(&t);
-        fputs(
-            "  share: of all their betweenness. representative, G-F "
-            "gatekeeper, liaison:\n"
-            "  Gould-Fernandez brokerage, how often they link two people "
-            "who are not tied\n"
-            "  (representative: from their own group out; G-F gatekeeper: "
-            "from another\n"
-            "  group into their own, a filter on what comes in; liaison: "
-            "between two other\n"
-            "  groups). A G-F gatekeeper is NOT a gate-opener (below). z: "
-            "the count against\n"
-            "  a random network of the same density; counts grow with "
-            "contacts, so read\n"
-            "  the z (above 2: more brokerage than chance). groups: other "
-            "groups among\n"
-            "  their contacts; constraint: low = many structural holes "
-            "(Burt).\n",
-            out);
+        fputs("  share: of all their betweenness. representative, G-F "
+              "gatekeeper, liaison:\n"
+              "  Gould-Fernandez brokerage, how often they link two people "
+              "who are not tied\n"
+              "  (representative: from their own group out; G-F gatekeeper: "
+              "from another\n"
+              "  group into their own, a filter on what comes in; liaison: "
+              "between two other\n"
+              "  groups). A G-F gatekeeper is NOT a gate-opener (below). z: "
+              "the count against\n"
+              "  a random network of the same density; counts grow with "
+              "contacts, so read\n"
+              "  the z (above 2: more brokerage than chance). groups: other "
+              "groups among\n"
+              "  their contacts; constraint: low = many structural holes "
+              "(Burt).\n",
+              out);
     }
     print_unavailable(root, "boundary_betweenness", out);
 }
@@ -885,8 +891,8 @@ static char *risk_text(const json_t *p, char **tail)
         head = ctl_fmt("%s - %s: %.0f %s", a, b, direct,
                        direct == 1 ? "tie" : "ties");
     else if (holders == 1)
-        head = ctl_fmt("%s - %s: %.0f %s, all through 1 person: %s (%s)", a,
-                       b, direct, direct == 1 ? "tie" : "ties", top, share);
+        head = ctl_fmt("%s - %s: %.0f %s, all through 1 person: %s (%s)", a, b,
+                       direct, direct == 1 ? "tie" : "ties", top, share);
     else
         head = ctl_fmt("%s - %s: %.0f ties, held by %.0f people (%s); most "
                        "through %s (%s)",
@@ -934,8 +940,7 @@ static void print_risk(const json_t *doc, const json_t *root, FILE *out)
     print_unavailable(root, "resilience", out);
 }
 
-static void print_departures(const json_t *doc, const json_t *root,
-                             FILE *out)
+static void print_departures(const json_t *doc, const json_t *root, FILE *out)
 {
     if (!json_object_get(doc, "departures") &&
         !json_object_get(json_object_get(root, "unavailable"), "departure"))
@@ -989,12 +994,11 @@ static void print_gates(const json_t *doc, const json_t *root, FILE *out)
                  "in)");
     const json_t *go = json_object_get(doc, "gate_openers");
     if (json_array_size(go)) {
-        static const char *const h[] = {"name",   "group",
-                                        "role",   "brokered",
-                                        "opened", "rate",
+        static const char *const h[] = {"name",          "group",  "role",
+                                        "brokered",      "opened", "rate",
                                         "new cross ties"};
-        ctl_table_t t = {.ncols = 7, .head = h, .align = "lllrrrr",
-                         .indent = "  "};
+        ctl_table_t t = {
+            .ncols = 7, .head = h, .align = "lllrrrr", .indent = "  "};
         for (size_t i = 0; i < json_array_size(go); i++) {
             const json_t *p = json_array_get(go, i);
             ctl_table_add(&t, str(p, "name", str(p, "id", "?")));
@@ -1035,12 +1039,18 @@ static void print_comparison(const json_t *doc, FILE *out)
                           attr);
     section(out, title ? title : "COMPARISON");
     free(title);
-    static const char *const h[] = {"",        "people",       "ties",
-                                    "E-I",     "chance",       "reading",
-                                    "most fragile boundary",  "held by",
-                                    "if they left",           "cuts"};
-    ctl_table_t t = {.ncols = 10, .head = h, .align = "lrrrrlllll",
-                     .indent = "  "};
+    static const char *const h[] = {"",
+                                    "people",
+                                    "ties",
+                                    "E-I",
+                                    "chance",
+                                    "reading",
+                                    "most fragile boundary",
+                                    "held by",
+                                    "if they left",
+                                    "cuts"};
+    ctl_table_t t = {
+        .ncols = 10, .head = h, .align = "lrrrrlllll", .indent = "  "};
     for (size_t i = 0; i < json_array_size(cmp); i++) {
         const json_t *r = json_array_get(cmp, i);
         ctl_table_add(&t, str(r, attr, "?"));
@@ -1054,10 +1064,10 @@ static void print_comparison(const json_t *doc, FILE *out)
         const json_t *f = json_object_get(r, "most_fragile");
         if (json_is_object(f)) {
             double direct = num(f, "direct_ties");
-            ctl_table_take(&t, ctl_fmt("%s - %s (%s)", str(f, "group_a", "?"),
-                                       str(f, "group_b", "?"),
-                                       direct > 0 ? "direct ties"
-                                                  : "through others"));
+            ctl_table_take(
+                &t, ctl_fmt("%s - %s (%s)", str(f, "group_a", "?"),
+                            str(f, "group_b", "?"),
+                            direct > 0 ? "direct ties" : "through others"));
             char *names = join_names(json_object_get(
                 f, direct > 0 ? "holder_names" : "separator_names"));
             double n = resting_on(f);
@@ -1072,8 +1082,8 @@ static void print_comparison(const json_t *doc, FILE *out)
             ctl_table_add(&t, str(d, "name", str(d, "id", "?")));
             char *sh = percent(num(d, "cross_share"));
             char *n = val(d, "cross_pairs_cut");
-            ctl_table_take(&t, ctl_fmt("%s pairs (%s)", n ? n : "?",
-                                       sh ? sh : "?"));
+            ctl_table_take(
+                &t, ctl_fmt("%s pairs (%s)", n ? n : "?", sh ? sh : "?"));
             free(sh);
             free(n);
         } else {
@@ -1108,15 +1118,17 @@ int ctl_report_print(const json_t *doc, FILE *out)
          *nx = val(v, "excluded");
     if (within) {
         char *os = val(v, "outside_scopes");
-        fprintf(out, "\n%zu %s values, %s people in them with ties; %s "
-                     "people without a %s value left out\n",
-                json_array_size(json_object_get(doc, "comparison")), within,
-                nv, os, within);
+        fprintf(out,
+                "\n%zu %s values, %s people in them with ties; %s "
+                "people without a %s value left out\n",
+                json_array_size(json_object_get(doc, "comparison")), within, nv,
+                os, within);
         free(os);
     } else {
         char *ng = val(v, "groups");
-        fprintf(out, "\n%s people with ties, %s arcs, %s groups; %s people "
-                     "without a value left out\n",
+        fprintf(out,
+                "\n%s people with ties, %s arcs, %s groups; %s people "
+                "without a value left out\n",
                 nv, ne, ng, nx);
         free(ng);
     }
