@@ -695,14 +695,16 @@ static void print_network(const json_t *doc, const json_t *root, FILE *out,
     ctl_table_add(&kv, "E-I index");
     char *ei = val(net, "ei"), *ex = val(net, "expected_ei");
     char *rd = ei_reading(net, false);
-    if (rd)
-        ctl_table_take(
-            &kv, ctl_fmt("%s   (random mixing would give %s: %s)", ei, ex, rd));
-    else
+    if (rd) {
+        ctl_table_take(&kv, ctl_fmt("%s   (random mixing would give %s)", ei,
+                                    ex));
+        ctl_table_add(&kv, "read against chance");
+        ctl_table_take(&kv, rd);
+    } else {
         ctl_table_take(&kv, ctl_fmt("%s", ei));
+    }
     free(ei);
     free(ex);
-    free(rd);
     ctl_table_add(&kv, "modularity");
     char *mo = val(net, "modularity");
     ctl_table_take(&kv, ctl_fmt("%s   (0: no more ties within groups than "
