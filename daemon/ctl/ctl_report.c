@@ -696,8 +696,8 @@ static void print_network(const json_t *doc, const json_t *root, FILE *out,
     char *ei = val(net, "ei"), *ex = val(net, "expected_ei");
     char *rd = ei_reading(net, false);
     if (rd) {
-        ctl_table_take(&kv, ctl_fmt("%s   (random mixing would give %s)", ei,
-                                    ex));
+        ctl_table_take(&kv,
+                       ctl_fmt("%s   (random mixing would give %s)", ei, ex));
         ctl_table_add(&kv, "read against chance");
         ctl_table_take(&kv, rd);
     } else {
