@@ -252,11 +252,17 @@ static void add_person(struct ctx *c, json_t *row)
     json_object_set(row, "role", json_object_get(p, "role"));
 }
 
-/* "a, b, c" (as resilience joins ids) -> [name of a, name of b, ...]. */
+/* The most names of one list a report shows (and asks spand for): a
+ * boundary held by 40 people is not at risk, and their names would bury
+ * the ones that matter. */
+#define MAX_NAMES 5
+
+/* "a, b, c" (as resilience joins ids) -> [name of a, name of b, ...], the
+ * first MAX_NAMES of them. */
 static json_t *names_of_list(struct ctx *c, const char *ids)
 {
     json_t *out = json_array();
-    while (out && ids && *ids) {
+    while (out && ids && *ids && json_array_size(out) < MAX_NAMES) {
         const char *end = strstr(ids, ", ");
         size_t len = end ? (size_t)(end - ids) : strlen(ids);
         char *id = strndup(ids, len);
@@ -845,15 +851,22 @@ static void print_spanners(const json_t *doc, const json_t *root, FILE *out)
     print_unavailable(root, "boundary_betweenness", out);
 }
 
-/* "Ruth Miah, Sam Lee" from an array of names. */
-static char *join_names(const json_t *names)
+/* "Ruth Miah, Sam Lee" from an array of names, "and N more" when the
+ * list (of count people, NaN when unknown) was longer. */
+static char *join_names(const json_t *names, double count)
 {
     char *s = strdup("");
-    for (size_t i = 0; s && i < json_array_size(names); i++) {
-        char *n = ctl_fmt("%s%s%s", s, i ? ", " : "",
+    size_t n = json_array_size(names);
+    for (size_t i = 0; s && i < n; i++) {
+        char *t = ctl_fmt("%s%s%s", s, i ? ", " : "",
                           json_string_value(json_array_get(names, i)));
         free(s);
-        s = n;
+        s = t;
+    }
+    if (s && count > (double)n) {
+        char *t = ctl_fmt("%s and %.0f more", s, count - (double)n);
+        free(s);
+        s = t;
     }
     return s;
 }
@@ -878,8 +891,8 @@ static char *risk_text(const json_t *p, char **tail)
     const char *a = str(p, "group_a", "?"), *b = str(p, "group_b", "?");
     double direct = num(p, "direct_ties"), holders = num(p, "holders");
     double cut = num(p, "cut_size");
-    char *hn = join_names(json_object_get(p, "holder_names"));
-    char *sn = join_names(json_object_get(p, "separator_names"));
+    char *hn = join_names(json_object_get(p, "holder_names"), holders);
+    char *sn = join_names(json_object_get(p, "separator_names"), cut);
     char *share = percent(num(p, "top_holder_share"));
     const char *top = str(p, "top_holder_name", "?");
     char *head;
@@ -1070,9 +1083,11 @@ static void print_comparison(const json_t *doc, FILE *out)
                 &t, ctl_fmt("%s - %s (%s)", str(f, "group_a", "?"),
                             str(f, "group_b", "?"),
                             direct > 0 ? "direct ties" : "through others"));
-            char *names = join_names(json_object_get(
-                f, direct > 0 ? "holder_names" : "separator_names"));
             double n = resting_on(f);
+            char *names =
+                join_names(json_object_get(f, direct > 0 ? "holder_names"
+                                                         : "separator_names"),
+                           n);
             ctl_table_take(&t, ctl_fmt("%.0f: %s", n, names ? names : "?"));
             free(names);
         } else {
