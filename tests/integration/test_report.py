@@ -31,7 +31,8 @@ c1-n1, c1-n2, a1-n1 (across).
 - Departures: c1 cuts {c2,c3,c4} from {n1,n2,a1,a2}: 12 cross-group pairs
   of the 16 connected without c1 (3*2 + 3*2 + 2*2): 75%. n1 cuts
   children x adults (8) and n2 x adults (2): 10; a1 cuts a2 from the six
-  of other groups: 6. Ruth Miah is the departure risk.
+  of other groups: 6; c3 cuts c4 from the four of other groups: 4. Ruth
+  Miah is the departure risk.
 Site South: c5, c6; n3, n4; a3, a4. Ties c5-c6, n3-n4, a3-a4, c5-n3,
 c6-n4, a3-n3, a4-n4, a3-c5: no articulation point, so nobody's leaving
 cuts a pair; children-nhs has 2 ties through 2 different people each
@@ -182,7 +183,7 @@ with Daemon() as d:
          "North children: E-I -1/3 against 5/11 expected", ch)
     t.eq([(p["id"], p["cross_pairs_cut"]) for p in
           reps.get("North", {}).get("departures", [])],
-         [("c1", 12), ("n1", 10), ("a1", 6)],
+         [("c1", 12), ("n1", 10), ("a1", 6), ("c3", 4)],
          "North's departures, worked by hand")
     south = rows.get("South", {})
     t.eq(south.get("departure_risk", "?"), None,
