@@ -286,7 +286,8 @@ void method_export(rpc_req_t *req, json_t *params)
 {
     static const char *const allowed[] = {
         "format",   "boundary",         "window", "kinds",
-        "isolates", "spreadsheet_safe", NULL};
+        "isolates", "spreadsheet_safe", "where",  "without",
+        "within",   "event_weighting",  NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";
@@ -324,6 +325,12 @@ void method_export(rpc_req_t *req, json_t *params)
     if (!job->spec.boundary ||
         fix_params(req, json_string_value(f), safe && json_is_true(safe)) < 0) {
         rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    /* where, without, event weighting; within: the pooled graph without
+     * cross-scope ties, the within attribute carried for each node. */
+    if (params_scope(params, &job->spec, err, sizeof err) < 0) {
+        rpc_error(req, RPC_INVALID_PARAMS, err, NULL);
         return;
     }
     rpc_run_off_loop(req, export_work, export_after);
