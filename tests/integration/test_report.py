@@ -243,7 +243,8 @@ with tempfile.TemporaryDirectory() as tmp, Daemon() as d:
     out = d.spanctl("report", "--within", "site", "--from", "2025-01-01",
                     "--to", "2026-01-01").stdout
     s = order[1]
-    t.ok(re.search(rf"==== site {s}:(?:(?!====).)*children - nhs: \d+ ties?,"
+    t.ok(re.search(rf"==== site {s}:[^\n]*\n(?:(?!==== site).)*"
+                   rf"children - nhs: \d+ ties?,"
                    rf" all through 1 person: {re.escape(psw[s])} \(100%\)",
                    out, re.S),
          f"the text names {s}'s PSW as the one person holding "
