@@ -32,7 +32,9 @@ column `left`, the year they left; empty for those who stay): two or three
 practitioners everywhere, and in some sites a lead (the hospital discharge
 team manager in sites 3, 7, 11...; the children's PSW, who holds the
 children's-NHS boundary alone, in sites 2, 6, 10...). Leavers have no
-records or events after their site's leaving date.
+records or events after the leaving date (one date for all, in year two).
+In those sites a family nurse works with the children's PSW and nobody
+else, so that the PSW's leaving would cut people off.
 
 The data are synthetic: the names are drawn at random from lists of common
 first names and surnames and the places are invented; any likeness to a
@@ -187,6 +189,7 @@ class Site:
         # Every other site: children's services reach the NHS only
         # through their PSW (a boundary resting on one person).
         self.fragile = index % 2 == 0
+        self.seed = seed
         self.town = town
         self.region = region
         self.rng = random.Random(f"spand-demo/{seed}/site/{index}")
@@ -290,6 +293,17 @@ class Site:
         ebe = f"{town} Experts by Experience Forum"
         add("lived_experience", ebe, "Expert by experience", "le1")
         add("lived_experience", ebe, "Expert by experience", "le2")
+
+        if self.fragile:
+            # A family nurse who works with children's services through
+            # their PSW and with nobody else: if the PSW left, the nurse
+            # would be cut off. Named from a stream of its own, so that
+            # everyone else's draws are as before.
+            saved = self.rng
+            self.rng = random.Random(
+                f"spand-demo/{self.seed}/site/{self.index}/fnp")
+            add("nhs", ch, "Family nurse", "n_fnp")
+            self.rng = saved
 
     def members(self, team):
         return self.team.get(team, [])
@@ -409,6 +423,12 @@ class Site:
                     self.seeds_year1.append((s, t, KINDS["lead"]))
                     self.seeds_year1.append((s, p, KINDS[span_table(p)]))
                     self.seeds_later.append((t, p, KINDS[span_table(p)]))
+        if self.fragile:
+            d(self.span, k["c_psw"], k["n_fnp"], "partner", 2.0)
+            self.seeds_year1.append((k["c_psw"], k["n_fnp"],
+                                     KINDS["partner"]))
+            self.seeds_later.append((k["c_psw"], k["n_fnp"],
+                                     KINDS["partner"]))
         # Strategic ties across sectors at the top.
         d(self.span, k["a_ad"], k["c_ad"], "team", 1.5)
         d(self.span, k["a_ad"], k["n_icb"], "team", 1.0)

@@ -122,6 +122,19 @@ with tempfile.TemporaryDirectory() as tmp:
     t.ok(all(len(set(ends[s])) >= 3 for s in order[0::2]),
          "and is held by several in sites 1, 3, 5")
 
+    # ... and there a family nurse works with the PSW and nobody else.
+    nurse = {p["site"]: p["id"] for p in people if p["role"] == "Family nurse"}
+    t.eq(sorted(nurse), sorted(order[1::2]), "a family nurse in sites 2, 4, 6")
+    contacts = {n: set() for n in nurse.values()}
+    for r in csv.DictReader(open(os.path.join(d, "records.csv"))):
+        for a, b in ((r["from"], r["to"]), (r["to"], r["from"])):
+            if a in contacts:
+                contacts[a].add(b)
+    t.ok(all(contacts[nurse[s]] == {psw[s]} for s in nurse),
+         "whose only tie is the children's PSW")
+    t.ok(not any(n in e["participants"] for e in events
+                 for n in nurse.values()), "and who goes to no event")
+
     readme = open(os.path.join(d, "README.txt")).read()
     t.ok("SYNTHETIC" in readme and "no real people" in readme,
          "README.txt says the data are synthetic")

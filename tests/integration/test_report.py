@@ -240,6 +240,12 @@ with tempfile.TemporaryDirectory() as tmp, Daemon() as d:
     for s in order[0::2]:
         t.ok(cn(s).get("holders", 0) >= 2, f"{s}: children-nhs held by "
              "several")
+    # There a family nurse works with the PSW alone: the PSW's leaving
+    # would cut the nurse off from everyone outside the NHS.
+    cmp = {r["site"]: r for r in doc.get("comparison", [])}
+    for s in order[1::2]:
+        dep = cmp.get(s, {}).get("departure_risk") or {}
+        t.eq(dep.get("name"), psw[s], f"{s}: the PSW is the departure risk")
     out = d.spanctl("report", "--within", "site", "--from", "2025-01-01",
                     "--to", "2026-01-01").stdout
     s = order[1]
