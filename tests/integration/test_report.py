@@ -255,5 +255,15 @@ with tempfile.TemporaryDirectory() as tmp, Daemon() as d:
                    out, re.S),
          f"the text names {s}'s PSW as the one person holding "
          "children-nhs", out[:3000])
+    # quickstart's year-on-year table reads each E-I against chance too.
+    dr = subprocess.run([sys.executable, os.path.join(SRCDIR, "contrib",
+                                                      "demo-report.py"),
+                         d.socket], capture_output=True, text=True)
+    line = [x for x in dr.stdout.splitlines()
+            if x.startswith("whole network")]
+    t.ok(dr.returncode == 0 and line and "significantly more inward-looking"
+         " than random mixing, p < 0.001" in line[0] and
+         "G-F gate" in dr.stdout, "demo-report.py reads E-I against chance",
+         dr.stdout + dr.stderr)
     t.eq(d.stop(), 0, "clean stop")
 t.done()
