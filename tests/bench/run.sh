@@ -15,7 +15,7 @@
 #                 incremental, brokerage, holes, betweenness, queries,
 #                 latency, concurrency, concurrency_latency,
 #                 bb_speed (issue 10: boundary_betweenness at small sizes
-#                 and exact at 20k/200k)
+#                 and exact at 20k/200k), departure
 #   --no-install  do not apt-get install missing peers (rows needing them
 #                 are then marked failed)
 #   --output FILE where to write the Markdown (default
@@ -93,6 +93,7 @@ while [ $# -gt 0 ]; do
 done
 ALL_ROWS="ingest viewbuild memory incremental brokerage holes betweenness queries latency concurrency concurrency_latency"
 ALL_ROWS+=" bb_speed" # issue 10
+ALL_ROWS+=" departure" # issue 10: row_departure
 if [ -n "$ONLY" ]; then
     for r in ${ONLY//,/ }; do
         [[ " $ALL_ROWS " == *" $r "* ]] || die "--only: unknown row '$r' (rows: $ALL_ROWS)"
@@ -1085,6 +1086,70 @@ row_bb_speed() { # 13
         "≤ 8 s on 2 cores" \
         "$([ "$met" = 1 ] && echo yes || echo no)$([ "$(jget "$check" ok)" = True ] || echo ", numbers DIFFER")" \
         "all $(fmt_int "$p") sources, threads = one per processor ($(nproc)); the peer is python-igraph Graph.betweenness() on the undirected collapse (one Brandes pass, one column; spand computes betweenness and cross_betweenness together); load average $load during spand's runs; check: $(jget "$check" check)"
+# --- departure (issue 10): every person's cut pairs at once ---------------
+# cut_data PEOPLE:TIES: sets GRAPH to a gencut.py data set (a graph with
+# articulation points; gengraph.py's have none at 10 ties a person).
+cut_data() {
+    local p=${1%:*} t=${1#*:} stamp
+    GRAPH="$cache/cut-p$p-t$t-seed1"
+    stamp="people $p ties $t seed 1; generator sha256: $(sha256sum "$here/gencut.py" | cut -d' ' -f1)"
+    if [ -f "$GRAPH/stamp" ] && [ "$(cat "$GRAPH/stamp")" = "$stamp" ]; then
+        return 0
+    fi
+    say "generating a graph with articulation points: $p people, $t ties"
+    rm -rf "$GRAPH" "$GRAPH.tmp.$$"
+    "$PY" "$here/gencut.py" --people "$p" --ties "$t" --seed 1 \
+        "$GRAPH.tmp.$$" || die "gencut.py failed"
+    printf '%s\n' "$stamp" >"$GRAPH.tmp.$$/stamp"
+    mv "$GRAPH.tmp.$$" "$GRAPH"
+}
+
+# departure against networkx removing each person in turn: in full at the
+# size networkx finishes in about a minute (2k / 20k), and at 20k / 200k
+# on a seeded sample of people, its time per person extrapolated to all.
+row_departure() { # 12
+    need_pkg python3-networkx
+    local big nxsize sample size p t sflag what check nxs ratio met okw
+    if [ "$MODE" = quick ]; then
+        big=2000:20000 nxsize=500:5000 sample=20
+    else
+        big=20000:200000 nxsize=2000:20000 sample=100
+    fi
+    for size in "$nxsize" "$big"; do
+        p=${size%:*}
+        t=${size#*:}
+        cut_data "$size"
+        start_spand "cut-$(human "$p")" "" 0
+        load_files "$GRAPH/people.csv" "$GRAPH/records.csv"
+        [ "$(jget "$(status_json)" records)" = "$t" ] ||
+            die "the daemon does not hold the $t records"
+        say "departure: spand on $(human "$p") / $(human "$t"), $FAST_REPS run(s)"
+        time_analyse '{"plugin":"departure"}' "$FAST_REPS" "$SP_DIR/dep.json"
+        stop_spand
+        if [ "$size" = "$nxsize" ]; then
+            sflag=() what="every person removed in turn"
+        else
+            sflag=(--sample "$sample")
+            what="$sample people (seed 1) removed in turn, the time per person extrapolated to all $(human "$p")"
+        fi
+        say "departure: networkx, $what"
+        peer "$SP_DIR/check.json" "$PY" "$here/departure_peer.py" "$GRAPH" \
+            "${sflag[@]}" --spand "$SP_DIR/dep.json"
+        check=$(cat "$SP_DIR/check.json")
+        say "  $(jget "$check" times) ; $(jget "$check" check)"
+        okw=$([ "$(jget "$check" ok)" = True ] || echo ", numbers DIFFER")
+        nxs=$(calc "s * 1000" s="$(jget "$check" extrapolated_s)")
+        ratio=$(calc "n / w" n="$nxs" w="$WALL")
+        met=$(calc "x >= 1000 ? 1 : 0" x="$ratio")
+        [ -z "$okw" ] || met=0
+        result 12 departure \
+            "$(human "$p") / $(human "$t") ($(jget "$check" articulation_points) articulation points)" \
+            "$(fmt_ms "$WALL") (plugin $(fmt_ms "$ELAPSED"))" \
+            "$(fmt_ms "$nxs") (networkx removal loop${sflag:+, extrapolated})" \
+            "$(fmt_x "$ratio") faster" "≥ 1000× networkx" \
+            "$([ "$met" = 1 ] && echo yes || echo no)$okw" \
+            "spand: analyse departure (cross_pairs_cut, pairs_cut, cross_share of everyone; wall, answer of all vertex rows received) on the built view, median of $FAST_REPS runs; plugin elapsed ratio $(fmt_x "$(calc "n / e" n="$nxs" e="$ELAPSED")"); networkx: $what (connected_components after each removal, on the undirected collapse, graph built beforehand); graph from gencut.py; check: $(jget "$check" check); load average at the row's end $(cut -d' ' -f1-3 /proc/loadavg)"
+    done
 }
 
 # --- running the rows -------------------------------------------------------------------
@@ -1095,6 +1160,7 @@ row_order() {
     queries) echo 7 ;; latency) echo 8 ;; memory) echo 9 ;;
     concurrency) echo 10 ;; concurrency_latency) echo 11 ;;
     bb_speed) echo 13 ;;
+    departure) echo 12 ;;
     esac
 }
 row_title() {
@@ -1107,6 +1173,7 @@ row_title() {
     concurrency) echo "two analyses at once" ;;
     concurrency_latency) echo "latency, two analyses at once" ;;
     bb_speed) echo "boundary_betweenness speed" ;;
+    departure) echo departure ;;
     esac
 }
 
