@@ -1086,6 +1086,8 @@ row_bb_speed() { # 13
         "≤ 8 s on 2 cores" \
         "$([ "$met" = 1 ] && echo yes || echo no)$([ "$(jget "$check" ok)" = True ] || echo ", numbers DIFFER")" \
         "all $(fmt_int "$p") sources, threads = one per processor ($(nproc)); the peer is python-igraph Graph.betweenness() on the undirected collapse (one Brandes pass, one column; spand computes betweenness and cross_betweenness together); load average $load during spand's runs; check: $(jget "$check" check)"
+}
+
 # --- departure (issue 10): every person's cut pairs at once ---------------
 # cut_data PEOPLE:TIES: sets GRAPH to a gencut.py data set (a graph with
 # articulation points; gengraph.py's have none at 10 ties a person).
