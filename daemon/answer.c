@@ -15,6 +15,7 @@
 
 struct answer {
     int refs;
+    int64_t data_version; /* of the view it was built from */
     /* The body without its closing brace: {"plugin":...,"tables":{...}} */
     char *text;
     size_t len;
@@ -263,6 +264,7 @@ answer_t *answer_build(const plugin_t *p, const view_t *v,
     if (!a)
         goto oom;
     a->refs = 1;
+    a->data_version = v->data_version;
     size_t ng = (size_t)v->pub.ngroups;
     size_t nv = (size_t)igraph_vcount(&v->graph);
     head = json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:O}",
@@ -841,4 +843,9 @@ int answer_write(const answer_t *a, buf_t *out, const char *id, size_t idlen,
     buf_append(out, num, numlen);
     buf_append(out, "}}\n", 3);
     return 0;
+}
+
+int64_t answer_data_version(const answer_t *a)
+{
+    return a->data_version;
 }

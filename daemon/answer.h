@@ -44,6 +44,8 @@ answer_t *answer_ref(answer_t *a);
 void answer_unref(answer_t *a);
 /* Memory held, for the cache's budget. */
 size_t answer_bytes(const answer_t *a);
+/* The data version of the view the answer was built from. */
+int64_t answer_data_version(const answer_t *a);
 /* Vertex rows (0 without a vertex table). */
 size_t answer_rows(const answer_t *a);
 

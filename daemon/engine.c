@@ -1014,6 +1014,7 @@ struct engine {
     bool reaper; /* view_reaper_start() succeeded: stop it in engine_free */
     struct view_slot views[VIEW_CACHE_SLOTS];
     uint64_t stamp;
+    int64_t views_from; /* engine_drop_views: no older view is kept */
 };
 
 job_t *engine_job_new(void)
@@ -1081,8 +1082,13 @@ view_t *engine_view(engine_t *e, const view_spec_t *spec,
         return NULL;
     }
     /* Keep it: replace an older view of the same spec, else an empty
-     * slot. */
+     * slot. Not if a forget came since it was read (engine_drop_views). */
     pthread_mutex_lock(&e->mu);
+    if (v->data_version < e->views_from) {
+        pthread_mutex_unlock(&e->mu);
+        free(key);
+        return v;
+    }
     int victim = -1;
     for (int i = 0; i < VIEW_CACHE_SLOTS && victim < 0; i++) {
         struct view_slot *s = &e->views[i];
@@ -1113,6 +1119,28 @@ view_t *engine_view(engine_t *e, const view_spec_t *spec,
     pthread_mutex_unlock(&e->mu);
     view_unref(old);
     return v;
+}
+
+void engine_drop_views(engine_t *e, int64_t version)
+{
+    view_t *old[VIEW_CACHE_SLOTS];
+    int n = 0;
+    pthread_mutex_lock(&e->mu);
+    if (version > e->views_from)
+        e->views_from = version;
+    for (int i = 0; i < VIEW_CACHE_SLOTS; i++) {
+        struct view_slot *s = &e->views[i];
+        if (s->view && s->view->data_version < version) {
+            old[n++] = s->view;
+            s->view = NULL;
+            free(s->key);
+            s->key = NULL;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    /* A view still in use by a running analysis goes when it ends. */
+    for (int i = 0; i < n; i++)
+        view_unref(old[i]);
 }
 
 /* A plugin trusted to run in the daemon (built in, or configured so).

@@ -457,7 +457,11 @@ static int print_text_table(const char *name, const json_t *tab, void *data)
     json_t *rows = json_object_get(tab, "rows");
     size_t ncols = json_array_size(cols), nrows = json_array_size(rows);
     size_t show = nrows;
-    if (x->top >= 0 && (unsigned long long)x->top < nrows && !x->scoped)
+    /* --top is the server's cut of the vertex rows only (it sorts them);
+     * group, pair and network tables are answered whole, as in JSON. A
+     * within answer's vertex rows were cut per scope by the server. */
+    if (!strcmp(name, "vertex") && x->top >= 0 &&
+        (unsigned long long)x->top < nrows && !x->scoped)
         show = (size_t)x->top;
     json_t *tr = json_object_get(tab, "total_rows");
     size_t total = json_is_integer(tr) && json_integer_value(tr) >= 0 &&

@@ -23,8 +23,9 @@ int ctl_print_plugins(const json_t *res, FILE *out);
  * counts, cached or elapsed time, notes) followed by its tables, network
  * first, then vertex, group and pair (CTL_FORMAT_TABLE); or as CSV, each
  * table after a line "# table NAME" (CTL_FORMAT_CSV). top >= 0 limits the
- * rows shown of every table in the text form (the server already keeps
- * only the first top vertex rows); top < 0 shows all. Returns 0, or -1
+ * vertex rows shown in the text form (the server already keeps only the
+ * first top vertex rows); group, pair and network tables are always shown
+ * whole, as in the JSON; top < 0 shows all. Returns 0, or -1
  * after reporting an error on stderr. */
 int ctl_print_analysis(const json_t *res, ctl_format_t format, long long top,
                        FILE *out);

@@ -63,10 +63,17 @@ static void usage(FILE *out)
           "  summary [--by ATTR]         groups and cross-boundary ties per "
           "year\n"
           "                              (ATTR defaults to sector)\n"
-          "  person ID                   one person's attributes and ties\n"
+          "  person [--all] ID            one person's attributes and ties;\n"
+          "                              --all: everything held about them,\n"
+          "                              with the audit lines about them, as\n"
+          "                              JSON (a subject access request)\n"
           "  forget ID                   erase a person with all their records "
           "and\n"
           "                              event participations\n"
+          "  forget --before DATE        erase every record and event before "
+          "DATE\n"
+          "  audit [--since T] [--user U] [--person ID] [--limit N]\n"
+          "                              the audit trail (admins only)\n"
           "  plugins                     the analyses spand offers: "
           "parameters,\n"
           "                              columns, and plugin files it "
@@ -80,12 +87,16 @@ static void usage(FILE *out)
           "                              csv: --spreadsheet-safe)\n"
           "  report [OPTION...]          the boundary-spanning suite on one "
           "view:\n"
-          "                              network, mixing, spanners, "
-          "boundaries at\n"
-          "                              risk, gate-openers (--by --from "
-          "--to\n"
-          "                              --baseline-from --baseline-to "
-          "--kind --top\n"
+          "                              E-I against chance, mixing, "
+          "spanners,\n"
+          "                              boundaries at risk and who holds "
+          "them,\n"
+          "                              departures, gate-openers (the "
+          "analyse\n"
+          "                              options, --within site for a "
+          "comparison\n"
+          "                              of sites and a section each; --top "
+          "N,\n"
           "                              --format table|json)\n"
           "  reload                      make spand re-read its configuration "
           "and\n"
@@ -529,6 +540,13 @@ static int human_boundaries(const json_t *res)
         /* Those without a value fall outside an analysis by this
          * attribute: worth seeing next to the groups. */
         json_int_t with = jint(a, "people");
+        if (!json_object_get(a, "values")) {
+            /* A reader: names and counts only (doc/protocol.md). */
+            ctl_table_add(&t, name);
+            ctl_table_add(&t, "(values not shown to readers)");
+            ctl_table_addf(&t, "%" JSON_INTEGER_FORMAT, with);
+            continue;
+        }
         if (total > with) {
             ctl_table_add(&t, name);
             ctl_table_add(&t, "(no value)");
@@ -729,9 +747,38 @@ static int id_command(struct ctx *c, int argc, char **argv,
     return finish_result(c, &r, human);
 }
 
+static int flag_opt(int opt, const char *arg, void *data)
+{
+    (void)arg;
+    if (opt == 'a')
+        *(bool *)data = true;
+    return 0;
+}
+
 static int cmd_person(struct ctx *c, int argc, char **argv)
 {
-    return id_command(c, argc, argv, human_person);
+    static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+                                         {NULL, 0, NULL, 0}};
+    bool all = false;
+    int first = parse_cmd(c, argc, argv, opts, flag_opt, &all);
+    if (first < 0)
+        return first == -2 ? 0 : EXIT_USAGE;
+    if (argc - first != 1)
+        return bad_usage("person needs exactly 1 argument, the id");
+    json_t *params = json_pack("{s:s, s:b}", "id", argv[first], "all", all);
+    if (!params) {
+        errmsg("person: the id is not valid UTF-8");
+        return EXIT_USAGE;
+    }
+    ctl_reply_t r;
+    int rc = rpc(c, "person", params, &r);
+    json_decref(params);
+    if (rc < 0)
+        return EXIT_FAILURE;
+    /* Everything held is a document to hand over, not a table. */
+    if (all)
+        c->json = true;
+    return finish_result(c, &r, human_person);
 }
 
 static int human_forget(const json_t *res)
@@ -746,9 +793,131 @@ static int human_forget(const json_t *res)
     return 0;
 }
 
+static int human_forget_before(const json_t *res)
+{
+    const char *before = json_string_value(json_object_get(res, "before"));
+    printf("forgot everything before %s: %" JSON_INTEGER_FORMAT
+           " records, %" JSON_INTEGER_FORMAT " events and %" JSON_INTEGER_FORMAT
+           " event participations removed (data version %" JSON_INTEGER_FORMAT
+           ")\n",
+           before ? before : "?", jint(res, "records_removed"),
+           jint(res, "events_removed"), jint(res, "participations_removed"),
+           jint(res, "data_version"));
+    return 0;
+}
+
+static int text_opt(int opt, const char *arg, void *data)
+{
+    const char **v = data;
+    /* data: the values of options 'a'..'z', by letter */
+    if (opt >= 'a' && opt <= 'z')
+        v[opt - 'a'] = arg;
+    return 0;
+}
+
 static int cmd_forget(struct ctx *c, int argc, char **argv)
 {
-    return id_command(c, argc, argv, human_forget);
+    static const struct option opts[] = {
+        {"before", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
+    const char *v[26] = {0};
+    int first = parse_cmd(c, argc, argv, opts, text_opt, v);
+    if (first < 0)
+        return first == -2 ? 0 : EXIT_USAGE;
+    const char *before = v['b' - 'a'];
+    if (!before)
+        return argc - first == 1 ? id_command(c, argc, argv, human_forget)
+                                 : bad_usage("forget needs an id or --before "
+                                             "DATE");
+    if (argc != first)
+        return bad_usage("forget: give an id or --before DATE, not both");
+    json_t *params = json_pack("{s:s}", "before", before);
+    if (!params) {
+        errmsg("forget: --before %s is not valid UTF-8", before);
+        return EXIT_USAGE;
+    }
+    ctl_reply_t r;
+    int rc = rpc(c, "forget", params, &r);
+    json_decref(params);
+    if (rc < 0)
+        return EXIT_FAILURE;
+    return finish_result(c, &r, human_forget_before);
+}
+
+static int human_audit(const json_t *res)
+{
+    static const char *const head[] = {"TIME",   "USER",   "UID",     "PID",
+                                       "METHOD", "TARGET", "OUTCOME", "ROWS"};
+    ctl_table_t t = {.ncols = 8, .head = head, .align = "llrrllll"};
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(res, "lines"), i, l)
+    {
+        static const char *const keys[] = {"time",    "user",   "uid",
+                                           "pid",     "method", "target",
+                                           "outcome", "rows"};
+        for (size_t k = 0; k < 8; k++) {
+            json_t *v = json_object_get(l, keys[k]);
+            if (k == 6 && json_integer_value(json_object_get(l, "code")))
+                ctl_table_addf(&t, "%s %" JSON_INTEGER_FORMAT,
+                               json_string_value(v),
+                               json_integer_value(json_object_get(l, "code")));
+            else if (json_is_null(v) || !v)
+                ctl_table_add(&t, "-");
+            else
+                ctl_table_add_value(&t, v);
+        }
+    }
+    int rc = ctl_table_print(&t, stdout);
+    ctl_table_free(&t);
+    return rc;
+}
+
+static int cmd_audit(struct ctx *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"since", required_argument, NULL, 's'},
+        {"user", required_argument, NULL, 'u'},
+        {"person", required_argument, NULL, 'p'},
+        {"limit", required_argument, NULL, 'l'},
+        {NULL, 0, NULL, 0}};
+    const char *v[26] = {0};
+    int first = parse_cmd(c, argc, argv, opts, text_opt, v);
+    if (first < 0)
+        return first == -2 ? 0 : EXIT_USAGE;
+    if (first != argc)
+        return bad_usage("audit takes no arguments besides its options");
+    json_t *params = json_object();
+    const char *since = v['s' - 'a'], *user = v['u' - 'a'],
+               *person = v['p' - 'a'], *limit = v['l' - 'a'];
+    if (!params)
+        return EXIT_FAILURE;
+    if (since) {
+        /* Unix seconds or ISO 8601, as the daemon takes them. */
+        char *end;
+        long long n = strtoll(since, &end, 10);
+        json_object_set_new(params, "since",
+                            *since && !*end ? json_integer(n)
+                                            : json_string(since));
+    }
+    if (user)
+        json_object_set_new(params, "user", json_string(user));
+    if (person)
+        json_object_set_new(params, "person", json_string(person));
+    if (limit) {
+        char *end;
+        long long n = strtoll(limit, &end, 10);
+        if (!*limit || *end || n < 1) {
+            json_decref(params);
+            return bad_usage("audit: --limit needs a whole number >= 1");
+        }
+        json_object_set_new(params, "limit", json_integer(n));
+    }
+    ctl_reply_t r;
+    int rc = rpc(c, "audit", params, &r);
+    json_decref(params);
+    if (rc < 0)
+        return EXIT_FAILURE;
+    return finish_result(c, &r, human_audit);
 }
 
 static int human_reload(const json_t *res)
@@ -1342,6 +1511,7 @@ static const struct command {
     {"plugins", cmd_plugins},   {"analyse", cmd_analyse},
     {"report", cmd_report},     {"export", cmd_export},
     {"shutdown", cmd_shutdown}, {"call", cmd_call},
+    {"audit", cmd_audit},
 };
 
 int main(int argc, char **argv)
