@@ -238,6 +238,7 @@ struct loader {
     } implicit_shown[SHOWN_IMPLICIT];
     size_t nimplicit_shown;
     uint64_t implicit_unlisted;
+    size_t implicit_described; /* asked of spand: described after all */
     bool tz_set;
     char *old_tz;
 
@@ -2583,6 +2584,7 @@ static int check_batch(struct loader *l, strmap_slot_t **want, size_t n)
         json_t *a = json_object_get(r.result, "attributes");
         bool described = r.code == 0 && json_object_size(a) > 0;
         ctl_reply_clear(&r);
+        l->implicit_described += described;
         if (described || l->nimplicit_shown == SHOWN_IMPLICIT)
             continue;
         if (show_implicit(l, want[i]) < 0)
@@ -2645,8 +2647,8 @@ static int list_implicit(struct loader *l)
     }
     free(v);
     /* Those still in doubt past the list count as created. */
-    if (n > l->nimplicit_shown)
-        l->implicit_unlisted = n - l->nimplicit_shown;
+    if (n > l->nimplicit_shown + l->implicit_described)
+        l->implicit_unlisted = n - l->nimplicit_shown - l->implicit_described;
     return l->fatal;
 }
 
