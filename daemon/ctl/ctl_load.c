@@ -44,7 +44,6 @@
 #define BUSY_RETRIES 50
 #define ATTR_NAME_MAX 64
 #define SHOWN_IMPLICIT 10
-#define SEEN_SLOTS 8192 /* a power of two */
 #define MAX_WARNINGS 100
 /* Typos are looked for only among short edit distances (1, or 2 for ids
  * of 6 bytes or more) and only for the people shown, so the cost stays
@@ -56,10 +55,9 @@
 #define POS_MASK ((INT64_C(1) << 60) - 1)
 /* What the ingest replies said of an id in loader.named: spand created
  * it (the batch that first named it made exactly as many people as it
- * named new ids), or perhaps (fewer: some existed), or not. */
+ * named new ids), or perhaps (fewer: some existed). */
 #define NAMED_IMPLICIT (INT64_C(1) << 60)
 #define NAMED_PERHAPS (INT64_C(1) << 61)
-#define NAMED_EXISTED (INT64_C(1) << 62)
 #define POS_LINE(v) ((uint64_t)(v) & ((UINT64_C(1) << 40) - 1))
 
 struct u64vec {
@@ -151,10 +149,6 @@ struct batch {
     /* Long-form events only: the line of every participant, and where
      * each event's participants start in plines. */
     struct u64vec plines, pstart;
-    /* Ids first named by this batch's rows with no people row of this
-     * load (NUL-terminated, one after another). */
-    buf_t cands;
-    size_t ncands;
     size_t n;
     buf_t req; /* the params text as sent */
     unsigned attempts;
@@ -222,12 +216,6 @@ struct loader {
      * events name without such a row (where first named). */
     strmap_t people, named;
     strmap_t checked; /* --no-implicit: id -> 1 described in spand, 0 not */
-    /* The ids most recently found in people or named, by a cheap hash:
-     * two keyed hash-map lookups per record cost a third of a load's CPU
-     * time, and a records file names the same few thousand people again
-     * and again. A false match (two ids with one 64-bit FNV-1a hash) only
-     * leaves an id out of the summary's list. */
-    uint64_t seen[SEEN_SLOTS];
     strmap_t content; /* this file: content hash -> rows with it so far */
     uint64_t content_ids[K_N];
     /* Undescribed people listed in the summary, in input order. */
@@ -239,6 +227,7 @@ struct loader {
     size_t nimplicit_shown;
     uint64_t implicit_unlisted;
     size_t implicit_described; /* asked of spand: described after all */
+    size_t named_sure, named_perhaps; /* ids in named of each flag */
     bool tz_set;
     char *old_tz;
 
@@ -451,8 +440,6 @@ static struct batch *batch_get(struct loader *l)
         b->lines[k].n = 0;
     }
     b->plines.n = b->pstart.n = 0;
-    buf_clear(&b->cands);
-    b->ncands = 0;
     buf_clear(&b->req);
     b->n = 0;
     b->attempts = 0;
@@ -470,7 +457,6 @@ static void batch_free(struct batch *b)
     }
     free(b->plines.v);
     free(b->pstart.v);
-    buf_free(&b->cands);
     buf_free(&b->req);
     free(b);
 }
@@ -619,22 +605,98 @@ static void busy_wait(unsigned attempt)
         ;
 }
 
-/* Say of each id the batch named first whether spand created it; see
- * NAMED_IMPLICIT. */
-static void mark_cands(struct loader *l, const struct batch *b,
-                       uint64_t implicit)
+/* Note id s[0..n), named by a row on line of file, if it has no people
+ * row of this load and was not named before. */
+static int named_at(struct loader *l, size_t file, uint64_t line,
+                    const char *s, size_t n, buf_t *cands, size_t *ncands)
 {
-    int64_t flag = implicit == 0           ? NAMED_EXISTED
-                   : implicit == b->ncands ? NAMED_IMPLICIT
-                                           : NAMED_PERHAPS;
-    const char *p = b->cands.data;
-    for (size_t i = 0; i < b->ncands; i++) {
+    int64_t v;
+    if (strmap_get(&l->people, s, n, &v) || strmap_get(&l->named, s, n, &v))
+        return 0;
+    if (strmap_put(&l->named, s, n, POS(file, line)) < 0)
+        return -1;
+    buf_append(cands, s, n);
+    buf_putc(cands, '\0');
+    (*ncands)++;
+    return cands->failed ? -1 : 0;
+}
+
+/* When spand says a batch made people without attributes, find whom:
+ * the ids its records and events name first (from, to, participants),
+ * read back from the batch's own text. Only such batches are read again,
+ * so a load that names known people pays nothing per row. Each id is
+ * marked as created (the batch named exactly as many new ids as spand
+ * made people) or perhaps created (some of them existed). */
+static int scan_named(struct loader *l, const struct batch *b,
+                      uint64_t implicit)
+{
+    /* The list shows SHOWN_IMPLICIT and counts the rest with spand's
+     * figures: once enough are found no batch is read again. */
+    if (implicit == 0 || l->opt->no_implicit ||
+        l->named_sure >= SHOWN_IMPLICIT ||
+        l->named_sure + l->named_perhaps >= 4 * SHOWN_IMPLICIT)
+        return 0;
+    buf_t cands = {0}, t = {0};
+    size_t ncands = 0;
+    int rc = 0;
+    static const int kinds[] = {K_RECORDS, K_EVENTS};
+    for (size_t ki = 0; ki < 2 && rc == 0; ki++) {
+        int k = kinds[ki];
+        if (!b->lines[k].n)
+            continue;
+        buf_clear(&t);
+        buf_putc(&t, '[');
+        buf_append(&t, b->items[k].data, b->items[k].len);
+        buf_putc(&t, ']');
+        json_t *a = t.failed ? NULL : json_loadb(t.data, t.len, 0, NULL);
+        if (!a) {
+            rc = -1;
+            break;
+        }
+        size_t i;
+        json_t *it;
+        json_array_foreach(a, i, it)
+        {
+            uint64_t line = i < b->lines[k].n ? b->lines[k].v[i] : 0;
+            json_t *names[2] = {json_object_get(it, "from"),
+                                json_object_get(it, "to")};
+            for (size_t q = 0; q < 2 && rc == 0; q++)
+                if (json_is_string(names[q]))
+                    rc = named_at(l, b->file, line,
+                                  json_string_value(names[q]),
+                                  json_string_length(names[q]), &cands,
+                                  &ncands);
+            size_t pi;
+            json_t *pv;
+            json_array_foreach(json_object_get(it, "participants"), pi, pv)
+            {
+                if (rc == 0 && json_is_string(pv))
+                    rc = named_at(l, b->file, line, json_string_value(pv),
+                                  json_string_length(pv), &cands, &ncands);
+            }
+            if (rc)
+                break;
+        }
+        json_decref(a);
+    }
+    int64_t flag = implicit == ncands ? NAMED_IMPLICIT : NAMED_PERHAPS;
+    if (flag == NAMED_IMPLICIT)
+        l->named_sure += ncands;
+    else
+        l->named_perhaps += ncands;
+    const char *p = cands.data;
+    for (size_t i = 0; i < ncands && rc == 0; i++) {
         size_t n = strlen(p);
         int64_t v;
         if (strmap_get(&l->named, p, n, &v))
             strmap_put(&l->named, p, n, (v & POS_MASK) | flag); /* no growth */
         p += n + 1;
     }
+    buf_free(&cands);
+    buf_free(&t);
+    if (rc)
+        oom(l);
+    return rc;
 }
 
 /* Wait for the oldest batch's answer and account for it. */
@@ -680,7 +742,7 @@ static int handle_reply(struct loader *l)
             l->data_version = json_integer_value(dv);
         if (rj)
             note_server_rejects(l, b, json_object_get(res, "rejected"));
-        mark_cands(l, b, jint(res, "people", "implicit"));
+        scan_named(l, b, jint(res, "people", "implicit"));
         batch_put(l, b);
     } else if (r.code == 1001 && b->attempts < BUSY_RETRIES) {
         /* Busy: the server's queue is full; the batch was not taken. */
@@ -1682,9 +1744,8 @@ static int ask_described(struct loader *l, const char *s, size_t n)
     return described;
 }
 
-/* A person id that a record or event row names, in field. Remembers
- * where an id without a people row of this load was first named, for
- * the summary. With --no-implicit, returns 1 with the reason in why when
+/* A person id that a record or event row names, in field. With
+ * --no-implicit, returns 1 with the reason in why when
  * the id is described neither in this load's people files (those read so
  * far) nor in spand; 0 when the row may go; -1 when loading must stop. */
 static int named(struct csvstate *st, const char *field, const char *s,
@@ -1692,45 +1753,9 @@ static int named(struct csvstate *st, const char *field, const char *s,
 {
     struct loader *l = st->l;
     int64_t v;
-    uint64_t h = UINT64_C(14695981039346656037);
-    if (!l->opt->no_implicit) {
-        for (size_t i = 0; i < n; i++)
-            h = (h ^ (unsigned char)s[i]) * UINT64_C(1099511628211);
-        h |= 1; /* 0 is an empty slot */
-        if (l->seen[h & (SEEN_SLOTS - 1)] == h)
-            return 0;
-    }
-    if (strmap_get(&l->people, s, n, &v)) {
-        l->seen[h & (SEEN_SLOTS - 1)] = h;
+    if (!l->opt->no_implicit || strmap_get(&l->people, s, n, &v) ||
+        text_ok(s, n) != CTL_JSON_OK)
         return 0;
-    }
-    if (text_ok(s, n) != CTL_JSON_OK)
-        return 0;
-    if (!l->opt->no_implicit) {
-        l->seen[h & (SEEN_SLOTS - 1)] = h;
-        if (strmap_get(&l->named, s, n, &v))
-            return 0;
-        /* A long-form event goes when the file is read to its end, in a
-         * later batch: spand's count cannot be tied to its ids. */
-        bool lng = st->type == FT_EVENTS_LONG;
-        if (strmap_put(&l->named, s, n,
-                       POS(l->file, st->row_line) |
-                           (lng ? NAMED_PERHAPS : 0)) < 0 ||
-            (!lng && !l->cur && !(l->cur = batch_get(l)))) {
-            oom(l);
-            return -1;
-        }
-        if (!lng) {
-            buf_append(&l->cur->cands, s, n);
-            buf_putc(&l->cur->cands, '\0');
-            l->cur->ncands++;
-            if (l->cur->cands.failed) {
-                oom(l);
-                return -1;
-            }
-        }
-        return 0;
-    }
     if (!strmap_get(&l->checked, s, n, &v)) {
         int d = ask_described(l, s, n);
         if (d < 0)
@@ -2647,8 +2672,10 @@ static int list_implicit(struct loader *l)
     }
     free(v);
     /* Those still in doubt past the list count as created. */
-    if (n > l->nimplicit_shown + l->implicit_described)
-        l->implicit_unlisted = n - l->nimplicit_shown - l->implicit_described;
+    /* spand's count is of the people this load created; an id described
+     * by a later people file of the load is not left out of it. */
+    if (l->implicit > l->nimplicit_shown)
+        l->implicit_unlisted = l->implicit - l->nimplicit_shown;
     return l->fatal;
 }
 
