@@ -21,7 +21,8 @@ set -euo pipefail
 PACKAGES=(build-essential autoconf automake libtool pkg-config
     libigraph-dev libuv1-dev libsqlite3-dev libjansson-dev libinih-dev
     libcsv-dev check sqlite3 python3 r-cran-sna r-cran-jsonlite
-    python3-networkx python3-igraph libsodium-dev clang libfuzzer-14-dev)
+    python3-networkx python3-igraph libsodium-dev clang libfuzzer-14-dev
+    chromium python3-pil)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
