@@ -1475,12 +1475,14 @@ static int put_ts(struct loader *l, buf_t *b, bool *first, const char *s,
     put_key(b, first, "ts");
     if (parse_int_text(s, n, &v))
         return put_seconds(b, v);
+    if (n >= 10 && s[4] == '-' && s[7] == '-') { /* ISO: the common case */
+        if (n > 11 && (s[10] == 'T' || s[10] == ' ' || s[10] == 't') &&
+            !has_zone(s + 11, n - 11))
+            return put_zoneless_ts(l, b, s, n, why, whylen);
+        return ctl_json_str(b, s, n);
+    }
     if (memchr(s, '/', n))
         return put_slash_ts(l, b, s, n, why, whylen);
-    if (n > 11 && s[4] == '-' && s[7] == '-' &&
-        (s[10] == 'T' || s[10] == ' ' || s[10] == 't') &&
-        !has_zone(s + 11, n - 11))
-        return put_zoneless_ts(l, b, s, n, why, whylen);
     return ctl_json_str(b, s, n);
 }
 
@@ -1868,7 +1870,7 @@ static int row_item(struct csvstate *st, int kind, const int *order,
 {
     struct loader *l = st->l;
     char why[512];
-    int nr = row_named(st, why, sizeof why);
+    int nr = l->opt->no_implicit ? row_named(st, why, sizeof why) : 0;
     if (nr) {
         if (nr > 0)
             reject_local(l, st->row_line, "%s", why);

@@ -110,6 +110,17 @@ with Daemon() as d:
          ({"added": 0, "duplicate": 6}, {"records": 6, "events": 0}),
          "reload: every id-less record is a duplicate")
 
+    # Short-form events without an id too; two alike are two meetings.
+    ev = write("ev.csv", "Ts,Kind,Participants\n"
+               "2025-05-01,meeting,ann;bob\n2025-05-01,meeting,ann;bob\n")
+    res, p = jload(d, ev)
+    t.eq((res.get("events"), res.get("content_ids")),
+         ({"added": 2, "duplicate": 0}, {"records": 0, "events": 2}),
+         "events without an id: two alike rows, two events")
+    res, p = jload(d, ev)
+    t.eq(res.get("events"), {"added": 0, "duplicate": 2},
+         "events reloaded: duplicates")
+
     # --- --date-format and --tz ---------------------------------------
     res, p = jload(d, "--date-format", "dmy", "--tz", "Europe/London", RECS)
     t.eq([(r["line"], r["reason"]) for r in res.get("rejected", [])],
