@@ -226,7 +226,6 @@ struct loader {
     } implicit_shown[SHOWN_IMPLICIT];
     size_t nimplicit_shown;
     uint64_t implicit_unlisted;
-    size_t implicit_described; /* asked of spand: described after all */
     size_t named_sure, named_perhaps; /* ids in named of each flag */
     bool tz_set;
     char *old_tz;
@@ -1814,7 +1813,7 @@ static int row_named(struct csvstate *st, char *why, size_t whylen)
 
 /* A record or event without an id gets one from its content, the item's
  * JSON text at b[open..) (ts, from, to, kind, weight, directed, or ts,
- * kind, participants, weight, as written and converted): a keyed-free
+ * kind, participants, weight, as written and converted): an unkeyed
  * BLAKE2b hash, so that loading the same file again stores nothing twice.
  * Rows that are the same in every field are told apart by their order in
  * the file: the second gets "-1" after the hash, the third "-2", so two
@@ -2611,7 +2610,6 @@ static int check_batch(struct loader *l, strmap_slot_t **want, size_t n)
         json_t *a = json_object_get(r.result, "attributes");
         bool described = r.code == 0 && json_object_size(a) > 0;
         ctl_reply_clear(&r);
-        l->implicit_described += described;
         if (described || l->nimplicit_shown == SHOWN_IMPLICIT)
             continue;
         if (show_implicit(l, want[i]) < 0)
