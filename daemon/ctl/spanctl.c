@@ -53,7 +53,8 @@ static void usage(FILE *out)
           "commands:\n"
           "  ping                        check that spand answers\n"
           "  status                      the daemon's counters\n"
-          "  load [--batch N] [--strict] FILE...\n"
+          "  load [--batch N] [--strict] [--date-format dmy|mdy] [--tz ZONE]\n"
+          "       [--no-implicit] FILE...\n"
           "                              load people, records and events "
           "from CSV or\n"
           "                              JSON Lines files (- reads standard "
@@ -115,7 +116,21 @@ static void usage(FILE *out)
           "  --batch N             items per request (default 2000)\n"
           "  --strict              an invalid row rejects its whole batch and "
           "stops\n"
-          "                        the load (default: skip invalid rows)\n"
+          "                        the load (default: skip invalid rows); an "
+          "unknown\n"
+          "                        column of a records or events file skips "
+          "the file\n"
+          "                        (default: a warning, the column ignored)\n"
+          "  --date-format dmy|mdy how to read a date written 03/02/2025 "
+          "(never\n"
+          "                        guessed: without it such a row is refused)\n"
+          "  --tz ZONE             the zone of date-times written without one "
+          "(a tz\n"
+          "                        database name, e.g. Europe/London; "
+          "default UTC)\n"
+          "  --no-implicit         refuse rows naming a person described "
+          "neither in\n"
+          "                        an earlier people file nor in spand\n"
           "\n"
           "analyse options:\n"
           "  --by ATTR             the boundary: groups are ATTR's values "
@@ -1307,6 +1322,30 @@ static int load_opt(int opt, const char *arg, void *data)
         o->strict = true;
         return 0;
     }
+    if (opt == 'd') {
+        if (!strcmp(arg, "dmy")) {
+            o->date_format = CTL_DATE_DMY;
+        } else if (!strcmp(arg, "mdy")) {
+            o->date_format = CTL_DATE_MDY;
+        } else {
+            bad_usage("load: --date-format must be dmy or mdy");
+            return -1;
+        }
+        return 0;
+    }
+    if (opt == 'z') {
+        char err[256];
+        if (ctl_load_tz_check(arg, err, sizeof err) < 0) {
+            bad_usage("load: %s", err);
+            return -1;
+        }
+        o->tz = arg;
+        return 0;
+    }
+    if (opt == 'n') {
+        o->no_implicit = true;
+        return 0;
+    }
     if (opt == 'b') {
         char *end;
         errno = 0;
@@ -1326,6 +1365,9 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
     static const struct option opts[] = {
         {"batch", required_argument, NULL, 'b'},
         {"strict", no_argument, NULL, 's'},
+        {"date-format", required_argument, NULL, 'd'},
+        {"tz", required_argument, NULL, 'z'},
+        {"no-implicit", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0}};
     ctl_load_opts_t o = {
         .batch = CTL_LOAD_BATCH_DEFAULT, .strict = false, .out = stdout};
