@@ -76,7 +76,9 @@ static void usage(FILE *out)
           "csv\n"
           "                              (--by --from --to --kind "
           "--isolates;\n"
-          "                              csv: --spreadsheet-safe)\n"
+          "                              --drop-unvalued; csv: "
+          "--spreadsheet-safe;\n"
+          "                              gexf: --gexf-version 1.2|1.3)\n"
           "  report [OPTION...]          the boundary-spanning suite on one "
           "view:\n"
           "                              network, mixing, spanners, "
@@ -1210,6 +1212,8 @@ struct export_opts {
     struct analyse_opts a;
     const char *format;
     bool spreadsheet_safe;
+    bool drop_unvalued;
+    const char *gexf_version;
 };
 
 static int export_opt(int opt, const char *arg, void *data)
@@ -1223,7 +1227,29 @@ static int export_opt(int opt, const char *arg, void *data)
         o->spreadsheet_safe = true;
         return 0;
     }
+    if (opt == 'U') {
+        o->drop_unvalued = true;
+        return 0;
+    }
+    if (opt == 'G') {
+        o->gexf_version = arg;
+        return 0;
+    }
     return analyse_opt(opt, arg, &o->a);
+}
+
+/* People the export left out (no value for the boundary, with
+ * --drop-unvalued): said on stderr too, since stdout is the file. */
+static void export_left_out(json_t *result)
+{
+    json_int_t n = json_integer_value(
+        json_object_get(json_object_get(result, "view"), "excluded"));
+    if (n > 0)
+        fprintf(stderr,
+                "spanctl: export: %" JSON_INTEGER_FORMAT " %s without a "
+                "value for %s left out\n",
+                n, n == 1 ? "person" : "people",
+                json_string_value(json_object_get(result, "boundary")));
 }
 
 static int cmd_export(struct ctx *c, int argc, char **argv)
@@ -1236,6 +1262,8 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         {"kind", required_argument, NULL, 'k'},
         {"isolates", no_argument, NULL, 'i'},
         {"spreadsheet-safe", no_argument, NULL, 'Q'},
+        {"drop-unvalued", no_argument, NULL, 'U'},
+        {"gexf-version", required_argument, NULL, 'G'},
         {NULL, 0, NULL, 0}};
     struct export_opts o = {.a = {.params = json_object(), .top = -1}};
     int status = EXIT_USAGE;
@@ -1263,6 +1291,10 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
     if (set_member(&o.a.params, "format", json_string(o.format)) < 0 ||
         (o.spreadsheet_safe &&
          set_member(&o.a.params, "spreadsheet_safe", json_true()) < 0) ||
+        (o.drop_unvalued &&
+         set_member(&o.a.params, "unvalued", json_false()) < 0) ||
+        (o.gexf_version && set_member(&o.a.params, "gexf_version",
+                                      json_string(o.gexf_version)) < 0) ||
         view_params(&o.a) < 0) {
         status = EXIT_FAILURE;
         goto out;
@@ -1272,6 +1304,7 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         status = EXIT_FAILURE;
         goto out;
     }
+    export_left_out(r.result);
     if (c->json) {
         status = print_json(r.result) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
     } else {
