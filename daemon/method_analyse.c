@@ -40,6 +40,12 @@ static int key_spec(buf_t *b, const view_spec_t *sp)
     for (size_t i = 0; sp->kinds && i < sp->nkinds; i++)
         if (key_str(b, sp->kinds[i]) < 0)
             return -1;
+    if (key_int(b, sp->all_attrs * 2 + sp->keep_unvalued) < 0 ||
+        key_int(b, (int64_t)sp->nattrs) < 0)
+        return -1;
+    for (size_t i = 0; i < sp->nattrs; i++)
+        if (key_str(b, sp->attrs[i]) < 0)
+            return -1;
     return 0;
 }
 
@@ -267,7 +273,8 @@ void method_analyse(rpc_req_t *req, json_t *params)
         params_kinds(json_object_get(params, "kinds"), &job->spec, err,
                      sizeof err) < 0 ||
         !(job->params = params_plugin(p, json_object_get(params, "params"), err,
-                                      sizeof err))) {
+                                      sizeof err)) ||
+        params_plugin_attrs(p, job->params, &job->spec, err, sizeof err) < 0) {
         rpc_error(req, RPC_INVALID_PARAMS, err, NULL);
         return;
     }
@@ -288,6 +295,11 @@ void method_analyse(rpc_req_t *req, json_t *params)
                 job->base_spec.kinds[job->base_spec.nkinds++] =
                     strdup(job->spec.kinds[i]);
         }
+        for (size_t i = 0; i < job->spec.nattrs; i++)
+            if (view_spec_add_attr(&job->base_spec, job->spec.attrs[i]) < 0) {
+                rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+                return;
+            }
     }
     json_t *prog = json_object_get(params, "progress");
     if (prog && !json_is_boolean(prog)) {

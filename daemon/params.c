@@ -180,17 +180,48 @@ json_t *params_plugin(const plugin_t *p, json_t *given, char *err,
             if (text)
                 typed = json_incref(val);
             break;
+        case SPAND_ATTRIBUTE:
+            if (text && (!*text || params_attr_name(text)))
+                typed = json_incref(val);
+            break;
         }
         if (!typed) {
-            snprintf(err, errlen, "parameter %s of %s must be %s %s", key,
-                     p->name, d->type == SPAND_INT ? "an" : "a",
-                     loader_type_name(d->type));
+            snprintf(
+                err, errlen, "parameter %s of %s must be %s %s%s", key, p->name,
+                d->type == SPAND_INT || d->type == SPAND_ATTRIBUTE ? "an" : "a",
+                loader_type_name(d->type),
+                d->type == SPAND_ATTRIBUTE ? " name (or \"\")" : "");
             json_decref(out);
             return NULL;
         }
         json_object_set_new(out, key, typed);
     }
     return out;
+}
+
+int params_plugin_attrs(const plugin_t *p, json_t *typed, view_spec_t *spec,
+                        char *err, size_t errlen)
+{
+    for (size_t i = 0; i < p->desc->nparams; i++) {
+        const spand_param_t *d = &p->desc->params[i];
+        if (d->type != SPAND_ATTRIBUTE)
+            continue;
+        json_t *given = typed ? json_object_get(typed, d->name) : NULL;
+        const char *name = given ? json_string_value(given) : d->default_value;
+        if (!name || !*name)
+            continue;
+        if (!params_attr_name(name)) {
+            snprintf(err, errlen,
+                     "parameter %s of %s: \"%.64s\" is not an attribute name",
+                     d->name, p->name, name);
+            return -1;
+        }
+        if (view_spec_add_attr(spec, name) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 json_t *params_window_json(int64_t from, int64_t to)

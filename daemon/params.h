@@ -28,6 +28,11 @@ int params_kinds(json_t *k, view_spec_t *spec, char *err, size_t errlen);
  * new object {name: typed value} or NULL. */
 json_t *params_plugin(const plugin_t *p, json_t *given, char *err,
                       size_t errlen);
+/* Add to spec->attrs the attribute named by each SPAND_ATTRIBUTE
+ * parameter of p (typed as params_plugin gave them, else the default),
+ * leaving out "" (none), so the view carries what the plugin asks for. */
+int params_plugin_attrs(const plugin_t *p, json_t *typed, view_spec_t *spec,
+                        char *err, size_t errlen);
 /* {from, to} as ISO 8601 strings, null for an open bound (new object). */
 json_t *params_window_json(int64_t from, int64_t to);
 /* Whether s is an attribute name (letters, digits, _ - ., not starting with

@@ -694,6 +694,49 @@ static int read_values(struct snapshot *s, const char *boundary, char *err,
     return 0;
 }
 
+/* keep_unvalued: every person without a boundary value gets the value ""
+ * (a group of its own, first in byte order), so nobody is excluded. */
+static int keep_unvalued(struct snapshot *s, char *err, size_t errlen)
+{
+    bool have_empty = s->nvalues && !s->values[0][0];
+    if (!have_empty) {
+        char **nv = realloc(s->values, (s->nvalues + 1) * sizeof *nv);
+        char *empty = strdup("");
+        if (!nv || !empty) {
+            if (nv)
+                s->values = nv;
+            free(empty);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        s->values = nv;
+        memmove(nv + 1, nv, s->nvalues * sizeof *nv);
+        nv[0] = empty;
+        s->nvalues++;
+        for (int64_t p = 1; p <= s->maxpid; p++)
+            if (s->pid_value[p] >= 0)
+                s->pid_value[p]++;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT pid FROM person", -1, &st, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "view: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t pid = sqlite3_column_int64(st, 0);
+        if (pid >= 1 && pid <= s->maxpid && s->pid_value[pid] < 0)
+            s->pid_value[pid] = 0;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "view: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- assembling -------------------------------------------------------- */
 
 struct keyed {
@@ -705,6 +748,288 @@ static int cmp_keyed(const void *a, const void *b)
 {
     return strcmp(((const struct keyed *)a)->key,
                   ((const struct keyed *)b)->key);
+}
+
+/* ---- carried attributes ---------------------------------------------- */
+
+struct view_attrcol {
+    char **values; /* distinct values, sorted */
+    size_t nvalues;
+    int32_t *idx; /* by vertex: index into values, or -1 (none) */
+};
+
+static void attrs_free(view_t *v)
+{
+    for (size_t a = 0; a < v->nattrs; a++) {
+        if (v->attr_names)
+            free(v->attr_names[a]);
+        if (!v->attr_cols)
+            continue;
+        struct view_attrcol *c = &v->attr_cols[a];
+        for (size_t i = 0; i < c->nvalues; i++)
+            free(c->values[i]);
+        free(c->values);
+        free(c->idx);
+    }
+    free(v->attr_names);
+    free(v->attr_cols);
+    v->attr_names = NULL;
+    v->attr_cols = NULL;
+    v->nattrs = 0;
+}
+
+/* Room for nattrs attributes in v (zeroed); 0 or -ENOMEM. */
+static int attrs_alloc(view_t *v, size_t nattrs)
+{
+    v->attr_names = calloc(nattrs ? nattrs : 1, sizeof *v->attr_names);
+    v->attr_cols = calloc(nattrs ? nattrs : 1, sizeof *v->attr_cols);
+    if (!v->attr_names || !v->attr_cols) {
+        free(v->attr_names);
+        free(v->attr_cols);
+        v->attr_names = NULL;
+        v->attr_cols = NULL;
+        return -ENOMEM;
+    }
+    v->nattrs = nattrs;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int view_attr_index(const view_t *v, const char *name)
+{
+    if (!v->nattrs)
+        return -1;
+    char *const *hit = bsearch(&name, v->attr_names, v->nattrs,
+                               sizeof *v->attr_names, cmp_str);
+    return hit ? (int)(hit - v->attr_names) : -1;
+}
+
+const char *view_attr(const view_t *v, size_t attr, igraph_integer_t vertex)
+{
+    if (attr >= v->nattrs || vertex < 0 || vertex >= igraph_vcount(&v->graph))
+        return NULL;
+    int32_t i = v->attr_cols[attr].idx[vertex];
+    return i < 0 ? NULL : v->attr_cols[attr].values[i];
+}
+
+int view_spec_add_attr(view_spec_t *spec, const char *name)
+{
+    size_t lo = 0, hi = spec->nattrs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(spec->attrs[mid], name);
+        if (c == 0)
+            return 0;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    char **a = realloc(spec->attrs, (spec->nattrs + 1) * sizeof *a);
+    if (!a)
+        return -ENOMEM;
+    spec->attrs = a;
+    char *copy = strdup(name);
+    if (!copy)
+        return -ENOMEM;
+    memmove(a + lo + 1, a + lo, (spec->nattrs - lo) * sizeof *a);
+    a[lo] = copy;
+    spec->nattrs++;
+    return 0;
+}
+
+/* The names of every attribute in the store, sorted, into *names; the
+ * count, or -1. */
+static ssize_t all_attr_names(sqlite3 *db, char ***names)
+{
+    sqlite3_stmt *st;
+    *names = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT DISTINCT name FROM attr"
+                           " ORDER BY name COLLATE BINARY",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nn = realloc(*names, cap * sizeof *nn);
+            if (!nn)
+                break;
+            *names = nn;
+        }
+        if (!((*names)[n] = strdup((const char *)sqlite3_column_text(st, 0))))
+            break;
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; i < n; i++)
+            free((*names)[i]);
+        free(*names);
+        *names = NULL;
+        return -1;
+    }
+    return (ssize_t)n;
+}
+
+/* The names views of spec carry: spec->attrs, and with all_attrs every
+ * attribute in the store; sorted, without repeats. Count, or -1. */
+static ssize_t carried_names(sqlite3 *db, const view_spec_t *spec, char ***out)
+{
+    char **all = NULL;
+    ssize_t nall = 0;
+    if (spec->all_attrs && (nall = all_attr_names(db, &all)) < 0)
+        return -1;
+    size_t cap = (size_t)nall + spec->nattrs;
+    char **m = calloc(cap ? cap : 1, sizeof *m);
+    size_t i = 0, j = 0, k = 0;
+    while (m && (i < (size_t)nall || j < spec->nattrs)) {
+        int c = i == (size_t)nall   ? 1
+                : j == spec->nattrs ? -1
+                                    : strcmp(all[i], spec->attrs[j]);
+        if (c <= 0) {
+            m[k++] = all[i];
+            all[i++] = NULL;
+            j += c == 0;
+        } else if (!(m[k++] = strdup(spec->attrs[j++]))) {
+            break;
+        }
+    }
+    bool ok = m && i == (size_t)nall && j == spec->nattrs;
+    for (size_t x = 0; x < (size_t)nall; x++)
+        free(all[x]);
+    free(all);
+    if (!ok) {
+        for (size_t x = 0; m && x < k; x++)
+            free(m[x]);
+        free(m);
+        return -1;
+    }
+    *out = m;
+    return (ssize_t)k;
+}
+
+/* Read the values of the carried attributes in the snapshot db into the
+ * views (main, and baseline or NULL), each numbered by its own vertices
+ * (inc->vpid). One query per attribute, shared by both views. */
+static int load_attrs(sqlite3 *db, int64_t maxpid, const view_spec_t *spec,
+                      view_t *const views[2], char *err, size_t errlen)
+{
+    char **names = NULL;
+    ssize_t n = carried_names(db, spec, &names);
+    int32_t *pidval = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (n < 0)
+        goto fail;
+    for (int k = 0; k < 2; k++)
+        if (views[k] && attrs_alloc(views[k], (size_t)n) < 0)
+            goto fail;
+    if (n == 0) {
+        free(names);
+        return 0;
+    }
+    pidval = malloc(((size_t)maxpid + 1) * sizeof *pidval);
+    if (!pidval ||
+        sqlite3_prepare_v2(db,
+                           "SELECT pid, value FROM attr WHERE name = ?1"
+                           " ORDER BY value COLLATE BINARY",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    for (ssize_t a = 0; a < n; a++) {
+        char **values = NULL;
+        size_t nvalues = 0, cap = 0;
+        memset(pidval, 0xff, ((size_t)maxpid + 1) * sizeof *pidval);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, names[a], -1, SQLITE_STATIC);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t pid = sqlite3_column_int64(st, 0);
+            const char *val = (const char *)sqlite3_column_text(st, 1);
+            if (!nvalues || strcmp(values[nvalues - 1], val) != 0) {
+                if (nvalues == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    char **nv = realloc(values, cap * sizeof *nv);
+                    if (!nv) {
+                        step = SQLITE_NOMEM;
+                        break;
+                    }
+                    values = nv;
+                }
+                if (!(values[nvalues] = strdup(val))) {
+                    step = SQLITE_NOMEM;
+                    break;
+                }
+                nvalues++;
+            }
+            if (pid >= 1 && pid <= maxpid)
+                pidval[pid] = (int32_t)(nvalues - 1);
+        }
+        /* Each view keeps the values its people have, renumbered. */
+        int32_t *remap = step == SQLITE_DONE
+                             ? malloc((nvalues ? nvalues : 1) * sizeof *remap)
+                             : NULL;
+        for (int k = 0; remap && k < 2; k++) {
+            view_t *v = views[k];
+            if (!v)
+                continue;
+            size_t nv = (size_t)igraph_vcount(&v->graph);
+            struct view_attrcol *c = &v->attr_cols[a];
+            if (!(v->attr_names[a] = strdup(names[a])) ||
+                !(c->idx = malloc((nv ? nv : 1) * sizeof *c->idx))) {
+                step = SQLITE_NOMEM;
+                break;
+            }
+            memset(remap, 0xff, (nvalues ? nvalues : 1) * sizeof *remap);
+            for (size_t i = 0; i < nv; i++) {
+                int32_t x = pidval[v->inc->vpid[i]];
+                if (x >= 0)
+                    remap[x] = 0;
+            }
+            size_t used = 0;
+            for (size_t x = 0; x < nvalues; x++)
+                if (remap[x] == 0)
+                    remap[x] = (int32_t)used++;
+            if (!(c->values = calloc(used ? used : 1, sizeof *c->values))) {
+                step = SQLITE_NOMEM;
+                break;
+            }
+            for (size_t x = 0; x < nvalues; x++)
+                if (remap[x] >= 0 &&
+                    !(c->values[c->nvalues++] = strdup(values[x]))) {
+                    c->nvalues--;
+                    step = SQLITE_NOMEM;
+                    break;
+                }
+            for (size_t i = 0; i < nv; i++) {
+                int32_t x = pidval[v->inc->vpid[i]];
+                c->idx[i] = x >= 0 ? remap[x] : -1;
+            }
+        }
+        free(remap);
+        for (size_t x = 0; x < nvalues; x++)
+            free(values[x]);
+        free(values);
+        if (step != SQLITE_DONE)
+            goto fail;
+    }
+    rc = 0;
+fail:
+    if (rc < 0)
+        snprintf(err, errlen, "view: reading attributes: %s",
+                 sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    free(pidval);
+    for (ssize_t a = 0; a < n; a++)
+        free(names[a]);
+    free(names);
+    return rc;
 }
 
 bool view_sums_exact(const view_t *v)
@@ -737,6 +1062,7 @@ static void view_free(view_t *v)
         view_igraph_unlock();
     }
     inc_free(v->inc);
+    attrs_free(v);
     free(v->boundary);
     view_unref(v->baseline);
     if (v->memfd >= 0)
@@ -1359,7 +1685,8 @@ int view_build_from(store_t *store, const view_spec_t *spec,
     s.db = store_read_begin(store, &version, err, errlen);
     if (!s.db)
         return -1;
-    if (read_values(&s, spec->boundary, err, errlen) < 0)
+    if (read_values(&s, spec->boundary, err, errlen) < 0 ||
+        (spec->keep_unvalued && keep_unvalued(&s, err, errlen) < 0))
         goto out;
     if (store_query_int(s.db, "SELECT coalesce(max(rid), 0) FROM record",
                         &hw[0]) < 0 ||
@@ -1530,6 +1857,8 @@ int view_build_from(store_t *store, const view_spec_t *spec,
         views[k]->data_version = version;
         views[k]->incremental = olds[k] != NULL;
     }
+    if (load_attrs(s.db, s.maxpid, spec, views, err, errlen) < 0)
+        goto out;
     if (views[1]) {
         views[0]->baseline = views[1];
         views[0]->pub.baseline = &views[1]->pub;
@@ -1570,10 +1899,19 @@ static int put_spec(buf_t *b, const view_spec_t *sp)
     if (buf_printf(b, "%" PRId64 "|%" PRId64 "|%d|%zu:%s|", sp->from, sp->to,
                    sp->isolates, strlen(sp->boundary), sp->boundary) < 0)
         return -1;
-    if (!sp->kinds)
-        return buf_puts(b, "*");
-    for (size_t i = 0; i < sp->nkinds; i++)
-        if (buf_printf(b, "%zu:%s,", strlen(sp->kinds[i]), sp->kinds[i]) < 0)
+    if (!sp->kinds) {
+        if (buf_puts(b, "*") < 0)
+            return -1;
+    } else {
+        for (size_t i = 0; i < sp->nkinds; i++)
+            if (buf_printf(b, "%zu:%s,", strlen(sp->kinds[i]), sp->kinds[i]) <
+                0)
+                return -1;
+    }
+    if (buf_printf(b, "|a%d%d:", sp->all_attrs, sp->keep_unvalued) < 0)
+        return -1;
+    for (size_t i = 0; i < sp->nattrs; i++)
+        if (buf_printf(b, "%zu:%s,", strlen(sp->attrs[i]), sp->attrs[i]) < 0)
             return -1;
     return 0;
 }
@@ -1594,6 +1932,9 @@ void view_spec_free(view_spec_t *spec)
     for (size_t i = 0; spec->kinds && i < spec->nkinds; i++)
         free(spec->kinds[i]);
     free(spec->kinds);
+    for (size_t i = 0; spec->attrs && i < spec->nattrs; i++)
+        free(spec->attrs[i]);
+    free(spec->attrs);
     free(spec->boundary);
     memset(spec, 0, sizeof *spec);
 }
@@ -1620,7 +1961,40 @@ static size_t view_file_bytes(const view_t *v, bool with_groups)
         bytes += strlen(v->group_names[g]) + 1;
     for (size_t i = 0; i < n; i++)
         bytes += strlen(v->keys[i]) + 1;
+    bytes += sizeof(int64_t);
+    for (size_t a = 0; a < v->nattrs; a++) {
+        const struct view_attrcol *c = &v->attr_cols[a];
+        bytes += strlen(v->attr_names[a]) + 1 + sizeof(int64_t) +
+                 n * sizeof(int32_t);
+        for (size_t x = 0; x < c->nvalues; x++)
+            bytes += strlen(c->values[x]) + 1;
+    }
     return bytes;
+}
+
+static char *put_bytes(char *p, const void *data, size_t len)
+{
+    memcpy(p, data, len);
+    return p + len;
+}
+
+/* The carried attributes: their count, then each one's name, count of
+ * values, values, and value index (int32, -1: none) by vertex. */
+static char *put_attrs(char *p, const view_t *v)
+{
+    size_t n = (size_t)igraph_vcount(&v->graph);
+    int64_t na = (int64_t)v->nattrs;
+    p = put_bytes(p, &na, sizeof na);
+    for (size_t a = 0; a < v->nattrs; a++) {
+        const struct view_attrcol *c = &v->attr_cols[a];
+        int64_t nv = (int64_t)c->nvalues;
+        p = put_bytes(p, v->attr_names[a], strlen(v->attr_names[a]) + 1);
+        p = put_bytes(p, &nv, sizeof nv);
+        for (size_t x = 0; x < c->nvalues; x++)
+            p = put_bytes(p, c->values[x], strlen(c->values[x]) + 1);
+        p = put_bytes(p, c->idx, n * sizeof *c->idx);
+    }
+    return p;
 }
 
 /* Write v at p (view_file_bytes(v) of room); returns the end. */
@@ -1657,7 +2031,7 @@ static char *put_view(char *p, const view_t *v, bool with_groups)
         memcpy(p, v->keys[i], len);
         p += len;
     }
-    return p;
+    return put_attrs(p, v);
 }
 
 int view_memfd(view_t *v)
@@ -1754,6 +2128,36 @@ static int load_graph(igraph_t *g, const igraph_vector_int_t *el,
     return 0;
 }
 
+/* What put_attrs wrote, into v (n vertices); 0 or -1. */
+static int get_attrs(struct reader *r, view_t *v, size_t n)
+{
+    int64_t na;
+    if (take(r, &na, sizeof na) < 0 || na < 0 ||
+        (uint64_t)na > (uint64_t)(r->end - r->p) ||
+        attrs_alloc(v, (size_t)na) < 0)
+        return -1;
+    for (size_t a = 0; a < v->nattrs; a++) {
+        struct view_attrcol *c = &v->attr_cols[a];
+        int64_t nv;
+        if (!(v->attr_names[a] = take_str(r)) ||
+            (a && strcmp(v->attr_names[a - 1], v->attr_names[a]) >= 0) ||
+            take(r, &nv, sizeof nv) < 0 || nv < 0 ||
+            (uint64_t)nv > (uint64_t)(r->end - r->p) ||
+            !(c->values = calloc(nv ? (size_t)nv : 1, sizeof *c->values)))
+            return -1;
+        for (; c->nvalues < (size_t)nv; c->nvalues++)
+            if (!(c->values[c->nvalues] = take_str(r)))
+                return -1;
+        if (!(c->idx = malloc((n ? n : 1) * sizeof *c->idx)) ||
+            take(r, c->idx, n * sizeof *c->idx) < 0)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            if (c->idx[i] < -1 || c->idx[i] >= nv)
+                return -1;
+    }
+    return 0;
+}
+
 /* One view; names is NULL for a baseline (its group names are the main
  * view's), else receives the group names read. */
 static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
@@ -1820,6 +2224,8 @@ static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
     v->keys = calloc(n ? (size_t)n : 1, sizeof *v->keys);
     for (igraph_integer_t i = 0; ok && v->keys && i < n; i++)
         ok = (v->keys[i] = take_str(r)) != NULL;
+    if (ok && v->keys && get_attrs(r, v, (size_t)n) < 0)
+        ok = false;
     if (!ok || !v->keys || !v->boundary) {
         view_free(v);
         return NULL;

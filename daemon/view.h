@@ -44,9 +44,20 @@ typedef struct view_spec {
      * default (CONFIG_DEFAULT_MAX_GROUPS); VIEW_GROUPS_UNLIMITED: none.
      * Read from the main spec only; not part of view_spec_key(). */
     size_t max_groups;
+    /* Attributes the view carries (view_attr), sorted, without repeats:
+     * the `within` attribute and those named by the plugin's
+     * SPAND_ATTRIBUTE parameters. view_spec_add_attr keeps the order. */
+    char **attrs;
+    size_t nattrs;
+    bool all_attrs; /* carry every attribute in the store (export) */
+    /* People without a boundary value become vertices in a group named ""
+     * instead of being left out (export); nobody is then excluded. */
+    bool keep_unvalued;
 } view_spec_t;
 
 #define VIEW_GROUPS_UNLIMITED SIZE_MAX
+
+struct view_attrcol; /* one carried attribute's values (view.c) */
 
 typedef struct view {
     atomic_uint refs;
@@ -66,6 +77,12 @@ typedef struct view {
     struct view_inc *inc; /* what an incremental build starts from, or NULL */
     bool incremental;     /* built from an earlier view (view_build_from) */
     struct view *reap_next; /* the reaper's list (view_reaper_start) */
+    /* Carried attributes (view_spec_t attrs, or all with all_attrs), read
+     * in the same store snapshot as the graph; own to this view (the
+     * baseline has its own copy, numbered by its own vertices). */
+    size_t nattrs;
+    char **attr_names; /* sorted */
+    struct view_attrcol *attr_cols;
 } view_t;
 
 /* Build the view of spec (and of baseline, if not NULL) from one snapshot
@@ -132,6 +149,15 @@ int view_memfd(view_t *v);
 /* Rebuild a view from such a file's contents (map, len); NULL with err.
  * Used in the analysis child. */
 view_t *view_load(const void *map, size_t len, char *err, size_t errlen);
+
+/* The index of attribute name among v's carried attributes, or -1. */
+int view_attr_index(const view_t *v, const char *name);
+/* The value of carried attribute attr (an index from view_attr_index)
+ * for vertex of v, or NULL when the person has none (or out of range).
+ * Valid as long as v. */
+const char *view_attr(const view_t *v, size_t attr, igraph_integer_t vertex);
+/* Add name to spec->attrs (kept sorted, without repeats). 0 or -ENOMEM. */
+int view_spec_add_attr(view_spec_t *spec, const char *name);
 
 /* A canonical text of spec (and baseline), for cache keys. Caller frees. */
 char *view_spec_key(const view_spec_t *spec, const view_spec_t *baseline);
