@@ -279,6 +279,19 @@ static const char *group_of(const view_t *v, igraph_integer_t i)
     return v->group_names[VECTOR(v->group)[i]];
 }
 
+/* Whether vertex i has a value for the boundary: a view with
+ * keep_unvalued puts those without one in group "", with anyone whose
+ * value is "" (the carried boundary tells them apart). GraphML and GEXF
+ * write no value for them, as for any attribute a person lacks (networkx
+ * 2.8 reads an empty GraphML value as none, so "" would not survive the
+ * round trip anyway); CSV and DOT write the empty group. */
+static int valued(const view_t *v, igraph_integer_t i)
+{
+    int b = view_attr_index(v, v->boundary);
+    return b >= 0 ? view_attr(v, (size_t)b, i) != NULL
+                  : group_of(v, i)[0] != '\0';
+}
+
 /* Whether carried attribute a is written as a column of its own: every one
  * but the boundary, which is the group (the same value, or "" for a
  * person kept without one). */
@@ -317,9 +330,12 @@ static void graphml(const view_t *v, writer_t *w)
     for (igraph_integer_t i = 0; i < igraph_vcount(&v->graph) && !w->rc; i++) {
         w_puts(w, "    <node id=\"");
         put_xml(w, v->keys[i]);
-        w_puts(w, "\"><data key=\"group\">");
-        put_xml(w, group_of(v, i));
-        w_puts(w, "</data>");
+        w_puts(w, "\">");
+        if (valued(v, i)) {
+            w_puts(w, "<data key=\"group\">");
+            put_xml(w, group_of(v, i));
+            w_puts(w, "</data>");
+        }
         for (size_t a = 0; a < v->nattrs; a++) {
             const char *val = own_column(v, a) ? view_attr(v, a, i) : NULL;
             if (!val)
@@ -375,9 +391,12 @@ static void gexf(const view_t *v, writer_t *w, const char *version)
         put_xml(w, v->keys[i]);
         w_puts(w, "\" label=\"");
         put_xml(w, v->keys[i]);
-        w_puts(w, "\"><attvalues><attvalue for=\"0\" value=\"");
-        put_xml(w, group_of(v, i));
-        w_puts(w, "\"/>");
+        w_puts(w, "\"><attvalues>");
+        if (valued(v, i)) {
+            w_puts(w, "<attvalue for=\"0\" value=\"");
+            put_xml(w, group_of(v, i));
+            w_puts(w, "\"/>");
+        }
         for (size_t a = 0; a < v->nattrs; a++) {
             const char *val = own_column(v, a) ? view_attr(v, a, i) : NULL;
             if (!val)
