@@ -121,6 +121,17 @@ static double num(const json_t *o, const char *k)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* o.k as a count with the word that agrees ("1 tie"); "? ties" when it is
+ * not a whole number. Caller frees. */
+static char *count(const json_t *o, const char *k, const char *one,
+                   const char *many)
+{
+    double n = num(o, k);
+    if (!(n >= 0 && n < 9e15) || n != (double)(long long)n)
+        return ctl_fmt("? %s", many);
+    return ctl_count((long long)n, one, many);
+}
+
 /* Pairs by cut size, smallest first; direct ties (null) after. */
 static int cmp_risk(const void *a, const void *b)
 {
@@ -344,11 +355,13 @@ int ctl_report_print(const json_t *doc, FILE *out)
     if (json_is_object(b))
         fprintf(out, ", against %s to %s", str(b, "from", "the beginning"),
                 str(b, "to", "now"));
-    char *nv = val(v, "vertices"), *ne = val(v, "edges"),
-         *ng = val(v, "groups"), *nx = val(v, "excluded");
-    fprintf(out, "\n%s people with ties, %s arcs, %s groups; %s people "
-                 "without a value left out\n",
-            nv, ne, ng, nx);
+    /* "1 person", "1 arc": the counts agree with their words. */
+    char *nv = count(v, "vertices", "person with ties", "people with ties"),
+         *ne = count(v, "edges", "arc", "arcs"),
+         *ng = count(v, "groups", "group", "groups"),
+         *nx = count(v, "excluded", "person", "people");
+    fprintf(out, "\n%s, %s, %s; %s without a value left out\n", nv ? nv : "?",
+            ne ? ne : "?", ng ? ng : "?", nx ? nx : "?");
     free(nv);
     free(ne);
     free(ng);
@@ -456,11 +469,13 @@ int ctl_report_print(const json_t *doc, FILE *out)
     for (size_t i = 0; i < json_array_size(risk); i++) {
         const json_t *p = json_array_get(risk, i);
         double cut = num(p, "cut_size");
-        char *dt = val(p, "direct_ties");
+        char *dt = count(p, "direct_ties", "tie", "ties");
         if (isnan(cut))
-            fprintf(out, "  %s - %s: tied directly (%s ties); no one person "
-                         "holds it\n",
-                    str(p, "group_a", "?"), str(p, "group_b", "?"), dt);
+            fprintf(out,
+                    "  %s - %s: tied directly (%s); no one person "
+                    "holds it\n",
+                    str(p, "group_a", "?"), str(p, "group_b", "?"),
+                    dt ? dt : "?");
         else if (cut == 0)
             fprintf(out, "  %s - %s: not connected at all\n",
                     str(p, "group_a", "?"), str(p, "group_b", "?"));

@@ -59,9 +59,9 @@ static void usage(FILE *out)
           "input)\n"
           "  boundaries                  attributes, their values and people "
           "counts\n"
-          "  summary [--by ATTR]         groups and cross-boundary ties per "
-          "year\n"
-          "                              (ATTR defaults to sector)\n"
+          "  summary [--by ATTR]         groups, and interactions across the "
+          "boundary\n"
+          "                              per year (ATTR defaults to sector)\n"
           "  person ID                   one person's attributes and ties\n"
           "  forget ID                   erase a person with all their records "
           "and\n"
@@ -494,7 +494,8 @@ static int human_boundaries(const json_t *res)
     static const char *const head[] = {"ATTRIBUTE", "VALUE", "PEOPLE"};
     json_int_t total = jint(res, "people");
     json_t *attrs = json_object_get(res, "attributes");
-    printf("%" JSON_INTEGER_FORMAT " people\n", total);
+    printf("%" JSON_INTEGER_FORMAT " %s\n", total,
+           total == 1 ? "person" : "people");
     if (json_array_size(attrs) == 0) {
         printf("no attributes yet\n");
         return 0;
@@ -572,7 +573,11 @@ static int human_summary(const json_t *res)
     for (char *p = cross; *p; p++)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
-    const char *yhead[] = {"YEAR", "RECORDS", "EVENTS", "TIES", cross, "SHARE"};
+    /* The protocol's "ties" here are interactions (a record, or a pair of
+     * an event's participants, repeats counted): not the report's ties
+     * (pairs of people) nor its arcs (README, "Words"). */
+    const char *yhead[] = {"YEAR",         "RECORDS", "EVENTS",
+                           "INTERACTIONS", cross,     "SHARE"};
     ctl_table_t y = {.ncols = 6, .head = yhead, .align = "rrrrrr"};
     json_array_foreach(years, i, v)
     {
@@ -593,14 +598,14 @@ static int human_summary(const json_t *res)
     if (rc < 0)
         return rc;
 
-    static const char *const phead[] = {"GROUP A", "GROUP B", "TIES"};
+    static const char *const phead[] = {"GROUP A", "GROUP B", "INTERACTIONS"};
     json_array_foreach(years, i, v)
     {
         json_t *pairs = json_object_get(v, "pairs");
         if (json_array_size(pairs) == 0)
             continue;
-        printf("\ncross-%s ties in %" JSON_INTEGER_FORMAT ":\n", boundary,
-               jint(v, "year"));
+        printf("\ncross-%s interactions in %" JSON_INTEGER_FORMAT ":\n",
+               boundary, jint(v, "year"));
         ctl_table_t p = {
             .ncols = 3, .head = phead, .align = "llr", .indent = "  "};
         size_t j;
