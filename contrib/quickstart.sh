@@ -27,7 +27,8 @@ set -euo pipefail
 PACKAGES=(build-essential autoconf automake libtool pkg-config
     libigraph-dev libuv1-dev libsqlite3-dev libjansson-dev libinih-dev
     libcsv-dev check sqlite3 python3 r-cran-sna r-cran-jsonlite
-    python3-networkx python3-igraph libsodium-dev clang libfuzzer-14-dev)
+    python3-networkx python3-igraph libsodium-dev clang libfuzzer-14-dev
+    chromium python3-pil)
 # test_manpages (groff, man -l) and test_install (systemd-analyze).
 PACKAGES+=(groff-base man-db systemd)
 # What the demo needs: building spand (configure requires check) and

@@ -11,6 +11,7 @@ typedef enum ctl_format {
     CTL_FORMAT_TABLE,
     CTL_FORMAT_JSON,
     CTL_FORMAT_CSV,
+    CTL_FORMAT_HTML, /* report only: one self-contained page */
 } ctl_format_t;
 
 /* The result of `plugins`: each loaded plugin with its version, summary,

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "ctl_analyse.h"
+#include "ctl_html.h"
 #include "ctl_report.h"
 #include "ctl_conn.h"
 #include "ctl_load.h"
@@ -960,6 +961,8 @@ static int analyse_opt(int opt, const char *arg, void *data)
             o->format = CTL_FORMAT_JSON;
         else if (!strcmp(arg, "csv"))
             o->format = CTL_FORMAT_CSV;
+        else if (!strcmp(arg, "html"))
+            o->format = CTL_FORMAT_HTML; /* report only; analyse refuses */
         else {
             bad_usage("analyse: --format is table, csv or json, not \"%s\"",
                       arg);
@@ -1061,6 +1064,11 @@ static int cmd_analyse(struct ctx *c, int argc, char **argv)
                                argv[first + rest]);
             goto out;
         }
+    }
+    if (o.format == CTL_FORMAT_HTML) {
+        status = bad_usage("analyse: --format is table, csv or json (html is "
+                           "for report)");
+        goto out;
     }
     if (!o.format_given && c->json)
         o.format = CTL_FORMAT_JSON;
@@ -1183,7 +1191,7 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         goto out;
     }
     if (o.format == CTL_FORMAT_CSV) {
-        status = bad_usage("report: --format is table or json");
+        status = bad_usage("report: --format is table, json or html");
         goto out;
     }
     if (view_params(&o) < 0 || ensure_conn(c) < 0) {
@@ -1199,9 +1207,16 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         status = EXIT_FAILURE;
         goto out;
     }
-    int rc = (o.format == CTL_FORMAT_JSON || c->json) ? print_json(doc)
-                                                       : ctl_report_print(doc,
-                                                                          stdout);
+    int rc;
+    if (o.format == CTL_FORMAT_HTML) {
+        rc = ctl_html_print(c->conn, o.params, doc, stdout, err, sizeof err);
+        if (rc < 0)
+            errmsg("report: %s", err);
+    } else if (o.format == CTL_FORMAT_JSON || c->json) {
+        rc = print_json(doc);
+    } else {
+        rc = ctl_report_print(doc, stdout);
+    }
     json_decref(doc);
     if (incomplete)
         errmsg("report: some analyses were unavailable (see above)");
