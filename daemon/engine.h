@@ -73,6 +73,8 @@ struct job {
     double progress;      /* the latest fraction, under the engine lock */
     bool progress_queued;
     job_t *pnext;         /* progress list link */
+    uint64_t deadline_ns; /* when the run(s) must end; 0: timeout_ms from
+                             each run's start */
 };
 
 /* Start workers for cfg (workers, queue length). Returns NULL with err. */

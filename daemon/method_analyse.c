@@ -46,7 +46,7 @@ static int key_spec(buf_t *b, const view_spec_t *sp)
     for (size_t i = 0; i < sp->nattrs; i++)
         if (key_str(b, sp->attrs[i]) < 0)
             return -1;
-    return 0;
+    return view_spec_put_scope(b, sp);
 }
 
 /* The text naming job's answer but for the data version: the plugin
@@ -89,8 +89,11 @@ static void answer_compose(rpc_req_t *req)
     const char *idt = num;
     size_t idlen = 0;
     req->rc = -ENOMEM;
-    if (req->sort &&
-        !(order = answer_order(a, req->sort, req->sort_asc, &keep)))
+    /* within: top is per scope, so the rows are cut scope by scope (in
+     * id order when no sort is asked for). */
+    if ((req->sort || (answer_scoped(a) && keep != SIZE_MAX)) &&
+        !(order = answer_order(a, req->sort ? req->sort : "id",
+                               req->sort ? req->sort_asc : true, &keep)))
         return;
     if (json_is_integer(req->id)) {
         idlen = jnum_int(num, json_integer_value(req->id));
@@ -130,7 +133,8 @@ static void answer_reply(rpc_req_t *req, bool cached)
     }
     req->cached = cached;
     const answer_t *a = req->answer;
-    if ((req->sort && answer_rows(a) > ANSWER_SORT_ON_LOOP_ROWS) ||
+    if (((req->sort || answer_scoped(a)) &&
+         answer_rows(a) > ANSWER_SORT_ON_LOOP_ROWS) ||
         answer_bytes(a) > ANSWER_WRITE_ON_LOOP_BYTES) {
         rpc_run_off_loop(req, answer_compose, answer_send);
         return;
@@ -194,8 +198,10 @@ static void analysis_cancel(rpc_req_t *req)
 void method_analyse(rpc_req_t *req, json_t *params)
 {
     static const char *const allowed[] = {
-        "plugin",   "boundary", "window", "baseline", "kinds", "params",
-        "isolates", "top",      "sort",   "progress", NULL};
+        "plugin",   "boundary", "window",   "baseline",        "kinds",
+        "params",   "isolates", "top",      "sort",            "progress",
+        "where",    "without",  "within",   "event_weighting", "baseline_kinds",
+        NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";
@@ -284,22 +290,20 @@ void method_analyse(rpc_req_t *req, json_t *params)
     job->spec.boundary = strdup(boundary);
     job->spec.max_groups = req->host->cfg->max_groups;
     job->has_baseline = base && !json_is_null(base);
-    if (job->has_baseline) {
-        job->base_spec.boundary = strdup(boundary);
-        job->base_spec.isolates = job->spec.isolates;
-        /* The baseline uses the same kinds as the main window. */
-        if (job->spec.kinds) {
-            job->base_spec.kinds = calloc(job->spec.nkinds, sizeof(char *));
-            for (size_t i = 0; job->base_spec.kinds && i < job->spec.nkinds;
-                 i++)
-                job->base_spec.kinds[job->base_spec.nkinds++] =
-                    strdup(job->spec.kinds[i]);
-        }
-        for (size_t i = 0; i < job->spec.nattrs; i++)
-            if (view_spec_add_attr(&job->base_spec, job->spec.attrs[i]) < 0) {
-                rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
-                return;
-            }
+    json_t *bk = json_object_get(params, "baseline_kinds");
+    if (!job->spec.boundary) {
+        rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    if (params_scope(params, &job->spec, err, sizeof err) < 0 ||
+        (!job->has_baseline && bk && !json_is_null(bk) &&
+         snprintf(err, sizeof err,
+                  "params.baseline_kinds: give a baseline window too") > 0) ||
+        (job->has_baseline &&
+         params_baseline_spec(params, &job->spec, &job->base_spec, err,
+                              sizeof err) < 0)) {
+        rpc_error(req, RPC_INVALID_PARAMS, err, NULL);
+        return;
     }
     json_t *prog = json_object_get(params, "progress");
     if (prog && !json_is_boolean(prog)) {

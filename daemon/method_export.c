@@ -292,6 +292,7 @@ void method_export(rpc_req_t *req, json_t *params)
     static const char *const allowed[] = {
         "format",   "boundary",         "window",   "kinds",
         "isolates", "spreadsheet_safe", "unvalued", "gexf_version",
+        "where",    "without",          "within",   "event_weighting",
         NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
@@ -343,6 +344,12 @@ void method_export(rpc_req_t *req, json_t *params)
         fix_params(req, json_string_value(f), safe && json_is_true(safe),
                    gexf ? json_string_value(gexf) : "1.2") < 0) {
         rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    /* where, without, event weighting; within: the pooled graph without
+     * cross-scope ties, the within attribute carried for each node. */
+    if (params_scope(params, &job->spec, err, sizeof err) < 0) {
+        rpc_error(req, RPC_INVALID_PARAMS, err, NULL);
         return;
     }
     rpc_run_off_loop(req, export_work, export_after);

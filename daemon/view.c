@@ -217,6 +217,8 @@ struct view_inc {
     uint32_t *vpid;                 /* pid of each vertex */
     uint32_t *xpid;                 /* excluded people, ascending */
     size_t nx;
+    uint32_t *opid; /* within: people outside every scope, ascending */
+    size_t no;
     struct sidearc *side; /* ascending by key */
     size_t nside;
 };
@@ -227,6 +229,7 @@ static void inc_free(struct view_inc *inc)
         return;
     free(inc->vpid);
     free(inc->xpid);
+    free(inc->opid);
     free(inc->side);
     free(inc);
 }
@@ -252,6 +255,8 @@ struct window {
     size_t nlist, caplist;
     uint8_t *excluded_seen; /* by pid */
     int64_t excluded;
+    uint8_t *outside_seen; /* by pid, with within: ties but no value */
+    int64_t outside;
     /* results */
     struct sidearc *side;
     size_t nside;
@@ -265,6 +270,12 @@ struct snapshot {
     int32_t *pid_value; /* by pid: index into values, or -1 */
     char **values;      /* distinct boundary values, sorted */
     size_t nvalues;
+    uint8_t *masked;    /* by pid: 1 = taken out (where, without); or NULL */
+    int32_t *pid_scope; /* by pid: index into scopes (within), -1 none; or
+                           NULL without within */
+    char **scopes;      /* distinct within values, sorted */
+    size_t nscopes;
+    int event_weighting; /* VIEW_EVENTS_* */
 };
 
 /* Set flag i; 1 if it was clear. */
@@ -314,6 +325,23 @@ static int tie(struct snapshot *s, struct window *w, int64_t a, int64_t b,
 {
     if (a < 1 || b < 1 || a > s->maxpid || b > s->maxpid || a == b)
         return 0; /* cannot happen with a consistent store; stay safe */
+    /* Taken out (where, without): as if they were not in the store. */
+    if (s->masked && (s->masked[a] || s->masked[b]))
+        return 0;
+    /* within: only ties inside one scope; those to or between people
+     * without a value are counted (outside_scopes) and dropped. */
+    if (s->pid_scope) {
+        int32_t sa = s->pid_scope[a], sb = s->pid_scope[b];
+        if (sa < 0 || sb < 0) {
+            if (sa < 0)
+                w->outside += mark(w->outside_seen, a);
+            if (sb < 0)
+                w->outside += mark(w->outside_seen, b);
+            return 0;
+        }
+        if (sa != sb)
+            return 0;
+    }
     bool ok = true;
     if (s->pid_value[a] < 0) {
         ok = false;
@@ -346,10 +374,14 @@ struct event_acc {
 static int event_ties(struct snapshot *s, struct window *w,
                       struct event_acc *ev)
 {
+    /* Newman: k is every participant the store has for the event (this
+     * query does not filter them), whoever is taken out of the view. */
+    double weight = s->event_weighting == VIEW_EVENTS_NEWMAN && ev->n > 1
+                        ? ev->weight / (double)(ev->n - 1)
+                        : ev->weight;
     for (size_t i = 0; i < ev->n; i++)
         for (size_t j = i + 1; j < ev->n; j++) {
-            int rc =
-                tie(s, w, ev->pids[i], ev->pids[j], ev->weight, false, true);
+            int rc = tie(s, w, ev->pids[i], ev->pids[j], weight, false, true);
             if (rc < 0)
                 return rc;
         }
@@ -684,6 +716,132 @@ static int read_values(struct snapshot *s, const char *boundary, char *err,
         }
         if (pid >= 1 && pid <= maxpid)
             s->pid_value[pid] = (int32_t)(s->nvalues - 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "view: %s",
+                 rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* Mark with x (1, or += 1 with count) the people of rows of st (one
+ * column, pid) bound to a, b. 0 or -1. */
+static int mark_rows(struct snapshot *s, sqlite3_stmt *st, const char *a,
+                     const char *b, uint8_t *flags, bool count)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t pid = sqlite3_column_int64(st, 0);
+        if (pid >= 1 && pid <= s->maxpid)
+            flags[pid] = count ? (uint8_t)(flags[pid] + 1) : 1;
+    }
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The person mask of where and without (DESIGN.md "Scoped views"): the
+ * people taken out of the view before it is built. None: masked NULL. */
+static int read_mask(struct snapshot *s, const view_spec_t *spec, char *err,
+                     size_t errlen)
+{
+    if (!spec->nwhere && !spec->nwithout_ids && !spec->nwithout_where)
+        return 0;
+    sqlite3_stmt *byval = NULL, *bykey = NULL;
+    uint8_t *hits = NULL;
+    int rc = -1;
+    s->masked = calloc((size_t)s->maxpid + 1, 1);
+    if (spec->nwhere > 255) {
+        snprintf(err, errlen, "where: at most 255 attributes");
+        return -1;
+    }
+    if (!s->masked ||
+        (spec->nwhere && !(hits = calloc((size_t)s->maxpid + 1, 1))))
+        goto fail;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT pid FROM attr WHERE name = ?1"
+                           " AND value = ?2",
+                           -1, &byval, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT pid FROM person WHERE key = ?1", -1,
+                           &bykey, NULL) != SQLITE_OK)
+        goto fail;
+    /* where: a person has one value of an attribute, so matching a
+     * condition adds 1; they stay when they match every condition. */
+    for (size_t c = 0; c < spec->nwhere; c++)
+        for (size_t i = 0; i < spec->where[c].nvalues; i++)
+            if (mark_rows(s, byval, spec->where[c].attr,
+                          spec->where[c].values[i], hits, true) < 0)
+                goto fail;
+    for (int64_t p = 1; hits && p <= s->maxpid; p++)
+        s->masked[p] = hits[p] != spec->nwhere;
+    for (size_t i = 0; i < spec->nwithout_ids; i++)
+        if (mark_rows(s, bykey, spec->without_ids[i], NULL, s->masked, false) <
+            0)
+            goto fail;
+    for (size_t c = 0; c < spec->nwithout_where; c++)
+        for (size_t i = 0; i < spec->without_where[c].nvalues; i++)
+            if (mark_rows(s, byval, spec->without_where[c].attr,
+                          spec->without_where[c].values[i], s->masked,
+                          false) < 0)
+                goto fail;
+    rc = 0;
+fail:
+    if (rc < 0)
+        snprintf(err, errlen, "view: where/without: %s",
+                 s->masked ? sqlite3_errmsg(s->db) : "out of memory");
+    sqlite3_finalize(byval);
+    sqlite3_finalize(bykey);
+    free(hits);
+    return rc;
+}
+
+/* within: each person's scope (index into the attribute's sorted
+ * values), -1 for none. */
+static int read_scopes(struct snapshot *s, const char *within, char *err,
+                       size_t errlen)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc;
+    s->pid_scope = malloc(((size_t)s->maxpid + 1) * sizeof *s->pid_scope);
+    if (!s->pid_scope) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memset(s->pid_scope, 0xff, ((size_t)s->maxpid + 1) * sizeof *s->pid_scope);
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT pid, value FROM attr WHERE name = ?1"
+                           " ORDER BY value COLLATE BINARY",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "view: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, within, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t pid = sqlite3_column_int64(st, 0);
+        const char *v = (const char *)sqlite3_column_text(st, 1);
+        if (!s->nscopes || strcmp(s->scopes[s->nscopes - 1], v) != 0) {
+            if (s->nscopes == cap) {
+                cap = cap ? cap * 2 : 16;
+                char **nv = realloc(s->scopes, cap * sizeof *nv);
+                if (!nv) {
+                    rc = SQLITE_NOMEM;
+                    break;
+                }
+                s->scopes = nv;
+            }
+            if (!(s->scopes[s->nscopes] = strdup(v))) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            s->nscopes++;
+        }
+        if (pid >= 1 && pid <= s->maxpid)
+            s->pid_scope[pid] = (int32_t)(s->nscopes - 1);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
@@ -1063,6 +1221,11 @@ static void view_free(view_t *v)
     }
     inc_free(v->inc);
     attrs_free(v);
+    free(v->within);
+    for (size_t i = 0; v->xscope && i < v->nxscope; i++)
+        free(v->xscope[i]);
+    free(v->xscope);
+    free(v->xcount);
     free(v->boundary);
     view_unref(v->baseline);
     if (v->memfd >= 0)
@@ -1253,6 +1416,14 @@ static int graph_from_sorted(igraph_t *g, igraph_integer_t n,
     return 0;
 }
 
+/* Whether person p is a vertex with isolates: a boundary value, not
+ * taken out, and with within a value of that too. */
+static bool isolate_ok(const struct snapshot *s, int64_t p)
+{
+    return s->pid_value[p] >= 0 && !(s->masked && s->masked[p]) &&
+           !(s->pid_scope && s->pid_scope[p] < 0);
+}
+
 /* The vertex set of a full build's window: people with a tie there, or
  * with isolates every person who has a value. Marks in_view[pid]. */
 static size_t mark_vertices(const struct snapshot *s, const struct window *w,
@@ -1270,7 +1441,7 @@ static size_t mark_vertices(const struct snapshot *s, const struct window *w,
         }
     }
     for (int64_t p = 1; isolates && p <= s->maxpid; p++)
-        if (s->pid_value[p] >= 0)
+        if (isolate_ok(s, p))
             n += mark(in_view, p);
     return n;
 }
@@ -1290,7 +1461,7 @@ static size_t mark_vertices_inc(const struct snapshot *s,
         n += mark(in_view, (int64_t)(w->darcs[i].key & 0xffffffffu));
     }
     for (int64_t p = o->inc->hw_pid + 1; isolates && p <= s->maxpid; p++)
-        if (s->pid_value[p] >= 0)
+        if (isolate_ok(s, p))
             n += mark(in_view, p);
     return n;
 }
@@ -1440,6 +1611,53 @@ static int merge_arcs_inc(struct window *w, const view_t *o,
 /* Make the view of one window; group_of_value maps value index to group
  * index (shared numbering). keys: person key by pid (borrowed). o: the
  * view to build from incrementally, or NULL. */
+/* within: the people outside every scope (for incremental builds), the
+ * count of them, and the excluded people of each scope, into v. */
+static int scoped_counts(const struct snapshot *s, const struct window *w,
+                         const view_spec_t *spec, view_t *v,
+                         struct view_inc *inc)
+{
+    if (!spec->within)
+        return 0;
+    if (!(v->within = strdup(spec->within)))
+        return -ENOMEM;
+    v->outside = w->outside;
+    size_t no = 0;
+    for (int64_t p = 1; p <= s->maxpid; p++)
+        no += w->outside_seen[p];
+    if (!(inc->opid = malloc((no ? no : 1) * sizeof *inc->opid)))
+        return -ENOMEM;
+    for (int64_t p = 1; p <= s->maxpid; p++)
+        if (w->outside_seen[p])
+            inc->opid[inc->no++] = (uint32_t)p;
+    int64_t *per = calloc(s->nscopes ? s->nscopes : 1, sizeof *per);
+    if (!per)
+        return -ENOMEM;
+    for (size_t i = 0; i < inc->nx; i++)
+        if (s->pid_scope[inc->xpid[i]] >= 0)
+            per[s->pid_scope[inc->xpid[i]]]++;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nscopes; i++)
+        n += per[i] > 0;
+    v->xscope = calloc(n ? n : 1, sizeof *v->xscope);
+    v->xcount = calloc(n ? n : 1, sizeof *v->xcount);
+    if (!v->xscope || !v->xcount) {
+        free(per);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < s->nscopes; i++) {
+        if (!per[i])
+            continue;
+        if (!(v->xscope[v->nxscope] = strdup(s->scopes[i]))) {
+            free(per);
+            return -ENOMEM;
+        }
+        v->xcount[v->nxscope++] = per[i];
+    }
+    free(per);
+    return 0;
+}
+
 static view_t *assemble(const struct snapshot *s, struct window *w,
                         const view_spec_t *spec, const uint8_t *in_view,
                         size_t n, char **keys, const int32_t *group_of_value,
@@ -1541,6 +1759,8 @@ static view_t *assemble(const struct snapshot *s, struct window *w,
     for (int64_t p = 1; p <= s->maxpid; p++)
         if (w->excluded_seen[p])
             inc->xpid[inc->nx++] = (uint32_t)p;
+    if (scoped_counts(s, w, spec, v, inc) < 0)
+        goto oom_view;
     inc->exact = w->exact;
     inc->total = w->total;
     if (!w->exact) {
@@ -1605,6 +1825,7 @@ static void window_free(struct window *w)
     arcmap_free(&w->earcs);
     free(w->list);
     free(w->excluded_seen);
+    free(w->outside_seen);
     free(w->side);
     free(w->darcs);
     memset(w, 0, sizeof *w); /* freed again at the end of view_build */
@@ -1685,8 +1906,11 @@ int view_build_from(store_t *store, const view_spec_t *spec,
     s.db = store_read_begin(store, &version, err, errlen);
     if (!s.db)
         return -1;
+    s.event_weighting = spec->event_weighting;
     if (read_values(&s, spec->boundary, err, errlen) < 0 ||
-        (spec->keep_unvalued && keep_unvalued(&s, err, errlen) < 0))
+        (spec->keep_unvalued && keep_unvalued(&s, err, errlen) < 0) ||
+        read_mask(&s, spec, err, errlen) < 0 ||
+        (spec->within && read_scopes(&s, spec->within, err, errlen) < 0))
         goto out;
     if (store_query_int(s.db, "SELECT coalesce(max(rid), 0) FROM record",
                         &hw[0]) < 0 ||
@@ -1705,7 +1929,10 @@ int view_build_from(store_t *store, const view_spec_t *spec,
         struct window *w = &win[k];
         w->excluded_seen = calloc((size_t)s.maxpid + 1, 1);
         in_view[k] = calloc((size_t)s.maxpid + 1, 1);
-        if (!w->excluded_seen || !in_view[k])
+        if (s.pid_scope)
+            w->outside_seen = calloc((size_t)s.maxpid + 1, 1);
+        if (!w->excluded_seen || !in_view[k] ||
+            (s.pid_scope && !w->outside_seen))
             goto oom;
         bool exact = true;
         for (;;) {
@@ -1714,6 +1941,9 @@ int view_build_from(store_t *store, const view_spec_t *spec,
                 for (size_t i = 0; i < o->inc->nx; i++)
                     w->excluded_seen[o->inc->xpid[i]] = 1;
                 w->excluded = (int64_t)o->inc->nx;
+                for (size_t i = 0; w->outside_seen && i < o->inc->no; i++)
+                    w->outside_seen[o->inc->opid[i]] = 1;
+                w->outside = w->outside_seen ? (int64_t)o->inc->no : 0;
                 w->exact = o->inc->exact;
                 w->total = o->inc->total;
             } else {
@@ -1727,11 +1957,14 @@ int view_build_from(store_t *store, const view_spec_t *spec,
              * weight after exact ones (-EAGAIN), or inexact new weights
              * for an exact view (which keeps no parts). */
             if (rrc == -EAGAIN || (o && o->inc->exact && !w->exact)) {
-                uint8_t *seen = w->excluded_seen;
-                w->excluded_seen = NULL;
+                uint8_t *seen = w->excluded_seen, *oseen = w->outside_seen;
+                w->excluded_seen = w->outside_seen = NULL;
                 window_free(w);
                 memset(seen, 0, (size_t)s.maxpid + 1);
                 w->excluded_seen = seen;
+                if (oseen)
+                    memset(oseen, 0, (size_t)s.maxpid + 1);
+                w->outside_seen = oseen;
                 exact = rrc != -EAGAIN;
                 o = olds[k] = NULL;
                 continue;
@@ -1891,6 +2124,11 @@ out:
         free(s.values[i]);
     free(s.values);
     free(s.pid_value);
+    free(s.masked);
+    free(s.pid_scope);
+    for (size_t i = 0; i < s.nscopes; i++)
+        free(s.scopes[i]);
+    free(s.scopes);
     return rc;
 }
 
@@ -1913,6 +2151,104 @@ static int put_spec(buf_t *b, const view_spec_t *sp)
     for (size_t i = 0; i < sp->nattrs; i++)
         if (buf_printf(b, "%zu:%s,", strlen(sp->attrs[i]), sp->attrs[i]) < 0)
             return -1;
+    return view_spec_put_scope(b, sp);
+}
+
+static int put_lstr(buf_t *b, const char *s)
+{
+    return buf_printf(b, "%zu:%s", strlen(s), s);
+}
+
+static int put_conds(buf_t *b, const view_cond_t *c, size_t n)
+{
+    if (buf_printf(b, "%zu[", n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (put_lstr(b, c[i].attr) < 0 ||
+            buf_printf(b, "=%zu(", c[i].nvalues) < 0)
+            return -1;
+        for (size_t j = 0; j < c[i].nvalues; j++)
+            if (put_lstr(b, c[i].values[j]) < 0)
+                return -1;
+        if (buf_puts(b, ")") < 0)
+            return -1;
+    }
+    return buf_puts(b, "]");
+}
+
+int view_spec_put_scope(buf_t *b, const view_spec_t *sp)
+{
+    if (!sp->nwhere && !sp->nwithout_ids && !sp->nwithout_where &&
+        !sp->event_weighting && !sp->within)
+        return 0; /* the key of a plain view stays as it was */
+    if (buf_puts(b, "|w") < 0 || put_conds(b, sp->where, sp->nwhere) < 0 ||
+        buf_printf(b, "|x%zu[", sp->nwithout_ids) < 0)
+        return -1;
+    for (size_t i = 0; i < sp->nwithout_ids; i++)
+        if (put_lstr(b, sp->without_ids[i]) < 0)
+            return -1;
+    if (buf_puts(b, "]") < 0 ||
+        put_conds(b, sp->without_where, sp->nwithout_where) < 0 ||
+        buf_printf(b, "|e%d|s", sp->event_weighting) < 0 ||
+        (sp->within && put_lstr(b, sp->within) < 0))
+        return -1;
+    return 0;
+}
+
+static void conds_free(view_cond_t *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++) {
+        free(c[i].attr);
+        for (size_t j = 0; c[i].values && j < c[i].nvalues; j++)
+            free(c[i].values[j]);
+        free(c[i].values);
+    }
+    free(c);
+}
+
+static int conds_copy(view_cond_t **dst, size_t *nd, const view_cond_t *c,
+                      size_t n)
+{
+    *nd = 0;
+    if (!n)
+        return 0;
+    if (!(*dst = calloc(n, sizeof **dst)))
+        return -ENOMEM;
+    *nd = n;
+    for (size_t i = 0; i < n; i++) {
+        view_cond_t *d = &(*dst)[i];
+        if (!(d->attr = strdup(c[i].attr)) ||
+            !(d->values = calloc(c[i].nvalues ? c[i].nvalues : 1,
+                                 sizeof *d->values)))
+            return -ENOMEM;
+        for (; d->nvalues < c[i].nvalues; d->nvalues++)
+            if (!(d->values[d->nvalues] = strdup(c[i].values[d->nvalues])))
+                return -ENOMEM;
+    }
+    return 0;
+}
+
+int view_spec_copy_scope(view_spec_t *dst, const view_spec_t *src)
+{
+    if (conds_copy(&dst->where, &dst->nwhere, src->where, src->nwhere) < 0 ||
+        conds_copy(&dst->without_where, &dst->nwithout_where,
+                   src->without_where, src->nwithout_where) < 0)
+        return -ENOMEM;
+    if (src->nwithout_ids) {
+        if (!(dst->without_ids =
+                  calloc(src->nwithout_ids, sizeof *dst->without_ids)))
+            return -ENOMEM;
+        for (; dst->nwithout_ids < src->nwithout_ids; dst->nwithout_ids++)
+            if (!(dst->without_ids[dst->nwithout_ids] =
+                      strdup(src->without_ids[dst->nwithout_ids])))
+                return -ENOMEM;
+    }
+    dst->event_weighting = src->event_weighting;
+    if (src->within && !(dst->within = strdup(src->within)))
+        return -ENOMEM;
+    for (size_t i = 0; i < src->nattrs; i++)
+        if (view_spec_add_attr(dst, src->attrs[i]) < 0)
+            return -ENOMEM;
     return 0;
 }
 
@@ -1935,6 +2271,12 @@ void view_spec_free(view_spec_t *spec)
     for (size_t i = 0; spec->attrs && i < spec->nattrs; i++)
         free(spec->attrs[i]);
     free(spec->attrs);
+    conds_free(spec->where, spec->nwhere);
+    conds_free(spec->without_where, spec->nwithout_where);
+    for (size_t i = 0; spec->without_ids && i < spec->nwithout_ids; i++)
+        free(spec->without_ids[i]);
+    free(spec->without_ids);
+    free(spec->within);
     free(spec->boundary);
     memset(spec, 0, sizeof *spec);
 }
@@ -1969,6 +2311,9 @@ static size_t view_file_bytes(const view_t *v, bool with_groups)
         for (size_t x = 0; x < c->nvalues; x++)
             bytes += strlen(c->values[x]) + 1;
     }
+    bytes += (v->within ? strlen(v->within) : 0) + 1 + 2 * sizeof(int64_t);
+    for (size_t i = 0; i < v->nxscope; i++)
+        bytes += strlen(v->xscope[i]) + 1 + sizeof(int64_t);
     return bytes;
 }
 
@@ -1993,6 +2338,15 @@ static char *put_attrs(char *p, const view_t *v)
         for (size_t x = 0; x < c->nvalues; x++)
             p = put_bytes(p, c->values[x], strlen(c->values[x]) + 1);
         p = put_bytes(p, c->idx, n * sizeof *c->idx);
+    }
+    /* within: the attribute ("" none), outside count, excluded by scope */
+    const char *within = v->within ? v->within : "";
+    int64_t nums[2] = {v->outside, (int64_t)v->nxscope};
+    p = put_bytes(p, within, strlen(within) + 1);
+    p = put_bytes(p, nums, sizeof nums);
+    for (size_t i = 0; i < v->nxscope; i++) {
+        p = put_bytes(p, v->xscope[i], strlen(v->xscope[i]) + 1);
+        p = put_bytes(p, &v->xcount[i], sizeof v->xcount[i]);
     }
     return p;
 }
@@ -2155,6 +2509,30 @@ static int get_attrs(struct reader *r, view_t *v, size_t n)
             if (c->idx[i] < -1 || c->idx[i] >= nv)
                 return -1;
     }
+    int64_t nums[2];
+    char *within = take_str(r);
+    if (!within || take(r, nums, sizeof nums) < 0 || nums[1] < 0 ||
+        (uint64_t)nums[1] > (uint64_t)(r->end - r->p)) {
+        free(within);
+        return -1;
+    }
+    if (!*within) {
+        free(within);
+        within = NULL;
+    }
+    v->within = within;
+    v->outside = nums[0];
+    if (!nums[1])
+        return 0;
+    if (!(v->xscope = calloc((size_t)nums[1], sizeof *v->xscope)) ||
+        !(v->xcount = calloc((size_t)nums[1], sizeof *v->xcount)))
+        return -1;
+    for (; v->nxscope < (size_t)nums[1]; v->nxscope++)
+        if (!(v->xscope[v->nxscope] = take_str(r)) ||
+            take(r, &v->xcount[v->nxscope], sizeof *v->xcount) < 0) {
+            v->nxscope++; /* so that the name read is freed */
+            return -1;
+        }
     return 0;
 }
 
@@ -2272,4 +2650,276 @@ view_t *view_load(const void *map, size_t len, char *err, size_t errlen)
         v->pub.baseline = &b->pub;
     }
     return v;
+}
+
+/* ---- scopes (within) ----------------------------------------------------
+ *
+ * A view built with within has no tie between scopes; each scope's
+ * sub-view is cut out of it in one pass over its vertices and arcs: a
+ * scope's vertices keep their order (ids in byte order), so its arcs,
+ * renumbered, stay in (from, to) order, and its groups are those of the
+ * pooled view present in the scope's main or baseline sub-view, in the
+ * same (byte) order. That is the view a store holding only the scope's
+ * people would give. */
+
+/* Scope index of each vertex of v (or -1), by the within attribute's
+ * values mapped into names. */
+static int vertex_scopes(const view_t *v, char *const *names, size_t n,
+                         int32_t *sc)
+{
+    igraph_integer_t nv = igraph_vcount(&v->graph);
+    int a = v->within ? view_attr_index(v, v->within) : -1;
+    if (a < 0)
+        return -1;
+    const struct view_attrcol *c = &v->attr_cols[a];
+    int32_t *map = malloc((c->nvalues ? c->nvalues : 1) * sizeof *map);
+    if (!map)
+        return -1;
+    for (size_t x = 0; x < c->nvalues; x++) {
+        const char *key = c->values[x];
+        char *const *hit = bsearch(&key, names, n, sizeof *names, cmp_str);
+        map[x] = hit ? (int32_t)(hit - names) : -1;
+    }
+    for (igraph_integer_t i = 0; i < nv; i++)
+        sc[i] = c->idx[i] >= 0 ? map[c->idx[i]] : -1;
+    free(map);
+    return 0;
+}
+
+static int64_t scope_excluded(const view_t *v, const char *name)
+{
+    for (size_t i = 0; i < v->nxscope; i++)
+        if (!strcmp(v->xscope[i], name))
+            return v->xcount[i];
+    return 0;
+}
+
+/* The sub-view of scope s of v: vertices i with sc[i] == s, numbered
+ * lidx[i]; nv of them, m arcs; groups by gmap (pooled group -> the
+ * scope's, or -1). */
+static view_t *cut_view(const view_t *v, const int32_t *sc, const int32_t *lidx,
+                        int32_t s, size_t nv, size_t m, const int32_t *gmap,
+                        const char *name)
+{
+    view_t *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    atomic_init(&o->refs, 1);
+    o->memfd = -1;
+    pthread_mutex_init(&o->memfd_lock, NULL);
+    igraph_vector_int_t from, to;
+    if (igraph_vector_int_init(&from, (igraph_integer_t)m)) {
+        pthread_mutex_destroy(&o->memfd_lock);
+        free(o);
+        return NULL;
+    }
+    if (igraph_vector_int_init(&to, (igraph_integer_t)m)) {
+        igraph_vector_int_destroy(&from);
+        pthread_mutex_destroy(&o->memfd_lock);
+        free(o);
+        return NULL;
+    }
+    bool ok = !igraph_vector_init(&o->weights, (igraph_integer_t)m);
+    if (ok && igraph_vector_int_init(&o->group, (igraph_integer_t)nv)) {
+        igraph_vector_destroy(&o->weights);
+        ok = false;
+    }
+    if (!ok) {
+        igraph_vector_int_destroy(&from);
+        igraph_vector_int_destroy(&to);
+        pthread_mutex_destroy(&o->memfd_lock);
+        free(o);
+        return NULL;
+    }
+    igraph_integer_t M = igraph_ecount(&v->graph), k = 0;
+    for (igraph_integer_t e = 0; e < M; e++) {
+        igraph_integer_t a = IGRAPH_FROM(&v->graph, e),
+                         b = IGRAPH_TO(&v->graph, e);
+        if (sc[a] != s || sc[b] != s)
+            continue;
+        VECTOR(from)[k] = lidx[a];
+        VECTOR(to)[k] = lidx[b];
+        VECTOR(o->weights)[k++] = VECTOR(v->weights)[e];
+    }
+    if (graph_from_sorted(&o->graph, (igraph_integer_t)nv, &from, &to) < 0) {
+        igraph_vector_int_destroy(&from);
+        igraph_vector_int_destroy(&to);
+        igraph_vector_destroy(&o->weights);
+        igraph_vector_int_destroy(&o->group);
+        pthread_mutex_destroy(&o->memfd_lock);
+        free(o);
+        return NULL;
+    }
+    o->pub.graph = &o->graph; /* from here view_free cleans up */
+    igraph_integer_t n0 = igraph_vcount(&v->graph);
+    o->keys = calloc(nv ? nv : 1, sizeof *o->keys);
+    o->boundary = strdup(v->boundary);
+    ok = o->keys && o->boundary && attrs_alloc(o, v->nattrs) == 0;
+    for (igraph_integer_t i = 0; ok && i < n0; i++) {
+        if (sc[i] != s)
+            continue;
+        VECTOR(o->group)[lidx[i]] = gmap[VECTOR(v->group)[i]];
+        ok = (o->keys[lidx[i]] = strdup(v->keys[i])) != NULL;
+    }
+    for (size_t a = 0; ok && a < v->nattrs; a++) {
+        const struct view_attrcol *c = &v->attr_cols[a];
+        struct view_attrcol *d = &o->attr_cols[a];
+        ok = (o->attr_names[a] = strdup(v->attr_names[a])) &&
+             (d->values = calloc(c->nvalues ? c->nvalues : 1,
+                                 sizeof *d->values)) &&
+             (d->idx = malloc((nv ? nv : 1) * sizeof *d->idx));
+        for (; ok && d->nvalues < c->nvalues; d->nvalues++)
+            ok = (d->values[d->nvalues] = strdup(c->values[d->nvalues])) !=
+                 NULL;
+        for (igraph_integer_t i = 0; ok && i < n0; i++)
+            if (sc[i] == s)
+                d->idx[lidx[i]] = c->idx[i];
+    }
+    if (!ok) {
+        view_free(o);
+        return NULL;
+    }
+    o->pub.size = sizeof o->pub;
+    o->pub.weights = &o->weights;
+    o->pub.group = &o->group;
+    o->pub.keys = (const char *const *)o->keys;
+    o->pub.boundary = o->boundary;
+    o->pub.from = v->pub.from;
+    o->pub.to = v->pub.to;
+    o->pub.excluded = scope_excluded(v, name);
+    o->data_version = v->data_version;
+    o->bytes = sizeof *o + nv * 52 + m * 40;
+    return o;
+}
+
+void view_scopes_free(view_scopes_t *sc)
+{
+    for (size_t i = 0; i < sc->n; i++) {
+        if (sc->names)
+            free(sc->names[i]);
+        if (sc->views)
+            view_unref(sc->views[i]);
+    }
+    free(sc->names);
+    free(sc->views);
+    memset(sc, 0, sizeof *sc);
+}
+
+int view_split(const view_t *v, view_scopes_t *out, char *err, size_t errlen)
+{
+    const view_t *vs[2] = {v, v->baseline};
+    int32_t *sc[2] = {NULL, NULL}, *lidx[2] = {NULL, NULL};
+    size_t *cnt[2] = {NULL, NULL}, *ecnt[2] = {NULL, NULL};
+    uint8_t *used = NULL;
+    int32_t *gmap = NULL;
+    size_t ng = (size_t)v->pub.ngroups;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    int a0 = v->within ? view_attr_index(v, v->within) : -1;
+    int a1 = v->baseline && v->within ? view_attr_index(v->baseline, v->within)
+                                      : -1;
+    if (a0 < 0 || (v->baseline && a1 < 0)) {
+        snprintf(err, errlen, "the view was not built with within");
+        return -1;
+    }
+    /* Scope names: the within values of either view's people. */
+    const struct view_attrcol *c0 = &v->attr_cols[a0],
+                              *c1 = a1 >= 0 ? &v->baseline->attr_cols[a1]
+                                            : NULL;
+    size_t n1 = c1 ? c1->nvalues : 0, cap = c0->nvalues + n1;
+    out->names = calloc(cap ? cap : 1, sizeof *out->names);
+    if (!out->names)
+        goto oom;
+    for (size_t i = 0, j = 0; i < c0->nvalues || j < n1;) {
+        int c = i == c0->nvalues ? 1
+                : j == n1        ? -1
+                                 : strcmp(c0->values[i], c1->values[j]);
+        const char *nm = c <= 0 ? c0->values[i] : c1->values[j];
+        if (!(out->names[out->n] = strdup(nm)))
+            goto oom;
+        out->n++;
+        i += c <= 0;
+        j += c >= 0;
+    }
+    size_t n = out->n;
+    if (!(out->views = calloc(n ? n : 1, sizeof *out->views)) ||
+        !(used = calloc((n ? n : 1) * (ng ? ng : 1), 1)) ||
+        !(gmap = malloc((ng ? ng : 1) * sizeof *gmap)))
+        goto oom;
+    for (int k = 0; k < 2 && vs[k]; k++) {
+        size_t nv = (size_t)igraph_vcount(&vs[k]->graph);
+        sc[k] = malloc((nv ? nv : 1) * sizeof *sc[k]);
+        lidx[k] = malloc((nv ? nv : 1) * sizeof *lidx[k]);
+        cnt[k] = calloc(n ? n : 1, sizeof *cnt[k]);
+        ecnt[k] = calloc(n ? n : 1, sizeof *ecnt[k]);
+        if (!sc[k] || !lidx[k] || !cnt[k] || !ecnt[k] ||
+            vertex_scopes(vs[k], out->names, n, sc[k]) < 0)
+            goto oom;
+        for (size_t i = 0; i < nv; i++) {
+            if (sc[k][i] < 0)
+                continue;
+            lidx[k][i] = (int32_t)cnt[k][sc[k][i]]++;
+            used[(size_t)sc[k][i] * ng + (size_t)VECTOR(vs[k]->group)[i]] = 1;
+        }
+        igraph_integer_t m = igraph_ecount(&vs[k]->graph);
+        for (igraph_integer_t e = 0; e < m; e++) {
+            int32_t s = sc[k][IGRAPH_FROM(&vs[k]->graph, e)];
+            if (s >= 0 && s == sc[k][IGRAPH_TO(&vs[k]->graph, e)])
+                ecnt[k][s]++;
+        }
+    }
+    for (size_t s = 0; s < n; s++) {
+        size_t sng = 0;
+        for (size_t g = 0; g < ng; g++)
+            gmap[g] = used[s * ng + g] ? (int32_t)sng++ : -1;
+        char **gn = calloc(sng ? sng : 1, sizeof *gn);
+        if (!gn)
+            goto oom;
+        for (size_t g = 0; g < ng; g++)
+            if (gmap[g] >= 0 && !(gn[gmap[g]] = strdup(v->group_names[g]))) {
+                for (size_t x = 0; x < sng; x++)
+                    free(gn[x]);
+                free(gn);
+                goto oom;
+            }
+        view_t *sub[2] = {NULL, NULL};
+        for (int k = 0; k < 2 && vs[k]; k++)
+            sub[k] = cut_view(vs[k], sc[k], lidx[k], (int32_t)s, cnt[k][s],
+                              ecnt[k][s], gmap, out->names[s]);
+        if (!sub[0] || (vs[1] && !sub[1])) {
+            view_unref(sub[0]);
+            view_unref(sub[1]);
+            for (size_t x = 0; x < sng; x++)
+                free(gn[x]);
+            free(gn);
+            goto oom;
+        }
+        for (int k = 0; k < 2 && sub[k]; k++) {
+            sub[k]->group_names = gn;
+            sub[k]->pub.group_names = (const char *const *)gn;
+            sub[k]->pub.ngroups = (igraph_integer_t)sng;
+            sub[k]->owns_groups = k == 0;
+        }
+        if (sub[1]) {
+            sub[0]->baseline = sub[1];
+            sub[0]->pub.baseline = &sub[1]->pub;
+        }
+        out->views[s] = sub[0];
+    }
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errlen, "out of memory splitting the view by %s",
+             v->within ? v->within : "scope");
+    view_scopes_free(out);
+done:
+    for (int k = 0; k < 2; k++) {
+        free(sc[k]);
+        free(lidx[k]);
+        free(cnt[k]);
+        free(ecnt[k]);
+    }
+    free(used);
+    free(gmap);
+    return rc;
 }

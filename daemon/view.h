@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "spand/plugin.h"
 #include "store.h"
 
@@ -32,6 +33,18 @@ struct view_inc;
 
 #define VIEW_OPEN_FROM INT64_MIN
 #define VIEW_OPEN_TO INT64_MAX
+
+/* A condition on one attribute: its value is one of values (sorted,
+ * without repeats). */
+typedef struct view_cond {
+    char *attr;
+    char **values;
+    size_t nvalues;
+} view_cond_t;
+
+/* How an event of k participants weighs each of its k(k-1)/2 pairs. */
+#define VIEW_EVENTS_PAIRS 0  /* its weight */
+#define VIEW_EVENTS_NEWMAN 1 /* weight / (k - 1) (Newman 2001) */
 
 typedef struct view_spec {
     int64_t from, to; /* VIEW_OPEN_FROM / VIEW_OPEN_TO when unbounded */
@@ -53,6 +66,26 @@ typedef struct view_spec {
     /* People without a boundary value become vertices in a group named ""
      * instead of being left out (export); nobody is then excluded. */
     bool keep_unvalued;
+    /* Scoped views (DESIGN.md). People are taken out before the graph is
+     * made (a person mask at the store scan), so a person whose only ties
+     * were to people taken out is not a vertex, and is not excluded:
+     *   where: only people matching every condition (AND across
+     *     attributes, OR within one); sorted by attr;
+     *   without_ids (sorted) and without_where (sorted by attr): people
+     *     listed, or matching any one condition, are taken out.
+     * event_weighting: VIEW_EVENTS_*; k counts every participant of the
+     * event in the store, before where, without and within.
+     * within: when not NULL, ties between people of different values of
+     * this attribute (or without one) are dropped, and view_scopes()
+     * splits the view by its values. All are part of view_spec_key(). */
+    view_cond_t *where;
+    size_t nwhere;
+    char **without_ids;
+    size_t nwithout_ids;
+    view_cond_t *without_where;
+    size_t nwithout_where;
+    int event_weighting;
+    char *within;
 } view_spec_t;
 
 #define VIEW_GROUPS_UNLIMITED SIZE_MAX
@@ -83,6 +116,14 @@ typedef struct view {
     size_t nattrs;
     char **attr_names; /* sorted */
     struct view_attrcol *attr_cols;
+    /* within (view_spec_t): the attribute, or NULL; people with ties but
+     * no value of it; and each scope's excluded people (by scope name,
+     * sorted; scopes without any are left out). */
+    char *within;
+    int64_t outside;
+    size_t nxscope;
+    char **xscope;
+    int64_t *xcount;
 } view_t;
 
 /* Build the view of spec (and of baseline, if not NULL) from one snapshot
@@ -158,6 +199,30 @@ int view_attr_index(const view_t *v, const char *name);
 const char *view_attr(const view_t *v, size_t attr, igraph_integer_t vertex);
 /* Add name to spec->attrs (kept sorted, without repeats). 0 or -ENOMEM. */
 int view_spec_add_attr(view_spec_t *spec, const char *name);
+
+/* Copy src's where, without, event weighting, within and carried
+ * attributes into dst (for a baseline spec: the same people, the same
+ * rules). dst owns what was copied, even on error. 0 or -ENOMEM. */
+int view_spec_copy_scope(view_spec_t *dst, const view_spec_t *src);
+/* Append the canonical text of sp's where, without, event weighting and
+ * within to b (nothing when none is set); for cache keys. 0 or -1. */
+int view_spec_put_scope(buf_t *b, const view_spec_t *sp);
+
+/* The scopes of a view built with within: one sub-view per value of the
+ * within attribute among its (or its baseline's) vertices, names sorted.
+ * Each sub-view is what a store holding only that scope's people gives:
+ * its vertices numbered in id order, its arcs, its groups (those present
+ * in the scope's main or baseline sub-view, byte order), its excluded
+ * count, the carried attributes, and its baseline sub-view. */
+typedef struct view_scopes {
+    size_t n;
+    char **names;
+    view_t **views; /* one reference each */
+} view_scopes_t;
+/* Split v (built with within) into out. 0, or -1 with err. Takes igraph
+ * calls: hold view_igraph_lock() in a thread. O(vertices + arcs). */
+int view_split(const view_t *v, view_scopes_t *out, char *err, size_t errlen);
+void view_scopes_free(view_scopes_t *sc);
 
 /* A canonical text of spec (and baseline), for cache keys. Caller frees. */
 char *view_spec_key(const view_spec_t *spec, const view_spec_t *baseline);

@@ -124,6 +124,20 @@ static void usage(FILE *out)
           "  --param NAME=VALUE    a parameter of the plugin (repeatable; "
           "see plugins)\n"
           "  --isolates            also take in people without ties\n"
+          "  --where ATTR=V[,V...] only people whose ATTR is one of the "
+          "values\n"
+          "                        (repeatable: all must hold)\n"
+          "  --without ID, --without ATTR=V[,V...], --without-file FILE\n"
+          "                        take people out first: by id, by value, "
+          "or the\n"
+          "                        ids in FILE, one a line (repeatable)\n"
+          "  --within ATTR         run on each value of ATTR's own network "
+          "(per site)\n"
+          "  --baseline-kind K     kinds for the baseline window "
+          "(default: --kind)\n"
+          "  --event-weighting W   pairs (default) or newman: an event of k "
+          "people\n"
+          "                        weighs 1/(k-1) a pair\n"
           "  --top N               show the first N rows of each table\n"
           "  --sort COL[:asc]      sort people by COL, descending (nulls "
           "last)\n"
@@ -306,7 +320,7 @@ typedef int (*opt_cb)(int opt, const char *arg, void *data);
 static int parse_cmd(struct ctx *c, int argc, char **argv,
                      const struct option *extra, opt_cb cb, void *data)
 {
-    enum { MAX_EXTRA = 16 };
+    enum { MAX_EXTRA = 32 };
     struct option all[MAX_EXTRA + 3];
     size_t n = 0;
     for (; extra && extra[n].name && n < MAX_EXTRA; n++)
@@ -829,6 +843,7 @@ struct analyse_opts {
     long long top;   /* -1: not given */
     ctl_format_t format;
     bool format_given;
+    ctl_scope_opts_t scope; /* --where, --without, --within, ... */
 };
 
 /* A time option's value as JSON: Unix seconds as an integer, anything
@@ -881,6 +896,14 @@ static int set_member(json_t **obj, const char *key, json_t *v)
 static int analyse_opt(int opt, const char *arg, void *data)
 {
     struct analyse_opts *o = data;
+    if (ctl_scope_is_opt(opt)) {
+        char err[256];
+        if (ctl_scope_opt(&o->scope, opt, arg, err, sizeof err) < 0) {
+            bad_usage("%s", err);
+            return -1;
+        }
+        return 0;
+    }
     switch (opt) {
     case 'b':
         if (!*arg) {
@@ -1004,7 +1027,8 @@ static int view_params(struct analyse_opts *o)
                    (o->base &&
                     set_member(&o->params, "baseline", json_incref(o->base))) ||
                    (o->kinds &&
-                    set_member(&o->params, "kinds", json_incref(o->kinds)))
+                    set_member(&o->params, "kinds", json_incref(o->kinds))) ||
+                   ctl_scope_params(&o->scope, o->params) < 0
                ? -1
                : 0;
 }
@@ -1016,6 +1040,7 @@ static void analyse_opts_free(struct analyse_opts *o)
     json_decref(o->base);
     json_decref(o->kinds);
     json_decref(o->pparams);
+    ctl_scope_free(&o->scope);
 }
 
 static int cmd_analyse(struct ctx *c, int argc, char **argv)
@@ -1032,6 +1057,7 @@ static int cmd_analyse(struct ctx *c, int argc, char **argv)
         {"top", required_argument, NULL, 'n'},
         {"sort", required_argument, NULL, 'S'},
         {"format", required_argument, NULL, 'o'},
+        CTL_SCOPE_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct analyse_opts o = {.params = json_object(), .top = -1};
     int status = EXIT_USAGE;
@@ -1174,6 +1200,7 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         {"isolates", no_argument, NULL, 'i'},
         {"top", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'o'},
+        CTL_SCOPE_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct analyse_opts o = {.params = json_object(), .top = -1};
     int status = EXIT_USAGE;
@@ -1284,6 +1311,7 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         {"spreadsheet-safe", no_argument, NULL, 'Q'},
         {"drop-unvalued", no_argument, NULL, 'U'},
         {"gexf-version", required_argument, NULL, 'G'},
+        CTL_SCOPE_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct export_opts o = {.a = {.params = json_object(), .top = -1}};
     int status = EXIT_USAGE;
