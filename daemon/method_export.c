@@ -220,8 +220,10 @@ static void export_work(rpc_req_t *req)
         req->rc = 0; /* a notification: nobody to send the text to */
         return;
     }
-    /* Through the engine's view cache: an export of the view an analysis
-     * just used (or of data only appended to since) builds nothing. */
+    /* Through the engine's view cache: a second export of the same view
+     * (or of data only appended to since) builds little or nothing. An
+     * export's view carries every attribute and the unvalued people, so
+     * it is not the view an analysis used, unless both asked the same. */
     view_t *v = engine_view(req->host->engine, &req->job->spec, NULL, req->err,
                             sizeof req->err);
     if (!v) {
