@@ -321,8 +321,9 @@ void method_export(rpc_req_t *req, json_t *params)
         snprintf(err, sizeof err, "params.unvalued must be true or false");
     else if (gexf && (!json_is_string(gexf) ||
                       !export_gexf_version_known(json_string_value(gexf))))
-        snprintf(err, sizeof err, "params.gexf_version must be \"1.2\" or "
-                                  "\"1.3\"");
+        snprintf(err, sizeof err,
+                 "params.gexf_version must be \"1.2\" or "
+                 "\"1.3\"");
     job_t *job = err[0] ? NULL : engine_job_new();
     if (!err[0] && !job)
         snprintf(err, sizeof err, "out of memory");
