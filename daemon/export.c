@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "privacy.h"
 #include "utf8.h"
 
 /* Text goes to the sink in pieces of about this size: large enough that a
@@ -41,6 +42,9 @@ typedef struct writer {
     buf_t b;
     const export_sink_t *sink;
     int rc;
+    char *const *keys; /* the ids written: the view's, or o->ids */
+    /* Attributes never written (export_opts_t.identifying), or NULL. */
+    const char *identifying;
 } writer_t;
 
 static void w_flush(writer_t *w)
@@ -231,7 +235,8 @@ static int cmp_str(const void *a, const void *b)
  * in the store, and a replacement leaves a U+FFFD, so a clash needs a
  * changed id equal to another changed one or to an unchanged id that
  * holds U+FFFD: sort the (rare) changed ones and look those up. */
-static int ids_clash(const view_t *v, enum syntax syn, int *clash)
+static int ids_clash(const view_t *v, char *const *keys, enum syntax syn,
+                     int *clash)
 {
     igraph_integer_t n = igraph_vcount(&v->graph);
     char **alt = NULL;
@@ -239,7 +244,7 @@ static int ids_clash(const view_t *v, enum syntax syn, int *clash)
     int rc = 0;
     *clash = 0;
     for (igraph_integer_t i = 0; i < n && !rc; i++) {
-        if (!changed_by(v->keys[i], syn))
+        if (!changed_by(keys[i], syn))
             continue;
         if (nalt == cap) {
             size_t ncap = cap ? 2 * cap : 16;
@@ -251,7 +256,7 @@ static int ids_clash(const view_t *v, enum syntax syn, int *clash)
             alt = p;
             cap = ncap;
         }
-        if (!(alt[nalt] = replaced(v->keys[i], syn)))
+        if (!(alt[nalt] = replaced(keys[i], syn)))
             rc = -ENOMEM;
         else
             nalt++;
@@ -261,7 +266,7 @@ static int ids_clash(const view_t *v, enum syntax syn, int *clash)
         for (size_t k = 1; k < nalt && !*clash; k++)
             *clash = !strcmp(alt[k - 1], alt[k]);
         for (igraph_integer_t i = 0; i < n && !*clash; i++) {
-            const char *key = v->keys[i];
+            const char *key = keys[i];
             *clash = strstr(key, fffd) && !changed_by(key, syn) &&
                      bsearch(&key, alt, nalt, sizeof *alt, cmp_str);
         }
@@ -295,9 +300,11 @@ static int valued(const view_t *v, igraph_integer_t i)
 /* Whether carried attribute a is written as a column of its own: every one
  * but the boundary, which is the group (the same value, or "" for a
  * person kept without one). */
-static int own_column(const view_t *v, size_t a)
+static int own_column(const view_t *v, const writer_t *w, size_t a)
 {
-    return strcmp(v->attr_names[a], v->boundary) != 0;
+    return strcmp(v->attr_names[a], v->boundary) != 0 &&
+           !(w->identifying &&
+             privacy_identifying(w->identifying, v->attr_names[a]));
 }
 
 /* An attribute's index as text, for the XML ids that refer to it. */
@@ -316,7 +323,7 @@ static void graphml(const view_t *v, writer_t *w)
     put_xml(w, v->boundary);
     w_puts(w, "\" attr.type=\"string\"/>\n");
     for (size_t a = 0; a < v->nattrs; a++) {
-        if (!own_column(v, a))
+        if (!own_column(v, w, a))
             continue;
         w_puts(w, "  <key id=\"");
         w_index(w, "a", a);
@@ -329,7 +336,7 @@ static void graphml(const view_t *v, writer_t *w)
               "  <graph id=\"spand\" edgedefault=\"directed\">\n");
     for (igraph_integer_t i = 0; i < igraph_vcount(&v->graph) && !w->rc; i++) {
         w_puts(w, "    <node id=\"");
-        put_xml(w, v->keys[i]);
+        put_xml(w, w->keys[i]);
         w_puts(w, "\">");
         if (valued(v, i)) {
             w_puts(w, "<data key=\"group\">");
@@ -337,7 +344,7 @@ static void graphml(const view_t *v, writer_t *w)
             w_puts(w, "</data>");
         }
         for (size_t a = 0; a < v->nattrs; a++) {
-            const char *val = own_column(v, a) ? view_attr(v, a, i) : NULL;
+            const char *val = own_column(v, w, a) ? view_attr(v, a, i) : NULL;
             if (!val)
                 continue;
             w_puts(w, "<data key=\"");
@@ -350,9 +357,9 @@ static void graphml(const view_t *v, writer_t *w)
     }
     for (igraph_integer_t e = 0; e < igraph_ecount(&v->graph) && !w->rc; e++) {
         w_puts(w, "    <edge source=\"");
-        put_xml(w, v->keys[IGRAPH_FROM(&v->graph, e)]);
+        put_xml(w, w->keys[IGRAPH_FROM(&v->graph, e)]);
         w_puts(w, "\" target=\"");
-        put_xml(w, v->keys[IGRAPH_TO(&v->graph, e)]);
+        put_xml(w, w->keys[IGRAPH_TO(&v->graph, e)]);
         w_puts(w, "\"><data key=\"weight\">");
         w_num(w, VECTOR(v->weights)[e]);
         w_puts(w, "</data></edge>\n");
@@ -377,7 +384,7 @@ static void gexf(const view_t *v, writer_t *w, const char *version)
     put_xml(w, v->boundary);
     w_puts(w, "\" type=\"string\"/>\n");
     for (size_t a = 0; a < v->nattrs; a++) {
-        if (!own_column(v, a))
+        if (!own_column(v, w, a))
             continue;
         w_puts(w, "      <attribute id=\"");
         w_index(w, "", a + 1);
@@ -388,9 +395,9 @@ static void gexf(const view_t *v, writer_t *w, const char *version)
     w_puts(w, "    </attributes>\n    <nodes>\n");
     for (igraph_integer_t i = 0; i < igraph_vcount(&v->graph) && !w->rc; i++) {
         w_puts(w, "      <node id=\"");
-        put_xml(w, v->keys[i]);
+        put_xml(w, w->keys[i]);
         w_puts(w, "\" label=\"");
-        put_xml(w, v->keys[i]);
+        put_xml(w, w->keys[i]);
         w_puts(w, "\"><attvalues>");
         if (valued(v, i)) {
             w_puts(w, "<attvalue for=\"0\" value=\"");
@@ -398,7 +405,7 @@ static void gexf(const view_t *v, writer_t *w, const char *version)
             w_puts(w, "\"/>");
         }
         for (size_t a = 0; a < v->nattrs; a++) {
-            const char *val = own_column(v, a) ? view_attr(v, a, i) : NULL;
+            const char *val = own_column(v, w, a) ? view_attr(v, a, i) : NULL;
             if (!val)
                 continue;
             w_puts(w, "<attvalue for=\"");
@@ -414,9 +421,9 @@ static void gexf(const view_t *v, writer_t *w, const char *version)
         w_puts(w, "      <edge id=\"");
         w_index(w, "", (size_t)e);
         w_puts(w, "\" source=\"");
-        put_xml(w, v->keys[IGRAPH_FROM(&v->graph, e)]);
+        put_xml(w, w->keys[IGRAPH_FROM(&v->graph, e)]);
         w_puts(w, "\" target=\"");
-        put_xml(w, v->keys[IGRAPH_TO(&v->graph, e)]);
+        put_xml(w, w->keys[IGRAPH_TO(&v->graph, e)]);
         w_puts(w, "\" weight=\"");
         w_num(w, VECTOR(v->weights)[e]);
         w_puts(w, "\"/>\n");
@@ -429,16 +436,16 @@ static void dot(const view_t *v, writer_t *w)
     w_puts(w, "digraph spand {\n");
     for (igraph_integer_t i = 0; i < igraph_vcount(&v->graph) && !w->rc; i++) {
         w_puts(w, "  ");
-        put_dot(w, v->keys[i]);
+        put_dot(w, w->keys[i]);
         w_puts(w, " [group=");
         put_dot(w, group_of(v, i));
         w_puts(w, "];\n");
     }
     for (igraph_integer_t e = 0; e < igraph_ecount(&v->graph) && !w->rc; e++) {
         w_puts(w, "  ");
-        put_dot(w, v->keys[IGRAPH_FROM(&v->graph, e)]);
+        put_dot(w, w->keys[IGRAPH_FROM(&v->graph, e)]);
         w_puts(w, " -> ");
-        put_dot(w, v->keys[IGRAPH_TO(&v->graph, e)]);
+        put_dot(w, w->keys[IGRAPH_TO(&v->graph, e)]);
         w_puts(w, " [weight=");
         w_weight(w, VECTOR(v->weights)[e], 1);
         w_puts(w, "];\n");
@@ -454,7 +461,7 @@ static void csv_header(const view_t *v, writer_t *w, int safe)
     w_puts(w, "from,to,weight,from_group,to_group");
     buf_t name = BUF_INIT;
     for (size_t a = 0; a < v->nattrs && !w->rc; a++) {
-        if (!own_column(v, a))
+        if (!own_column(v, w, a))
             continue;
         for (int to = 0; to < 2 && !w->rc; to++) {
             buf_clear(&name);
@@ -477,7 +484,7 @@ static void csv_attrs(const view_t *v, writer_t *w, igraph_integer_t f,
                       igraph_integer_t t, int safe)
 {
     for (size_t a = 0; a < v->nattrs; a++) {
-        if (!own_column(v, a))
+        if (!own_column(v, w, a))
             continue;
         const char *fv = view_attr(v, a, f);
         const char *tv = t >= 0 ? view_attr(v, a, t) : NULL;
@@ -499,9 +506,9 @@ static void csv(const view_t *v, writer_t *w, int safe)
     for (igraph_integer_t e = 0; e < igraph_ecount(&v->graph) && !w->rc; e++) {
         igraph_integer_t f = IGRAPH_FROM(&v->graph, e),
                          t = IGRAPH_TO(&v->graph, e);
-        put_csv(w, v->keys[f], safe);
+        put_csv(w, w->keys[f], safe);
         w_put(w, ",", 1);
-        put_csv(w, v->keys[t], safe);
+        put_csv(w, w->keys[t], safe);
         w_put(w, ",", 1);
         w_num(w, VECTOR(v->weights)[e]);
         w_put(w, ",", 1);
@@ -522,7 +529,7 @@ static void csv(const view_t *v, writer_t *w, int safe)
     for (igraph_integer_t i = 0; i < n && !w->rc; i++) {
         if (tied[i])
             continue;
-        put_csv(w, v->keys[i], safe);
+        put_csv(w, w->keys[i], safe);
         w_puts(w, ",,,");
         put_csv(w, group_of(v, i), safe);
         w_puts(w, ",");
@@ -543,8 +550,16 @@ int export_view(const view_t *v, const export_opts_t *o,
         snprintf(err, errlen, "unknown GEXF version");
         return -EINVAL;
     }
+    if (o->identifying && v->boundary &&
+        privacy_identifying(o->identifying, v->boundary)) {
+        /* Its values would be written as every person's group. */
+        snprintf(err, errlen, "attribute %s identifies people: not exported",
+                 v->boundary);
+        return -EINVAL;
+    }
+    char *const *keys = o->ids ? o->ids : v->keys;
     int clash;
-    if (ids_clash(v, xml ? SYN_XML : SYN_CSV, &clash) < 0) {
+    if (ids_clash(v, keys, xml ? SYN_XML : SYN_CSV, &clash) < 0) {
         snprintf(err, errlen, "out of memory exporting");
         return -ENOMEM;
     }
@@ -558,7 +573,10 @@ int export_view(const view_t *v, const export_opts_t *o,
                  xml ? "export as csv or dot" : "rename one");
         return -EEXIST;
     }
-    writer_t w = {.b = BUF_INIT, .sink = sink};
+    writer_t w = {.b = BUF_INIT,
+                  .sink = sink,
+                  .keys = keys,
+                  .identifying = o->identifying};
     if (buf_reserve(&w.b, EXPORT_CHUNK + 4096) < 0) {
         snprintf(err, errlen, "out of memory exporting");
         return -ENOMEM;

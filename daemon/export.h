@@ -39,6 +39,13 @@ typedef struct export_opts {
     /* GEXF only: "1.2" (the 1.2draft namespace, which networkx 2.8 and
      * Gephi read; the default, also for NULL) or "1.3". */
     const char *gexf_version;
+    /* The ids to write instead of the view's, ids[i] for vertex i (the
+     * pseudonyms, privacy.h), or NULL. Owned by the caller. */
+    char *const *ids;
+    /* Attributes never to write (privacy_identifying()'s list, [privacy]
+     * identifying), or NULL: no attribute value of theirs is written, and
+     * a view whose boundary is one of them is refused (-EINVAL). */
+    const char *identifying;
 } export_opts_t;
 
 /* Every person of the view carries its group (under the boundary's name)

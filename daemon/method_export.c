@@ -25,6 +25,7 @@
 
 #include "export.h"
 #include "params.h"
+#include "privacy.h"
 
 /* ---- the text as a JSON string in a temporary file ------------------- */
 
@@ -172,6 +173,42 @@ static int envelope(rpc_req_t *req, const view_t *v, const char *format)
     return rc;
 }
 
+/* A pseudonymised export: o->ids = the pseudonym of every vertex of v
+ * (*ids, freed with free_pseudonyms), o->identifying = the attributes
+ * it must leave out. -1 with req->err when there is no key. */
+static int pseudonyms(rpc_req_t *req, const view_t *v, char ***ids,
+                      export_opts_t *o)
+{
+    const unsigned char *key = privacy_key();
+    size_t n = (size_t)igraph_vcount(&v->graph);
+    char **a = key ? malloc((n + 1) * sizeof *a) : NULL;
+    char *pool = a ? malloc((n + 1) * (PRIVACY_PSEUDONYM_LEN + 1)) : NULL;
+    if (!pool) {
+        free(a);
+        snprintf(req->err, sizeof req->err,
+                 key ? "out of memory exporting" : "no pseudonym key loaded");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        a[i] = pool + i * (PRIVACY_PSEUDONYM_LEN + 1);
+        privacy_pseudonym(key, v->keys[i], strlen(v->keys[i]), a[i]);
+    }
+    a[n] = pool; /* kept for the free */
+    *ids = a;
+    o->ids = a;
+    o->identifying =
+        json_string_value(json_object_get(req->job->params, "identifying"));
+    return 0;
+}
+
+static void free_pseudonyms(char **ids)
+{
+    if (!ids)
+        return;
+    free(ids[0]); /* the pool (a[n] when there are no vertices) */
+    free(ids);
+}
+
 /* The text of v into a temporary file as req's body. */
 static int write_body(rpc_req_t *req, const view_t *v)
 {
@@ -182,8 +219,13 @@ static int write_body(rpc_req_t *req, const view_t *v)
         .format = json_string_value(json_object_get(p, "format")),
         .spreadsheet_safe = json_is_true(json_object_get(p, "safe")),
         .gexf_version = json_string_value(json_object_get(p, "gexf"))};
+    char **ids = NULL;
+    if ((req->privacy & PRIVACY_PSEUDONYMISE) &&
+        pseudonyms(req, v, &ids, &o) < 0)
+        return -ENOMEM;
     jfile_t *j = malloc(sizeof *j);
     if (!j) {
+        free_pseudonyms(ids);
         snprintf(req->err, sizeof req->err, "out of memory exporting");
         return -ENOMEM;
     }
@@ -211,6 +253,7 @@ static int write_body(rpc_req_t *req, const view_t *v)
         close(j->fd);
     }
     free(j);
+    free_pseudonyms(ids);
     return rc;
 }
 
@@ -280,10 +323,11 @@ static int fix_params(rpc_req_t *req, const char *format, int safe,
 {
     char *dir = dir_of(req->host->cfg->database);
     req->job->params =
-        dir ? json_pack("{s:s, s:b, s:I, s:s, s:s}", "format", format, "safe",
-                        safe, "max",
+        dir ? json_pack("{s:s, s:b, s:I, s:s, s:s, s:s}", "format", format,
+                        "safe", safe, "max",
                         (json_int_t)req->host->cfg->max_output_bytes, "dir",
-                        dir, "gexf", gexf)
+                        dir, "gexf", gexf, "identifying",
+                        req->host->cfg->identifying)
             : NULL;
     free(dir);
     return req->job->params ? 0 : -1;
@@ -291,11 +335,13 @@ static int fix_params(rpc_req_t *req, const char *format, int safe,
 
 void method_export(rpc_req_t *req, json_t *params)
 {
-    static const char *const allowed[] = {
-        "format",   "boundary",         "window",   "kinds",
-        "isolates", "spreadsheet_safe", "unvalued", "gexf_version",
-        "where",    "without",          "within",   "event_weighting",
-        NULL};
+    static const char *const allowed[] = {"format",       "boundary",
+                                          "window",       "kinds",
+                                          "isolates",     "spreadsheet_safe",
+                                          "unvalued",     "gexf_version",
+                                          "where",        "without",
+                                          "within",       "event_weighting",
+                                          "pseudonymise", NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";
@@ -324,6 +370,13 @@ void method_export(rpc_req_t *req, json_t *params)
         snprintf(err, sizeof err,
                  "params.gexf_version must be \"1.2\" or "
                  "\"1.3\"");
+    else if (params_privacy(params, &req->privacy, err, sizeof err) == 0 &&
+             (req->privacy & PRIVACY_PSEUDONYMISE) &&
+             privacy_identifying(req->host->cfg->identifying, boundary))
+        snprintf(err, sizeof err,
+                 "params.boundary: %s identifies people ([privacy] "
+                 "identifying): a pseudonymised export cannot use it",
+                 boundary);
     job_t *job = err[0] ? NULL : engine_job_new();
     if (!err[0] && !job)
         snprintf(err, sizeof err, "out of memory");

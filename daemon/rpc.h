@@ -133,6 +133,11 @@ struct rpc_req {
     uint64_t t0;           /* uv_hrtime() when dispatched */
     struct answer *answer; /* the answer being sent (a reference) */
     bool cached;
+    /* PRIVACY_* flags (privacy.h) of analyse and export: the request's
+     * suppress / pseudonymise, and PRIVACY_READER, which the access
+     * rules set for a reader before the handler runs. */
+    unsigned privacy;
+    unsigned privacy_min; /* [privacy] min_group_size when it was asked */
 };
 
 /* A new request of conn on host, or NULL (out of memory). */

@@ -13,7 +13,9 @@
 #   --reps N      repeats of every measurement (default 3, --quick 1)
 #   --only ROWS   comma-separated subset of: ingest, viewbuild, memory,
 #                 incremental, brokerage, holes, betweenness, queries,
-#                 latency, concurrency, concurrency_latency
+#                 latency, concurrency, concurrency_latency,
+#                 bb_speed (issue 10: boundary_betweenness at small sizes
+#                 and exact at 20k/200k)
 #   --no-install  do not apt-get install missing peers (rows needing them
 #                 are then marked failed)
 #   --output FILE where to write the Markdown (default
@@ -90,6 +92,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 ALL_ROWS="ingest viewbuild memory incremental brokerage holes betweenness queries latency concurrency concurrency_latency"
+ALL_ROWS+=" bb_speed" # issue 10
 if [ -n "$ONLY" ]; then
     for r in ${ONLY//,/ }; do
         [[ " $ALL_ROWS " == *" $r "* ]] || die "--only: unknown row '$r' (rows: $ALL_ROWS)"
@@ -1020,6 +1023,70 @@ row_concurrency_latency() { # 11
         "one ping every $((PROBE_US / 1000)) ms on its own connection (loadgen.c) while spanctl loads the demo data ($(human "$LAT_LOAD") records) and the pair of row 10 (boundary_betweenness sample=$CONC_SAMPLE threads=1, seeds 1 and 2) runs at once, again and again, on a $(human "$p")-people graph; $(printf '%s; ' "${note[@]}" | sed 's/; $//'); load average at the row's end $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# Issue 10: boundary_betweenness where fixed costs dominate (1k/5k and
+# 2k/20k against networkx, target >= 50x) and exact at 20k/200k (target
+# <= 8 s on 2 cores; python-igraph's one Brandes pass over all pairs,
+# Graph.betweenness, is the peer: spand computes that column and
+# cross_betweenness in one pass). The load average is given with each
+# figure: the machine may be shared.
+row_bb_speed() { # 13
+    need_pkg python3-networkx python3-igraph
+    local sizes big size p t check nxt ratio met load
+    if [ "$MODE" = quick ]; then
+        sizes="500:2500 1000:5000"
+        big=2000:20000
+    else
+        sizes="1000:5000 2000:20000"
+        big=20000:200000
+    fi
+    for size in $sizes; do
+        p=${size%:*}
+        t=${size#*:}
+        load_graph "$size"
+        say "boundary_betweenness speed: spand exact on $(human "$p") / $(human "$t"), $REPS run(s)"
+        time_analyse '{"plugin":"boundary_betweenness"}' "$REPS" "$SP_DIR/bbq.json"
+        load=$(cut -d' ' -f1-3 /proc/loadavg)
+        stop_spand
+        say "boundary_betweenness speed: networkx betweenness_centrality_subset, $REPS run(s)"
+        peer "$SP_DIR/check.json" "$PY" "$here/peers.py" bb \
+            "$GRAPH" --reps "$REPS" --spand "$SP_DIR/bbq.json"
+        check=$(cat "$SP_DIR/check.json")
+        say "  $(jget "$check" times) ; $(jget "$check" check)"
+        nxt=$(calc "s * 1000" s="$(jmedian "$check" times.networkx_subset)")
+        ratio=$(calc "n / w" n="$nxt" w="$WALL")
+        met=$(calc "x >= 50 ? 1 : 0" x="$ratio")
+        [ "$(jget "$check" ok)" = True ] || met=0
+        result 13 "boundary_betweenness speed" "$(human "$p") / $(human "$t"), exact" \
+            "$(fmt_ms "$WALL") (plugin $(fmt_ms "$ELAPSED"))" \
+            "$(fmt_ms "$nxt") (networkx subset)" "$(fmt_x "$ratio") faster" \
+            "≥ 50× networkx" \
+            "$([ "$met" = 1 ] && echo yes || echo no)$([ "$(jget "$check" ok)" = True ] || echo ", numbers DIFFER")" \
+            "wall-clock of the analyse with all vertex rows against networkx betweenness_centrality_subset summed over the 4 groups (undirected collapse); load average $load during spand's runs; check: $(jget "$check" check)"
+    done
+    p=${big%:*}
+    t=${big#*:}
+    load_graph "$big"
+    say "boundary_betweenness speed: spand exact on $(human "$p") / $(human "$t"), $REPS run(s)"
+    time_analyse '{"plugin":"boundary_betweenness"}' "$REPS" "$SP_DIR/bbq.json"
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    stop_spand
+    say "boundary_betweenness speed: python-igraph betweenness (one Brandes pass), $REPS run(s)"
+    peer "$SP_DIR/check.json" "$PY" "$here/peers.py" brandes \
+        "$GRAPH" --reps "$REPS" --spand "$SP_DIR/bbq.json"
+    check=$(cat "$SP_DIR/check.json")
+    say "  $(jget "$check" times) ; $(jget "$check" check)"
+    nxt=$(calc "s * 1000" s="$(jmedian "$check" times.igraph_betweenness)")
+    ratio=$(calc "n / w" n="$nxt" w="$WALL")
+    met=$(calc "w <= 8000 ? 1 : 0" w="$WALL")
+    [ "$(jget "$check" ok)" = True ] || met=0
+    result 13 "boundary_betweenness speed" "$(human "$p") / $(human "$t"), exact" \
+        "$(fmt_ms "$WALL") (plugin $(fmt_ms "$ELAPSED"))" \
+        "$(fmt_ms "$nxt") (igraph betweenness)" "$(fmt_x "$ratio") faster" \
+        "≤ 8 s on 2 cores" \
+        "$([ "$met" = 1 ] && echo yes || echo no)$([ "$(jget "$check" ok)" = True ] || echo ", numbers DIFFER")" \
+        "all $(fmt_int "$p") sources, threads = one per processor ($(nproc)); the peer is python-igraph Graph.betweenness() on the undirected collapse (one Brandes pass, one column; spand computes betweenness and cross_betweenness together); load average $load during spand's runs; check: $(jget "$check" check)"
+}
+
 # --- running the rows -------------------------------------------------------------------
 row_order() {
     case $1 in
@@ -1027,6 +1094,7 @@ row_order() {
     brokerage) echo 4 ;; holes) echo 5 ;; betweenness) echo 6 ;;
     queries) echo 7 ;; latency) echo 8 ;; memory) echo 9 ;;
     concurrency) echo 10 ;; concurrency_latency) echo 11 ;;
+    bb_speed) echo 13 ;;
     esac
 }
 row_title() {
@@ -1038,6 +1106,7 @@ row_title() {
     memory) echo memory ;;
     concurrency) echo "two analyses at once" ;;
     concurrency_latency) echo "latency, two analyses at once" ;;
+    bb_speed) echo "boundary_betweenness speed" ;;
     esac
 }
 

@@ -237,5 +237,17 @@ with Daemon() as d:
     out = d.spanctl("export", "--format", "gexf", "--gexf-version", "1.3")
     t.ok(out.returncode == 0 and f'xmlns="{GEXF13}"' in out.stdout,
          "spanctl export --gexf-version 1.3", out.stderr)
+    # Pseudonymised, the attributes that identify people ([privacy]
+    # identifying, default name) are not written in any column.
+    d.call("ingest", {"people": [{"id": "ann", "name": "Ann Example"}]})
+    r = d.call("export", {"format": "csv"})
+    t.ok("from:name" in r["text"] and "Ann Example" in r["text"],
+         "csv: name is an attribute like any other", r["text"][:300])
+    for fmt in ("csv", "graphml", "gexf"):
+        r = d.call("export", {"format": fmt, "pseudonymise": True})
+        t.ok("name" not in r["text"].replace("attr.name", "") and
+             "Ann Example" not in r["text"] and "north" in r["text"],
+             f"{fmt} pseudonymised: no name column or value, the rest kept",
+             r["text"][:600])
     t.eq(d.stop(), 0, "clean stop")
 t.done()

@@ -38,6 +38,10 @@ START_TEST(defaults_without_file)
     ck_assert_uint_eq(c.max_request_bytes, 16u << 20);
     ck_assert_int_eq(c.isolation, ISOLATION_PROCESS);
     ck_assert_ptr_null(c.path);
+    snprintf(want, sizeof want, "%s/spand.db.key", cwd);
+    ck_assert_str_eq(c.key_file, want);
+    ck_assert_uint_eq(c.min_group_size, 5);
+    ck_assert_str_eq(c.identifying, "name");
     config_free(&c);
 }
 END_TEST
@@ -262,6 +266,12 @@ START_TEST(shipped_conf_states_the_defaults)
     ck_assert_uint_eq(f.max_event_participants, d.max_event_participants);
     ck_assert_uint_eq(f.max_groups, d.max_groups);
     ck_assert(f.max_weight == d.max_weight);
+    ck_assert_uint_eq(f.min_group_size, d.min_group_size);
+    ck_assert_str_eq(f.identifying, d.identifying);
+    /* key_file empty: next to the database (wherever the file put it). */
+    char key[PATH_MAX + 8];
+    snprintf(key, sizeof key, "%s.key", f.database);
+    ck_assert_str_eq(f.key_file, key);
     config_free(&d);
     config_free(&f);
 }
