@@ -61,13 +61,19 @@ static void usage(FILE *out)
           "input)\n"
           "  boundaries                  attributes, their values and people "
           "counts\n"
-          "  summary [--by ATTR]         groups and cross-boundary ties per "
-          "year\n"
-          "                              (ATTR defaults to sector)\n"
-          "  person [--all] ID            one person's attributes and ties;\n"
-          "                              --all: everything held about them,\n"
-          "                              with the audit lines about them, as\n"
-          "                              JSON (a subject access request)\n"
+          "  summary [--by ATTR]         groups, and interactions across the "
+          "boundary
+"
+          "                              per year (ATTR defaults to sector)
+"
+          "  person [--all] ID            one person's attributes and ties;
+"
+          "                              --all: everything held about them,
+"
+          "                              with the audit lines about them, as
+"
+          "                              JSON (a subject access request)
+"
           "  forget ID                   erase a person with all their records "
           "and\n"
           "                              event participations\n"
@@ -85,7 +91,9 @@ static void usage(FILE *out)
           "csv\n"
           "                              (--by --from --to --kind "
           "--isolates;\n"
-          "                              csv: --spreadsheet-safe)\n"
+          "                              --drop-unvalued; csv: "
+          "--spreadsheet-safe;\n"
+          "                              gexf: --gexf-version 1.2|1.3)\n"
           "  report [OPTION...]          the boundary-spanning suite on one "
           "view:\n"
           "                              E-I against chance, mixing, "
@@ -533,7 +541,8 @@ static int human_boundaries(const json_t *res)
     static const char *const head[] = {"ATTRIBUTE", "VALUE", "PEOPLE"};
     json_int_t total = jint(res, "people");
     json_t *attrs = json_object_get(res, "attributes");
-    printf("%" JSON_INTEGER_FORMAT " people\n", total);
+    printf("%" JSON_INTEGER_FORMAT " %s\n", total,
+           total == 1 ? "person" : "people");
     if (json_array_size(attrs) == 0) {
         printf("no attributes yet\n");
         return 0;
@@ -618,7 +627,11 @@ static int human_summary(const json_t *res)
     for (char *p = cross; *p; p++)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
-    const char *yhead[] = {"YEAR", "RECORDS", "EVENTS", "TIES", cross, "SHARE"};
+    /* The protocol's "ties" here are interactions (a record, or a pair of
+     * an event's participants, repeats counted): not the report's ties
+     * (pairs of people) nor its arcs (README, "Words"). */
+    const char *yhead[] = {"YEAR",         "RECORDS", "EVENTS",
+                           "INTERACTIONS", cross,     "SHARE"};
     ctl_table_t y = {.ncols = 6, .head = yhead, .align = "rrrrrr"};
     json_array_foreach(years, i, v)
     {
@@ -639,14 +652,14 @@ static int human_summary(const json_t *res)
     if (rc < 0)
         return rc;
 
-    static const char *const phead[] = {"GROUP A", "GROUP B", "TIES"};
+    static const char *const phead[] = {"GROUP A", "GROUP B", "INTERACTIONS"};
     json_array_foreach(years, i, v)
     {
         json_t *pairs = json_object_get(v, "pairs");
         if (json_array_size(pairs) == 0)
             continue;
-        printf("\ncross-%s ties in %" JSON_INTEGER_FORMAT ":\n", boundary,
-               jint(v, "year"));
+        printf("\ncross-%s interactions in %" JSON_INTEGER_FORMAT ":\n",
+               boundary, jint(v, "year"));
         ctl_table_t p = {
             .ncols = 3, .head = phead, .align = "llr", .indent = "  "};
         size_t j;
@@ -1463,6 +1476,8 @@ struct export_opts {
     struct analyse_opts a;
     const char *format;
     bool spreadsheet_safe;
+    bool drop_unvalued;
+    const char *gexf_version;
 };
 
 static int export_opt(int opt, const char *arg, void *data)
@@ -1476,7 +1491,29 @@ static int export_opt(int opt, const char *arg, void *data)
         o->spreadsheet_safe = true;
         return 0;
     }
+    if (opt == 'U') {
+        o->drop_unvalued = true;
+        return 0;
+    }
+    if (opt == 'G') {
+        o->gexf_version = arg;
+        return 0;
+    }
     return analyse_opt(opt, arg, &o->a);
+}
+
+/* People the export left out (no value for the boundary, with
+ * --drop-unvalued): said on stderr too, since stdout is the file. */
+static void export_left_out(json_t *result)
+{
+    json_int_t n = json_integer_value(
+        json_object_get(json_object_get(result, "view"), "excluded"));
+    if (n > 0)
+        fprintf(stderr,
+                "spanctl: export: %" JSON_INTEGER_FORMAT " %s without a "
+                "value for %s left out\n",
+                n, n == 1 ? "person" : "people",
+                json_string_value(json_object_get(result, "boundary")));
 }
 
 static int cmd_export(struct ctx *c, int argc, char **argv)
@@ -1489,6 +1526,8 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         {"kind", required_argument, NULL, 'k'},
         {"isolates", no_argument, NULL, 'i'},
         {"spreadsheet-safe", no_argument, NULL, 'Q'},
+        {"drop-unvalued", no_argument, NULL, 'U'},
+        {"gexf-version", required_argument, NULL, 'G'},
         CTL_SCOPE_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct export_opts o = {.a = {.params = json_object(), .top = -1}};
@@ -1517,6 +1556,10 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
     if (set_member(&o.a.params, "format", json_string(o.format)) < 0 ||
         (o.spreadsheet_safe &&
          set_member(&o.a.params, "spreadsheet_safe", json_true()) < 0) ||
+        (o.drop_unvalued &&
+         set_member(&o.a.params, "unvalued", json_false()) < 0) ||
+        (o.gexf_version && set_member(&o.a.params, "gexf_version",
+                                      json_string(o.gexf_version)) < 0) ||
         view_params(&o.a) < 0) {
         status = EXIT_FAILURE;
         goto out;
@@ -1526,6 +1569,7 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         status = EXIT_FAILURE;
         goto out;
     }
+    export_left_out(r.result);
     if (c->json) {
         status = print_json(r.result) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
     } else {

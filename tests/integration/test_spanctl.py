@@ -296,7 +296,7 @@ s3,not-a-time,ann,bob,advice
     t.eq(out and out["boundary"], "sector", "summary's default boundary")
     p = d.spanctl("summary")
     t.ok(p.returncode == 0 and "CROSS-SECTOR" in p.stdout
-         and "cross-sector ties in 2023" in p.stdout, "summary text tables",
+         and "cross-sector interactions in 2023" in p.stdout, "summary text tables",
          diag_of(p))
     p = d.spanctl("boundaries")
     t.ok(p.returncode == 0 and "ATTRIBUTE" in p.stdout
