@@ -62,18 +62,12 @@ static void usage(FILE *out)
           "  boundaries                  attributes, their values and people "
           "counts\n"
           "  summary [--by ATTR]         groups, and interactions across the "
-          "boundary
-"
-          "                              per year (ATTR defaults to sector)
-"
-          "  person [--all] ID            one person's attributes and ties;
-"
-          "                              --all: everything held about them,
-"
-          "                              with the audit lines about them, as
-"
-          "                              JSON (a subject access request)
-"
+          "boundary\n"
+          "                              per year (ATTR defaults to sector)\n"
+          "  person [--all] ID            one person's attributes and ties;\n"
+          "                              --all: everything held about them,\n"
+          "                              with the audit lines about them, as\n"
+          "                              JSON (a subject access request)\n"
           "  forget ID                   erase a person with all their records "
           "and\n"
           "                              event participations\n"
