@@ -114,10 +114,24 @@ static double api_param_real(spand_run_t *r, const char *name)
     return d ? strtod(d, NULL) : NAN;
 }
 
+/* The declared type of parameter name, or 0. */
+static spand_type_t param_type(spand_run_t *r, const char *name)
+{
+    const spand_plugin_t *d = r->plugin->desc;
+    for (size_t i = 0; i < d->nparams; i++)
+        if (strcmp(d->params[i].name, name) == 0)
+            return d->params[i].type;
+    return (spand_type_t)0;
+}
+
 static const char *api_param_string(spand_run_t *r, const char *name)
 {
     const char *d = NULL;
-    json_t *v = param_value(r, name, SPAND_STRING, &d);
+    /* An attribute parameter's value is its name: text too. */
+    json_t *v = param_value(
+        r, name,
+        param_type(r, name) == SPAND_ATTRIBUTE ? SPAND_ATTRIBUTE : SPAND_STRING,
+        &d);
     if (v)
         return json_string_value(v);
     return d ? d : "";
@@ -256,6 +270,38 @@ static int api_cancelled(spand_run_t *r)
     return atomic_load(&r->job->cancel) || now_ns() > r->deadline_ns;
 }
 
+/* The view_t whose pub is view: the run's view or its baseline. */
+static const view_t *run_view_of(spand_run_t *r, const spand_view_t *view)
+{
+    const view_t *v = r ? r->view : NULL;
+    if (!v || !view)
+        return NULL;
+    if (view == &v->pub)
+        return v;
+    if (v->baseline && view == &v->baseline->pub)
+        return v->baseline;
+    return NULL;
+}
+
+static const char *api_vertex_attr(spand_run_t *r, const spand_view_t *view,
+                                   igraph_integer_t vx, const char *attr)
+{
+    const view_t *v = run_view_of(r, view);
+    if (!v || !attr || vx < 0 || vx >= igraph_vcount(&v->graph))
+        return NULL;
+    int a = view_attr_index(v, attr);
+    if (a >= 0)
+        return view_attr(v, (size_t)a, vx);
+    /* The boundary is always carried: its value is the group's name. */
+    if (v->boundary && !strcmp(attr, v->boundary) &&
+        VECTOR(v->group)[vx] >= 0 && VECTOR(v->group)[vx] < v->pub.ngroups)
+        /* (the group "" of keep_unvalued holds those without one) */
+        return v->group_names[VECTOR(v->group)[vx]][0]
+                   ? v->group_names[VECTOR(v->group)[vx]]
+                   : NULL;
+    return NULL;
+}
+
 static const spand_api_t the_api = {
     .size = sizeof(spand_api_t),
     .param_bool = api_param_bool,
@@ -269,6 +315,7 @@ static const spand_api_t the_api = {
     .log = api_log,
     .progress = api_progress,
     .cancelled = api_cancelled,
+    .vertex_attr = api_vertex_attr,
 };
 
 const spand_api_t *engine_api(void)

@@ -44,6 +44,9 @@ extern char **environ;
  * zeroed full-size one, so the new fields read as 0/NULL. */
 static const size_t desc_min_size[SPAND_ABI_MINOR + 1] = {
     [0] = offsetof(spand_plugin_t, fini) + sizeof(void (*)(void *)),
+    /* 1.1 grew spand_api_t (vertex_attr) and the parameter types
+     * (SPAND_ATTRIBUTE), not the descriptor. */
+    [1] = offsetof(spand_plugin_t, fini) + sizeof(void (*)(void *)),
 };
 _Static_assert(offsetof(spand_plugin_t, fini) + sizeof(void (*)(void *)) ==
                    sizeof(spand_plugin_t),
@@ -213,6 +216,8 @@ const char *loader_type_name(spand_type_t t)
         return "real";
     case SPAND_STRING:
         return "string";
+    case SPAND_ATTRIBUTE:
+        return "attribute";
     }
     return "?";
 }
@@ -305,7 +310,7 @@ static bool name_ok(const char *s)
 
 static bool type_ok(spand_type_t t)
 {
-    return t >= SPAND_BOOL && t <= SPAND_STRING;
+    return t >= SPAND_BOOL && t <= SPAND_ATTRIBUTE;
 }
 
 /* Does text parse as a value of type t? */
@@ -326,6 +331,7 @@ static bool default_ok(spand_type_t t, const char *text)
         (void)strtod(text, &end);
         return !errno && end != text && !*end;
     case SPAND_STRING:
+    case SPAND_ATTRIBUTE: /* "" (none) or a name; checked when given */
         return true;
     }
     return false;
@@ -415,7 +421,8 @@ static int check_body(const spand_plugin_t *d, bool need_run, char *why,
     for (size_t i = 0; i < d->ncolumns; i++) {
         const spand_column_t *c = &d->columns[i];
         if (!c->name || !*c->name || (unsigned)c->table > 3 ||
-            !type_ok(c->type) || c->type == SPAND_BOOL || !c->meaning) {
+            !type_ok(c->type) || c->type == SPAND_BOOL ||
+            c->type == SPAND_ATTRIBUTE || !c->meaning) {
             snprintf(why, n, "column %zu is malformed", i);
             return -1;
         }

@@ -40,7 +40,13 @@ static int key_spec(buf_t *b, const view_spec_t *sp)
     for (size_t i = 0; sp->kinds && i < sp->nkinds; i++)
         if (key_str(b, sp->kinds[i]) < 0)
             return -1;
-    return 0;
+    if (key_int(b, sp->all_attrs * 2 + sp->keep_unvalued) < 0 ||
+        key_int(b, (int64_t)sp->nattrs) < 0)
+        return -1;
+    for (size_t i = 0; i < sp->nattrs; i++)
+        if (key_str(b, sp->attrs[i]) < 0)
+            return -1;
+    return view_spec_put_scope(b, sp);
 }
 
 /* The text naming job's answer but for the data version: the plugin
@@ -188,8 +194,10 @@ static void analysis_cancel(rpc_req_t *req)
 void method_analyse(rpc_req_t *req, json_t *params)
 {
     static const char *const allowed[] = {
-        "plugin",   "boundary", "window", "baseline", "kinds", "params",
-        "isolates", "top",      "sort",   "progress", NULL};
+        "plugin",   "boundary", "window",   "baseline",        "kinds",
+        "params",   "isolates", "top",      "sort",            "progress",
+        "where",    "without",  "within",   "event_weighting", "baseline_kinds",
+        NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";
@@ -267,7 +275,8 @@ void method_analyse(rpc_req_t *req, json_t *params)
         params_kinds(json_object_get(params, "kinds"), &job->spec, err,
                      sizeof err) < 0 ||
         !(job->params = params_plugin(p, json_object_get(params, "params"), err,
-                                      sizeof err))) {
+                                      sizeof err)) ||
+        params_plugin_attrs(p, job->params, &job->spec, err, sizeof err) < 0) {
         rpc_error(req, RPC_INVALID_PARAMS, err, NULL);
         return;
     }
@@ -277,17 +286,20 @@ void method_analyse(rpc_req_t *req, json_t *params)
     job->spec.boundary = strdup(boundary);
     job->spec.max_groups = req->host->cfg->max_groups;
     job->has_baseline = base && !json_is_null(base);
-    if (job->has_baseline) {
-        job->base_spec.boundary = strdup(boundary);
-        job->base_spec.isolates = job->spec.isolates;
-        /* The baseline uses the same kinds as the main window. */
-        if (job->spec.kinds) {
-            job->base_spec.kinds = calloc(job->spec.nkinds, sizeof(char *));
-            for (size_t i = 0; job->base_spec.kinds && i < job->spec.nkinds;
-                 i++)
-                job->base_spec.kinds[job->base_spec.nkinds++] =
-                    strdup(job->spec.kinds[i]);
-        }
+    json_t *bk = json_object_get(params, "baseline_kinds");
+    if (!job->spec.boundary) {
+        rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    if (params_scope(params, &job->spec, err, sizeof err) < 0 ||
+        (!job->has_baseline && bk && !json_is_null(bk) &&
+         snprintf(err, sizeof err,
+                  "params.baseline_kinds: give a baseline window too") > 0) ||
+        (job->has_baseline &&
+         params_baseline_spec(params, &job->spec, &job->base_spec, err,
+                              sizeof err) < 0)) {
+        rpc_error(req, RPC_INVALID_PARAMS, err, NULL);
+        return;
     }
     json_t *prog = json_object_get(params, "progress");
     if (prog && !json_is_boolean(prog)) {

@@ -217,6 +217,8 @@ struct view_inc {
     uint32_t *vpid;                 /* pid of each vertex */
     uint32_t *xpid;                 /* excluded people, ascending */
     size_t nx;
+    uint32_t *opid; /* within: people outside every scope, ascending */
+    size_t no;
     struct sidearc *side; /* ascending by key */
     size_t nside;
 };
@@ -227,6 +229,7 @@ static void inc_free(struct view_inc *inc)
         return;
     free(inc->vpid);
     free(inc->xpid);
+    free(inc->opid);
     free(inc->side);
     free(inc);
 }
@@ -252,6 +255,8 @@ struct window {
     size_t nlist, caplist;
     uint8_t *excluded_seen; /* by pid */
     int64_t excluded;
+    uint8_t *outside_seen; /* by pid, with within: ties but no value */
+    int64_t outside;
     /* results */
     struct sidearc *side;
     size_t nside;
@@ -265,6 +270,12 @@ struct snapshot {
     int32_t *pid_value; /* by pid: index into values, or -1 */
     char **values;      /* distinct boundary values, sorted */
     size_t nvalues;
+    uint8_t *masked;    /* by pid: 1 = taken out (where, without); or NULL */
+    int32_t *pid_scope; /* by pid: index into scopes (within), -1 none; or
+                           NULL without within */
+    char **scopes;      /* distinct within values, sorted */
+    size_t nscopes;
+    int event_weighting; /* VIEW_EVENTS_* */
 };
 
 /* Set flag i; 1 if it was clear. */
@@ -314,6 +325,23 @@ static int tie(struct snapshot *s, struct window *w, int64_t a, int64_t b,
 {
     if (a < 1 || b < 1 || a > s->maxpid || b > s->maxpid || a == b)
         return 0; /* cannot happen with a consistent store; stay safe */
+    /* Taken out (where, without): as if they were not in the store. */
+    if (s->masked && (s->masked[a] || s->masked[b]))
+        return 0;
+    /* within: only ties inside one scope; those to or between people
+     * without a value are counted (outside_scopes) and dropped. */
+    if (s->pid_scope) {
+        int32_t sa = s->pid_scope[a], sb = s->pid_scope[b];
+        if (sa < 0 || sb < 0) {
+            if (sa < 0)
+                w->outside += mark(w->outside_seen, a);
+            if (sb < 0)
+                w->outside += mark(w->outside_seen, b);
+            return 0;
+        }
+        if (sa != sb)
+            return 0;
+    }
     bool ok = true;
     if (s->pid_value[a] < 0) {
         ok = false;
@@ -346,10 +374,14 @@ struct event_acc {
 static int event_ties(struct snapshot *s, struct window *w,
                       struct event_acc *ev)
 {
+    /* Newman: k is every participant the store has for the event (this
+     * query does not filter them), whoever is taken out of the view. */
+    double weight = s->event_weighting == VIEW_EVENTS_NEWMAN && ev->n > 1
+                        ? ev->weight / (double)(ev->n - 1)
+                        : ev->weight;
     for (size_t i = 0; i < ev->n; i++)
         for (size_t j = i + 1; j < ev->n; j++) {
-            int rc =
-                tie(s, w, ev->pids[i], ev->pids[j], ev->weight, false, true);
+            int rc = tie(s, w, ev->pids[i], ev->pids[j], weight, false, true);
             if (rc < 0)
                 return rc;
         }
@@ -694,6 +726,175 @@ static int read_values(struct snapshot *s, const char *boundary, char *err,
     return 0;
 }
 
+/* Mark with x (1, or += 1 with count) the people of rows of st (one
+ * column, pid) bound to a, b. 0 or -1. */
+static int mark_rows(struct snapshot *s, sqlite3_stmt *st, const char *a,
+                     const char *b, uint8_t *flags, bool count)
+{
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+    if (b)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t pid = sqlite3_column_int64(st, 0);
+        if (pid >= 1 && pid <= s->maxpid)
+            flags[pid] = count ? (uint8_t)(flags[pid] + 1) : 1;
+    }
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The person mask of where and without (DESIGN.md "Scoped views"): the
+ * people taken out of the view before it is built. None: masked NULL. */
+static int read_mask(struct snapshot *s, const view_spec_t *spec, char *err,
+                     size_t errlen)
+{
+    if (!spec->nwhere && !spec->nwithout_ids && !spec->nwithout_where)
+        return 0;
+    sqlite3_stmt *byval = NULL, *bykey = NULL;
+    uint8_t *hits = NULL;
+    int rc = -1;
+    s->masked = calloc((size_t)s->maxpid + 1, 1);
+    if (spec->nwhere > 255) {
+        snprintf(err, errlen, "where: at most 255 attributes");
+        return -1;
+    }
+    if (!s->masked ||
+        (spec->nwhere && !(hits = calloc((size_t)s->maxpid + 1, 1))))
+        goto fail;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT pid FROM attr WHERE name = ?1"
+                           " AND value = ?2",
+                           -1, &byval, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT pid FROM person WHERE key = ?1", -1,
+                           &bykey, NULL) != SQLITE_OK)
+        goto fail;
+    /* where: a person has one value of an attribute, so matching a
+     * condition adds 1; they stay when they match every condition. */
+    for (size_t c = 0; c < spec->nwhere; c++)
+        for (size_t i = 0; i < spec->where[c].nvalues; i++)
+            if (mark_rows(s, byval, spec->where[c].attr,
+                          spec->where[c].values[i], hits, true) < 0)
+                goto fail;
+    for (int64_t p = 1; hits && p <= s->maxpid; p++)
+        s->masked[p] = hits[p] != spec->nwhere;
+    for (size_t i = 0; i < spec->nwithout_ids; i++)
+        if (mark_rows(s, bykey, spec->without_ids[i], NULL, s->masked, false) <
+            0)
+            goto fail;
+    for (size_t c = 0; c < spec->nwithout_where; c++)
+        for (size_t i = 0; i < spec->without_where[c].nvalues; i++)
+            if (mark_rows(s, byval, spec->without_where[c].attr,
+                          spec->without_where[c].values[i], s->masked,
+                          false) < 0)
+                goto fail;
+    rc = 0;
+fail:
+    if (rc < 0)
+        snprintf(err, errlen, "view: where/without: %s",
+                 s->masked ? sqlite3_errmsg(s->db) : "out of memory");
+    sqlite3_finalize(byval);
+    sqlite3_finalize(bykey);
+    free(hits);
+    return rc;
+}
+
+/* within: each person's scope (index into the attribute's sorted
+ * values), -1 for none. */
+static int read_scopes(struct snapshot *s, const char *within, char *err,
+                       size_t errlen)
+{
+    sqlite3_stmt *st;
+    size_t cap = 0;
+    int rc;
+    s->pid_scope = malloc(((size_t)s->maxpid + 1) * sizeof *s->pid_scope);
+    if (!s->pid_scope) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memset(s->pid_scope, 0xff, ((size_t)s->maxpid + 1) * sizeof *s->pid_scope);
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT pid, value FROM attr WHERE name = ?1"
+                           " ORDER BY value COLLATE BINARY",
+                           -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "view: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, within, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t pid = sqlite3_column_int64(st, 0);
+        const char *v = (const char *)sqlite3_column_text(st, 1);
+        if (!s->nscopes || strcmp(s->scopes[s->nscopes - 1], v) != 0) {
+            if (s->nscopes == cap) {
+                cap = cap ? cap * 2 : 16;
+                char **nv = realloc(s->scopes, cap * sizeof *nv);
+                if (!nv) {
+                    rc = SQLITE_NOMEM;
+                    break;
+                }
+                s->scopes = nv;
+            }
+            if (!(s->scopes[s->nscopes] = strdup(v))) {
+                rc = SQLITE_NOMEM;
+                break;
+            }
+            s->nscopes++;
+        }
+        if (pid >= 1 && pid <= s->maxpid)
+            s->pid_scope[pid] = (int32_t)(s->nscopes - 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "view: %s",
+                 rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* keep_unvalued: every person without a boundary value gets the value ""
+ * (a group of its own, first in byte order), so nobody is excluded. */
+static int keep_unvalued(struct snapshot *s, char *err, size_t errlen)
+{
+    bool have_empty = s->nvalues && !s->values[0][0];
+    if (!have_empty) {
+        char **nv = realloc(s->values, (s->nvalues + 1) * sizeof *nv);
+        char *empty = strdup("");
+        if (!nv || !empty) {
+            if (nv)
+                s->values = nv;
+            free(empty);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        s->values = nv;
+        memmove(nv + 1, nv, s->nvalues * sizeof *nv);
+        nv[0] = empty;
+        s->nvalues++;
+        for (int64_t p = 1; p <= s->maxpid; p++)
+            if (s->pid_value[p] >= 0)
+                s->pid_value[p]++;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT pid FROM person", -1, &st, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "view: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t pid = sqlite3_column_int64(st, 0);
+        if (pid >= 1 && pid <= s->maxpid && s->pid_value[pid] < 0)
+            s->pid_value[pid] = 0;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "view: %s", sqlite3_errmsg(s->db));
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- assembling -------------------------------------------------------- */
 
 struct keyed {
@@ -705,6 +906,288 @@ static int cmp_keyed(const void *a, const void *b)
 {
     return strcmp(((const struct keyed *)a)->key,
                   ((const struct keyed *)b)->key);
+}
+
+/* ---- carried attributes ---------------------------------------------- */
+
+struct view_attrcol {
+    char **values; /* distinct values, sorted */
+    size_t nvalues;
+    int32_t *idx; /* by vertex: index into values, or -1 (none) */
+};
+
+static void attrs_free(view_t *v)
+{
+    for (size_t a = 0; a < v->nattrs; a++) {
+        if (v->attr_names)
+            free(v->attr_names[a]);
+        if (!v->attr_cols)
+            continue;
+        struct view_attrcol *c = &v->attr_cols[a];
+        for (size_t i = 0; i < c->nvalues; i++)
+            free(c->values[i]);
+        free(c->values);
+        free(c->idx);
+    }
+    free(v->attr_names);
+    free(v->attr_cols);
+    v->attr_names = NULL;
+    v->attr_cols = NULL;
+    v->nattrs = 0;
+}
+
+/* Room for nattrs attributes in v (zeroed); 0 or -ENOMEM. */
+static int attrs_alloc(view_t *v, size_t nattrs)
+{
+    v->attr_names = calloc(nattrs ? nattrs : 1, sizeof *v->attr_names);
+    v->attr_cols = calloc(nattrs ? nattrs : 1, sizeof *v->attr_cols);
+    if (!v->attr_names || !v->attr_cols) {
+        free(v->attr_names);
+        free(v->attr_cols);
+        v->attr_names = NULL;
+        v->attr_cols = NULL;
+        return -ENOMEM;
+    }
+    v->nattrs = nattrs;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int view_attr_index(const view_t *v, const char *name)
+{
+    if (!v->nattrs)
+        return -1;
+    char *const *hit = bsearch(&name, v->attr_names, v->nattrs,
+                               sizeof *v->attr_names, cmp_str);
+    return hit ? (int)(hit - v->attr_names) : -1;
+}
+
+const char *view_attr(const view_t *v, size_t attr, igraph_integer_t vertex)
+{
+    if (attr >= v->nattrs || vertex < 0 || vertex >= igraph_vcount(&v->graph))
+        return NULL;
+    int32_t i = v->attr_cols[attr].idx[vertex];
+    return i < 0 ? NULL : v->attr_cols[attr].values[i];
+}
+
+int view_spec_add_attr(view_spec_t *spec, const char *name)
+{
+    size_t lo = 0, hi = spec->nattrs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(spec->attrs[mid], name);
+        if (c == 0)
+            return 0;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    char **a = realloc(spec->attrs, (spec->nattrs + 1) * sizeof *a);
+    if (!a)
+        return -ENOMEM;
+    spec->attrs = a;
+    char *copy = strdup(name);
+    if (!copy)
+        return -ENOMEM;
+    memmove(a + lo + 1, a + lo, (spec->nattrs - lo) * sizeof *a);
+    a[lo] = copy;
+    spec->nattrs++;
+    return 0;
+}
+
+/* The names of every attribute in the store, sorted, into *names; the
+ * count, or -1. */
+static ssize_t all_attr_names(sqlite3 *db, char ***names)
+{
+    sqlite3_stmt *st;
+    *names = NULL;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT DISTINCT name FROM attr"
+                           " ORDER BY name COLLATE BINARY",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **nn = realloc(*names, cap * sizeof *nn);
+            if (!nn)
+                break;
+            *names = nn;
+        }
+        if (!((*names)[n] = strdup((const char *)sqlite3_column_text(st, 0))))
+            break;
+        n++;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        for (size_t i = 0; i < n; i++)
+            free((*names)[i]);
+        free(*names);
+        *names = NULL;
+        return -1;
+    }
+    return (ssize_t)n;
+}
+
+/* The names views of spec carry: spec->attrs, and with all_attrs every
+ * attribute in the store; sorted, without repeats. Count, or -1. */
+static ssize_t carried_names(sqlite3 *db, const view_spec_t *spec, char ***out)
+{
+    char **all = NULL;
+    ssize_t nall = 0;
+    if (spec->all_attrs && (nall = all_attr_names(db, &all)) < 0)
+        return -1;
+    size_t cap = (size_t)nall + spec->nattrs;
+    char **m = calloc(cap ? cap : 1, sizeof *m);
+    size_t i = 0, j = 0, k = 0;
+    while (m && (i < (size_t)nall || j < spec->nattrs)) {
+        int c = i == (size_t)nall   ? 1
+                : j == spec->nattrs ? -1
+                                    : strcmp(all[i], spec->attrs[j]);
+        if (c <= 0) {
+            m[k++] = all[i];
+            all[i++] = NULL;
+            j += c == 0;
+        } else if (!(m[k++] = strdup(spec->attrs[j++]))) {
+            break;
+        }
+    }
+    bool ok = m && i == (size_t)nall && j == spec->nattrs;
+    for (size_t x = 0; x < (size_t)nall; x++)
+        free(all[x]);
+    free(all);
+    if (!ok) {
+        for (size_t x = 0; m && x < k; x++)
+            free(m[x]);
+        free(m);
+        return -1;
+    }
+    *out = m;
+    return (ssize_t)k;
+}
+
+/* Read the values of the carried attributes in the snapshot db into the
+ * views (main, and baseline or NULL), each numbered by its own vertices
+ * (inc->vpid). One query per attribute, shared by both views. */
+static int load_attrs(sqlite3 *db, int64_t maxpid, const view_spec_t *spec,
+                      view_t *const views[2], char *err, size_t errlen)
+{
+    char **names = NULL;
+    ssize_t n = carried_names(db, spec, &names);
+    int32_t *pidval = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (n < 0)
+        goto fail;
+    for (int k = 0; k < 2; k++)
+        if (views[k] && attrs_alloc(views[k], (size_t)n) < 0)
+            goto fail;
+    if (n == 0) {
+        free(names);
+        return 0;
+    }
+    pidval = malloc(((size_t)maxpid + 1) * sizeof *pidval);
+    if (!pidval ||
+        sqlite3_prepare_v2(db,
+                           "SELECT pid, value FROM attr WHERE name = ?1"
+                           " ORDER BY value COLLATE BINARY",
+                           -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    for (ssize_t a = 0; a < n; a++) {
+        char **values = NULL;
+        size_t nvalues = 0, cap = 0;
+        memset(pidval, 0xff, ((size_t)maxpid + 1) * sizeof *pidval);
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, names[a], -1, SQLITE_STATIC);
+        int step;
+        while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+            int64_t pid = sqlite3_column_int64(st, 0);
+            const char *val = (const char *)sqlite3_column_text(st, 1);
+            if (!nvalues || strcmp(values[nvalues - 1], val) != 0) {
+                if (nvalues == cap) {
+                    cap = cap ? cap * 2 : 16;
+                    char **nv = realloc(values, cap * sizeof *nv);
+                    if (!nv) {
+                        step = SQLITE_NOMEM;
+                        break;
+                    }
+                    values = nv;
+                }
+                if (!(values[nvalues] = strdup(val))) {
+                    step = SQLITE_NOMEM;
+                    break;
+                }
+                nvalues++;
+            }
+            if (pid >= 1 && pid <= maxpid)
+                pidval[pid] = (int32_t)(nvalues - 1);
+        }
+        /* Each view keeps the values its people have, renumbered. */
+        int32_t *remap = step == SQLITE_DONE
+                             ? malloc((nvalues ? nvalues : 1) * sizeof *remap)
+                             : NULL;
+        for (int k = 0; remap && k < 2; k++) {
+            view_t *v = views[k];
+            if (!v)
+                continue;
+            size_t nv = (size_t)igraph_vcount(&v->graph);
+            struct view_attrcol *c = &v->attr_cols[a];
+            if (!(v->attr_names[a] = strdup(names[a])) ||
+                !(c->idx = malloc((nv ? nv : 1) * sizeof *c->idx))) {
+                step = SQLITE_NOMEM;
+                break;
+            }
+            memset(remap, 0xff, (nvalues ? nvalues : 1) * sizeof *remap);
+            for (size_t i = 0; i < nv; i++) {
+                int32_t x = pidval[v->inc->vpid[i]];
+                if (x >= 0)
+                    remap[x] = 0;
+            }
+            size_t used = 0;
+            for (size_t x = 0; x < nvalues; x++)
+                if (remap[x] == 0)
+                    remap[x] = (int32_t)used++;
+            if (!(c->values = calloc(used ? used : 1, sizeof *c->values))) {
+                step = SQLITE_NOMEM;
+                break;
+            }
+            for (size_t x = 0; x < nvalues; x++)
+                if (remap[x] >= 0 &&
+                    !(c->values[c->nvalues++] = strdup(values[x]))) {
+                    c->nvalues--;
+                    step = SQLITE_NOMEM;
+                    break;
+                }
+            for (size_t i = 0; i < nv; i++) {
+                int32_t x = pidval[v->inc->vpid[i]];
+                c->idx[i] = x >= 0 ? remap[x] : -1;
+            }
+        }
+        free(remap);
+        for (size_t x = 0; x < nvalues; x++)
+            free(values[x]);
+        free(values);
+        if (step != SQLITE_DONE)
+            goto fail;
+    }
+    rc = 0;
+fail:
+    if (rc < 0)
+        snprintf(err, errlen, "view: reading attributes: %s",
+                 sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    free(pidval);
+    for (ssize_t a = 0; a < n; a++)
+        free(names[a]);
+    free(names);
+    return rc;
 }
 
 bool view_sums_exact(const view_t *v)
@@ -737,6 +1220,12 @@ static void view_free(view_t *v)
         view_igraph_unlock();
     }
     inc_free(v->inc);
+    attrs_free(v);
+    free(v->within);
+    for (size_t i = 0; v->xscope && i < v->nxscope; i++)
+        free(v->xscope[i]);
+    free(v->xscope);
+    free(v->xcount);
     free(v->boundary);
     view_unref(v->baseline);
     if (v->memfd >= 0)
@@ -927,6 +1416,14 @@ static int graph_from_sorted(igraph_t *g, igraph_integer_t n,
     return 0;
 }
 
+/* Whether person p is a vertex with isolates: a boundary value, not
+ * taken out, and with within a value of that too. */
+static bool isolate_ok(const struct snapshot *s, int64_t p)
+{
+    return s->pid_value[p] >= 0 && !(s->masked && s->masked[p]) &&
+           !(s->pid_scope && s->pid_scope[p] < 0);
+}
+
 /* The vertex set of a full build's window: people with a tie there, or
  * with isolates every person who has a value. Marks in_view[pid]. */
 static size_t mark_vertices(const struct snapshot *s, const struct window *w,
@@ -944,7 +1441,7 @@ static size_t mark_vertices(const struct snapshot *s, const struct window *w,
         }
     }
     for (int64_t p = 1; isolates && p <= s->maxpid; p++)
-        if (s->pid_value[p] >= 0)
+        if (isolate_ok(s, p))
             n += mark(in_view, p);
     return n;
 }
@@ -964,7 +1461,7 @@ static size_t mark_vertices_inc(const struct snapshot *s,
         n += mark(in_view, (int64_t)(w->darcs[i].key & 0xffffffffu));
     }
     for (int64_t p = o->inc->hw_pid + 1; isolates && p <= s->maxpid; p++)
-        if (s->pid_value[p] >= 0)
+        if (isolate_ok(s, p))
             n += mark(in_view, p);
     return n;
 }
@@ -1114,6 +1611,53 @@ static int merge_arcs_inc(struct window *w, const view_t *o,
 /* Make the view of one window; group_of_value maps value index to group
  * index (shared numbering). keys: person key by pid (borrowed). o: the
  * view to build from incrementally, or NULL. */
+/* within: the people outside every scope (for incremental builds), the
+ * count of them, and the excluded people of each scope, into v. */
+static int scoped_counts(const struct snapshot *s, const struct window *w,
+                         const view_spec_t *spec, view_t *v,
+                         struct view_inc *inc)
+{
+    if (!spec->within)
+        return 0;
+    if (!(v->within = strdup(spec->within)))
+        return -ENOMEM;
+    v->outside = w->outside;
+    size_t no = 0;
+    for (int64_t p = 1; p <= s->maxpid; p++)
+        no += w->outside_seen[p];
+    if (!(inc->opid = malloc((no ? no : 1) * sizeof *inc->opid)))
+        return -ENOMEM;
+    for (int64_t p = 1; p <= s->maxpid; p++)
+        if (w->outside_seen[p])
+            inc->opid[inc->no++] = (uint32_t)p;
+    int64_t *per = calloc(s->nscopes ? s->nscopes : 1, sizeof *per);
+    if (!per)
+        return -ENOMEM;
+    for (size_t i = 0; i < inc->nx; i++)
+        if (s->pid_scope[inc->xpid[i]] >= 0)
+            per[s->pid_scope[inc->xpid[i]]]++;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nscopes; i++)
+        n += per[i] > 0;
+    v->xscope = calloc(n ? n : 1, sizeof *v->xscope);
+    v->xcount = calloc(n ? n : 1, sizeof *v->xcount);
+    if (!v->xscope || !v->xcount) {
+        free(per);
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < s->nscopes; i++) {
+        if (!per[i])
+            continue;
+        if (!(v->xscope[v->nxscope] = strdup(s->scopes[i]))) {
+            free(per);
+            return -ENOMEM;
+        }
+        v->xcount[v->nxscope++] = per[i];
+    }
+    free(per);
+    return 0;
+}
+
 static view_t *assemble(const struct snapshot *s, struct window *w,
                         const view_spec_t *spec, const uint8_t *in_view,
                         size_t n, char **keys, const int32_t *group_of_value,
@@ -1215,6 +1759,8 @@ static view_t *assemble(const struct snapshot *s, struct window *w,
     for (int64_t p = 1; p <= s->maxpid; p++)
         if (w->excluded_seen[p])
             inc->xpid[inc->nx++] = (uint32_t)p;
+    if (scoped_counts(s, w, spec, v, inc) < 0)
+        goto oom_view;
     inc->exact = w->exact;
     inc->total = w->total;
     if (!w->exact) {
@@ -1279,6 +1825,7 @@ static void window_free(struct window *w)
     arcmap_free(&w->earcs);
     free(w->list);
     free(w->excluded_seen);
+    free(w->outside_seen);
     free(w->side);
     free(w->darcs);
     memset(w, 0, sizeof *w); /* freed again at the end of view_build */
@@ -1359,7 +1906,11 @@ int view_build_from(store_t *store, const view_spec_t *spec,
     s.db = store_read_begin(store, &version, err, errlen);
     if (!s.db)
         return -1;
-    if (read_values(&s, spec->boundary, err, errlen) < 0)
+    s.event_weighting = spec->event_weighting;
+    if (read_values(&s, spec->boundary, err, errlen) < 0 ||
+        (spec->keep_unvalued && keep_unvalued(&s, err, errlen) < 0) ||
+        read_mask(&s, spec, err, errlen) < 0 ||
+        (spec->within && read_scopes(&s, spec->within, err, errlen) < 0))
         goto out;
     if (store_query_int(s.db, "SELECT coalesce(max(rid), 0) FROM record",
                         &hw[0]) < 0 ||
@@ -1378,7 +1929,10 @@ int view_build_from(store_t *store, const view_spec_t *spec,
         struct window *w = &win[k];
         w->excluded_seen = calloc((size_t)s.maxpid + 1, 1);
         in_view[k] = calloc((size_t)s.maxpid + 1, 1);
-        if (!w->excluded_seen || !in_view[k])
+        if (s.pid_scope)
+            w->outside_seen = calloc((size_t)s.maxpid + 1, 1);
+        if (!w->excluded_seen || !in_view[k] ||
+            (s.pid_scope && !w->outside_seen))
             goto oom;
         bool exact = true;
         for (;;) {
@@ -1387,6 +1941,9 @@ int view_build_from(store_t *store, const view_spec_t *spec,
                 for (size_t i = 0; i < o->inc->nx; i++)
                     w->excluded_seen[o->inc->xpid[i]] = 1;
                 w->excluded = (int64_t)o->inc->nx;
+                for (size_t i = 0; w->outside_seen && i < o->inc->no; i++)
+                    w->outside_seen[o->inc->opid[i]] = 1;
+                w->outside = w->outside_seen ? (int64_t)o->inc->no : 0;
                 w->exact = o->inc->exact;
                 w->total = o->inc->total;
             } else {
@@ -1400,11 +1957,14 @@ int view_build_from(store_t *store, const view_spec_t *spec,
              * weight after exact ones (-EAGAIN), or inexact new weights
              * for an exact view (which keeps no parts). */
             if (rrc == -EAGAIN || (o && o->inc->exact && !w->exact)) {
-                uint8_t *seen = w->excluded_seen;
-                w->excluded_seen = NULL;
+                uint8_t *seen = w->excluded_seen, *oseen = w->outside_seen;
+                w->excluded_seen = w->outside_seen = NULL;
                 window_free(w);
                 memset(seen, 0, (size_t)s.maxpid + 1);
                 w->excluded_seen = seen;
+                if (oseen)
+                    memset(oseen, 0, (size_t)s.maxpid + 1);
+                w->outside_seen = oseen;
                 exact = rrc != -EAGAIN;
                 o = olds[k] = NULL;
                 continue;
@@ -1530,6 +2090,8 @@ int view_build_from(store_t *store, const view_spec_t *spec,
         views[k]->data_version = version;
         views[k]->incremental = olds[k] != NULL;
     }
+    if (load_attrs(s.db, s.maxpid, spec, views, err, errlen) < 0)
+        goto out;
     if (views[1]) {
         views[0]->baseline = views[1];
         views[0]->pub.baseline = &views[1]->pub;
@@ -1562,6 +2124,11 @@ out:
         free(s.values[i]);
     free(s.values);
     free(s.pid_value);
+    free(s.masked);
+    free(s.pid_scope);
+    for (size_t i = 0; i < s.nscopes; i++)
+        free(s.scopes[i]);
+    free(s.scopes);
     return rc;
 }
 
@@ -1570,11 +2137,118 @@ static int put_spec(buf_t *b, const view_spec_t *sp)
     if (buf_printf(b, "%" PRId64 "|%" PRId64 "|%d|%zu:%s|", sp->from, sp->to,
                    sp->isolates, strlen(sp->boundary), sp->boundary) < 0)
         return -1;
-    if (!sp->kinds)
-        return buf_puts(b, "*");
-    for (size_t i = 0; i < sp->nkinds; i++)
-        if (buf_printf(b, "%zu:%s,", strlen(sp->kinds[i]), sp->kinds[i]) < 0)
+    if (!sp->kinds) {
+        if (buf_puts(b, "*") < 0)
             return -1;
+    } else {
+        for (size_t i = 0; i < sp->nkinds; i++)
+            if (buf_printf(b, "%zu:%s,", strlen(sp->kinds[i]), sp->kinds[i]) <
+                0)
+                return -1;
+    }
+    if (buf_printf(b, "|a%d%d:", sp->all_attrs, sp->keep_unvalued) < 0)
+        return -1;
+    for (size_t i = 0; i < sp->nattrs; i++)
+        if (buf_printf(b, "%zu:%s,", strlen(sp->attrs[i]), sp->attrs[i]) < 0)
+            return -1;
+    return view_spec_put_scope(b, sp);
+}
+
+static int put_lstr(buf_t *b, const char *s)
+{
+    return buf_printf(b, "%zu:%s", strlen(s), s);
+}
+
+static int put_conds(buf_t *b, const view_cond_t *c, size_t n)
+{
+    if (buf_printf(b, "%zu[", n) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (put_lstr(b, c[i].attr) < 0 ||
+            buf_printf(b, "=%zu(", c[i].nvalues) < 0)
+            return -1;
+        for (size_t j = 0; j < c[i].nvalues; j++)
+            if (put_lstr(b, c[i].values[j]) < 0)
+                return -1;
+        if (buf_puts(b, ")") < 0)
+            return -1;
+    }
+    return buf_puts(b, "]");
+}
+
+int view_spec_put_scope(buf_t *b, const view_spec_t *sp)
+{
+    if (!sp->nwhere && !sp->nwithout_ids && !sp->nwithout_where &&
+        !sp->event_weighting && !sp->within)
+        return 0; /* the key of a plain view stays as it was */
+    if (buf_puts(b, "|w") < 0 || put_conds(b, sp->where, sp->nwhere) < 0 ||
+        buf_printf(b, "|x%zu[", sp->nwithout_ids) < 0)
+        return -1;
+    for (size_t i = 0; i < sp->nwithout_ids; i++)
+        if (put_lstr(b, sp->without_ids[i]) < 0)
+            return -1;
+    if (buf_puts(b, "]") < 0 ||
+        put_conds(b, sp->without_where, sp->nwithout_where) < 0 ||
+        buf_printf(b, "|e%d|s", sp->event_weighting) < 0 ||
+        (sp->within && put_lstr(b, sp->within) < 0))
+        return -1;
+    return 0;
+}
+
+static void conds_free(view_cond_t *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++) {
+        free(c[i].attr);
+        for (size_t j = 0; c[i].values && j < c[i].nvalues; j++)
+            free(c[i].values[j]);
+        free(c[i].values);
+    }
+    free(c);
+}
+
+static int conds_copy(view_cond_t **dst, size_t *nd, const view_cond_t *c,
+                      size_t n)
+{
+    *nd = 0;
+    if (!n)
+        return 0;
+    if (!(*dst = calloc(n, sizeof **dst)))
+        return -ENOMEM;
+    *nd = n;
+    for (size_t i = 0; i < n; i++) {
+        view_cond_t *d = &(*dst)[i];
+        if (!(d->attr = strdup(c[i].attr)) ||
+            !(d->values = calloc(c[i].nvalues ? c[i].nvalues : 1,
+                                 sizeof *d->values)))
+            return -ENOMEM;
+        for (; d->nvalues < c[i].nvalues; d->nvalues++)
+            if (!(d->values[d->nvalues] = strdup(c[i].values[d->nvalues])))
+                return -ENOMEM;
+    }
+    return 0;
+}
+
+int view_spec_copy_scope(view_spec_t *dst, const view_spec_t *src)
+{
+    if (conds_copy(&dst->where, &dst->nwhere, src->where, src->nwhere) < 0 ||
+        conds_copy(&dst->without_where, &dst->nwithout_where,
+                   src->without_where, src->nwithout_where) < 0)
+        return -ENOMEM;
+    if (src->nwithout_ids) {
+        if (!(dst->without_ids =
+                  calloc(src->nwithout_ids, sizeof *dst->without_ids)))
+            return -ENOMEM;
+        for (; dst->nwithout_ids < src->nwithout_ids; dst->nwithout_ids++)
+            if (!(dst->without_ids[dst->nwithout_ids] =
+                      strdup(src->without_ids[dst->nwithout_ids])))
+                return -ENOMEM;
+    }
+    dst->event_weighting = src->event_weighting;
+    if (src->within && !(dst->within = strdup(src->within)))
+        return -ENOMEM;
+    for (size_t i = 0; i < src->nattrs; i++)
+        if (view_spec_add_attr(dst, src->attrs[i]) < 0)
+            return -ENOMEM;
     return 0;
 }
 
@@ -1594,6 +2268,15 @@ void view_spec_free(view_spec_t *spec)
     for (size_t i = 0; spec->kinds && i < spec->nkinds; i++)
         free(spec->kinds[i]);
     free(spec->kinds);
+    for (size_t i = 0; spec->attrs && i < spec->nattrs; i++)
+        free(spec->attrs[i]);
+    free(spec->attrs);
+    conds_free(spec->where, spec->nwhere);
+    conds_free(spec->without_where, spec->nwithout_where);
+    for (size_t i = 0; spec->without_ids && i < spec->nwithout_ids; i++)
+        free(spec->without_ids[i]);
+    free(spec->without_ids);
+    free(spec->within);
     free(spec->boundary);
     memset(spec, 0, sizeof *spec);
 }
@@ -1620,7 +2303,40 @@ static size_t view_file_bytes(const view_t *v, bool with_groups)
         bytes += strlen(v->group_names[g]) + 1;
     for (size_t i = 0; i < n; i++)
         bytes += strlen(v->keys[i]) + 1;
+    bytes += sizeof(int64_t);
+    for (size_t a = 0; a < v->nattrs; a++) {
+        const struct view_attrcol *c = &v->attr_cols[a];
+        bytes += strlen(v->attr_names[a]) + 1 + sizeof(int64_t) +
+                 n * sizeof(int32_t);
+        for (size_t x = 0; x < c->nvalues; x++)
+            bytes += strlen(c->values[x]) + 1;
+    }
     return bytes;
+}
+
+static char *put_bytes(char *p, const void *data, size_t len)
+{
+    memcpy(p, data, len);
+    return p + len;
+}
+
+/* The carried attributes: their count, then each one's name, count of
+ * values, values, and value index (int32, -1: none) by vertex. */
+static char *put_attrs(char *p, const view_t *v)
+{
+    size_t n = (size_t)igraph_vcount(&v->graph);
+    int64_t na = (int64_t)v->nattrs;
+    p = put_bytes(p, &na, sizeof na);
+    for (size_t a = 0; a < v->nattrs; a++) {
+        const struct view_attrcol *c = &v->attr_cols[a];
+        int64_t nv = (int64_t)c->nvalues;
+        p = put_bytes(p, v->attr_names[a], strlen(v->attr_names[a]) + 1);
+        p = put_bytes(p, &nv, sizeof nv);
+        for (size_t x = 0; x < c->nvalues; x++)
+            p = put_bytes(p, c->values[x], strlen(c->values[x]) + 1);
+        p = put_bytes(p, c->idx, n * sizeof *c->idx);
+    }
+    return p;
 }
 
 /* Write v at p (view_file_bytes(v) of room); returns the end. */
@@ -1657,7 +2373,7 @@ static char *put_view(char *p, const view_t *v, bool with_groups)
         memcpy(p, v->keys[i], len);
         p += len;
     }
-    return p;
+    return put_attrs(p, v);
 }
 
 int view_memfd(view_t *v)
@@ -1754,6 +2470,36 @@ static int load_graph(igraph_t *g, const igraph_vector_int_t *el,
     return 0;
 }
 
+/* What put_attrs wrote, into v (n vertices); 0 or -1. */
+static int get_attrs(struct reader *r, view_t *v, size_t n)
+{
+    int64_t na;
+    if (take(r, &na, sizeof na) < 0 || na < 0 ||
+        (uint64_t)na > (uint64_t)(r->end - r->p) ||
+        attrs_alloc(v, (size_t)na) < 0)
+        return -1;
+    for (size_t a = 0; a < v->nattrs; a++) {
+        struct view_attrcol *c = &v->attr_cols[a];
+        int64_t nv;
+        if (!(v->attr_names[a] = take_str(r)) ||
+            (a && strcmp(v->attr_names[a - 1], v->attr_names[a]) >= 0) ||
+            take(r, &nv, sizeof nv) < 0 || nv < 0 ||
+            (uint64_t)nv > (uint64_t)(r->end - r->p) ||
+            !(c->values = calloc(nv ? (size_t)nv : 1, sizeof *c->values)))
+            return -1;
+        for (; c->nvalues < (size_t)nv; c->nvalues++)
+            if (!(c->values[c->nvalues] = take_str(r)))
+                return -1;
+        if (!(c->idx = malloc((n ? n : 1) * sizeof *c->idx)) ||
+            take(r, c->idx, n * sizeof *c->idx) < 0)
+            return -1;
+        for (size_t i = 0; i < n; i++)
+            if (c->idx[i] < -1 || c->idx[i] >= nv)
+                return -1;
+    }
+    return 0;
+}
+
 /* One view; names is NULL for a baseline (its group names are the main
  * view's), else receives the group names read. */
 static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
@@ -1820,6 +2566,8 @@ static view_t *get_view(struct reader *r, char ***names, igraph_integer_t *ng,
     v->keys = calloc(n ? (size_t)n : 1, sizeof *v->keys);
     for (igraph_integer_t i = 0; ok && v->keys && i < n; i++)
         ok = (v->keys[i] = take_str(r)) != NULL;
+    if (ok && v->keys && get_attrs(r, v, (size_t)n) < 0)
+        ok = false;
     if (!ok || !v->keys || !v->boundary) {
         view_free(v);
         return NULL;

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "spand/plugin.h"
 #include "store.h"
 
@@ -32,6 +33,18 @@ struct view_inc;
 
 #define VIEW_OPEN_FROM INT64_MIN
 #define VIEW_OPEN_TO INT64_MAX
+
+/* A condition on one attribute: its value is one of values (sorted,
+ * without repeats). */
+typedef struct view_cond {
+    char *attr;
+    char **values;
+    size_t nvalues;
+} view_cond_t;
+
+/* How an event of k participants weighs each of its k(k-1)/2 pairs. */
+#define VIEW_EVENTS_PAIRS 0  /* its weight */
+#define VIEW_EVENTS_NEWMAN 1 /* weight / (k - 1) (Newman 2001) */
 
 typedef struct view_spec {
     int64_t from, to; /* VIEW_OPEN_FROM / VIEW_OPEN_TO when unbounded */
@@ -44,9 +57,40 @@ typedef struct view_spec {
      * default (CONFIG_DEFAULT_MAX_GROUPS); VIEW_GROUPS_UNLIMITED: none.
      * Read from the main spec only; not part of view_spec_key(). */
     size_t max_groups;
+    /* Attributes the view carries (view_attr), sorted, without repeats:
+     * the `within` attribute and those named by the plugin's
+     * SPAND_ATTRIBUTE parameters. view_spec_add_attr keeps the order. */
+    char **attrs;
+    size_t nattrs;
+    bool all_attrs; /* carry every attribute in the store (export) */
+    /* People without a boundary value become vertices in a group named ""
+     * instead of being left out (export); nobody is then excluded. */
+    bool keep_unvalued;
+    /* Scoped views (DESIGN.md). People are taken out before the graph is
+     * made (a person mask at the store scan), so a person whose only ties
+     * were to people taken out is not a vertex, and is not excluded:
+     *   where: only people matching every condition (AND across
+     *     attributes, OR within one); sorted by attr;
+     *   without_ids (sorted) and without_where (sorted by attr): people
+     *     listed, or matching any one condition, are taken out.
+     * event_weighting: VIEW_EVENTS_*; k counts every participant of the
+     * event in the store, before where, without and within.
+     * within: when not NULL, ties between people of different values of
+     * this attribute (or without one) are dropped, and view_scopes()
+     * splits the view by its values. All are part of view_spec_key(). */
+    view_cond_t *where;
+    size_t nwhere;
+    char **without_ids;
+    size_t nwithout_ids;
+    view_cond_t *without_where;
+    size_t nwithout_where;
+    int event_weighting;
+    char *within;
 } view_spec_t;
 
 #define VIEW_GROUPS_UNLIMITED SIZE_MAX
+
+struct view_attrcol; /* one carried attribute's values (view.c) */
 
 typedef struct view {
     atomic_uint refs;
@@ -66,6 +110,20 @@ typedef struct view {
     struct view_inc *inc; /* what an incremental build starts from, or NULL */
     bool incremental;     /* built from an earlier view (view_build_from) */
     struct view *reap_next; /* the reaper's list (view_reaper_start) */
+    /* Carried attributes (view_spec_t attrs, or all with all_attrs), read
+     * in the same store snapshot as the graph; own to this view (the
+     * baseline has its own copy, numbered by its own vertices). */
+    size_t nattrs;
+    char **attr_names; /* sorted */
+    struct view_attrcol *attr_cols;
+    /* within (view_spec_t): the attribute, or NULL; people with ties but
+     * no value of it; and each scope's excluded people (by scope name,
+     * sorted; scopes without any are left out). */
+    char *within;
+    int64_t outside;
+    size_t nxscope;
+    char **xscope;
+    int64_t *xcount;
 } view_t;
 
 /* Build the view of spec (and of baseline, if not NULL) from one snapshot
@@ -132,6 +190,23 @@ int view_memfd(view_t *v);
 /* Rebuild a view from such a file's contents (map, len); NULL with err.
  * Used in the analysis child. */
 view_t *view_load(const void *map, size_t len, char *err, size_t errlen);
+
+/* The index of attribute name among v's carried attributes, or -1. */
+int view_attr_index(const view_t *v, const char *name);
+/* The value of carried attribute attr (an index from view_attr_index)
+ * for vertex of v, or NULL when the person has none (or out of range).
+ * Valid as long as v. */
+const char *view_attr(const view_t *v, size_t attr, igraph_integer_t vertex);
+/* Add name to spec->attrs (kept sorted, without repeats). 0 or -ENOMEM. */
+int view_spec_add_attr(view_spec_t *spec, const char *name);
+
+/* Copy src's where, without, event weighting, within and carried
+ * attributes into dst (for a baseline spec: the same people, the same
+ * rules). dst owns what was copied, even on error. 0 or -ENOMEM. */
+int view_spec_copy_scope(view_spec_t *dst, const view_spec_t *src);
+/* Append the canonical text of sp's where, without, event weighting and
+ * within to b (nothing when none is set); for cache keys. 0 or -1. */
+int view_spec_put_scope(buf_t *b, const view_spec_t *sp);
 
 /* A canonical text of spec (and baseline), for cache keys. Caller frees. */
 char *view_spec_key(const view_spec_t *spec, const view_spec_t *baseline);

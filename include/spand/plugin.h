@@ -93,7 +93,7 @@ extern "C" {
  * than the plugin read as 0 / NULL. A plugin built against a newer minor
  * than the daemon's is refused (it may rely on what the daemon lacks). */
 #define SPAND_ABI_MAJOR 1
-#define SPAND_ABI_MINOR 0
+#define SPAND_ABI_MINOR 1
 
 /* Types of parameters and columns. */
 typedef enum spand_type {
@@ -101,6 +101,11 @@ typedef enum spand_type {
     SPAND_INT = 2,    /* 64-bit integer */
     SPAND_REAL = 3,   /* double */
     SPAND_STRING = 4, /* UTF-8 text */
+    /* ABI 1.1, parameters only: the name of a people attribute (text, ""
+     * = none). spand loads that attribute's values for the view's people
+     * (main and baseline views), for api->vertex_attr(). Read it with
+     * param_string(). */
+    SPAND_ATTRIBUTE = 5,
 } spand_type_t;
 
 /* The result tables. Key columns are added by spand: vertex rows start
@@ -207,6 +212,18 @@ typedef struct spand_api {
     /* Non-zero once the client has gone or the time limit is near: return
      * from run() promptly (any value). Cheap; poll it in outer loops. */
     int (*cancelled)(spand_run_t *run);
+
+    /* ABI 1.1. The value of attribute attr for vertex v of view (the view
+     * run() was given or its baseline), or NULL when the person has no
+     * value or attr is not carried by the view. Carried: the boundary,
+     * the `within` attribute of the request, and every attribute named by
+     * a SPAND_ATTRIBUTE parameter of the running plugin. The text lives
+     * until run() returns. Check
+     *     api->size >= offsetof(spand_api_t, vertex_attr) +
+     *                  sizeof api->vertex_attr
+     * before calling it (a daemon of ABI 1.0 lacks it). */
+    const char *(*vertex_attr)(spand_run_t *run, const spand_view_t *view,
+                               igraph_integer_t v, const char *attr);
 } spand_api_t;
 
 /* Flags of a plugin. */

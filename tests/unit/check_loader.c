@@ -106,8 +106,9 @@ START_TEST(abi_table_of_this_daemon)
     ck_assert_uint_eq(a->minor, SPAND_ABI_MINOR);
     ck_assert_uint_eq(a->full_size, sizeof(spand_plugin_t));
     ck_assert_uint_eq(a->min_size[a->minor], sizeof(spand_plugin_t));
+    /* A minor may grow only spand_api_t (1.1 did): sizes never shrink. */
     for (unsigned m = 1; m <= a->minor; m++)
-        ck_assert_uint_lt(a->min_size[m - 1], a->min_size[m]);
+        ck_assert_uint_le(a->min_size[m - 1], a->min_size[m]);
 }
 END_TEST
 

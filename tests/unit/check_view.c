@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -498,6 +499,107 @@ START_TEST(group_limit)
 }
 END_TEST
 
+/* The view's copy of v, through the memfd an analysis child reads. */
+static view_t *round_trip(view_t *v)
+{
+    int fd = view_memfd(v);
+    ck_assert_int_ge(fd, 0);
+    off_t len = lseek(fd, 0, SEEK_END);
+    void *map = mmap(NULL, (size_t)len, PROT_READ, MAP_PRIVATE, fd, 0);
+    ck_assert_ptr_ne(map, MAP_FAILED);
+    char err[256];
+    view_t *c = view_load(map, (size_t)len, err, sizeof err);
+    ck_assert_msg(c != NULL, "%s", err);
+    munmap(map, (size_t)len);
+    return c;
+}
+
+static const char *attr_of(const view_t *v, const char *name, const char *key)
+{
+    int a = view_attr_index(v, name);
+    for (igraph_integer_t i = 0; a >= 0 && i < igraph_vcount(&v->graph); i++)
+        if (!strcmp(v->keys[i], key))
+            return view_attr(v, (size_t)a, i);
+    return "(not a vertex or not carried)";
+}
+
+/* Carried attributes: the spec's, or all; people without a boundary
+ * value kept in group "" with keep_unvalued; the memfd keeps them. */
+START_TEST(carried_attrs)
+{
+    char err[512], db[PATH_MAX];
+    store_t *s;
+    snprintf(db, sizeof db, "%s/attrs.db", dir);
+    free(cfg.database);
+    cfg.database = strdup(db);
+    ck_assert_msg(store_open(&cfg, &loop, &s, err, sizeof err) == 0, "%s", err);
+    ingest(s, "{\"people\":[{\"id\":\"a\",\"sector\":\"x\",\"role\":\"PSW\"},"
+              "{\"id\":\"b\",\"sector\":\"y\"},"
+              "{\"id\":\"c\",\"role\":\"OT\"},"
+              "{\"id\":\"d\",\"sector\":\"x\",\"role\":\"nurse\"}],"
+              "\"records\":[{\"ts\":1,\"from\":\"a\",\"to\":\"b\",\"kind\":\"k\"},"
+              "{\"ts\":2,\"from\":\"b\",\"to\":\"c\",\"kind\":\"k\"}]}");
+    view_spec_t sp = {.from = VIEW_OPEN_FROM,
+                      .to = VIEW_OPEN_TO,
+                      .boundary = strdup("sector")};
+    ck_assert_int_eq(view_spec_add_attr(&sp, "role"), 0);
+    ck_assert_int_eq(view_spec_add_attr(&sp, "role"), 0);
+    ck_assert_int_eq(view_spec_add_attr(&sp, "org"), 0);
+    ck_assert_uint_eq(sp.nattrs, 2);
+    ck_assert_str_eq(sp.attrs[0], "org"); /* kept sorted */
+    view_t *v = NULL;
+    ck_assert_msg(view_build(s, &sp, NULL, &v, err, sizeof err) == 0, "%s",
+                  err);
+    /* a, b; c (no sector) excluded; d has no tie. */
+    ck_assert_int_eq(igraph_vcount(&v->graph), 2);
+    ck_assert_int_eq(v->pub.excluded, 1);
+    ck_assert_uint_eq(v->nattrs, 2);
+    ck_assert_int_eq(view_attr_index(v, "role"), 1);
+    ck_assert_int_eq(view_attr_index(v, "sector"), -1);
+    ck_assert_str_eq(attr_of(v, "role", "a"), "PSW");
+    ck_assert_ptr_null(attr_of(v, "role", "b"));
+    ck_assert_ptr_null(attr_of(v, "org", "a")); /* nobody has one */
+    ck_assert_ptr_null(view_attr(v, 1, 2));     /* no vertex 2 */
+    ck_assert_ptr_null(view_attr(v, 2, 0));     /* no attribute 2 */
+    view_t *c = round_trip(v);
+    ck_assert_uint_eq(c->nattrs, 2);
+    ck_assert_str_eq(attr_of(c, "role", "a"), "PSW");
+    ck_assert_ptr_null(attr_of(c, "role", "b"));
+    view_unref(c);
+    char *k1 = view_spec_key(&sp, NULL);
+
+    /* keep_unvalued and all_attrs (export): c in group "", every
+     * attribute. */
+    sp.keep_unvalued = true;
+    sp.all_attrs = true;
+    char *k2 = view_spec_key(&sp, NULL);
+    ck_assert_str_ne(k1, k2);
+    free(k1);
+    free(k2);
+    view_unref(v);
+    ck_assert_msg(view_build(s, &sp, NULL, &v, err, sizeof err) == 0, "%s",
+                  err);
+    ck_assert_int_eq(igraph_vcount(&v->graph), 3);
+    ck_assert_int_eq(v->pub.excluded, 0);
+    ck_assert_int_eq(v->pub.ngroups, 3);
+    ck_assert_str_eq(v->group_names[0], "");
+    ck_assert_int_eq(VECTOR(v->group)[2], 0); /* c */
+    ck_assert_uint_eq(v->nattrs, 3);          /* org, role, sector */
+    ck_assert_str_eq(v->attr_names[2], "sector");
+    ck_assert_ptr_null(attr_of(v, "sector", "c"));
+    ck_assert_str_eq(attr_of(v, "sector", "b"), "y");
+    ck_assert_str_eq(attr_of(v, "role", "c"), "OT");
+    c = round_trip(v);
+    ck_assert_str_eq(attr_of(c, "role", "c"), "OT");
+    ck_assert_str_eq(c->group_names[0], "");
+    view_unref(c);
+    view_unref(v);
+    view_spec_free(&sp);
+    store_close(s);
+    uv_run(&loop, UV_RUN_DEFAULT);
+}
+END_TEST
+
 int main(void)
 {
     log_set_level(LOG_ERR);
@@ -522,6 +624,7 @@ int main(void)
     tcase_add_test(tc, random_inexact);
     tcase_add_test(tc, random_exact);
     tcase_add_test(tc, group_limit);
+    tcase_add_test(tc, carried_attrs);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
