@@ -17,8 +17,10 @@
  * Deterministic: the start positions come from `seed` alone (splitmix64)
  * and igraph's own random numbers are seeded with it too, so the same view
  * and seed give the same picture, bit for bit, in a thread or a child.
- * Time: O(iterations * N) with igraph's grid (large views), memory O(N +
- * ties + G). */
+ * Time: O(iterations * (N + ties)) with igraph's grid, always: without
+ * it each iteration is O(N^2) (igraph's AUTOGRID keeps that up to 1,000
+ * people: 8 s at 1,000 here against 0.3 s with the grid and 150
+ * iterations, which draw as readable a picture). Memory O(N + ties + G). */
 #include <spand/plugin.h>
 
 #include "collapse.h"
@@ -31,8 +33,8 @@
 static const spand_param_t params[] = {
     {"seed", SPAND_INT, "42", "seed of the start positions (same seed, same "
                               "picture)"},
-    {"iterations", SPAND_INT, "500", "Fruchterman-Reingold iterations"},
-    {"max_people", SPAND_INT, "3000",
+    {"iterations", SPAND_INT, "150", "Fruchterman-Reingold iterations"},
+    {"max_people", SPAND_INT, "2000",
      "above this many people, only the group-level network is laid out"},
 };
 
@@ -110,7 +112,7 @@ static int lay_out(const spand_api_t *api, spand_run_t *r, const igraph_t *g,
     }
     if (igraph_layout_fruchterman_reingold(
             g, res, /*use_seed=*/1, iterations, sqrt((double)n) / 10,
-            IGRAPH_LAYOUT_AUTOGRID, weights, NULL, NULL, NULL, NULL) !=
+            IGRAPH_LAYOUT_GRID, weights, NULL, NULL, NULL, NULL) !=
         IGRAPH_SUCCESS) {
         api->log(r, SPAND_LOG_ERR, "layout: igraph could not lay out %lld "
                                    "vertices", (long long)n);

@@ -159,7 +159,7 @@ with Daemon() as d:
     shot = os.path.join(ART, "report-html-groups.png")
     dom, _ = browser_checks(path, "large view", shot)
     t.eq((dom["people"], dom["groups"]), (0, 4),
-         "over 3,000 people: the four groups are drawn, not the people")
+         "over 2,000 people: the four groups are drawn, not the people")
     t.ok("Drawn group by group" in dom["text"] and "3200 people" in dom["text"],
          "and the page says why")
     not_blank(shot, "large view")
