@@ -302,6 +302,20 @@ int params_baseline_spec(json_t *params, const view_spec_t *spec,
 
 /* Check and type the plugin's parameters. Values may come as their JSON
  * type or as text (from a command line). */
+/* A SPAND_ATTRIBUTE parameter's text: an attribute name, optionally
+ * followed by "=VALUE" (any text: a plugin such as change compares people
+ * whose attribute NAME has that value). */
+static int attr_param_ok(const char *text)
+{
+    char name[INGEST_ATTR_NAME_MAX + 1];
+    size_t len = strcspn(text, "=");
+    if (len == 0 || len >= sizeof name)
+        return 0;
+    memcpy(name, text, len);
+    name[len] = '\0';
+    return params_attr_name(name);
+}
+
 json_t *params_plugin(const plugin_t *p, json_t *given, char *err,
                       size_t errlen)
 {
@@ -370,7 +384,7 @@ json_t *params_plugin(const plugin_t *p, json_t *given, char *err,
                 typed = json_incref(val);
             break;
         case SPAND_ATTRIBUTE:
-            if (text && (!*text || params_attr_name(text)))
+            if (text && (!*text || attr_param_ok(text)))
                 typed = json_incref(val);
             break;
         }
@@ -396,13 +410,18 @@ int params_plugin_attrs(const plugin_t *p, json_t *typed, view_spec_t *spec,
         if (d->type != SPAND_ATTRIBUTE)
             continue;
         json_t *given = typed ? json_object_get(typed, d->name) : NULL;
-        const char *name = given ? json_string_value(given) : d->default_value;
-        if (!name || !*name)
+        const char *value = given ? json_string_value(given) : d->default_value;
+        if (!value || !*value)
             continue;
-        if (!params_attr_name(name)) {
+        /* "NAME" or "NAME=VALUE": the view carries NAME. */
+        char name[INGEST_ATTR_NAME_MAX + 1];
+        size_t len = strcspn(value, "=");
+        snprintf(name, sizeof name, "%.*s",
+                 (int)(len < sizeof name ? len : sizeof name - 1), value);
+        if (len >= sizeof name || !params_attr_name(name)) {
             snprintf(err, errlen,
                      "parameter %s of %s: \"%.64s\" is not an attribute name",
-                     d->name, p->name, name);
+                     d->name, p->name, value);
             return -1;
         }
         if (view_spec_add_attr(spec, name) < 0) {

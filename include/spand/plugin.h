@@ -102,9 +102,10 @@ typedef enum spand_type {
     SPAND_REAL = 3,   /* double */
     SPAND_STRING = 4, /* UTF-8 text */
     /* ABI 1.1, parameters only: the name of a people attribute (text, ""
-     * = none). spand loads that attribute's values for the view's people
-     * (main and baseline views), for api->vertex_attr(). Read it with
-     * param_string(). */
+     * = none), optionally followed by "=VALUE" (e.g. "programme=2025").
+     * spand loads the values of the attribute named before any '=' for
+     * the view's people (main and baseline views), for
+     * api->vertex_attr(). Read it with param_string(). */
     SPAND_ATTRIBUTE = 5,
 } spand_type_t;
 

@@ -15,7 +15,8 @@
 #                 incremental, brokerage, holes, betweenness, queries,
 #                 latency, concurrency, concurrency_latency,
 #                 bb_speed (issue 10: boundary_betweenness at small sizes
-#                 and exact at 20k/200k), departure
+#                 and exact at 20k/200k), departure, qap (issue 11:
+#                 change's QAP against sna::qaptest)
 #   --no-install  do not apt-get install missing peers (rows needing them
 #                 are then marked failed)
 #   --output FILE where to write the Markdown (default
@@ -94,6 +95,7 @@ done
 ALL_ROWS="ingest viewbuild memory incremental brokerage holes betweenness queries latency concurrency concurrency_latency"
 ALL_ROWS+=" bb_speed" # issue 10
 ALL_ROWS+=" departure" # issue 10: row_departure
+ALL_ROWS+=" qap" # issue 11: row_qap
 if [ -n "$ONLY" ]; then
     for r in ${ONLY//,/ }; do
         [[ " $ALL_ROWS " == *" $r "* ]] || die "--only: unknown row '$r' (rows: $ALL_ROWS)"
@@ -1154,6 +1156,58 @@ row_departure() { # 12
     done
 }
 
+# change_data N DEGREE: sets CHG to a gen_change.py data set (two windows).
+change_data() {
+    CHG="$cache/change-n$1-d$2-seed1"
+    local stamp
+    stamp="n $1 degree $2 seed 1; generator sha256: $(sha256sum "$here/gen_change.py" | cut -d' ' -f1)"
+    [ -f "$CHG/stamp" ] && [ "$(cat "$CHG/stamp")" = "$stamp" ] && return 0
+    rm -rf "$CHG" "$CHG.tmp.$$"
+    "$PY" "$here/gen_change.py" "$1" "$2" 1 "$CHG.tmp.$$" || die "gen_change.py failed"
+    printf '%s\n' "$stamp" >"$CHG.tmp.$$/stamp"
+    mv "$CHG.tmp.$$" "$CHG"
+}
+
+row_qap() { # 16
+    need_pkg r-cran-sna
+    local n=2000 deg=10 perms=1000 params out walls=() line w p g rt rp rg se ratio met same
+    change_data "$n" "$deg"
+    start_spand qap "" 0
+    load_files "$CHG/people.csv" "$CHG/records.csv"
+    params='{"plugin":"change","window":{"from":"2025-01-01","to":"2026-01-01"},"baseline":{"from":"2024-01-01","to":"2025-01-01"},"params":{"permutations":'$perms',"seed":7}}'
+    rpc analyse "$params" >/dev/null || die "analyse change (view warm-up) failed"
+    out=$(rpc analyse "$params" --repeat "$REPS" --save "$SP_DIR/change.json" \
+        --expect-cached false) || die "analyse change failed"
+    while read -r line; do walls+=("$(jget "$line" wall_ms)"); done <<<"$out"
+    w=$(median "${walls[@]}")
+    line=$("$PY" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r["tables"]["network"]
+row = dict(zip([c["name"] for c in t["columns"]], t["rows"][0]))
+print(r["view"]["vertices"], row["gcor"], row["gcor_p"])' "$SP_DIR/change.json")
+    read -r _ g p <<<"$line"
+    stop_spand
+    say "qap: R sna::qaptest(gcor), $perms permutations, $REPS run(s)"
+    peer "$SP_DIR/r.log" Rscript "$here/sna_qap_bench.R" "$CHG/graph.txt" \
+        "$REPS" "$perms" "$SP_DIR/r.out"
+    rt=$(median $(sed -n 's/^times //p' "$SP_DIR/r.out"))
+    rt=$(calc "s * 1000" s="$rt")
+    rg=$(sed -n 's/^gcor //p' "$SP_DIR/r.out")
+    rp=$(sed -n 's/^p //p' "$SP_DIR/r.out")
+    se=$(calc "sqrt((a * (1 - a) + b * (1 - b)) / n)" a="$p" b="$rp" n="$perms")
+    same=$(calc "(g - h < 1e-9 && h - g < 1e-9 && (p - q <= 3 * s + 0.0015) && (q - p <= 3 * s + 0.0015)) ? 1 : 0" \
+        g="$g" h="$rg" p="$p" q="$rp" s="$se")
+    ratio=$(calc "r / w" r="$rt" w="$w")
+    met=$(calc "x >= 50 ? 1 : 0" x="$ratio")
+    [ "$same" = 1 ] || met=0
+    result 16 "QAP (change)" "$(human "$n") people, two windows of $(human $((n * deg / 2))) ties, $perms permutations" \
+        "$(fmt_ms "$w")" "$(fmt_ms "$rt") (R sna::qaptest with gcor)" \
+        "$(fmt_x "$ratio") faster" "≥ 50× faster, same p within Monte-Carlo error" \
+        "$([ "$met" = 1 ] && echo yes || echo no)$([ "$same" = 1 ] || echo ", results DIFFER")" \
+        "spand: analyse change wall (view built, result cache off); gcor $g vs sna $rg; p $p vs sna $rp (3 SE $(calc "3 * s" s="$se")); R: qaptest on dense 0/1 matrices already in R; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
 # --- running the rows -------------------------------------------------------------------
 row_order() {
     case $1 in
@@ -1163,6 +1217,7 @@ row_order() {
     concurrency) echo 10 ;; concurrency_latency) echo 11 ;;
     bb_speed) echo 13 ;;
     departure) echo 12 ;;
+    qap) echo 16 ;;
     esac
 }
 row_title() {
@@ -1176,6 +1231,7 @@ row_title() {
     concurrency_latency) echo "latency, two analyses at once" ;;
     bb_speed) echo "boundary_betweenness speed" ;;
     departure) echo departure ;;
+    qap) echo "QAP (change)" ;;
     esac
 }
 

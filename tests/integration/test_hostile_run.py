@@ -250,7 +250,7 @@ with Daemon({"analysis": {"workers": 3, "cache_mb": 0,
 
     def answer(name):
         req = {"plugin": name, "boundary": "sector", "kinds": ["advice"]}
-        if name == "gate_opening":
+        if name in ("gate_opening", "change"):
             req["baseline"] = {"from": 1700000000, "to": 1700003000}
             req["window"] = {"from": 1700003000, "to": 1700006000}
         try:
