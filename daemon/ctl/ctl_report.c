@@ -8,12 +8,17 @@
 
 #include "ctl_table.h"
 
-enum { EI, MIX, BRK, SH, DIV, BB, RES, DEP, GATE, NSUITE };
-static const char *const suite[NSUITE] = {"ei",          "mixing",
-                                          "brokerage",   "structural_holes",
-                                          "diversity",   "boundary_betweenness",
-                                          "resilience",  "departure",
-                                          "gate_opening"};
+enum { EI, MIX, BRK, SH, DIV, BB, RES, DEP, GATE, CHG, NSUITE };
+static const char *const suite[NSUITE] = {
+    "ei",           "mixing",
+    "brokerage",    "structural_holes",
+    "diversity",    "boundary_betweenness",
+    "resilience",   "departure",
+    "gate_opening", "change"};
+
+/* The permutations the report asks of `change` (its QAP and cohort
+ * tests): stated here so that the sentences can say "of 1,000". */
+#define CHANGE_PERMUTATIONS 1000
 
 /* A significance level for the words of the permutation tests. */
 #define SIGNIFICANT 0.05
@@ -25,6 +30,7 @@ struct ctx {
     json_t *blank;  /* {name: null, role: null}, for that first pass */
     bool collecting;
     long long top;
+    const char *cohort; /* --cohort ATTR=VALUE, or NULL */
 };
 
 /* Requests for people in flight at once: enough to hide the round trip,
@@ -33,6 +39,24 @@ struct ctx {
 #define PEOPLE_WINDOW 64
 
 /* ---- running the suite -------------------------------------------------- */
+
+/* "cohort" in the view params is the report's own (--cohort), not a view
+ * parameter: only `change` gets it, as its plugin parameter, with the
+ * permutations the sentences quote. */
+static int change_params(json_t *p, const char *plugin)
+{
+    json_t *cohort = json_incref(json_object_get(p, "cohort"));
+    json_object_del(p, "cohort");
+    int rc = 0;
+    if (!strcmp(plugin, "change")) {
+        json_t *pp = json_pack("{s:i}", "permutations", CHANGE_PERMUTATIONS);
+        if (!pp || (cohort && json_object_set(pp, "cohort", cohort) < 0) ||
+            json_object_set_new(p, "params", pp) < 0)
+            rc = -1;
+    }
+    json_decref(cohort);
+    return rc;
+}
 
 static json_t *analyse(ctl_conn_t *conn, const json_t *view_params,
                        const char *plugin, char **error, int *conn_failed)
@@ -43,6 +67,10 @@ static json_t *analyse(ctl_conn_t *conn, const json_t *view_params,
     if (p) {
         json_object_del(p, "top");
         json_object_del(p, "sort");
+    }
+    if (p && change_params(p, plugin) < 0) {
+        json_decref(p);
+        p = NULL;
     }
     if (!p || json_object_set_new(p, "plugin", json_string(plugin)) < 0) {
         json_decref(p);
@@ -119,6 +147,8 @@ static json_t *scope_result(json_t *res, const char *attr, const char *value)
     const char *name;
     json_t *tab;
     json_object_set_new(out, "tables", otabs);
+    if (json_object_get(res, "notes"))
+        json_object_set(out, "notes", json_object_get(res, "notes"));
     json_object_foreach(tables, name, tab)
     {
         json_t *cols = json_object_get(tab, "columns");
@@ -526,6 +556,77 @@ static void compose_gates(struct ctx *c, json_t *doc, json_t *const res[NSUITE])
     json_decref(rows);
 }
 
+/* ---- what changed -------------------------------------------------------- */
+
+/* Whether an analysis said its cohort p counts every reassignment. */
+static bool cohort_exact(const json_t *res)
+{
+    const json_t *notes = json_object_get(res, "notes");
+    for (size_t i = 0; i < json_array_size(notes); i++) {
+        const char *n = json_string_value(json_array_get(notes, i));
+        if (n && strstr(n, "cohort_p is exact"))
+            return true;
+    }
+    return false;
+}
+
+/* The cohort comparison of change's network row, or null without one. */
+static json_t *change_cohort(const struct ctx *c, const json_t *net,
+                             const json_t *res)
+{
+    if (!c->cohort || !json_is_number(json_object_get(net, "cohort_n")))
+        return json_null();
+    json_t *co = json_object();
+    json_object_set_new(co, "cohort", json_string(c->cohort));
+    static const char *const f[] = {"cohort_n",
+                                    "others_n",
+                                    "cohort_external_change",
+                                    "others_external_change",
+                                    "cohort_difference",
+                                    "cohort_p",
+                                    NULL};
+    copy_fields(co, net, f);
+    json_object_set_new(co, "exact", json_boolean(cohort_exact(res)));
+    return co;
+}
+
+/* What changed between the baseline and the window: the network's counts
+ * and tests, and each boundary's (a pair of different groups) ties kept,
+ * lost and new, with their sums. */
+static void compose_change(const struct ctx *c, json_t *doc,
+                           json_t *const res[NSUITE])
+{
+    if (!res[CHG])
+        return;
+    json_t *net = rows_of(res[CHG], "network");
+    json_t *pairs = rows_of(res[CHG], "pair");
+    json_t *ch = json_object(), *bounds = json_array();
+    const json_t *n0 = json_array_get(net, 0);
+    static const char *const f[] = {"kept",    "lost", "new",    "jaccard",
+                                    "hamming", "gcor", "gcor_p", NULL};
+    copy_fields(ch, n0, f);
+    json_object_set_new(ch, "permutations", json_integer(CHANGE_PERMUTATIONS));
+    double sum[3] = {0, 0, 0};
+    static const char *const k3[] = {"kept", "lost", "new"};
+    for (size_t i = 0; i < json_array_size(pairs); i++) {
+        json_t *p = json_array_get(pairs, i);
+        if (!strcmp(str(p, "group_a", ""), str(p, "group_b", "")))
+            continue;
+        for (int k = 0; k < 3; k++)
+            sum[k] += isnan(num(p, k3[k])) ? 0 : num(p, k3[k]);
+        json_array_append(bounds, p);
+    }
+    json_object_set_new(ch, "boundaries", bounds);
+    json_object_set_new(ch, "across",
+                        json_pack("{s:I, s:I, s:I}", "kept", (json_int_t)sum[0],
+                                  "lost", (json_int_t)sum[1], "new",
+                                  (json_int_t)sum[2]));
+    json_object_set_new(ch, "cohort", change_cohort(c, n0, res[CHG]));
+    json_object_set_new(doc, "change", ch);
+    json_decref(net);
+    json_decref(pairs);
+}
+
 static void compose(struct ctx *c, json_t *doc, json_t *const res[NSUITE])
 {
     compose_network(doc, res);
@@ -537,6 +638,7 @@ static void compose(struct ctx *c, json_t *doc, json_t *const res[NSUITE])
     }
     compose_departures(c, doc, res);
     compose_gates(c, doc, res);
+    compose_change(c, doc, res);
 }
 
 /* One row of the comparison of scopes. */
@@ -635,13 +737,15 @@ json_t *ctl_report_build(ctl_conn_t *conn, const json_t *view_params,
     int conn_failed = 0;
     *incomplete = 0;
     json_t *doc = json_object(), *unavailable = json_object();
-    struct ctx c = {.conn = conn,
-                    .people = json_object(),
-                    .want = json_object(),
-                    .blank = json_pack("{s:n, s:n}", "name", "role"),
-                    .top = top};
+    struct ctx c = {
+        .conn = conn,
+        .people = json_object(),
+        .want = json_object(),
+        .blank = json_pack("{s:n, s:n}", "name", "role"),
+        .top = top,
+        .cohort = json_string_value(json_object_get(view_params, "cohort"))};
     for (int i = 0; i < NSUITE && !conn_failed; i++) {
-        if (i == GATE && !baseline)
+        if ((i == GATE || i == CHG) && !baseline)
             continue;
         res[i] = analyse(conn, view_params, suite[i], &why[i], &conn_failed);
         if (!res[i]) {
@@ -660,6 +764,8 @@ json_t *ctl_report_build(ctl_conn_t *conn, const json_t *view_params,
     copy_head(doc, view_params, res);
     if (within)
         json_object_set_new(doc, "within", json_string(within));
+    if (c.cohort)
+        json_object_set_new(doc, "cohort", json_string(c.cohort));
     /* A first pass only gathers the people the document names; they are
      * asked for in one pipelined stream (a report of 150 sites names
      * thousands), then the document is built with their names. */
@@ -1120,6 +1226,210 @@ static void print_gates(const json_t *doc, const json_t *root, FILE *out)
     print_unavailable(root, "gate_opening", out);
 }
 
+/* x rounded to at most `decimals` places, without trailing zeros: the
+ * sentences' "0.3", "33.3%", "1". */
+static char *short_num(double x, int decimals)
+{
+    char b[64];
+    snprintf(b, sizeof b, "%.*f", decimals, x);
+    if (strchr(b, '.')) {
+        size_t n = strlen(b);
+        while (n > 0 && b[n - 1] == '0')
+            b[--n] = '\0';
+        if (n > 0 && b[n - 1] == '.')
+            b[--n] = '\0';
+    }
+    if (!strcmp(b, "-0"))
+        strcpy(b, "0");
+    return strdup(b);
+}
+
+/* "p < 0.001" or "p = 0.42" (three places at most). */
+static char *p_short(double p)
+{
+    if (p < 0.001)
+        return strdup("p < 0.001");
+    char *n = short_num(p, 3);
+    char *s = n ? ctl_fmt("p = %s", n) : NULL;
+    free(n);
+    return s;
+}
+
+/* "1,000": a count with thousands separators. */
+static char *count_text(double n)
+{
+    char digits[32];
+    snprintf(digits, sizeof digits, "%.0f", n);
+    char out[48];
+    size_t len = strlen(digits), o = 0;
+    for (size_t i = 0; i < len && o + 2 < sizeof out; i++) {
+        if (i && digits[i - 1] != '-' && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+    return strdup(out);
+}
+
+/* The QAP test in words: "this window's network is strongly related to
+ * the baseline's: correlation 0.51, higher than in any of 1,000 random
+ * relabellings (p < 0.001)". */
+static char *qap_text(const json_t *ch)
+{
+    double r = num(ch, "gcor"), p = num(ch, "gcor_p");
+    double perms = num(ch, "permutations");
+    if (isnan(r))
+        return strdup("the correlation of the two windows cannot be "
+                      "computed (a window without ties, or with every "
+                      "pair tied)");
+    char *rt = short_num(r, 2);
+    char *nt = count_text(perms);
+    char *pt = isnan(p) ? NULL : p_short(p);
+    double a = fabs(r);
+    const char *how = a >= 0.5   ? "strongly"
+                      : a >= 0.3 ? "moderately"
+                                 : "weakly";
+    char *s;
+    if (isnan(p) || !pt)
+        s = ctl_fmt("this window's network and the baseline's have "
+                    "correlation %s (no permutation test)",
+                    rt);
+    else if (p >= SIGNIFICANT)
+        s = ctl_fmt("this window's network is no more related to the "
+                    "baseline's than chance: correlation %s, as high or "
+                    "higher in %.0f of %s random relabellings (%s)",
+                    rt, round(p * perms), nt, pt);
+    else if (p * perms < 0.5)
+        s = ctl_fmt("this window's network is %s %srelated to the "
+                    "baseline's: correlation %s, higher than in any of %s "
+                    "random relabellings (%s)",
+                    how, r < 0 ? "inversely " : "", rt, nt, pt);
+    else
+        s = ctl_fmt("this window's network is %s %srelated to the "
+                    "baseline's: correlation %s, as high or higher in only "
+                    "%.0f of %s random relabellings (%s)",
+                    how, r < 0 ? "inversely " : "", rt, round(p * perms), nt,
+                    pt);
+    free(rt);
+    free(nt);
+    free(pt);
+    return s;
+}
+
+/* "gained 3.1 cross-boundary ties", "lost 0.5 ...". */
+static char *gain_text(double mean)
+{
+    char *m = short_num(fabs(mean), 1);
+    const char *ties = m && !strcmp(m, "1") ? "tie" : "ties";
+    char *s = mean > 0   ? ctl_fmt("gained %s cross-boundary %s", m, ties)
+              : mean < 0 ? ctl_fmt("lost %s cross-boundary %s", m, ties)
+                         : strdup("kept as many cross-boundary ties");
+    free(m);
+    return s;
+}
+
+/* The cohort comparison in words and numbers. */
+static char *cohort_text(const json_t *co)
+{
+    const char *spec = str(co, "cohort", "?");
+    double k = num(co, "cohort_n"), o = num(co, "others_n");
+    double p = num(co, "cohort_p");
+    if (!(k > 0))
+        return ctl_fmt("cohort %s: nobody in it has ties in both windows, "
+                       "so there is nothing to compare",
+                       spec);
+    if (!(o > 0))
+        return ctl_fmt("cohort %s: everyone with ties in both windows is in "
+                       "it, so there is no one to compare it with",
+                       spec);
+    char *g = gain_text(num(co, "cohort_external_change"));
+    char *h = gain_text(num(co, "others_external_change"));
+    char *pt = isnan(p) ? NULL : p_short(p);
+    char *share = isnan(p) ? NULL : short_num(p * 100, 1);
+    const char *of = json_is_true(json_object_get(co, "exact"))
+                         ? "of all possible reassignments of the cohort label"
+                         : "of random reassignments of the cohort label";
+    char *s;
+    if (!pt || !share)
+        s = ctl_fmt("cohort %s (%.0f people with ties in both windows, "
+                    "against %.0f others): participants %s on average, "
+                    "others %s (no permutation test)",
+                    spec, k, o, g, h);
+    else
+        s = ctl_fmt("cohort %s (%.0f people with ties in both windows, "
+                    "against %.0f others): participants %s on average, "
+                    "others %s; a difference this large arose in %s%% %s "
+                    "(%s): %s",
+                    spec, k, o, g, h, share, of, pt,
+                    p < SIGNIFICANT ? "unlikely to be chance"
+                                    : "it could well be chance");
+    free(g);
+    free(h);
+    free(pt);
+    free(share);
+    return s;
+}
+
+static void print_boundary_changes(const json_t *ch, FILE *out)
+{
+    const json_t *b = json_object_get(ch, "boundaries");
+    if (!json_array_size(b)) {
+        fputs("  no ties across boundaries in either window\n", out);
+        return;
+    }
+    static const char *const h[] = {"group", "with", "before", "after",
+                                    "kept",  "lost", "new"};
+    ctl_table_t t = {.ncols = 7, .head = h, .align = "llrrrrr", .indent = "  "};
+    for (size_t i = 0; i < json_array_size(b); i++) {
+        const json_t *p = json_array_get(b, i);
+        ctl_table_add(&t, str(p, "group_a", "?"));
+        ctl_table_add(&t, str(p, "group_b", "?"));
+        ctl_table_add_value(&t, json_object_get(p, "ties_before"));
+        ctl_table_add_value(&t, json_object_get(p, "ties_after"));
+        ctl_table_add_value(&t, json_object_get(p, "kept"));
+        ctl_table_add_value(&t, json_object_get(p, "lost"));
+        ctl_table_add_value(&t, json_object_get(p, "new"));
+    }
+    ctl_table_print(&t, out);
+    ctl_table_free(&t);
+    const json_t *a = json_object_get(ch, "across");
+    fprintf(out, "  across all boundaries: %.0f kept, %.0f lost, %.0f new\n",
+            num(a, "kept"), num(a, "lost"), num(a, "new"));
+}
+
+static void print_change(const json_t *doc, const json_t *root, FILE *out)
+{
+    const json_t *ch = json_object_get(doc, "change");
+    if (!ch && !json_object_get(json_object_get(root, "unavailable"), "change"))
+        return;
+    section(out, "WHAT CHANGED (ties of the baseline against ties of this "
+                 "window; each window's ties\nundirected, counted once)");
+    if (ch) {
+        double jv = num(ch, "jaccard");
+        char *j = isnan(jv) ? strdup("-") : short_num(jv, 2);
+        fprintf(out,
+                "  ties: %.0f kept, %.0f lost, %.0f new; Jaccard index %s "
+                "(the share of ties in\n  either window that are in both)\n",
+                num(ch, "kept"), num(ch, "lost"), num(ch, "new"), j);
+        free(j);
+        print_boundary_changes(ch, out);
+        char *q = qap_text(ch);
+        fputs("  ", out);
+        put_clean(out, q);
+        fputs("\n", out);
+        free(q);
+        const json_t *co = json_object_get(ch, "cohort");
+        if (json_is_object(co)) {
+            char *cs = cohort_text(co);
+            fputs("  ", out);
+            put_clean(out, cs);
+            fputs("\n", out);
+            free(cs);
+        }
+    }
+    print_unavailable(root, "change", out);
+}
+
 static void print_body(const json_t *doc, const json_t *root, FILE *out,
                        const char *whole)
 {
@@ -1130,6 +1440,7 @@ static void print_body(const json_t *doc, const json_t *root, FILE *out,
     print_risk(doc, root, out);
     print_departures(doc, root, out);
     print_gates(doc, root, out);
+    print_change(doc, root, out);
 }
 
 static void print_comparison(const json_t *doc, FILE *out)
