@@ -164,6 +164,11 @@ static void usage(FILE *out)
           "  --event-weighting W   pairs (default) or newman: an event of k "
           "people\n"
           "                        weighs 1/(k-1) a pair\n"
+          "  --suppress            withhold figures built on fewer people than\n"
+          "                        spand's [privacy] min_group_size (also for\n"
+          "                        report and export)\n"
+          "  --pseudonymise        show keyed pseudonyms instead of ids, and no\n"
+          "                        names (also for report and export)\n"
           "  --top N               show the first N rows of each table\n"
           "  --sort COL[:asc]      sort people by COL, descending (nulls "
           "last)\n"
@@ -1017,6 +1022,14 @@ static int cmd_plugins(struct ctx *c, int argc, char **argv)
     return finish_result(c, &r, human_plugins);
 }
 
+/* --suppress and --pseudonymise (analyse, report, export): long options
+ * only, after ctl_analyse.h's CTL_OPT_ codes (0x300...). */
+#define OPT_SUPPRESS 0x380
+#define OPT_PSEUDONYMISE 0x381
+#define PRIVACY_OPTIONS                                                      \
+    {"suppress", no_argument, NULL, OPT_SUPPRESS},                           \
+        {"pseudonymise", no_argument, NULL, OPT_PSEUDONYMISE}
+
 /* analyse's options, gathered into the request's params as they come. */
 struct analyse_opts {
     json_t *params;  /* the request's params */
@@ -1089,6 +1102,10 @@ static int analyse_opt(int opt, const char *arg, void *data)
         return 0;
     }
     switch (opt) {
+    case OPT_SUPPRESS:
+        return set_member(&o->params, "suppress", json_true());
+    case OPT_PSEUDONYMISE:
+        return set_member(&o->params, "pseudonymise", json_true());
     case 'b':
         if (!*arg) {
             bad_usage("analyse: --by needs an attribute name");
@@ -1242,6 +1259,7 @@ static int cmd_analyse(struct ctx *c, int argc, char **argv)
         {"sort", required_argument, NULL, 'S'},
         {"format", required_argument, NULL, 'o'},
         CTL_SCOPE_OPTIONS,
+        PRIVACY_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct analyse_opts o = {.params = json_object(), .top = -1};
     int status = EXIT_USAGE;
@@ -1412,6 +1430,7 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         {"top", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'o'},
         CTL_SCOPE_OPTIONS,
+        PRIVACY_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct analyse_opts o = {.params = json_object(), .top = -1};
     int status = EXIT_USAGE;
@@ -1493,6 +1512,13 @@ static int export_opt(int opt, const char *arg, void *data)
         o->gexf_version = arg;
         return 0;
     }
+    if (opt == OPT_SUPPRESS) {
+        /* spand suppresses small numbers in analyses' aggregate tables; an
+         * export is the person-level network itself. */
+        bad_usage("export: --suppress is for analyse and report (an export "
+                  "is person-level; --pseudonymise applies)");
+        return -1;
+    }
     return analyse_opt(opt, arg, &o->a);
 }
 
@@ -1523,6 +1549,7 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         {"drop-unvalued", no_argument, NULL, 'U'},
         {"gexf-version", required_argument, NULL, 'G'},
         CTL_SCOPE_OPTIONS,
+        PRIVACY_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct export_opts o = {.a = {.params = json_object(), .top = -1}};
     int status = EXIT_USAGE;
