@@ -162,8 +162,12 @@ try:
         # --- report --suppress: withheld, not 0 ------------------------------
         p = d.spanctl("report", "--by", "team", "--suppress", "--format", "json")
         doc = json.loads(p.stdout) if p.returncode == 0 else {}
-        text = json.dumps(doc)
         t.ok(p.returncode == 0, "report --suppress runs", p.stderr)
+        groups = {g.get("group"): g for g in doc.get("groups", [])}
+        t.eq((groups.get("C", {}).get("ei"), groups.get("C", {}).get("external"),
+              groups.get("B", {}).get("external")), ("withheld", "withheld", 12),
+             "report --suppress --format json: group C (2 people) withheld, "
+             "not 0; group B's 12 ties out shown")
         p = d.spanctl("report", "--by", "team", "--suppress")
         t.ok("withheld" in p.stdout, "report --suppress (table): the small "
              "group's cells are shown as withheld", p.stdout)
