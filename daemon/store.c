@@ -1711,8 +1711,7 @@ static bool name_wanted(json_t *names, const char *name)
 /* The attributes of person pid that names wants, into *attrs (a new
  * object). */
 static int people_attrs(sqlite3 *db, sqlite3_stmt *st, int64_t pid,
-                        json_t *names, json_t **attrs, char *err,
-                        size_t errlen)
+                        json_t *names, json_t **attrs, char *err, size_t errlen)
 {
     int step, rc = 0;
     sqlite3_reset(st);
@@ -1724,8 +1723,7 @@ static int people_attrs(sqlite3 *db, sqlite3_stmt *st, int64_t pid,
             continue;
         OOM_IF(json_object_set_new(
                    *attrs, name,
-                   json_string((const char *)sqlite3_column_text(st, 1))) <
-               0);
+                   json_string((const char *)sqlite3_column_text(st, 1))) < 0);
     }
     rc = step_err(db, step, err, errlen);
 out:

@@ -253,15 +253,15 @@ static json_t *top_by(json_t *rows, const char *key, long long top,
  * caches {name: null, role: null}, so that each is asked once. */
 static void ask_people(struct ctx *c, const char *const *ids, size_t n)
 {
-    json_t *q = json_pack("{s:[], s:[ss]}", "ids", "attributes", "name",
-                          "role");
+    json_t *q =
+        json_pack("{s:[], s:[ss]}", "ids", "attributes", "name", "role");
     json_t *arr = json_object_get(q, "ids");
     for (size_t i = 0; arr && i < n; i++)
         json_array_append_new(arr, json_string(ids[i]));
     ctl_reply_t r = {0};
     char err[256];
-    bool ok = q && ctl_conn_call(c->conn, "people", q, &r, err,
-                                 sizeof err) == 0;
+    bool ok =
+        q && ctl_conn_call(c->conn, "people", q, &r, err, sizeof err) == 0;
     json_decref(q);
     json_t *got = ok ? json_object_get(r.result, "people") : NULL;
     for (size_t i = 0; i < n; i++) {
@@ -431,9 +431,9 @@ static void compose_network(json_t *doc, json_t *const res[NSUITE])
                                         NULL};
         copy_fields(net, json_array_get(r, 0), f);
         if (withheld(json_array_get(r, 0)))
-            json_object_set(net, "suppressed",
-                            json_object_get(json_array_get(r, 0),
-                                            "suppressed"));
+            json_object_set(
+                net, "suppressed",
+                json_object_get(json_array_get(r, 0), "suppressed"));
         json_decref(r);
         json_object_set_new(doc, "groups", rows_of(res[EI], "group"));
     }
