@@ -1451,6 +1451,16 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         status = bad_usage("report: --format is table, json or html");
         goto out;
     }
+    if ((json_object_get(o.params, "suppress") ||
+         json_object_get(o.params, "pseudonymise")) &&
+        o.scope.within) {
+        /* spand refuses within with either (doc/protocol.md "Privacy"):
+         * say so once rather than mark every section unavailable. */
+        status = bad_usage("report: --within cannot be combined with "
+                           "--suppress or --pseudonymise; run one report per "
+                           "value with --where instead");
+        goto out;
+    }
     if (view_params(&o) < 0 || ensure_conn(c) < 0) {
         status = EXIT_FAILURE;
         goto out;

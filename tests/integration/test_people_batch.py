@@ -172,6 +172,11 @@ try:
         t.ok("withheld" in p.stdout, "report --suppress (table): the small "
              "group's cells are shown as withheld", p.stdout)
         plain = d.spanctl("report", "--by", "team").stdout
+        p = d.spanctl("report", "--by", "team", "--within", "team",
+                      "--pseudonymise")
+        t.ok(p.returncode == 2 and "--where" in p.stderr,
+             "report --within --pseudonymise: a usage error naming --where "
+             "(spand refuses within with privacy)", p.stderr)
         t.ok("withheld" not in plain, "without --suppress nothing is withheld")
 
         # --- roles: reader and writer refused, analyst served ------------
