@@ -140,6 +140,10 @@ try:
              "audit: a people request has the count of people returned", pl)
 
         # --- report: pseudonymised, no id and no name -------------------------
+        def audited(method):
+            return sum(1 for l in d.call("audit", {"limit": 100000})["lines"]
+                       if l["method"] == method)
+        n_person, n_people = audited("person"), audited("people")
         loaded = [p["id"] for p in people] + [p["name"] for p in people]
         for fmt in ("json", "html"):
             p = d.spanctl("report", "--by", "team", "--pseudonymise", "--format",
@@ -154,10 +158,15 @@ try:
             if fmt == "html":
                 t.ok(b"Pseudonymised" in out, "... the page has its "
                      "Pseudonymised banner")
+        t.eq((audited("person") - n_person, audited("people") - n_people),
+             (0, 0), "report --pseudonymise asked spand for no names")
+        n_person, n_people = audited("person"), audited("people")
         # Without the flag the same report names people (the test can fail).
         p = d.spanctl("report", "--by", "team", "--format", "json")
         t.ok("Zorbaline" in p.stdout, "report without --pseudonymise names "
-             "people (by one people request)")
+             "people")
+        t.eq((audited("person") - n_person, audited("people") - n_people),
+             (0, 1), "... with one people request, no person request")
 
         # --- report --suppress: withheld, not 0 ------------------------------
         p = d.spanctl("report", "--by", "team", "--suppress", "--format", "json")
