@@ -627,7 +627,128 @@ def generate(args, outdir):
                 f.write(f"e{nevents:04d},{d.isoformat()}T{clock(secs)}Z,"
                         f"{kind},{';'.join(people)}\n")
     os.replace(tmp, os.path.join(outdir, "events.csv"))
+    surveys(args, sites, outdir)
     return npeople, len(by_region), rec_id, nevents
+
+
+SURVEY_ALTERS = 8   # alter columns in the survey exports
+COHORT_SIZE = 24    # people in programme=2025, and in programme=control
+
+
+def accented(name):
+    """The name as a respondent with a French keyboard might type it."""
+    for plain, acc in (("e", "\u00e9"), ("a", "\u00e0"), ("o", "\u00f6"),
+                       ("i", "\u00ef")):
+        if plain in name:
+            return name.replace(plain, acc, 1)
+    return name.upper()
+
+
+def surveys(args, sites, outdir):
+    """Two survey waves of the sites' leaders and the programme cohorts.
+
+    From their own stream, so that people.csv, records.csv and events.csv
+    are the same with or without them. The leaders (the one-person roles)
+    answer "who did you go to for advice about working across services?"
+    half a year into each of the first two years. Others keep about 70% of
+    their named colleagues and replace the rest alike (mostly their own
+    sector), so their cross-sector ties do not change on average;
+    programme=2025 members (the "Leading across boundaries" cohort) name
+    three more colleagues in other sectors in the second wave;
+    programme=control is as many other leaders drawn at random. About one
+    cell in fifteen holds the colleague's name instead of their id (some
+    upper-cased or accented), one name is misspelt, and a few leaders do
+    not answer a wave."""
+    rng = random.Random(f"spand-demo/{args.seed}/survey")
+    info = {}
+    leaders = []
+    for s in sites:
+        for p in s.people:
+            info[p[0]] = (p[1], p[2], s)
+        leaders.extend(s.key.values())
+    pool = list(leaders)
+    cohort = rng.sample(pool, min(COHORT_SIZE, len(pool) // 3))
+    rest = [p for p in pool if p not in set(cohort)]
+    control = rng.sample(rest, len(cohort))
+
+    def pick(pid, same_sector, exclude):
+        name, sector, site = info[pid]
+        cands = [q[0] for q in site.people
+                 if q[0] != pid and q[0] not in exclude and
+                 (q[2] == sector) == same_sector]
+        return rng.choice(cands) if cands else None
+
+    def first_wave(pid):
+        named = []
+        for _ in range(rng.randint(3, 5)):
+            q = pick(pid, rng.random() < 0.85, named)
+            if q:
+                named.append(q)
+        return named
+
+    def second_wave(pid, before):
+        named = [q for q in before if rng.random() < 0.7]
+        while len(named) < len(before):
+            q = pick(pid, rng.random() < 0.85, named + before)
+            if not q:
+                break
+            named.append(q)
+        if pid in cohort:
+            for _ in range(3):
+                q = pick(pid, False, named + before)
+                if q:
+                    named.append(q)
+        return named
+
+    wave1 = add_years(args.start, 0) + dt.timedelta(days=182)
+    waves = [wave1, add_years(wave1, 1)]
+    answers = [{}, {}]
+    for pid in leaders:
+        answers[0][pid] = first_wave(pid)
+        answers[1][pid] = second_wave(pid, answers[0][pid])
+    misspelt = False
+    files = []
+    for w, when in enumerate(waves):
+        fname = f"survey-{when.year}.csv"
+        files.append(fname)
+        tmp = os.path.join(outdir, f".{fname}.tmp")
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            wr = csv.writer(f, lineterminator="\n")
+            wr.writerow(["respondent"] +
+                        [f"alter{i + 1}" for i in range(SURVEY_ALTERS)] +
+                        [f"strength{i + 1}" for i in range(SURVEY_ALTERS)])
+            for pid in leaders:
+                if pid not in cohort and rng.random() < 0.06:
+                    continue  # did not answer this wave
+                cells, strengths = [], []
+                for q in answers[w][pid][:SURVEY_ALTERS]:
+                    r = rng.random()
+                    if r < 0.04:
+                        cells.append(info[q][0])
+                    elif r < 0.05:
+                        cells.append(info[q][0].upper())
+                    elif r < 0.065:
+                        cells.append(accented(info[q][0]))
+                    else:
+                        cells.append(q)
+                    if w == 1 and not misspelt and cells[-1] != q:
+                        first, _, last = cells[-1].partition(" ")
+                        cells[-1] = f"{first} {last[:-2]}{last[-1]}"
+                        misspelt = True
+                    strengths.append(str(rng.choice((1, 1, 2, 3))))
+                pad = SURVEY_ALTERS - len(cells)
+                wr.writerow([pid] + cells + [""] * pad + strengths +
+                            [""] * pad)
+        os.replace(tmp, os.path.join(outdir, fname))
+    tmp = os.path.join(outdir, ".programme.csv.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write("id,programme\n")
+        for pid in sorted(cohort):
+            f.write(f"{pid},2025\n")
+        for pid in sorted(control):
+            f.write(f"{pid},control\n")
+    os.replace(tmp, os.path.join(outdir, "programme.csv"))
+    return [w.isoformat() for w in waves]
 
 
 def positive_int(minimum):
