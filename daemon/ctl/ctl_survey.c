@@ -234,7 +234,11 @@ static uint32_t decode(const unsigned char *s, size_t n, size_t *len)
     return 0xFFFFFFFFu;
 }
 
-size_t ctl_survey_fold(const char *s, size_t n, char *out, size_t outlen)
+/* Fold a name for matching: Latin letters with diacritics to their base
+ * letters (Æ to ae, ß to ss, ...), combining marks dropped, ASCII
+ * lowercased, runs of white space to one space, none at either end.
+ * Returns the folded length, or (size_t)-1 when it did not fit in out. */
+static size_t fold(const char *s, size_t n, char *out, size_t outlen)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t k = 0;
@@ -511,14 +515,14 @@ static int name_index(const ctl_survey_opts_t *o, json_t *index, char *err,
         for (size_t r = 1; r < t.n; r++) {
             const char *id = cell_at(&t.rows[r], idc);
             const char *name = cell_at(&t.rows[r], namec);
-            char fold[SURVEY_NAME_MAX];
-            size_t fl = ctl_survey_fold(name, strlen(name), fold, sizeof fold);
+            char folded[SURVEY_NAME_MAX];
+            size_t fl = fold(name, strlen(name), folded, sizeof folded);
             if (!*id || fl == 0 || fl == (size_t)-1)
                 continue;
-            json_t *ids = json_object_get(index, fold);
+            json_t *ids = json_object_get(index, folded);
             if (!ids) {
                 ids = json_array();
-                if (!ids || json_object_set_new(index, fold, ids) < 0) {
+                if (!ids || json_object_set_new(index, folded, ids) < 0) {
                     table_free(&t);
                     snprintf(err, errlen, "out of memory");
                     return -1;
@@ -579,9 +583,9 @@ static const char *resolve(struct ctx *c, uint64_t line, const char *name,
                 what);
         return NULL;
     }
-    char fold[SURVEY_NAME_MAX];
-    size_t fl = ctl_survey_fold(name, strlen(name), fold, sizeof fold);
-    json_t *ids = fl && fl != (size_t)-1 ? json_object_get(c->index, fold)
+    char folded[SURVEY_NAME_MAX];
+    size_t fl = fold(name, strlen(name), folded, sizeof folded);
+    json_t *ids = fl && fl != (size_t)-1 ? json_object_get(c->index, folded)
                                          : NULL;
     size_t n = json_array_size(ids);
     if (n == 1) {

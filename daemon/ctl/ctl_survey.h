@@ -45,13 +45,6 @@ typedef struct ctl_survey_result {
     uint64_t rejected;    /* items the server refused */
 } ctl_survey_result_t;
 
-/* Fold a name for matching: Latin letters with diacritics to their base
- * letters (Æ to ae, ß to ss, ...), combining marks dropped, ASCII
- * lowercased, runs of white space to one space, none at either end.
- * Writes at most outlen - 1 bytes and a NUL; returns the folded length, or
- * (size_t)-1 when it did not fit. Exposed for its unit test. */
-size_t ctl_survey_fold(const char *s, size_t n, char *out, size_t outlen);
-
 /* Read o->path and store its wave over conn (nothing pending). Returns 0
  * when the file was read to the end (*res says what was left out) or a
  * negative value with the reason in err. */
