@@ -69,9 +69,21 @@ static const spand_param_t params[] = {
 enum { V_TB, V_TA, V_KEPT, V_LOST, V_NEW, V_EB, V_EA, V_EC, V_EIB, V_EIA };
 enum { P_TB, P_TA, P_KEPT, P_LOST, P_NEW };
 enum {
-    N_KEPT, N_LOST, N_NEW, N_JACCARD, N_HAMMING, N_GCOR, N_GCOR_P,
-    N_COHORT_N, N_OTHERS_N, N_COHORT_EC, N_OTHERS_EC, N_COHORT_DIFF,
-    N_COHORT_P, N_NONRESP_B, N_NONRESP_A
+    N_KEPT,
+    N_LOST,
+    N_NEW,
+    N_JACCARD,
+    N_HAMMING,
+    N_GCOR,
+    N_GCOR_P,
+    N_COHORT_N,
+    N_OTHERS_N,
+    N_COHORT_EC,
+    N_OTHERS_EC,
+    N_COHORT_DIFF,
+    N_COHORT_P,
+    N_NONRESP_B,
+    N_NONRESP_A
 };
 
 static const spand_column_t columns[] = {
@@ -260,8 +272,7 @@ static int answered(struct resp *w, const spand_view_t *v, int32_t i,
 
 /* Whether merged person (i in the main view, j in the baseline, -1 when
  * absent) stays in U; counts the non-respondents. */
-static int keep(struct resp *w, const spand_view_t *view, int32_t i,
-                int32_t j)
+static int keep(struct resp *w, const spand_view_t *view, int32_t i, int32_t j)
 {
     if (!w->before)
         return 1;
@@ -668,8 +679,7 @@ static int network_cells(const spand_api_t *api, spand_run_t *r,
 }
 
 /* Both wave attributes or neither. */
-static int respondents(const spand_api_t *api, spand_run_t *r,
-                       struct resp *w)
+static int respondents(const spand_api_t *api, spand_run_t *r, struct resp *w)
 {
     const char *b = api->param_string(r, "respondents_before");
     const char *a = api->param_string(r, "respondents_after");

@@ -20,10 +20,10 @@
 #include <strings.h>
 
 #define SURVEY_MAX_BYTES ((size_t)256 << 20)
-#define SURVEY_LIST_MAX 10    /* problems listed one by one */
-#define SURVEY_PIPELINE 64    /* person requests in flight */
-#define SURVEY_BATCH 2000     /* items per ingest request */
-#define SURVEY_NAME_MAX 1024  /* folded name bytes */
+#define SURVEY_LIST_MAX 10   /* problems listed one by one */
+#define SURVEY_PIPELINE 64   /* person requests in flight */
+#define SURVEY_BATCH 2000    /* items per ingest request */
+#define SURVEY_NAME_MAX 1024 /* folded name bytes */
 
 static char *trim(char *s);
 
@@ -205,12 +205,22 @@ static const char latin_a[] = "AaAaAaCcCcCcCcDd"
 static const char *fold_special(uint32_t c)
 {
     switch (c) {
-    case 0xC6: case 0xE6: return "ae";
-    case 0xDE: case 0xFE: return "th";
-    case 0xDF: return "ss";
-    case 0x132: case 0x133: return "ij";
-    case 0x152: case 0x153: return "oe";
-    default: return NULL;
+    case 0xC6:
+    case 0xE6:
+        return "ae";
+    case 0xDE:
+    case 0xFE:
+        return "th";
+    case 0xDF:
+        return "ss";
+    case 0x132:
+    case 0x133:
+        return "ij";
+    case 0x152:
+    case 0x153:
+        return "oe";
+    default:
+        return NULL;
     }
 }
 
@@ -299,8 +309,8 @@ static size_t fold(const char *s, size_t n, char *out, size_t outlen)
 struct cols {
     size_t resp;
     size_t nalter;
-    size_t *alter;    /* column of the i-th alter */
-    long *num;        /* its number N */
+    size_t *alter;     /* column of the i-th alter */
+    long *num;         /* its number N */
     ssize_t *strength; /* column of its strength, -1 */
 };
 
@@ -430,8 +440,7 @@ static char *trim(char *s)
 
 /* known[name] = true/false for every distinct respondent and alter,
  * asked with `person`, SURVEY_PIPELINE at a time. */
-static int ask_known(ctl_conn_t *conn, json_t *known, char *err,
-                     size_t errlen)
+static int ask_known(ctl_conn_t *conn, json_t *known, char *err, size_t errlen)
 {
     size_t n = json_object_size(known);
     const char **keys = calloc(n ? n : 1, sizeof *keys);
@@ -549,8 +558,8 @@ static int name_index(const ctl_survey_opts_t *o, json_t *index, char *err,
 
 struct ctx {
     const ctl_survey_opts_t *o;
-    json_t *known;   /* name -> true when a person id */
-    json_t *index;   /* folded name -> [ids], or NULL */
+    json_t *known; /* name -> true when a person id */
+    json_t *index; /* folded name -> [ids], or NULL */
     uint64_t listed, unlisted;
     ctl_survey_result_t *res;
 };
@@ -585,20 +594,24 @@ static const char *resolve(struct ctx *c, uint64_t line, const char *name,
     }
     char folded[SURVEY_NAME_MAX];
     size_t fl = fold(name, strlen(name), folded, sizeof folded);
-    json_t *ids = fl && fl != (size_t)-1 ? json_object_get(c->index, folded)
-                                         : NULL;
+    json_t *ids =
+        fl && fl != (size_t)-1 ? json_object_get(c->index, folded) : NULL;
     size_t n = json_array_size(ids);
     if (n == 1) {
         const char *id = json_string_value(json_array_get(ids, 0));
         if (json_is_true(json_object_get(c->known, id)))
             return id;
-        problem(c, line, "%s is the name of %s, who is not in spand (%s not "
-                "loaded)", name, id, what);
+        problem(c, line,
+                "%s is the name of %s, who is not in spand (%s not "
+                "loaded)",
+                name, id, what);
         return NULL;
     }
     if (n == 0) {
-        problem(c, line, "%s is neither a known person id nor anyone's name "
-                "(%s not loaded)", name, what);
+        problem(c, line,
+                "%s is neither a known person id nor anyone's name "
+                "(%s not loaded)",
+                name, what);
         return NULL;
     }
     char list[256] = "";
@@ -610,8 +623,10 @@ static const char *resolve(struct ctx *c, uint64_t line, const char *name,
             break;
         k += (size_t)w;
     }
-    problem(c, line, "%s is the name of more than one person (%s): not "
-            "guessed (%s not loaded)", name, list, what);
+    problem(c, line,
+            "%s is the name of more than one person (%s): not "
+            "guessed (%s not loaded)",
+            name, list, what);
     return NULL;
 }
 
@@ -636,8 +651,8 @@ static json_t *record(const ctl_survey_opts_t *o, const char *from,
     char id[64];
     snprintf(id, sizeof id, "survey-%s-%016" PRIx64, o->wave, h);
     return json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:b}", "id", id, "ts", o->wave,
-                     "from", from, "to", to, "kind", o->kind, "weight",
-                     weight, "directed", 1);
+                     "from", from, "to", to, "kind", o->kind, "weight", weight,
+                     "directed", 1);
 }
 
 static bool parse_strength(const char *s, double *w)
@@ -660,8 +675,8 @@ static bool parse_strength(const char *s, double *w)
 static int send_items(ctl_conn_t *conn, json_t *people, json_t *records,
                       ctl_survey_result_t *res, char *err, size_t errlen)
 {
-    json_t *q = json_pack("{s:O,s:O,s:s}", "people", people, "records",
-                          records, "on_error", "skip");
+    json_t *q = json_pack("{s:O,s:O,s:s}", "people", people, "records", records,
+                          "on_error", "skip");
     if (!q) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -771,8 +786,7 @@ static int load_rows(ctl_conn_t *conn, struct ctx *c, const struct table *t,
             json_array_append_new(records, record(o, from, to, w));
             c->res->ties++;
         }
-        if (json_array_size(people) + json_array_size(records) >=
-            SURVEY_BATCH)
+        if (json_array_size(people) + json_array_size(records) >= SURVEY_BATCH)
             rc = send_items(conn, people, records, c->res, err, errlen);
     }
     if (rc == 0 && json_array_size(people) + json_array_size(records) > 0)
@@ -787,8 +801,8 @@ static void summary(const struct ctx *c)
     const ctl_survey_opts_t *o = c->o;
     const ctl_survey_result_t *r = c->res;
     if (c->unlisted)
-        fprintf(stderr, "spanctl: %s: %" PRIu64 " more not listed\n",
-                o->path, c->unlisted);
+        fprintf(stderr, "spanctl: %s: %" PRIu64 " more not listed\n", o->path,
+                c->unlisted);
     if (o->json) {
         json_t *j = json_pack(
             "{s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I}", "survey", o->path, "wave",
@@ -846,8 +860,9 @@ int ctl_survey_load(ctl_conn_t *conn, const ctl_survey_opts_t *o,
             {
                 size_t i;
                 json_t *id;
-                json_array_foreach(ids, i, id) if (!json_object_get(
-                    c.known, json_string_value(id)))
+                json_array_foreach(
+                    ids, i,
+                    id) if (!json_object_get(c.known, json_string_value(id)))
                     json_object_set_new(c.known, json_string_value(id),
                                         json_false());
             }

@@ -1217,9 +1217,9 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
         {"strength-cols", required_argument, NULL, 'G'},
         {"match-names", no_argument, NULL, 'M'},
         {NULL, 0, NULL, 0}};
-    struct load_args a = {
-        .load = {.batch = CTL_LOAD_BATCH_DEFAULT, .strict = false,
-                 .out = stdout}};
+    struct load_args a = {.load = {.batch = CTL_LOAD_BATCH_DEFAULT,
+                                   .strict = false,
+                                   .out = stdout}};
     ctl_load_opts_t o;
     int first = parse_cmd(c, argc, argv, opts, load_opt, &a);
     if (first < 0)
@@ -1243,9 +1243,8 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
     if (first < argc) {
         ctl_load_result_t res;
         char err[512];
-        int rc = ctl_load_files(c->conn, argv + first,
-                                (size_t)(argc - first), &o, &res, err,
-                                sizeof err);
+        int rc = ctl_load_files(c->conn, argv + first, (size_t)(argc - first),
+                                &o, &res, err, sizeof err);
         if (rc < 0) {
             errmsg("load: %s", err);
             return EXIT_FAILURE;
