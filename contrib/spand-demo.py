@@ -2,7 +2,9 @@
 """Generate a deterministic demo collaboration network for spand.
 
 Writes people.csv, records.csv and events.csv (the input formats of
-spand's DESIGN.md, "Input files") into OUTDIR.
+spand's DESIGN.md, "Input files") into OUTDIR, and two survey waves of the
+sites' leaders (survey-YEAR.csv, for `spanctl load --survey`) with the
+"Leading across boundaries" programme cohorts (programme.csv).
 
 The network is made up but shaped like the real thing: local-authority
 "case sites" of about 40 people each (Principal Social Workers for adults
@@ -792,6 +794,13 @@ records.csv  id,ts,from,to,kind,weight,directed
              undirected (directed=false)
 events.csv   id,ts,kind,participants (';'-separated person ids)
              kind: meeting (regional PSW networks), cpd (site CPD)
+survey-YEAR.csv  respondent,alter1..alter8,strength1..strength8: the
+             leaders' answers half a year into years one and two
+             (waves START+182 days and a year later: 2024-07-01 and
+             2025-07-01 by default); some alters by name, one misspelt
+programme.csv  id,programme: 2025 for the programme's cohort (who name
+             three more colleagues in other sectors in wave two) and
+             control for as many other leaders drawn at random
 
 Times are ISO 8601 UTC. The same seed and flags give byte-identical files.
 Records are streamed day by day, so --records 10000000 needs no more
