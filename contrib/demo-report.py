@@ -18,6 +18,26 @@ def fmt(x, width=8):
         f"{'-':>{width}}"
 
 
+def reading(row):
+    """An E-I against its chance value, in words, with the permutation
+    test's p (one-sided, towards the side observed)."""
+    ei, ex = row.get("ei"), row.get("expected_ei")
+    if ei is None or ex is None:
+        return "-"
+    if ei < ex:
+        side, p = "more inward-looking", row.get("p_less")
+    elif ei > ex:
+        side, p = "more outward-looking", row.get("p_greater")
+    else:
+        return "as chance"
+    if p is None:
+        return side.replace("more ", "") + " than chance"
+    pt = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    if p < 0.05:
+        return f"significantly {side} than random mixing, {pt}"
+    return f"not significantly different from random mixing ({pt})"
+
+
 def main():
     sock = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(
         "SPAND_SOCKET", "spand.sock")
@@ -30,24 +50,27 @@ def main():
                    for y in years}
         ei = {y: s.call("analyse", {"plugin": "ei", "window": w})
               for y, w in windows.items()}
-        print("E-I index by sector: (ties across - ties within) / all ties;")
-        print("-1 means every tie stays inside the sector, +1 every tie "
-              "crosses.\n")
-        print(f"{'sector':<18}{years[0]:>9}{years[1]:>9}{'change':>9}")
+        print("E-I index by sector: (ties across - ties within) / all ties, "
+              "each beside")
+        print("its value if ties fell at random (chance). A sector is "
+              "outward-looking only")
+        print("above its own chance value, not above 0: a small sector's "
+              "chance value is high.\n")
+        print(f"{'sector':<18}{years[0]:>9}{'chance':>9}{years[1]:>9}"
+              f"{'chance':>9}  {years[1]} against chance")
         rows = {y: {r["group"]: r for r in s.table(ei[y], "group")}
                 for y in years}
         for g in sorted(set(rows[years[0]]) | set(rows[years[1]])):
-            a = rows[years[0]].get(g, {}).get("ei")
-            b = rows[years[1]].get(g, {}).get("ei")
-            ch = b - a if a is not None and b is not None else None
-            print(f"{g:<18}{fmt(a, 9)}{fmt(b, 9)}{fmt(ch, 9)}")
+            a = rows[years[0]].get(g, {})
+            b = rows[years[1]].get(g, {})
+            print(f"{g:<18}{fmt(a.get('ei'), 9)}{fmt(a.get('expected_ei'), 9)}"
+                  f"{fmt(b.get('ei'), 9)}{fmt(b.get('expected_ei'), 9)}  "
+                  f"{reading(b)}")
         net = {y: s.table(ei[y], "network")[0] for y in years}
-        print(f"{'whole network':<18}{fmt(net[years[0]]['ei'], 9)}"
-              f"{fmt(net[years[1]]['ei'], 9)}"
-              f"{fmt(net[years[1]]['ei'] - net[years[0]]['ei'], 9)}")
-        print(f"{'if ties were random':<18}"
-              f"{fmt(net[years[0]]['expected_ei'], 9)}"
-              f"{fmt(net[years[1]]['expected_ei'], 9)}\n")
+        a, b = net[years[0]], net[years[1]]
+        print(f"{'whole network':<18}{fmt(a['ei'], 9)}"
+              f"{fmt(a['expected_ei'], 9)}{fmt(b['ei'], 9)}"
+              f"{fmt(b['expected_ei'], 9)}  {reading(b)}\n")
 
         y = years[1]
         br = s.call("analyse", {"plugin": "brokerage", "window": windows[y],
@@ -57,10 +80,13 @@ def main():
         print("who are not tied to each other, by where those two sit:")
         print("  coord = both in the broker's sector, itin = both in one "
               "other sector,")
-        print("  repr/gate = carrying ties out of / into the broker's "
-              "sector, liais = three sectors.\n")
+        print("  repr = carrying ties out of the broker's sector, "
+              "G-F gate = into it")
+        print("  (Gould-Fernandez's gatekeeper, a filter on what comes in: "
+              "not a gate-opener),")
+        print("  liais = three sectors.\n")
         print(f"{'name':<20}{'sector':<11}{'role':<40}{'coord':>6}"
-              f"{'itin':>6}{'repr':>6}{'gate':>6}{'liais':>6}{'total':>7}"
+              f"{'itin':>6}{'repr':>6}{'G-F gate':>9}{'liais':>6}{'total':>7}"
               f"{'z':>7}")
         for r in s.table(br, "vertex"):
             p = s.call("person", {"id": r["id"]})["attributes"]
@@ -68,7 +94,7 @@ def main():
             print(f"{p.get('name', r['id'])[:19]:<20}{r['group'][:10]:<11}"
                   f"{p.get('role', '')[:39]:<40}{r['coordinator']:>6}"
                   f"{r['itinerant']:>6}{r['representative']:>6}"
-                  f"{r['gatekeeper']:>6}{r['liaison']:>6}{r['total']:>7}"
+                  f"{r['gatekeeper']:>9}{r['liaison']:>6}{r['total']:>7}"
                   f"{(f'{round(z, 1) + 0.0:.1f}' if z is not None else '-'):>7}")
         print("\nz: brokerage against what a random network of the same "
               "density would give.")

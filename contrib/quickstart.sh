@@ -223,11 +223,15 @@ EOF
     section "boundary spanning: year one against year two"
     python3 "$top/contrib/demo-report.py" "$sock" ||
         die "the demo report failed"
-    # The demo data starts on 2024-01-01 and covers two years.
-    section "spanctl report: year two (2025) against year one (2024)"
-    "$spanctl" -s "$sock" report --from 2025-01-01 --to 2026-01-01 \
+    # The demo data starts on 2024-01-01 and covers two years. The last
+    # word is the per-site report: each council's own network, which
+    # boundary rests on one person there, and whose leaving would cut most.
+    section "spanctl report --within site: each site in year two (2025)," \
+        "against year one (2024) (synthetic data: no real people)"
+    "$spanctl" -s "$sock" report --within site --top 5 \
+        --from 2025-01-01 --to 2026-01-01 \
         --baseline-from 2024-01-01 --baseline-to 2025-01-01 ||
-        die "spanctl report failed"
+        die "spanctl report --within site failed"
 
     say "shutting down"
     "$spanctl" -s "$sock" shutdown >/dev/null || die "spanctl shutdown failed"

@@ -25,6 +25,23 @@ year one, window = year two) sees the spanners open doors. Events are
 regional PSW network meetings and CPD sessions; in year two some of each
 are joint adults'-and-children's sessions.
 
+Turnover and fragile boundaries: in every other site (sites 2, 4, 6...)
+the children's services-NHS boundary rests on one person, the Principal
+Social Worker for children, in year two as in year one (nobody else in
+children's services works with the NHS there); in the other sites it is
+held by several. In year two a few people in each site leave (people.csv
+column `left`, the year they left; empty for those who stay): two or three
+practitioners everywhere, and in some sites a lead (the hospital discharge
+team manager in sites 3, 7, 11...; the children's PSW, who holds the
+children's-NHS boundary alone, in sites 2, 6, 10...). Leavers have no
+records or events after the leaving date (one date for all, in year two).
+In those sites a family nurse works with the children's PSW and nobody
+else, so that the PSW's leaving would cut people off.
+
+The data are synthetic: the names are drawn at random from lists of common
+first names and surnames and the places are invented; any likeness to a
+real person is chance. OUTDIR/README.txt says so next to the files.
+
 Everything comes from random.Random seeded with strings derived from
 --seed, so the same seed and flags give byte-identical files (no set
 iteration, no hash order, no clock). Each site draws its people from its
@@ -138,6 +155,15 @@ HOLIDAY_WEIGHT = 30     # 24 December to 1 January
 WORKDAY_START = 8 * 3600 + 30 * 60   # records fall between 08:30 and 17:30
 WORKDAY_SECONDS = 9 * 3600
 
+SYNTHETIC_NOTE = """\
+SYNTHETIC DEMO DATA, made by contrib/spand-demo.py (spand).
+
+people.csv, records.csv and events.csv describe no real people: names are
+drawn at random from lists of common first names and surnames, places are
+invented, and every tie is generated. Any likeness to a real person is
+chance. Use them to try spand, never as evidence about real services.
+"""
+
 
 def town_names(n):
     """n distinct invented town names, the same for every seed."""
@@ -162,6 +188,10 @@ class Site:
 
     def __init__(self, seed, index, town, region):
         self.index = index
+        # Every other site: children's services reach the NHS only
+        # through their PSW (a boundary resting on one person).
+        self.fragile = index % 2 == 0
+        self.seed = seed
         self.town = town
         self.region = region
         self.rng = random.Random(f"spand-demo/{seed}/site/{index}")
@@ -173,6 +203,20 @@ class Site:
         self.within, self.span, self.intro = [], [], []
         self.seeds_year1, self.seeds_later = [], []
         self._build_dyads()
+        self._choose_leavers(seed)
+
+    def _choose_leavers(self, seed):
+        """Who leaves in year two. Its own stream, so that adding turnover
+        did not change who works with whom."""
+        rng = random.Random(f"spand-demo/{seed}/site/{self.index}/turnover")
+        practitioners = [p[0] for p in self.people
+                         if p[4] in ("Social worker", "Social worker (AMHP)",
+                                     "Occupational therapist")]
+        self.leavers = rng.sample(practitioners, rng.randint(2, 3))
+        if self.index % 4 == 2:
+            self.leavers.append(self.key["c_psw"])
+        if self.index % 4 == 3:
+            self.leavers.append(self.key["a_tm_hd"])
 
     # -- people -------------------------------------------------------
     def _name(self):
@@ -251,6 +295,17 @@ class Site:
         ebe = f"{town} Experts by Experience Forum"
         add("lived_experience", ebe, "Expert by experience", "le1")
         add("lived_experience", ebe, "Expert by experience", "le2")
+
+        if self.fragile:
+            # A family nurse who works with children's services through
+            # their PSW and with nobody else: if the PSW left, the nurse
+            # would be cut off. Named from a stream of its own, so that
+            # everyone else's draws are as before.
+            saved = self.rng
+            self.rng = random.Random(
+                f"spand-demo/{self.seed}/site/{self.index}/fnp")
+            add("nhs", ch, "Family nurse", "n_fnp")
+            self.rng = saved
 
     def members(self, team):
         return self.team.get(team, [])
@@ -359,6 +414,9 @@ class Site:
                     d(self.span, s, p, span_table(p), 3.0)
             for t in team:
                 chosen = self.rng.sample(partners, min(2, len(partners)))
+                if self.fragile and s_key == "c_psw":
+                    # The gate to the NHS stays with the PSW alone.
+                    chosen = [p for p in chosen if sector[p] != "nhs"]
                 for p in chosen:
                     d(self.intro, t, p, span_table(p), 3.0)
                     # Make sure the two halves of the path exist in year
@@ -367,6 +425,12 @@ class Site:
                     self.seeds_year1.append((s, t, KINDS["lead"]))
                     self.seeds_year1.append((s, p, KINDS[span_table(p)]))
                     self.seeds_later.append((t, p, KINDS[span_table(p)]))
+        if self.fragile:
+            d(self.span, k["c_psw"], k["n_fnp"], "partner", 2.0)
+            self.seeds_year1.append((k["c_psw"], k["n_fnp"],
+                                     KINDS["partner"]))
+            self.seeds_later.append((k["c_psw"], k["n_fnp"],
+                                     KINDS["partner"]))
         # Strategic ties across sectors at the top.
         d(self.span, k["a_ad"], k["c_ad"], "team", 1.5)
         d(self.span, k["a_ad"], k["n_icb"], "team", 1.0)
@@ -425,6 +489,10 @@ def make_pool(categories, shares):
     return dyads, cum, acc
 
 
+def add_days(d, n):
+    return d + dt.timedelta(days=n)
+
+
 def add_years(d, n):
     try:
         return d.replace(year=d.year + n)
@@ -461,8 +529,9 @@ def attend(rng, people, p):
     return [x for x in people if rng.random() < p]
 
 
-def day_events(rng, d, later, sites, by_region, region_idx):
-    """Events held on day d: (seconds, kind, participants)."""
+def day_events(rng, d, later, sites, by_region, region_idx, gone):
+    """Events held on day d: (seconds, kind, participants); people in
+    gone (those who have left) do not come."""
     out = []
     joint_month = later and d.month % 2 == 1
     for r_name, members in by_region.items():
@@ -490,13 +559,15 @@ def day_events(rng, d, later, sites, by_region, region_idx):
             people = [k["a_psw"]] + attend(rng, adults, 0.45)
             if joint_month:
                 people += [k["c_psw"]] + attend(rng, children, 0.45)
-                people += attend(rng, [k["n_cmht"], k["n_hv"], k["le1"],
-                                       k["le2"], k["v_carers"], k["v_ypp"]],
-                                 0.4)
+                guests = [k["le1"], k["le2"], k["v_carers"], k["v_ypp"]]
+                if not s.fragile:
+                    guests = [k["n_cmht"], k["n_hv"]] + guests
+                people += attend(rng, guests, 0.4)
             out.append((13 * 3600 + 1800, "cpd", people))
         if nth_weekday(d, 2, n):          # children's CPD
             people = [k["c_psw"]] + attend(rng, children, 0.45)
             out.append((13 * 3600 + 1800, "cpd", people))
+    out = [(t, kind, [x for x in p if x not in gone]) for t, kind, p in out]
     # A meeting of one is not a tie: keep events of two or more.
     return [(t, kind, sorted(p)) for t, kind, p in out if len(p) >= 2]
 
@@ -523,9 +594,11 @@ def generate(args, outdir):
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         wr = csv.writer(f, lineterminator="\n")
         wr.writerow(["id", "name", "sector", "org", "role", "region",
-                     "site"])
+                     "site", "left"])
         for s in sites:
-            wr.writerows(s.people)
+            gone = set(s.leavers) if args.years >= 2 else set()
+            wr.writerows(p + [str(year2.year) if p[0] in gone else ""]
+                         for p in s.people)
     os.replace(tmp, os.path.join(outdir, "people.csv"))
     npeople = sum(len(s.people) for s in sites)
 
@@ -537,6 +610,22 @@ def generate(args, outdir):
               for s in sites]
     pools2 = [make_pool({"within": s.within, "span": s.span,
                          "intro": s.intro, "regional": reg2[s.index]},
+                        SHARES_LATER) for s in sites]
+    # One leaving date for everyone who leaves (July to October of year
+    # two), so that after it no pool, not even a neighbouring site's
+    # regional one, names a leaver.
+    leave = add_days(year2, random.Random(
+        f"spand-demo/{args.seed}/turnover").randint(180, 300))
+    left_by = {p: leave for s in sites for p in s.leavers}
+
+    def staying(dyads):
+        return [x for x in dyads
+                if x[0] not in left_by and x[1] not in left_by]
+
+    pools3 = [make_pool({"within": staying(s.within),
+                         "span": staying(s.span),
+                         "intro": staying(s.intro),
+                         "regional": staying(reg2[s.index])},
                         SHARES_LATER) for s in sites]
 
     # --- mandatory records (the brokerage paths), placed on days --------
@@ -553,8 +642,10 @@ def generate(args, outdir):
             seeds.append((day, a, b, table))
         if later_days:
             for a, b, table in s.seeds_later:
-                day = later_days[rng.randrange(
-                    max(1, min(len(later_days), 304)))]
+                # A leaver's new tie comes before they leave.
+                last = min(left_by.get(a, end), left_by.get(b, end))
+                span = min(len(later_days), 304, (last - year2).days)
+                day = later_days[rng.randrange(max(1, span))]
                 seeds.append((day, a, b, table))
     if len(seeds) > args.records:
         # Too few records to hold every path: keep a deterministic sample.
@@ -597,10 +688,16 @@ def generate(args, outdir):
         cum_w += weights[i]
         quota = n_random * cum_w // total_w
         count, prev_quota = quota - prev_quota, quota
-        pools = pools2 if d >= year2 else pools1
+        later = d >= year2
         today = [one(a, b, t) for a, b, t in seeds_by_day.get(i, ())]
         for _ in range(count):
-            dyads, cum, tot = pools[int(rnd() * nsites)]
+            si = int(rnd() * nsites)
+            if not later:
+                dyads, cum, tot = pools1[si]
+            elif d < leave:
+                dyads, cum, tot = pools2[si]
+            else:
+                dyads, cum, tot = pools3[si]
             j = bisect.bisect_right(cum, rnd() * tot)
             a, b, table = dyads[j if j < len(dyads) else -1]
             today.append(one(a, b, table))
@@ -622,14 +719,18 @@ def generate(args, outdir):
     with open(tmp, "w", encoding="utf-8", newline="") as f:
         f.write("id,ts,kind,participants\n")
         for d in days:
+            gone = {p for p, day in left_by.items() if day <= d}
             evs = day_events(erng, d, d >= year2, sites, by_region,
-                             region_idx)
+                             region_idx, gone)
             for secs, kind, people in sorted(evs, key=lambda e: e[0]):
                 nevents += 1
                 f.write(f"e{nevents:04d},{d.isoformat()}T{clock(secs)}Z,"
                         f"{kind},{';'.join(people)}\n")
     os.replace(tmp, os.path.join(outdir, "events.csv"))
     surveys(args, sites, outdir)
+    with open(os.path.join(outdir, "README.txt"), "w",
+              encoding="utf-8") as f:
+        f.write(SYNTHETIC_NOTE)
     return npeople, len(by_region), rec_id, nevents
 
 
@@ -786,8 +887,12 @@ Year one is strongly within site and sector; year two adds cross-sector
 work brokered by the year-one boundary spanners, and joint adults' and
 children's meetings and CPD sessions.
 
-people.csv   id,name,sector,org,role,region,site
+The data are synthetic (invented people and places); README.txt in OUTDIR
+says so next to the files.
+
+people.csv   id,name,sector,org,role,region,site,left
              sector: adults, children, nhs, voluntary, lived_experience
+             left: the year a person left (year two), empty otherwise
 records.csv  id,ts,from,to,kind,weight,directed
              kind: advice, referral, supervision, joint-case; "from" gives
              the advice, makes the referral, or supervises; joint-case is
@@ -843,7 +948,8 @@ examples:
         ap.exit(1, f"spand-demo.py: {e.filename or args.outdir}: "
                    f"{e.strerror}\n")
     if not args.quiet:
-        print(f"spand-demo.py: {npeople} people in {args.sites} sites and "
+        print(f"spand-demo.py: synthetic demo data (no real people): "
+              f"{npeople} people in {args.sites} sites and "
               f"{nreg} regions, {nrec} records, {nev} events -> "
               f"{args.outdir} ({time.monotonic() - t0:.1f} s)",
               file=sys.stderr)

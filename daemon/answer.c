@@ -15,6 +15,7 @@
 
 struct answer {
     int refs;
+    int64_t data_version; /* of the view it was built from */
     /* The body without its closing brace: {"plugin":...,"tables":{...}} */
     char *text;
     size_t len;
@@ -35,6 +36,7 @@ struct answer {
     uint32_t *group;
     char **gnames; /* ngroups copies */
     size_t ngroups;
+    uint32_t *scope; /* within: each vertex row's scope index; else NULL */
     size_t bytes;
 };
 
@@ -63,6 +65,7 @@ static void answer_free(answer_t *a)
     for (size_t i = 0; a->gnames && i < a->ngroups; i++)
         free(a->gnames[i]);
     free(a->gnames);
+    free(a->scope);
     free(a);
 }
 
@@ -261,6 +264,7 @@ answer_t *answer_build(const plugin_t *p, const view_t *v,
     if (!a)
         goto oom;
     a->refs = 1;
+    a->data_version = v->data_version;
     size_t ng = (size_t)v->pub.ngroups;
     size_t nv = (size_t)igraph_vcount(&v->graph);
     head = json_pack("{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I}, s:I, s:O}",
@@ -422,6 +426,285 @@ oom:
     return NULL;
 }
 
+/* ---- within: one table per kind over every scope ------------------------ */
+
+/* The notes of the scopes' results: a note every scope gave, once; any
+ * other prefixed by its scope ("s01: ..."). */
+static json_t *scoped_notes(const view_scopes_t *sc, result_t **res)
+{
+    json_t *out = json_array();
+    for (size_t s = 0; out && s < sc->n; s++) {
+        size_t i;
+        json_t *note;
+        json_array_foreach(res[s]->notes, i, note)
+        {
+            const char *t = json_string_value(note);
+            bool everywhere = true, seen = false;
+            for (size_t o = 0; o < sc->n && everywhere; o++) {
+                bool has = false;
+                size_t j;
+                json_t *x;
+                json_array_foreach(res[o]->notes, j, x) has |=
+                    !strcmp(json_string_value(x), t);
+                everywhere = has;
+            }
+            size_t j;
+            json_t *x;
+            json_array_foreach(out, j, x) seen |=
+                !strcmp(json_string_value(x), t);
+            if (everywhere && seen)
+                continue;
+            if (everywhere) {
+                json_array_append(out, note);
+                continue;
+            }
+            size_t len = strlen(sc->names[s]) + strlen(t) + 3;
+            char *pre = malloc(len);
+            if (pre) {
+                snprintf(pre, len, "%s: %s", sc->names[s], t);
+                json_array_append_new(out, json_string(pre));
+                free(pre);
+            }
+        }
+    }
+    return out;
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Append JSON string s (null if not UTF-8). */
+static int put_jstr(buf_t *b, const char *s)
+{
+    return jnum_string(b, s, strlen(s)) < 0 && buf_append(b, "null", 4) < 0
+               ? -1
+               : 0;
+}
+
+/* The vertex rows of all scopes, and their sort keys, into a and b. */
+static int scoped_vertex_rows(answer_t *a, buf_t *b, const view_t *v,
+                              const view_scopes_t *sc, result_t **res,
+                              const spand_type_t *types, int nc, size_t nv)
+{
+    size_t row = 0, pool = 0;
+    bool texts = false;
+    for (size_t s = 0; s < sc->n; s++) {
+        texts |= res[s]->t[SPAND_TABLE_VERTEX].texts != NULL;
+        for (igraph_integer_t i = 0; i < igraph_vcount(&sc->views[s]->graph);
+             i++)
+            pool += strlen(sc->views[s]->keys[i]) + 1;
+    }
+    a->vcols = nc;
+    a->cells = malloc((nv * (size_t)nc + 1) * sizeof *a->cells);
+    a->texts = texts ? calloc(nv * (size_t)nc + 1, sizeof *a->texts) : NULL;
+    a->idoff = malloc((nv + 1) * sizeof *a->idoff);
+    a->group = malloc((nv + 1) * sizeof *a->group);
+    a->scope = malloc((nv + 1) * sizeof *a->scope);
+    a->idpool = malloc(pool + 1);
+    if (!a->cells || (texts && !a->texts) || !a->idoff || !a->group ||
+        !a->scope || !a->idpool)
+        return -1;
+    pool = 0;
+    for (size_t s = 0; s < sc->n; s++) {
+        const view_t *sv = sc->views[s];
+        result_table_t *t = &res[s]->t[SPAND_TABLE_VERTEX];
+        for (int64_t i = 0; i < t->rows; i++, row++) {
+            if (row && buf_putc(b, ',') < 0)
+                return -1;
+            a->row_off[row] = b->len;
+            const char *g = sv->group_names[VECTOR(sv->group)[i]];
+            if (buf_putc(b, '[') < 0 || put_jstr(b, sc->names[s]) < 0 ||
+                buf_putc(b, ',') < 0 || put_jstr(b, sv->keys[i]) < 0 ||
+                buf_putc(b, ',') < 0 || put_jstr(b, g) < 0 ||
+                put_cells(b, t, i, types, nc, false) < 0 ||
+                buf_putc(b, ']') < 0)
+                return -1;
+            /* sort keys */
+            memcpy(a->cells + row * (size_t)nc,
+                   t->cells + (size_t)i * (size_t)t->ncols,
+                   (size_t)nc * sizeof *a->cells);
+            for (int c = 0; t->texts && c < nc; c++) {
+                size_t at = (size_t)i * (size_t)t->ncols + (size_t)c;
+                a->texts[row * (size_t)nc + (size_t)c] = t->texts[at];
+                t->texts[at] = NULL;
+            }
+            size_t l = strlen(sv->keys[i]) + 1;
+            memcpy(a->idpool + pool, sv->keys[i], l);
+            a->idoff[row] = pool;
+            pool += l;
+            char *const *hit =
+                bsearch(&g, v->group_names, (size_t)v->pub.ngroups,
+                        sizeof *v->group_names, cmp_cstr);
+            a->group[row] = hit ? (uint32_t)(hit - v->group_names) : 0;
+            a->scope[row] = (uint32_t)s;
+        }
+    }
+    a->bytes += pool + nv * (sizeof(size_t) * 2 + 8) +
+                nv * (size_t)nc * sizeof(double);
+    return 0;
+}
+
+/* The rows of a group, pair or network table of all scopes into b. */
+static int scoped_rows(buf_t *b, int k, const view_scopes_t *sc,
+                       result_t **res, const spand_type_t *types, int nc)
+{
+    bool any = false;
+    for (size_t s = 0; s < sc->n; s++) {
+        const view_t *sv = sc->views[s];
+        const result_table_t *t = &res[s]->t[k];
+        size_t ng = (size_t)sv->pub.ngroups;
+        for (int64_t row = 0; row < t->rows; row++) {
+            if (k == SPAND_TABLE_PAIR && !t->set[row])
+                continue;
+            if ((any && buf_putc(b, ',') < 0) || buf_putc(b, '[') < 0 ||
+                put_jstr(b, sc->names[s]) < 0)
+                return -1;
+            any = true;
+            if (k == SPAND_TABLE_GROUP) {
+                if (buf_putc(b, ',') < 0 ||
+                    put_jstr(b, sv->group_names[row]) < 0)
+                    return -1;
+            } else if (k == SPAND_TABLE_PAIR) {
+                size_t ga = (size_t)row / ng, gb = (size_t)row % ng;
+                if (buf_putc(b, ',') < 0 ||
+                    put_jstr(b, sv->group_names[ga]) < 0 ||
+                    buf_putc(b, ',') < 0 || put_jstr(b, sv->group_names[gb]) < 0)
+                    return -1;
+            }
+            if (put_cells(b, t, row, types, nc, false) < 0 ||
+                buf_putc(b, ']') < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+answer_t *answer_build_scoped(const plugin_t *p, const view_t *v,
+                              const view_scopes_t *sc, const view_spec_t *spec,
+                              const view_spec_t *base, result_t **res,
+                              char *err, size_t errlen)
+{
+    answer_t *a = calloc(1, sizeof *a);
+    buf_t b = BUF_INIT;
+    json_t *head = NULL, *scopes = json_array();
+    size_t nv = 0;
+    if (!a || !scopes)
+        goto oom;
+    a->refs = 1;
+    for (size_t s = 0; s < sc->n; s++) {
+        const view_t *sv = sc->views[s];
+        nv += (size_t)igraph_vcount(&sv->graph);
+        if (json_array_append_new(
+                scopes,
+                json_pack("{s:s, s:I, s:I, s:I}", "scope", sc->names[s],
+                          "vertices", (json_int_t)igraph_vcount(&sv->graph),
+                          "edges", (json_int_t)igraph_ecount(&sv->graph),
+                          "excluded", (json_int_t)sv->pub.excluded)) < 0)
+            goto oom;
+    }
+    head = json_pack(
+        "{s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:s, s:O, "
+        "s:o}",
+        "plugin", p->name, "boundary", spec->boundary, "window",
+        window_json(spec->from, spec->to), "baseline",
+        base ? window_json(base->from, base->to) : json_null(), "view",
+        "vertices", (json_int_t)igraph_vcount(&v->graph), "edges",
+        (json_int_t)igraph_ecount(&v->graph), "excluded",
+        (json_int_t)v->pub.excluded, "groups", (json_int_t)v->pub.ngroups,
+        "outside_scopes", (json_int_t)v->outside, "data_version",
+        (json_int_t)v->data_version, "within", v->within, "scopes", scopes,
+        "notes", scoped_notes(sc, res));
+    if (put_json(&b, head) < 0 || b.len < 2)
+        goto oom;
+    b.len--; /* reopen the object */
+    if (buf_puts(&b, ",\"tables\":{") < 0)
+        goto oom;
+    bool first = true;
+    for (int k = 0; k < 4; k++) {
+        if (p->ncols[k] == 0)
+            continue;
+        spand_type_t types[256];
+        int nc = p->ncols[k] < 256 ? p->ncols[k] : 256;
+        for (int c = 0; c < nc; c++)
+            types[c] =
+                p->desc
+                    ->columns[loader_column_index(p, (spand_table_kind_t)k, c)]
+                    .type;
+        json_t *cols = columns_json(p, k, v->boundary);
+        char desc[160];
+        snprintf(desc, sizeof desc, "scope (%.100s)", v->within);
+        if (!cols ||
+            json_array_insert_new(cols, 0,
+                                  json_pack("{s:s, s:s}", "name", v->within,
+                                            "description", desc)) < 0 ||
+            buf_printf(&b, "%s\"%s\":{\"columns\":", first ? "" : ",",
+                       loader_table_name((spand_table_kind_t)k)) < 0 ||
+            put_json(&b, cols) < 0 || buf_puts(&b, ",\"rows\":[") < 0) {
+            json_decref(cols);
+            goto oom;
+        }
+        json_decref(cols);
+        first = false;
+        if (k == SPAND_TABLE_VERTEX) {
+            a->rows_at = b.len;
+            a->nv = nv;
+            if (!(a->row_off = malloc((nv + 1) * sizeof *a->row_off)) ||
+                scoped_vertex_rows(a, &b, v, sc, res, types, nc, nv) < 0)
+                goto oom;
+            a->rows_end = b.len;
+            a->row_off[nv] = b.len + 1;
+            if (buf_printf(&b, "],\"total_rows\":%zu}", nv) < 0)
+                goto oom;
+        } else if (scoped_rows(&b, k, sc, res, types, nc) < 0 ||
+                   buf_puts(&b, "]}") < 0) {
+            goto oom;
+        }
+    }
+    if (buf_putc(&b, '}') < 0)
+        goto oom;
+    if (p->ncols[SPAND_TABLE_VERTEX]) {
+        size_t ng = (size_t)v->pub.ngroups;
+        a->colnames = calloc((size_t)a->vcols + 1, sizeof *a->colnames);
+        a->coltypes = calloc((size_t)a->vcols + 1, sizeof *a->coltypes);
+        a->gnames = calloc(ng + 1, sizeof *a->gnames);
+        if (!a->colnames || !a->coltypes || !a->gnames)
+            goto oom;
+        for (int c = 0; c < a->vcols; c++) {
+            const spand_column_t *col =
+                &p->desc
+                     ->columns[loader_column_index(p, SPAND_TABLE_VERTEX, c)];
+            a->colnames[c] = (char *)col->name;
+            a->coltypes[c] = col->type;
+        }
+        a->ngroups = ng;
+        for (size_t i = 0; i < ng; i++)
+            if (!(a->gnames[i] = strdup(v->group_names[i])))
+                goto oom;
+    } else if (!(a->scope = calloc(1, sizeof *a->scope))) {
+        goto oom; /* still marks the answer as scoped */
+    }
+    a->len = b.len;
+    a->text = buf_steal(&b, NULL);
+    a->bytes += a->len + sizeof *a;
+    json_decref(head);
+    for (size_t s = 0; s < sc->n; s++)
+        result_free(res[s]);
+    return a;
+oom:
+    snprintf(err, errlen, "out of memory writing the answer");
+    buf_free(&b);
+    json_decref(head);
+    if (!head)
+        json_decref(scopes);
+    for (size_t s = 0; s < sc->n; s++)
+        result_free(res[s]);
+    if (a)
+        answer_free(a);
+    return NULL;
+}
+
 /* ---- ordering ---------------------------------------------------------- */
 
 struct sort_ctx {
@@ -442,6 +725,9 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
     const answer_t *a = s->a;
     uint32_t x = *(const uint32_t *)pa, y = *(const uint32_t *)pb;
     int c = 0;
+    /* within: rows stay in their scope, scopes in order */
+    if (a->scope && a->scope[x] != a->scope[y])
+        return a->scope[x] < a->scope[y] ? -1 : 1;
     if (s->col == -1) {
         c = strcmp(row_id(a, x), row_id(a, y));
     } else if (s->col == -2) {
@@ -483,9 +769,26 @@ uint32_t *answer_order(const answer_t *a, const char *col, bool asc,
     for (size_t i = 0; i < a->nv; i++)
         order[i] = (uint32_t)i;
     qsort_r(order, a->nv, sizeof *order, cmp_rows, &s);
+    if (a->scope) {
+        /* top applies per scope: the first *keep rows of each. */
+        size_t w = 0, run = 0;
+        for (size_t i = 0; i < a->nv; i++) {
+            if (i && a->scope[order[i]] != a->scope[order[i - 1]])
+                run = 0;
+            if (run++ < *keep)
+                order[w++] = order[i];
+        }
+        *keep = w;
+        return order;
+    }
     if (*keep > a->nv)
         *keep = a->nv;
     return order;
+}
+
+bool answer_scoped(const answer_t *a)
+{
+    return a->scope != NULL;
 }
 
 /* ---- writing ----------------------------------------------------------- */
@@ -540,4 +843,9 @@ int answer_write(const answer_t *a, buf_t *out, const char *id, size_t idlen,
     buf_append(out, num, numlen);
     buf_append(out, "}}\n", 3);
     return 0;
+}
+
+int64_t answer_data_version(const answer_t *a)
+{
+    return a->data_version;
 }

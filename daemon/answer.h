@@ -27,16 +27,32 @@ typedef struct answer answer_t;
 answer_t *answer_build(const plugin_t *p, const view_t *v,
                        const view_spec_t *spec, const view_spec_t *base,
                        result_t *res, char *err, size_t errlen);
+/* The same for a within analysis: res[i] is the result over scope i's
+ * sub-view (sc, from view_split(v)); all are taken. Every table gains a
+ * first key column named after v->within, rows scope by scope; the body
+ * gains "within", "scopes" [{scope, vertices, edges, excluded}] and
+ * view.outside_scopes; notes every scope gave appear once, others
+ * prefixed by their scope. */
+answer_t *answer_build_scoped(const plugin_t *p, const view_t *v,
+                              const view_scopes_t *sc, const view_spec_t *spec,
+                              const view_spec_t *base, result_t **res,
+                              char *err, size_t errlen);
+/* Whether a is a within answer: answer_order then sorts and cuts each
+ * scope's rows on their own (top per scope). */
+bool answer_scoped(const answer_t *a);
 answer_t *answer_ref(answer_t *a);
 void answer_unref(answer_t *a);
 /* Memory held, for the cache's budget. */
 size_t answer_bytes(const answer_t *a);
+/* The data version of the view the answer was built from. */
+int64_t answer_data_version(const answer_t *a);
 /* Vertex rows (0 without a vertex table). */
 size_t answer_rows(const answer_t *a);
 
 /* The vertex rows in the order of column col ("id", "group" or a plugin
  * column; numbers by value, texts by bytes, nulls last, ties by id), the
- * first *keep of them (*keep is cut to the number of rows). Returns a
+ * first *keep of them (*keep is cut to the number of rows); for a within
+ * answer, scope by scope, the first *keep of each (*keep: the total). Returns a
  * malloc'd array of row numbers, or NULL (out of memory). Any thread. */
 uint32_t *answer_order(const answer_t *a, const char *col, bool asc,
                        size_t *keep);

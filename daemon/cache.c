@@ -20,6 +20,7 @@ struct cache {
     struct entry *head, *tail;
     size_t bytes, max_bytes, entries;
     uint64_t hits, misses;
+    int64_t min_version; /* cache_clear: no older answer is kept */
 };
 
 cache_t *cache_new(size_t max_bytes)
@@ -102,6 +103,8 @@ void cache_put(cache_t *c, const char *key, size_t klen, answer_t *value,
 {
     if (bytes > c->max_bytes)
         return; /* would evict everything and still not fit */
+    if (answer_data_version(value) < c->min_version)
+        return; /* read before a forget (cache_clear) */
     int64_t v;
     if (strmap_get(&c->index, key, klen, &v))
         drop(c, (struct entry *)(intptr_t)v);
@@ -124,6 +127,14 @@ void cache_put(cache_t *c, const char *key, size_t klen, answer_t *value,
     c->bytes += bytes;
     c->entries++;
     shrink(c);
+}
+
+void cache_clear(cache_t *c, int64_t min_version)
+{
+    while (c->head)
+        drop(c, c->head);
+    if (min_version > c->min_version)
+        c->min_version = min_version;
 }
 
 void cache_set_limit(cache_t *c, size_t max_bytes)

@@ -22,6 +22,10 @@ answer_t *cache_get(cache_t *c, const char *key, size_t klen);
 /* Keep value (a new reference is taken) under key, costing bytes. */
 void cache_put(cache_t *c, const char *key, size_t klen, answer_t *value,
                size_t bytes);
+/* Drop every entry, and from now on refuse to keep an answer built from a
+ * data version below min_version: after a forget, no cached answer holds
+ * the person, not even one of an analysis that was running (access.h). */
+void cache_clear(cache_t *c, int64_t min_version);
 void cache_set_limit(cache_t *c, size_t max_bytes);
 void cache_stats(const cache_t *c, uint64_t *hits, uint64_t *misses,
                  size_t *entries, size_t *bytes);

@@ -259,6 +259,38 @@ static int on_key(void *user, const char *section, const char *name,
             ERR("[plugins] builtin_dir: bad path \"%s\"", value);
         return 1;
     }
+    if (strcmp(section, "access") == 0 &&
+        (strcmp(name, "admin") == 0 || strcmp(name, "analyst") == 0 ||
+         strcmp(name, "writer") == 0 || strcmp(name, "reader") == 0)) {
+        char **dst = name[1] == 'd'   ? &cfg->access_admin
+                     : name[1] == 'n' ? &cfg->access_analyst
+                     : name[0] == 'w' ? &cfg->access_writer
+                                      : &cfg->access_reader;
+        free(*dst);
+        *dst = NULL;
+        if (*value && !(*dst = strdup(value)))
+            ERR("out of memory");
+        return 1;
+    }
+    SIZE("privacy", "retention_days", retention_days, 0, 36500)
+    SIZE("privacy", "min_group_size", min_group_size, 1, 1000000)
+    if (IS("privacy", "identifying")) {
+        char *v = strdup(value);
+        if (!v)
+            ERR("out of memory");
+        free(cfg->identifying);
+        cfg->identifying = v;
+        return 1;
+    }
+    if (IS("privacy", "key_file")) {
+        if (*value == '\0') {
+            free(cfg->key_file);
+            cfg->key_file = NULL; /* next to the database */
+        } else if (set_path(c, &cfg->key_file, value) < 0) {
+            ERR("[privacy] key_file: bad path \"%s\"", value);
+        }
+        return 1;
+    }
     if (strcmp(section, "isolation") == 0) {
         enum config_isolation mode;
         if (strcmp(value, "process") == 0)
@@ -317,7 +349,10 @@ static int set_defaults(config_t *cfg)
     cfg->database = absolute_path(NULL, "spand.db");
     cfg->plugin_dir = absolute_path(NULL, "plugins");
     cfg->builtin_dir = strdup(SPAND_PLUGINDIR);
-    return cfg->socket && cfg->database && cfg->plugin_dir && cfg->builtin_dir
+    cfg->min_group_size = CONFIG_DEFAULT_MIN_GROUP_SIZE;
+    cfg->identifying = strdup(CONFIG_DEFAULT_IDENTIFYING);
+    return cfg->socket && cfg->database && cfg->plugin_dir &&
+                   cfg->builtin_dir && cfg->identifying
                ? 0
                : -1;
 }
@@ -437,6 +472,16 @@ int config_load(const char *path, config_t *cfg, char *err, size_t errlen)
             return -1;
         }
     }
+    if (!cfg->key_file) {
+        /* Next to the database, wherever the file put that. */
+        size_t n = strlen(cfg->database) + sizeof ".key";
+        if (!(cfg->key_file = malloc(n))) {
+            snprintf(err, errlen, "out of memory");
+            config_free(cfg);
+            return -1;
+        }
+        snprintf(cfg->key_file, n, "%s.key", cfg->database);
+    }
     struct sockaddr_un sun;
     if (strlen(cfg->socket) >= sizeof sun.sun_path) {
         snprintf(err, errlen,
@@ -458,6 +503,12 @@ void config_free(config_t *cfg)
     free(cfg->log_file);
     free(cfg->plugin_dir);
     free(cfg->builtin_dir);
+    free(cfg->access_admin);
+    free(cfg->access_analyst);
+    free(cfg->access_writer);
+    free(cfg->access_reader);
+    free(cfg->identifying);
+    free(cfg->key_file);
     for (size_t i = 0; i < cfg->nisolation_rules; i++)
         free(cfg->isolation_rules[i].plugin);
     free(cfg->isolation_rules);
@@ -517,4 +568,14 @@ void config_print(const config_t *cfg, FILE *out)
     fprintf(out, "%s[plugins]\ndir = %s\nbuiltin_dir = %s\n",
             cfg->nisolation_rules ? "\n" : "", cfg->plugin_dir,
             cfg->builtin_dir);
+    fprintf(out, "\n[access]\nadmin = %s\nanalyst = %s\n",
+            cfg->access_admin ? cfg->access_admin : "",
+            cfg->access_analyst ? cfg->access_analyst : "");
+    fprintf(out, "writer = %s\nreader = %s\n",
+            cfg->access_writer ? cfg->access_writer : "",
+            cfg->access_reader ? cfg->access_reader : "");
+    fprintf(out, "\n[privacy]\nretention_days = %u\n", cfg->retention_days);
+    fprintf(out, "min_group_size = %u\nidentifying = %s\n",
+            cfg->min_group_size, cfg->identifying);
+    fprintf(out, "key_file = %s\n", cfg->key_file ? cfg->key_file : "");
 }

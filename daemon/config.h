@@ -66,7 +66,21 @@ typedef struct config {
     /* [plugins] */
     char *plugin_dir;
     char *builtin_dir; /* plugins shipped with spand */
+
+    /* [access] comma lists of user names, @group names, numeric uids
+     * (access.h); NULL: nobody beyond root and the daemon's own user */
+    char *access_admin, *access_analyst, *access_writer, *access_reader;
+
+    /* [privacy] (access part) */
+    unsigned retention_days; /* erase records and events older; 0: never */
+    /* [privacy] (privacy.h, doc/privacy.md) */
+    unsigned min_group_size; /* fewer people: a cell is withheld */
+    char *identifying;       /* attributes never exported pseudonymised */
+    char *key_file;          /* pseudonym key; default DATABASE.key */
 } config_t;
+
+#define CONFIG_DEFAULT_MIN_GROUP_SIZE 5
+#define CONFIG_DEFAULT_IDENTIFYING "name"
 
 /* Defaults of [limits] keys that other modules also fall back on. */
 #define CONFIG_DEFAULT_MAX_EVENT_PARTICIPANTS 1000

@@ -7,21 +7,92 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "log.h"
 #include "methods.h"
+#include "privacy.h"
 #include "utf8.h"
+
+/* Who may call what (access.h, doc/protocol.md "Roles"), and whether a
+ * call goes into the audit: every request that reads person-level data,
+ * writes, forgets or changes the daemon. */
+#define R_ALL ACCESS_ANY
+#define R_READ (ACCESS_READER | ACCESS_ANALYST | ACCESS_ADMIN)
+#define R_PERSON (ACCESS_ANALYST | ACCESS_ADMIN)
+#define R_WRITE (ACCESS_WRITER | ACCESS_ADMIN)
+#define R_ADMIN ACCESS_ADMIN
 
 static const struct method {
     const char *name;
     void (*fn)(rpc_req_t *, json_t *);
+    unsigned roles;
+    bool audit;
 } methods[] = {
-    {"ping", method_ping},         {"status", method_status},
-    {"ingest", method_ingest},     {"boundaries", method_boundaries},
-    {"summary", method_summary},   {"person", method_person},
-    {"forget", method_forget},     {"reload", method_reload},
-    {"shutdown", method_shutdown}, {"plugins", method_plugins},
-    {"analyse", method_analyse},   {"export", method_export},
+    {"ping", method_ping, R_ALL, false},
+    {"status", method_status, R_ALL, false},
+    {"plugins", method_plugins, R_ALL, false},
+    {"boundaries", method_boundaries, R_READ, true},
+    {"analyse", method_analyse, R_READ, true},
+    {"summary", method_summary, R_PERSON, true},
+    {"person", method_person, R_PERSON, true},
+    {"export", method_export, R_PERSON, true},
+    {"ingest", method_ingest, R_WRITE, true},
+    {"forget", method_forget, R_ADMIN, true},
+    {"reload", method_reload, R_ADMIN, true},
+    {"shutdown", method_shutdown, R_ADMIN, true},
+    {"audit", method_audit, R_ADMIN, true},
 };
+
+/* The least of the roles in roles, for a message. */
+static const char *least_role(unsigned roles)
+{
+    static const unsigned order[] = {ACCESS_READER, ACCESS_WRITER,
+                                     ACCESS_ANALYST, ACCESS_ADMIN};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (roles & order[i])
+            return access_role_name(order[i]);
+    return "admin";
+}
+
+/* Refuse req: m is outside the client's roles. */
+static void refuse(rpc_req_t *req, const struct method *m)
+{
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "permission denied: %s needs the %s role%s; you are %s", m->name,
+             least_role(m->roles), m->roles == ACCESS_ADMIN ? "" : " or above",
+             access_role_name(req->roles));
+    rpc_error(req, RPC_FORBIDDEN, msg,
+              json_pack("{s:s, s:s, s:o, s:s}", "method", m->name,
+                        "role_needed", least_role(m->roles), "roles_allowed",
+                        access_roles_json(m->roles), "role",
+                        access_role_name(req->roles)));
+}
+
+/* Readers see aggregates only (access.h): an analysis answers them with
+ * no vertex rows. 0, or -1 (replied). */
+static int aggregates_only(rpc_req_t *req, json_t *params)
+{
+    /* Suppression, no vertex table, no id in any text cell or note
+     * (privacy.h). */
+    req->privacy |= PRIVACY_READER;
+    if (!json_is_object(params))
+        return 0; /* the method reports it */
+    if (json_object_set_new(params, "top", json_integer(0)) < 0) {
+        rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* The person a request names, for the audit (NULL: none). */
+static char *audit_target(json_t *params)
+{
+    json_t *id = json_is_object(params) ? json_object_get(params, "id") : NULL;
+    if (!json_is_string(id))
+        id = json_is_object(params) ? json_object_get(params, "person") : NULL;
+    return json_is_string(id) ? strdup(json_string_value(id)) : NULL;
+}
 
 /* ---- the envelope ------------------------------------------------------ */
 
@@ -67,11 +138,23 @@ static void dispatch(rpc_req_t *req)
         params = NULL;
     const char *name = json_string_value(method);
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        if (strcmp(methods[i].name, name) == 0) {
-            log_debug("request %s", name);
-            methods[i].fn(req, params);
+        const struct method *m = &methods[i];
+        if (strcmp(m->name, name) != 0)
+            continue;
+        log_debug("request %s", name);
+        if (m->audit) {
+            req->audit_method = m->name;
+            req->audit_target = audit_target(params);
+        }
+        if (!(req->roles & m->roles)) {
+            refuse(req, m);
             return;
         }
+        if (access_aggregates_only(req->roles) &&
+            strcmp(m->name, "analyse") == 0 && aggregates_only(req, params) < 0)
+            return;
+        m->fn(req, params);
+        return;
     }
     char m[160];
     snprintf(m, sizeof m, "unknown method \"%.64s\"", name);

@@ -346,7 +346,10 @@ static int run_init(spand_run_t *r, const plugin_t *p, const view_t *v,
     r->plugin = p;
     r->view = v;
     r->job = job;
-    r->deadline_ns = now_ns() + (uint64_t)job->timeout_ms * 1000000u;
+    /* The runs of a within analysis (one per scope) share one deadline. */
+    r->deadline_ns = job->deadline_ns
+                         ? job->deadline_ns
+                         : now_ns() + (uint64_t)job->timeout_ms * 1000000u;
     igraph_integer_t g = v->pub.ngroups;
     r->rows[SPAND_TABLE_VERTEX] = igraph_vcount(&v->graph);
     r->rows[SPAND_TABLE_GROUP] = g;
@@ -467,6 +470,17 @@ static int run_here(job_t *job, const view_t *v, result_t **out,
         snprintf(job->detail, sizeof job->detail, "out of memory");
         return -1;
     }
+    return 0;
+}
+
+/* Run the plugin on each of views (n: the scopes of a within analysis,
+ * or the one view), results into outs[i]; stops at the first failure. */
+static int run_all_here(job_t *job, const view_t *const *views, size_t n,
+                        result_t **outs, int progress_fd)
+{
+    for (size_t i = 0; i < n; i++)
+        if (run_here(job, views[i], &outs[i], progress_fd) < 0)
+            return -1;
     return 0;
 }
 
@@ -836,16 +850,30 @@ static int child_status_failed(job_t *job, int status, size_t got)
 /* Read a child's answer: a failure as a JSON object {error, detail}
  * (child_fail), a result in binary form (result.h); anything else is
  * garbage. */
-static int child_answer(job_t *job, const view_t *v, const buf_t *data,
-                        result_t **out)
+static int child_answer(job_t *job, const view_t *const *views, size_t n,
+                        const buf_t *data, result_t **outs)
 {
     if (!data->len || data->data[0] != '{') {
         char why[256];
-        if (engine_check_result(job->plugin, v, data->data, data->len, out, why,
-                                sizeof why) < 0) {
+        size_t at = 0;
+        /* One result per view, one after the other, nothing more. */
+        for (size_t i = 0; i < n; i++) {
+            size_t used = 0;
+            if (result_decode_next(job->plugin, views[i], data->data + at,
+                                   data->len - at, &used, &outs[i], why,
+                                   sizeof why) < 0) {
+                job->reason = "garbage";
+                snprintf(job->detail, sizeof job->detail,
+                         "malformed result: %s%s", n > 1 ? "a scope's " : "",
+                         why);
+                return -1;
+            }
+            at += used;
+        }
+        if (at != data->len) {
             job->reason = "garbage";
-            snprintf(job->detail, sizeof job->detail, "malformed result: %s",
-                     why);
+            snprintf(job->detail, sizeof job->detail,
+                     "malformed result: more than its results");
             return -1;
         }
         return 0;
@@ -889,8 +917,8 @@ static int child_answer(job_t *job, const view_t *v, const buf_t *data,
  * hang or crash for reasons that are not the plugin's. A new process
  * inherits nothing but what is handed to it. memory_limit: bytes of
  * resident memory, 0 for none. */
-static int run_isolated(job_t *job, view_t *v, result_t **out,
-                        size_t memory_limit)
+static int run_isolated(job_t *job, view_t *v, const view_t *const *views,
+                        size_t nviews, result_t **outs, size_t memory_limit)
 {
     int vfd = view_memfd(v);
     if (vfd < 0) {
@@ -921,7 +949,11 @@ static int run_isolated(job_t *job, view_t *v, result_t **out,
         return -1;
     }
     w.start = now_ns();
-    w.bound = result_bound(job->plugin, v);
+    w.bound = 0;
+    for (size_t i = 0; i < nviews; i++) {
+        size_t b = result_bound(job->plugin, views[i]);
+        w.bound = b > SIZE_MAX - w.bound ? SIZE_MAX : w.bound + b;
+    }
     watch_child(
         &w, w.start + ((uint64_t)job->timeout_ms + CHILD_GRACE_MS) * 1000000u,
         memory_limit);
@@ -932,7 +964,7 @@ static int run_isolated(job_t *job, view_t *v, result_t **out,
     close(pfd[0]);
     if (!w.killed_for && result_complete(&w.data)) {
         reap_after_job = w.pid;
-        rc = child_answer(job, v, &w.data, out);
+        rc = child_answer(job, views, nviews, &w.data, outs);
         buf_free(&w.data);
         return rc;
     }
@@ -950,7 +982,7 @@ static int run_isolated(job_t *job, view_t *v, result_t **out,
         buf_free(&w.data);
         return rc;
     }
-    rc = child_answer(job, v, &w.data, out);
+    rc = child_answer(job, views, nviews, &w.data, outs);
     buf_free(&w.data);
     return rc;
 }
@@ -982,6 +1014,7 @@ struct engine {
     bool reaper; /* view_reaper_start() succeeded: stop it in engine_free */
     struct view_slot views[VIEW_CACHE_SLOTS];
     uint64_t stamp;
+    int64_t views_from; /* engine_drop_views: no older view is kept */
 };
 
 job_t *engine_job_new(void)
@@ -1049,8 +1082,13 @@ view_t *engine_view(engine_t *e, const view_spec_t *spec,
         return NULL;
     }
     /* Keep it: replace an older view of the same spec, else an empty
-     * slot. */
+     * slot. Not if a forget came since it was read (engine_drop_views). */
     pthread_mutex_lock(&e->mu);
+    if (v->data_version < e->views_from) {
+        pthread_mutex_unlock(&e->mu);
+        free(key);
+        return v;
+    }
     int victim = -1;
     for (int i = 0; i < VIEW_CACHE_SLOTS && victim < 0; i++) {
         struct view_slot *s = &e->views[i];
@@ -1083,6 +1121,28 @@ view_t *engine_view(engine_t *e, const view_spec_t *spec,
     return v;
 }
 
+void engine_drop_views(engine_t *e, int64_t version)
+{
+    view_t *old[VIEW_CACHE_SLOTS];
+    int n = 0;
+    pthread_mutex_lock(&e->mu);
+    if (version > e->views_from)
+        e->views_from = version;
+    for (int i = 0; i < VIEW_CACHE_SLOTS; i++) {
+        struct view_slot *s = &e->views[i];
+        if (s->view && s->view->data_version < version) {
+            old[n++] = s->view;
+            s->view = NULL;
+            free(s->key);
+            s->key = NULL;
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    /* A view still in use by a running analysis goes when it ends. */
+    for (int i = 0; i < n; i++)
+        view_unref(old[i]);
+}
+
 /* A plugin trusted to run in the daemon (built in, or configured so).
  * Debian's igraph (IGRAPH_THREAD_SAFE 0) serves one thread at a time, so
  * a run here holds the igraph lock throughout. When another thread holds
@@ -1092,14 +1152,15 @@ view_t *engine_view(engine_t *e, const view_spec_t *spec,
  * bit: the same code runs on the same graph and sends its doubles, not
  * their text. No memory limit: it would not apply in a thread either. See
  * doc/design-notes.md, "Analyses in parallel". */
-static int run_trusted(job_t *job, view_t *v, result_t **out)
+static int run_trusted(job_t *job, view_t *v, const view_t *const *views,
+                       size_t n, result_t **outs)
 {
     if (view_igraph_trylock()) {
-        int rc = run_here(job, v, out, -1);
+        int rc = run_all_here(job, views, n, outs, -1);
         view_igraph_unlock();
         return rc;
     }
-    return run_isolated(job, v, out, 0);
+    return run_isolated(job, v, views, n, outs, 0);
 }
 
 static void run_job(engine_t *e, job_t *job)
@@ -1117,23 +1178,61 @@ static void run_job(engine_t *e, job_t *job)
         return;
     }
     job->view = v;
-    result_t *res = NULL;
-    /* A plugin whose code is not in this process can only run isolated. */
-    int rc = job->isolate || !job->plugin->in_process
-                 ? run_isolated(job, v, &res, job->memory_limit)
-                 : run_trusted(job, v, &res);
+    /* within: the plugin runs on each scope's sub-view (view_split), in
+     * turn, in one thread or one analysis process, under one deadline. */
+    view_scopes_t sc = {0};
+    const view_t *one = v;
+    const view_t *const *views = &one;
+    size_t n = 1;
+    if (v->within) {
+        view_igraph_lock();
+        int src = view_split(v, &sc, err, sizeof err);
+        view_igraph_unlock();
+        if (src < 0) {
+            job->rc = -1;
+            job->reason = "memory";
+            snprintf(job->detail, sizeof job->detail, "%.480s", err);
+            return;
+        }
+        views = (const view_t *const *)sc.views;
+        n = sc.n;
+    }
+    result_t **res = calloc(n ? n : 1, sizeof *res);
+    int rc = -1;
+    job->deadline_ns = now_ns() + (uint64_t)job->timeout_ms * 1000000u;
+    if (!res) {
+        job->reason = "memory";
+        snprintf(job->detail, sizeof job->detail, "out of memory");
+    } else if (n == 0) {
+        rc = 0; /* no scope: empty tables */
+    } else {
+        /* A plugin whose code is not in this process can only run
+         * isolated. */
+        rc = job->isolate || !job->plugin->in_process
+                 ? run_isolated(job, v, views, n, res, job->memory_limit)
+                 : run_trusted(job, v, views, n, res);
+    }
     if (rc == 0) {
         /* The answer's text is written here, on the worker, once: the
-         * loop only wraps it (answer.h). */
-        job->answer = answer_build(job->plugin, v, &job->spec,
-                                   job->has_baseline ? &job->base_spec : NULL,
-                                   res, err, sizeof err);
+         * loop only wraps it (answer.h). It takes the results. */
+        const view_spec_t *base = job->has_baseline ? &job->base_spec : NULL;
+        job->answer =
+            v->within
+                ? answer_build_scoped(job->plugin, v, &sc, &job->spec, base,
+                                      res, err, sizeof err)
+                : answer_build(job->plugin, v, &job->spec, base, res[0], err,
+                               sizeof err);
         if (!job->answer) {
             rc = -1;
             job->reason = "memory";
             snprintf(job->detail, sizeof job->detail, "%s", err);
         }
+    } else {
+        for (size_t i = 0; res && i < n; i++)
+            result_free(res[i]);
     }
+    free(res);
+    view_scopes_free(&sc);
     job->rc = rc < 0 ? -1 : 0;
     job->elapsed_ms = (double)(now_ns() - start) / 1e6;
 }
@@ -1483,15 +1582,31 @@ int engine_child_main(int argc, char **argv)
     job->timeout_ms = (unsigned)strtoul(argv[3], NULL, 10);
     if (!strcmp(argv[4], "1"))
         job->progress_cb = child_progress_marker;
-    result_t *result = NULL;
-    if (run_here(job, v, &result, 5) < 0)
+    /* within: every scope's sub-view, in turn, under one deadline; the
+     * results one after the other (child_answer). */
+    view_scopes_t sc = {0};
+    const view_t *one = v;
+    const view_t *const *views = &one;
+    size_t n = 1;
+    if (v->within) {
+        if (view_split(v, &sc, err, sizeof err) < 0)
+            return child_fail("memory", err);
+        views = (const view_t *const *)sc.views;
+        n = sc.n;
+        job->deadline_ns = now_ns() + (uint64_t)job->timeout_ms * 1000000u;
+    }
+    result_t **results = calloc(n ? n : 1, sizeof *results);
+    if (!results)
+        return child_fail("memory", "cannot set up the analysis");
+    if (run_all_here(job, views, n, results, 5) < 0)
         return child_fail(job->reason, job->detail);
     /* Before the result: nothing the plugin started may write after it,
      * or hold the pipe open once this process is gone. */
     kill_tree(getpid(), false);
     buf_t bin = BUF_INIT;
-    if (result_encode(result, &bin) < 0)
-        return child_fail("memory", "out of memory writing the result");
+    for (size_t i = 0; i < n; i++)
+        if (result_encode(results[i], &bin) < 0)
+            return child_fail("memory", "out of memory writing the result");
     child_write(bin.data, bin.len);
     close(5); /* the end of the result: the daemon need not wait for ours */
     /* Exit without tearing down: the process is going anyway, and the

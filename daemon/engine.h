@@ -73,6 +73,8 @@ struct job {
     double progress;      /* the latest fraction, under the engine lock */
     bool progress_queued;
     job_t *pnext;         /* progress list link */
+    uint64_t deadline_ns; /* when the run(s) must end; 0: timeout_ms from
+                             each run's start */
 };
 
 /* Start workers for cfg (workers, queue length). Returns NULL with err. */
@@ -94,6 +96,10 @@ int engine_submit(engine_t *e, job_t *job);
  * the loop's: it can take as long as a view build. */
 view_t *engine_view(engine_t *e, const view_spec_t *spec,
                     const view_spec_t *base, char *err, size_t errlen);
+/* Drop every cached view of a data version below version, and keep none
+ * built from an older snapshot from now on: after a forget, no cached
+ * view holds the person (access.h). Any thread. */
+void engine_drop_views(engine_t *e, int64_t version);
 /* Ask a queued or running job to stop; its callback still runs. */
 void engine_cancel(job_t *job);
 unsigned engine_queued(engine_t *e);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "privacy.h"
 #include "utf8.h"
 
 /* Text goes to the sink in pieces of about this size: large enough that a
@@ -36,6 +37,7 @@ typedef struct writer {
     buf_t b;
     const export_sink_t *sink;
     int rc;
+    char *const *keys; /* the ids written: the view's, or o->ids */
 } writer_t;
 
 static void w_flush(writer_t *w)
@@ -226,7 +228,8 @@ static int cmp_str(const void *a, const void *b)
  * in the store, and a replacement leaves a U+FFFD, so a clash needs a
  * changed id equal to another changed one or to an unchanged id that
  * holds U+FFFD: sort the (rare) changed ones and look those up. */
-static int ids_clash(const view_t *v, enum syntax syn, int *clash)
+static int ids_clash(const view_t *v, char *const *keys, enum syntax syn,
+                     int *clash)
 {
     igraph_integer_t n = igraph_vcount(&v->graph);
     char **alt = NULL;
@@ -234,7 +237,7 @@ static int ids_clash(const view_t *v, enum syntax syn, int *clash)
     int rc = 0;
     *clash = 0;
     for (igraph_integer_t i = 0; i < n && !rc; i++) {
-        if (!changed_by(v->keys[i], syn))
+        if (!changed_by(keys[i], syn))
             continue;
         if (nalt == cap) {
             size_t ncap = cap ? 2 * cap : 16;
@@ -246,7 +249,7 @@ static int ids_clash(const view_t *v, enum syntax syn, int *clash)
             alt = p;
             cap = ncap;
         }
-        if (!(alt[nalt] = replaced(v->keys[i], syn)))
+        if (!(alt[nalt] = replaced(keys[i], syn)))
             rc = -ENOMEM;
         else
             nalt++;
@@ -256,7 +259,7 @@ static int ids_clash(const view_t *v, enum syntax syn, int *clash)
         for (size_t k = 1; k < nalt && !*clash; k++)
             *clash = !strcmp(alt[k - 1], alt[k]);
         for (igraph_integer_t i = 0; i < n && !*clash; i++) {
-            const char *key = v->keys[i];
+            const char *key = keys[i];
             *clash = strstr(key, fffd) && !changed_by(key, syn) &&
                      bsearch(&key, alt, nalt, sizeof *alt, cmp_str);
         }
@@ -286,16 +289,16 @@ static void graphml(const view_t *v, writer_t *w)
               "  <graph id=\"spand\" edgedefault=\"directed\">\n");
     for (igraph_integer_t i = 0; i < igraph_vcount(&v->graph) && !w->rc; i++) {
         w_puts(w, "    <node id=\"");
-        put_xml(w, v->keys[i]);
+        put_xml(w, w->keys[i]);
         w_puts(w, "\"><data key=\"group\">");
         put_xml(w, group_of(v, i));
         w_puts(w, "</data></node>\n");
     }
     for (igraph_integer_t e = 0; e < igraph_ecount(&v->graph) && !w->rc; e++) {
         w_puts(w, "    <edge source=\"");
-        put_xml(w, v->keys[IGRAPH_FROM(&v->graph, e)]);
+        put_xml(w, w->keys[IGRAPH_FROM(&v->graph, e)]);
         w_puts(w, "\" target=\"");
-        put_xml(w, v->keys[IGRAPH_TO(&v->graph, e)]);
+        put_xml(w, w->keys[IGRAPH_TO(&v->graph, e)]);
         w_puts(w, "\"><data key=\"weight\">");
         w_num(w, VECTOR(v->weights)[e]);
         w_puts(w, "</data></edge>\n");
@@ -315,9 +318,9 @@ static void gexf(const view_t *v, writer_t *w)
               "    <nodes>\n");
     for (igraph_integer_t i = 0; i < igraph_vcount(&v->graph) && !w->rc; i++) {
         w_puts(w, "      <node id=\"");
-        put_xml(w, v->keys[i]);
+        put_xml(w, w->keys[i]);
         w_puts(w, "\" label=\"");
-        put_xml(w, v->keys[i]);
+        put_xml(w, w->keys[i]);
         w_puts(w, "\"><attvalues><attvalue for=\"0\" value=\"");
         put_xml(w, group_of(v, i));
         w_puts(w, "\"/></attvalues></node>\n");
@@ -329,9 +332,9 @@ static void gexf(const view_t *v, writer_t *w)
         w_puts(w, "      <edge id=\"");
         w_puts(w, id);
         w_puts(w, "\" source=\"");
-        put_xml(w, v->keys[IGRAPH_FROM(&v->graph, e)]);
+        put_xml(w, w->keys[IGRAPH_FROM(&v->graph, e)]);
         w_puts(w, "\" target=\"");
-        put_xml(w, v->keys[IGRAPH_TO(&v->graph, e)]);
+        put_xml(w, w->keys[IGRAPH_TO(&v->graph, e)]);
         w_puts(w, "\" weight=\"");
         w_num(w, VECTOR(v->weights)[e]);
         w_puts(w, "\"/>\n");
@@ -344,16 +347,16 @@ static void dot(const view_t *v, writer_t *w)
     w_puts(w, "digraph spand {\n");
     for (igraph_integer_t i = 0; i < igraph_vcount(&v->graph) && !w->rc; i++) {
         w_puts(w, "  ");
-        put_dot(w, v->keys[i]);
+        put_dot(w, w->keys[i]);
         w_puts(w, " [group=");
         put_dot(w, group_of(v, i));
         w_puts(w, "];\n");
     }
     for (igraph_integer_t e = 0; e < igraph_ecount(&v->graph) && !w->rc; e++) {
         w_puts(w, "  ");
-        put_dot(w, v->keys[IGRAPH_FROM(&v->graph, e)]);
+        put_dot(w, w->keys[IGRAPH_FROM(&v->graph, e)]);
         w_puts(w, " -> ");
-        put_dot(w, v->keys[IGRAPH_TO(&v->graph, e)]);
+        put_dot(w, w->keys[IGRAPH_TO(&v->graph, e)]);
         w_puts(w, " [weight=");
         w_weight(w, VECTOR(v->weights)[e], 1);
         w_puts(w, "];\n");
@@ -371,9 +374,9 @@ static void csv(const view_t *v, writer_t *w, int safe)
     for (igraph_integer_t e = 0; e < igraph_ecount(&v->graph) && !w->rc; e++) {
         igraph_integer_t f = IGRAPH_FROM(&v->graph, e),
                          t = IGRAPH_TO(&v->graph, e);
-        put_csv(w, v->keys[f], safe);
+        put_csv(w, w->keys[f], safe);
         w_put(w, ",", 1);
-        put_csv(w, v->keys[t], safe);
+        put_csv(w, w->keys[t], safe);
         w_put(w, ",", 1);
         w_num(w, VECTOR(v->weights)[e]);
         w_put(w, ",", 1);
@@ -394,7 +397,7 @@ static void csv(const view_t *v, writer_t *w, int safe)
     for (igraph_integer_t i = 0; i < n && !w->rc; i++) {
         if (tied[i])
             continue;
-        put_csv(w, v->keys[i], safe);
+        put_csv(w, w->keys[i], safe);
         w_puts(w, ",,,");
         put_csv(w, group_of(v, i), safe);
         w_puts(w, ",\n");
@@ -410,8 +413,16 @@ int export_view(const view_t *v, const export_opts_t *o,
         snprintf(err, errlen, "unknown export format");
         return -EINVAL;
     }
+    if (o->identifying && v->boundary &&
+        privacy_identifying(o->identifying, v->boundary)) {
+        /* Its values would be written as every person's group. */
+        snprintf(err, errlen, "attribute %s identifies people: not exported",
+                 v->boundary);
+        return -EINVAL;
+    }
+    char *const *keys = o->ids ? o->ids : v->keys;
     int clash;
-    if (ids_clash(v, xml ? SYN_XML : SYN_CSV, &clash) < 0) {
+    if (ids_clash(v, keys, xml ? SYN_XML : SYN_CSV, &clash) < 0) {
         snprintf(err, errlen, "out of memory exporting");
         return -ENOMEM;
     }
@@ -425,7 +436,7 @@ int export_view(const view_t *v, const export_opts_t *o,
                  xml ? "export as csv or dot" : "rename one");
         return -EEXIST;
     }
-    writer_t w = {.b = BUF_INIT, .sink = sink};
+    writer_t w = {.b = BUF_INIT, .sink = sink, .keys = keys};
     if (buf_reserve(&w.b, EXPORT_CHUNK + 4096) < 0) {
         snprintf(err, errlen, "out of memory exporting");
         return -ENOMEM;

@@ -35,6 +35,13 @@ typedef struct export_opts {
      * with a leading ' (and quoted), so that a spreadsheet does not run it
      * as a formula. Off by default: it changes the data. */
     bool spreadsheet_safe;
+    /* The ids to write instead of the view's, ids[i] for vertex i (the
+     * pseudonyms, privacy.h), or NULL. Owned by the caller. */
+    char *const *ids;
+    /* Attributes never to write (privacy_identifying()'s list, [privacy]
+     * identifying), or NULL: no attribute value of theirs is written, and
+     * a view whose boundary is one of them is refused (-EINVAL). */
+    const char *identifying;
 } export_opts_t;
 
 /* Write v as o->format to sink, in pieces of at most about 64 KiB.

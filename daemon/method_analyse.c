@@ -12,6 +12,7 @@
 #include "jnum.h"
 #include "log.h"
 #include "params.h"
+#include "privacy.h"
 
 /* Cache key pieces, written without printf: a hit is answered in a few
  * microseconds, and formatting the key was a large part of that. */
@@ -89,8 +90,11 @@ static void answer_compose(rpc_req_t *req)
     const char *idt = num;
     size_t idlen = 0;
     req->rc = -ENOMEM;
-    if (req->sort &&
-        !(order = answer_order(a, req->sort, req->sort_asc, &keep)))
+    /* within: top is per scope, so the rows are cut scope by scope (in
+     * id order when no sort is asked for). */
+    if ((req->sort || (answer_scoped(a) && keep != SIZE_MAX)) &&
+        !(order = answer_order(a, req->sort ? req->sort : "id",
+                               req->sort ? req->sort_asc : true, &keep)))
         return;
     if (json_is_integer(req->id)) {
         idlen = jnum_int(num, json_integer_value(req->id));
@@ -119,6 +123,54 @@ static void answer_send(rpc_req_t *req)
     rpc_send_out(req);
 }
 
+/* answer_compose, then the rewrite req->privacy asks for (privacy.h), on
+ * the facts of the view the answer was made from (the job's, or for a
+ * cached answer the engine's view of the same spec). Pool thread. */
+static void answer_compose_private(rpc_req_t *req)
+{
+    job_t *job = req->job;
+    unsigned flags = req->privacy;
+    int64_t top = req->top;
+    /* Pseudonymised rows go in pseudonym order, and top is taken after:
+     * the view's order is the real ids'. */
+    bool reorder = (flags & PRIVACY_PSEUDONYMISE) && !req->sort;
+    if (reorder) {
+        flags |= PRIVACY_ORDER_BY_PSEUDONYM;
+        req->top = -1;
+    }
+    answer_compose(req);
+    req->top = top;
+    if (req->rc < 0)
+        return;
+    req->err[0] = '\0';
+    if (!job->view)
+        job->view = engine_view(req->host->engine, &job->spec,
+                                job->has_baseline ? &job->base_spec : NULL,
+                                req->err, sizeof req->err);
+    privacy_facts_t *f = job->view ? privacy_facts_of_view(job->view) : NULL;
+    if (!f) {
+        if (!req->err[0])
+            snprintf(req->err, sizeof req->err, "out of memory");
+        req->rc = -EPROTO;
+        return;
+    }
+    if (privacy_apply_line(&req->out, f, flags, req->privacy_min, privacy_key(),
+                           reorder && top >= 0 ? (size_t)top : SIZE_MAX,
+                           req->err, sizeof req->err) < 0)
+        req->rc = -EPROTO;
+    privacy_facts_free(f);
+}
+
+static void answer_send_private(rpc_req_t *req)
+{
+    if (req->rc == -EPROTO) {
+        buf_clear(&req->out);
+        rpc_error(req, RPC_INTERNAL_ERROR, req->err, NULL);
+        return;
+    }
+    answer_send(req);
+}
+
 /* Answer req with req->answer: on the loop when that is quick (a cache
  * hit of a small answer: no thread hop, no JSON document), else on the
  * pool. Notifications get nothing. */
@@ -129,8 +181,13 @@ static void answer_reply(rpc_req_t *req, bool cached)
         return;
     }
     req->cached = cached;
+    if (req->privacy) {
+        rpc_run_off_loop(req, answer_compose_private, answer_send_private);
+        return;
+    }
     const answer_t *a = req->answer;
-    if ((req->sort && answer_rows(a) > ANSWER_SORT_ON_LOOP_ROWS) ||
+    if (((req->sort || answer_scoped(a)) &&
+         answer_rows(a) > ANSWER_SORT_ON_LOOP_ROWS) ||
         answer_bytes(a) > ANSWER_WRITE_ON_LOOP_BYTES) {
         rpc_run_off_loop(req, answer_compose, answer_send);
         return;
@@ -194,10 +251,11 @@ static void analysis_cancel(rpc_req_t *req)
 void method_analyse(rpc_req_t *req, json_t *params)
 {
     static const char *const allowed[] = {
-        "plugin",   "boundary", "window",   "baseline",        "kinds",
-        "params",   "isolates", "top",      "sort",            "progress",
-        "where",    "without",  "within",   "event_weighting", "baseline_kinds",
-        NULL};
+        "plugin",   "boundary",       "window",       "baseline",
+        "kinds",    "params",         "isolates",     "top",
+        "sort",     "progress",       "where",        "without",
+        "within",   "event_weighting", "baseline_kinds", "suppress",
+        "pseudonymise", NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";
@@ -238,6 +296,22 @@ void method_analyse(rpc_req_t *req, json_t *params)
         snprintf(err, sizeof err, "params.top must be a whole number >= 0");
     else if (sort && !json_is_string(sort))
         snprintf(err, sizeof err, "params.sort must be a column name");
+    else if (params_privacy(params, &req->privacy, err, sizeof err) == 0 &&
+             (req->privacy & (PRIVACY_PSEUDONYMISE | PRIVACY_READER)) &&
+             privacy_identifying(req->host->cfg->identifying, boundary))
+        snprintf(err, sizeof err,
+                 "params.boundary: %s identifies people ([privacy] "
+                 "identifying): a pseudonymised answer cannot use it",
+                 boundary);
+    else if ((req->privacy & PRIVACY_PSEUDONYMISE) && sort &&
+             !strncmp(json_string_value(sort), "id", 2) &&
+             (json_string_value(sort)[2] == '\0' ||
+              json_string_value(sort)[2] == ':'))
+        snprintf(err, sizeof err,
+                 "params.sort: pseudonymised rows cannot be put in the "
+                 "order of the real ids (without sort they come in "
+                 "pseudonym order)");
+    req->privacy_min = req->host->cfg->min_group_size;
     if (!err[0] && sort) {
         /* "col" sorts descending, "col:asc" ascending. */
         const char *s = json_string_value(sort);

@@ -23,6 +23,7 @@
 
 #include "export.h"
 #include "params.h"
+#include "privacy.h"
 
 /* ---- the text as a JSON string in a temporary file ------------------- */
 
@@ -170,6 +171,42 @@ static int envelope(rpc_req_t *req, const view_t *v, const char *format)
     return rc;
 }
 
+/* A pseudonymised export: o->ids = the pseudonym of every vertex of v
+ * (*ids, freed with free_pseudonyms), o->identifying = the attributes
+ * it must leave out. -1 with req->err when there is no key. */
+static int pseudonyms(rpc_req_t *req, const view_t *v, char ***ids,
+                      export_opts_t *o)
+{
+    const unsigned char *key = privacy_key();
+    size_t n = (size_t)igraph_vcount(&v->graph);
+    char **a = key ? malloc((n + 1) * sizeof *a) : NULL;
+    char *pool = a ? malloc((n + 1) * (PRIVACY_PSEUDONYM_LEN + 1)) : NULL;
+    if (!pool) {
+        free(a);
+        snprintf(req->err, sizeof req->err,
+                 key ? "out of memory exporting" : "no pseudonym key loaded");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        a[i] = pool + i * (PRIVACY_PSEUDONYM_LEN + 1);
+        privacy_pseudonym(key, v->keys[i], strlen(v->keys[i]), a[i]);
+    }
+    a[n] = pool; /* kept for the free */
+    *ids = a;
+    o->ids = a;
+    o->identifying =
+        json_string_value(json_object_get(req->job->params, "identifying"));
+    return 0;
+}
+
+static void free_pseudonyms(char **ids)
+{
+    if (!ids)
+        return;
+    free(ids[0]); /* the pool (a[n] when there are no vertices) */
+    free(ids);
+}
+
 /* The text of v into a temporary file as req's body. */
 static int write_body(rpc_req_t *req, const view_t *v)
 {
@@ -179,8 +216,13 @@ static int write_body(rpc_req_t *req, const view_t *v)
     export_opts_t o = {
         .format = json_string_value(json_object_get(p, "format")),
         .spreadsheet_safe = json_is_true(json_object_get(p, "safe"))};
+    char **ids = NULL;
+    if ((req->privacy & PRIVACY_PSEUDONYMISE) &&
+        pseudonyms(req, v, &ids, &o) < 0)
+        return -ENOMEM;
     jfile_t *j = malloc(sizeof *j);
     if (!j) {
+        free_pseudonyms(ids);
         snprintf(req->err, sizeof req->err, "out of memory exporting");
         return -ENOMEM;
     }
@@ -208,6 +250,7 @@ static int write_body(rpc_req_t *req, const view_t *v)
         close(j->fd);
     }
     free(j);
+    free_pseudonyms(ids);
     return rc;
 }
 
@@ -274,9 +317,10 @@ static int fix_params(rpc_req_t *req, const char *format, int safe)
 {
     char *dir = dir_of(req->host->cfg->database);
     req->job->params =
-        dir ? json_pack("{s:s, s:b, s:I, s:s}", "format", format, "safe", safe,
-                        "max", (json_int_t)req->host->cfg->max_output_bytes,
-                        "dir", dir)
+        dir ? json_pack("{s:s, s:b, s:I, s:s, s:s}", "format", format, "safe",
+                        safe, "max",
+                        (json_int_t)req->host->cfg->max_output_bytes, "dir",
+                        dir, "identifying", req->host->cfg->identifying)
             : NULL;
     free(dir);
     return req->job->params ? 0 : -1;
@@ -285,8 +329,9 @@ static int fix_params(rpc_req_t *req, const char *format, int safe)
 void method_export(rpc_req_t *req, json_t *params)
 {
     static const char *const allowed[] = {
-        "format",   "boundary",         "window", "kinds",
-        "isolates", "spreadsheet_safe", NULL};
+        "format",   "boundary",         "window",       "kinds",
+        "isolates", "spreadsheet_safe", "where",        "without",
+        "within",   "event_weighting",  "pseudonymise", NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";
@@ -306,6 +351,13 @@ void method_export(rpc_req_t *req, json_t *params)
     else if (safe && !json_is_boolean(safe))
         snprintf(err, sizeof err,
                  "params.spreadsheet_safe must be true or false");
+    else if (params_privacy(params, &req->privacy, err, sizeof err) == 0 &&
+             (req->privacy & PRIVACY_PSEUDONYMISE) &&
+             privacy_identifying(req->host->cfg->identifying, boundary))
+        snprintf(err, sizeof err,
+                 "params.boundary: %s identifies people ([privacy] "
+                 "identifying): a pseudonymised export cannot use it",
+                 boundary);
     job_t *job = err[0] ? NULL : engine_job_new();
     if (!err[0] && !job)
         snprintf(err, sizeof err, "out of memory");
@@ -324,6 +376,12 @@ void method_export(rpc_req_t *req, json_t *params)
     if (!job->spec.boundary ||
         fix_params(req, json_string_value(f), safe && json_is_true(safe)) < 0) {
         rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return;
+    }
+    /* where, without, event weighting; within: the pooled graph without
+     * cross-scope ties, the within attribute carried for each node. */
+    if (params_scope(params, &job->spec, err, sizeof err) < 0) {
+        rpc_error(req, RPC_INVALID_PARAMS, err, NULL);
         return;
     }
     rpc_run_off_loop(req, export_work, export_after);

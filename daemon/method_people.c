@@ -6,12 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "log.h"
+#include "params.h"
+#include "ts.h"
 
 static void boundaries_work(rpc_req_t *req)
 {
     req->rc = store_boundaries(req->host->store, &req->result, req->err,
                                sizeof req->err);
+    /* Readers see attribute names and counts, not people's values
+     * (access.h). */
+    if (req->rc == 0 && access_aggregates_only(req->roles)) {
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(req->result, "attributes"), i, a)
+            json_object_del(a, "values");
+    }
 }
 
 void method_boundaries(rpc_req_t *req, json_t *params)
@@ -51,13 +62,91 @@ static void person_work(rpc_req_t *req)
 {
     req->rc = store_person(req->host->store, req->arg, &req->result, req->err,
                            sizeof req->err);
+    if (req->rc == 0)
+        req->audit_rows = 1;
+}
+
+/* Subject access: everything held about the person. */
+static void person_all_work(rpc_req_t *req)
+{
+    req->rc = store_person_all(req->host->store, req->arg, &req->result,
+                               req->err, sizeof req->err);
+    if (req->rc == 0)
+        req->audit_rows =
+            1 +
+            (int64_t)json_array_size(json_object_get(req->result, "records")) +
+            (int64_t)json_array_size(json_object_get(req->result, "events"));
+}
+
+static void person_all_synced(store_op_t *op, int rc)
+{
+    rpc_req_t *req = op->ctx;
+    store_op_free(op);
+    if (rc < 0) {
+        rpc_error(req, RPC_STORAGE_ERROR, "the store cannot be read now", NULL);
+        return;
+    }
+    rpc_run_off_loop(req, person_all_work, rpc_after_read);
+}
+
+/* params without key (a shallow copy; NULL stays NULL), so that
+ * rpc_want_id() checks the rest. Replies and returns -1 on failure. */
+static int without(rpc_req_t *req, json_t *params, const char *key,
+                   json_t **out, json_t **val)
+{
+    *out = NULL;
+    *val = NULL;
+    if (!json_is_object(params)) {
+        *out = json_incref(params);
+        return 0;
+    }
+    if (!(*out = json_copy(params))) {
+        rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
+        return -1;
+    }
+    *val = json_object_get(params, key);
+    json_object_del(*out, key);
+    return 0;
 }
 
 void method_person(rpc_req_t *req, json_t *params)
 {
-    if (rpc_want_id(req, params) < 0)
+    json_t *rest, *all;
+    if (without(req, params, "all", &rest, &all) < 0)
         return;
-    rpc_run_off_loop(req, person_work, rpc_after_read);
+    int rc = rpc_want_id(req, rest);
+    json_decref(rest);
+    if (rc < 0)
+        return;
+    if (all && !json_is_boolean(all)) {
+        rpc_error(req, RPC_INVALID_PARAMS, "params.all must be true or false",
+                  NULL);
+        return;
+    }
+    if (!json_is_true(all)) {
+        rpc_run_off_loop(req, person_work, rpc_after_read);
+        return;
+    }
+    /* Read once the audit lines queued so far are written, so that the
+     * answer holds every request about the person answered before. */
+    store_op_t *op = store_op_new(STORE_OP_SYNC, person_all_synced, req);
+    rc = op ? store_submit(req->host->store, op) : -ENOMEM;
+    if (rc < 0) {
+        store_op_free(op);
+        rpc_error(req, rc == -EBUSY ? RPC_BUSY : RPC_INTERNAL_ERROR,
+                  rc == -EBUSY ? "busy: the write queue is full; retry later"
+                               : "cannot reach the store",
+                  NULL);
+    }
+}
+
+/* After an erasure: no cached answer or view may hold what was erased. */
+static void drop_caches(rpc_req_t *req, int64_t data_version)
+{
+    if (req->host->results)
+        cache_clear(req->host->results, data_version);
+    if (req->host->engine)
+        engine_drop_views(req->host->engine, data_version);
 }
 
 static void forget_done(store_op_t *op, int rc)
@@ -68,7 +157,30 @@ static void forget_done(store_op_t *op, int rc)
         rpc_after_read(req);
     } else if (rc < 0) {
         rpc_error(req, RPC_STORAGE_ERROR, op->err, NULL);
+    } else if (!op->forget_id) {
+        drop_caches(req, op->data_version);
+        log_notice("forgot everything before a date: %lld records, %lld "
+                   "events and %lld event participations erased",
+                   (long long)op->forget.records_removed,
+                   (long long)op->forget.events_removed,
+                   (long long)op->forget.participations_removed);
+        req->audit_rows =
+            op->forget.records_removed + op->forget.events_removed;
+        char at[TS_FORMAT_LEN];
+        rpc_reply(
+            req,
+            json_pack("{s:s, s:I, s:I, s:I, s:I, s:b, s:b}", "before",
+                      ts_format(op->forget_before, at), "records_removed",
+                      (json_int_t)op->forget.records_removed, "events_removed",
+                      (json_int_t)op->forget.events_removed,
+                      "participations_removed",
+                      (json_int_t)op->forget.participations_removed,
+                      "data_version", (json_int_t)op->data_version, "erased", 1,
+                      "pending_wal", (int)op->forget.wal_pending));
     } else {
+        drop_caches(req, op->data_version);
+        req->audit_rows =
+            op->forget.records_removed + op->forget.participations_removed;
         log_notice("forgot a person: %lld records and %lld event "
                    "participations erased",
                    (long long)op->forget.records_removed,
@@ -88,10 +200,34 @@ static void forget_done(store_op_t *op, int rc)
 
 void method_forget(rpc_req_t *req, json_t *params)
 {
-    if (rpc_want_id(req, params) < 0)
+    json_t *rest, *before;
+    int64_t t = 0;
+    char err[256];
+    if (without(req, params, "before", &rest, &before) < 0)
         return;
+    if (before) {
+        /* By date: {before} alone. */
+        bool alone = json_object_size(rest) == 0;
+        json_decref(rest);
+        if (!alone) {
+            rpc_error(req, RPC_INVALID_PARAMS,
+                      "params: give id or before, not both", NULL);
+            return;
+        }
+        if (params_time(before, &t, "params.before", err, sizeof err) < 0) {
+            rpc_error(req, RPC_INVALID_PARAMS, err, NULL);
+            return;
+        }
+    } else {
+        int rc = rpc_want_id(req, rest);
+        json_decref(rest);
+        if (rc < 0)
+            return;
+    }
     store_op_t *op = store_op_new(STORE_OP_FORGET, forget_done, req);
-    if (!op || !(op->forget_id = strdup(req->arg))) {
+    if (op)
+        op->forget_before = t;
+    if (!op || (!before && !(op->forget_id = strdup(req->arg)))) {
         store_op_free(op);
         rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
         return;

@@ -5,7 +5,7 @@
  * queues the work against the store, views and engine, and answers the
  * request exactly once through rpc.h (perhaps later, on the loop thread).
  *
- *   method_admin.c    ping, status, plugins, reload, shutdown
+ *   method_admin.c    ping, status, plugins, reload, shutdown, audit
  *   method_ingest.c   ingest (and the streaming parse of a plain ingest)
  *   method_people.c   boundaries, summary, person, forget
  *   method_analyse.c  analyse (result cache, answer text)
@@ -24,6 +24,7 @@ void method_status(rpc_req_t *req, json_t *params);
 void method_plugins(rpc_req_t *req, json_t *params);
 void method_reload(rpc_req_t *req, json_t *params);
 void method_shutdown(rpc_req_t *req, json_t *params);
+void method_audit(rpc_req_t *req, json_t *params);
 
 void method_ingest(rpc_req_t *req, json_t *params);
 /* The fast path of the one hot request: read a plain ingest line straight

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "privacy.h"
 #include "ts.h"
 
 /* A time bound: ISO 8601 string or integer Unix seconds. */
@@ -450,4 +451,24 @@ int params_attr_name(const char *s)
             return 0;
     }
     return 1;
+}
+
+int params_privacy(json_t *params, unsigned *flags, char *err, size_t errlen)
+{
+    static const struct {
+        const char *name;
+        unsigned flag;
+    } opts[] = {{"suppress", PRIVACY_SUPPRESS},
+                {"pseudonymise", PRIVACY_PSEUDONYMISE}};
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        json_t *v = params ? json_object_get(params, opts[i].name) : NULL;
+        if (v && !json_is_boolean(v)) {
+            snprintf(err, errlen, "params.%s must be true or false",
+                     opts[i].name);
+            return -1;
+        }
+        if (v && json_is_true(v))
+            *flags |= opts[i].flag;
+    }
+    return 0;
 }

@@ -54,4 +54,8 @@ json_t *params_window_json(int64_t from, int64_t to);
  * a digit, at most INGEST_ATTR_NAME_MAX bytes). */
 int params_attr_name(const char *s);
 
+/* params.suppress and params.pseudonymise (absent: false) as PRIVACY_*
+ * flags (privacy.h) added to *flags. */
+int params_privacy(json_t *params, unsigned *flags, char *err, size_t errlen);
+
 #endif

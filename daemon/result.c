@@ -162,6 +162,22 @@ static bool take_copy(struct cursor *c, void *to, size_t n)
 int result_decode(const plugin_t *p, const view_t *v, const void *data,
                   size_t len, result_t **out, char *why, size_t n)
 {
+    size_t used = 0;
+    if (result_decode_next(p, v, data, len, &used, out, why, n) < 0)
+        return -1;
+    if (used != len) {
+        result_free(*out);
+        *out = NULL;
+        snprintf(why, n, "the result does not end as one");
+        return -1;
+    }
+    return 0;
+}
+
+int result_decode_next(const plugin_t *p, const view_t *v, const void *data,
+                       size_t len, size_t *used, result_t **out, char *why,
+                       size_t n)
+{
     struct cursor c = {data, len};
     const void *m = take(&c, 8);
     if (!m || memcmp(m, MAGIC, 8) != 0) {
@@ -297,10 +313,11 @@ int result_decode(const plugin_t *p, const view_t *v, const void *data,
         }
     }
     m = take(&c, 8);
-    if (!m || memcmp(m, MAGIC_END, 8) != 0 || c.left) {
+    if (!m || memcmp(m, MAGIC_END, 8) != 0) {
         snprintf(why, n, "the result does not end as one");
         goto bad;
     }
+    *used = len - c.left;
     *out = r;
     return 0;
 bad:

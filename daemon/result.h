@@ -64,4 +64,11 @@ int result_encode(const result_t *r, buf_t *out);
 int result_decode(const plugin_t *p, const view_t *v, const void *data,
                   size_t len, result_t **out, char *why, size_t n);
 
+/* The same for a result followed by more bytes (the results of a
+ * within analysis, one per scope, one after the other): *used is the
+ * length of the first. */
+int result_decode_next(const plugin_t *p, const view_t *v, const void *data,
+                       size_t len, size_t *used, result_t **out, char *why,
+                       size_t n);
+
 #endif

@@ -23,6 +23,7 @@ rpc_req_t *rpc_req_new(rpc_host_t *host, void *conn)
         req->host = host;
         req->conn = conn;
         req->body_fd = -1;
+        req->audit_rows = -1;
     }
     return req;
 }
@@ -37,6 +38,7 @@ void rpc_req_free(rpc_req_t *req)
     json_decref(req->err_data);
     free(req->line);
     free(req->arg);
+    free(req->audit_target);
     free(req->cache_key);
     free(req->sort);
     answer_unref(req->answer);

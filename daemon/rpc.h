@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include "buf.h"
@@ -44,6 +45,7 @@ enum {
     RPC_SHUTTING_DOWN = 1006,
     RPC_CONFIG_ERROR = 1007,
     RPC_ANALYSIS_FAILED = 1010,
+    RPC_FORBIDDEN = 1403, /* the client's role may not (access.h) */
 };
 
 typedef struct rpc_req rpc_req_t;
@@ -133,6 +135,23 @@ struct rpc_req {
     uint64_t t0;           /* uv_hrtime() when dispatched */
     struct answer *answer; /* the answer being sent (a reference) */
     bool cached;
+    /* Who asked (access.h), copied from the connection by the server:
+     * the kernel's word (SO_PEERCRED), never the client's. */
+    unsigned roles; /* ACCESS_* bits */
+    uid_t uid;
+    pid_t pid;
+    char user[64]; /* uid's name, or its digits */
+    /* For the audit (server.c writes the line when the answer is done):
+     * the method called (static text; NULL: not audited), the person it
+     * is about (malloc'd; NULL: none), rows returned (-1: not counted). */
+    const char *audit_method;
+    char *audit_target;
+    int64_t audit_rows;
+    /* PRIVACY_* flags (privacy.h) of analyse and export: the request's
+     * suppress / pseudonymise, and PRIVACY_READER, which the access
+     * rules set for a reader before the handler runs. */
+    unsigned privacy;
+    unsigned privacy_min; /* [privacy] min_group_size when it was asked */
 };
 
 /* A new request of conn on host, or NULL (out of memory). */

@@ -13,8 +13,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "access.h"
+#include "answer.h"
 #include "cache.h"
 #include "dispatch.h"
 #include "engine.h"
@@ -73,6 +76,7 @@ typedef struct conn {
     char *chunk;
     bool fs_busy;
     bool reading, eof, finished, closing, closed, refuse, feeding, flushing;
+    access_peer_t peer; /* who is connected (SO_PEERCRED at accept) */
     struct conn *prev, *next;
     char rbuf[READ_CHUNK];
 } conn_t;
@@ -121,8 +125,9 @@ struct server {
      * is in the middle of, so that a line longer than the budget still
      * arrives; the others wait. */
     conn_t *line_owner;
-    ratelog_t log_refused, log_timeout, log_accept;
+    ratelog_t log_refused, log_timeout, log_accept, log_access;
     rpc_host_t host; /* what every request is handed (rpc.h) */
+    uv_timer_t retention; /* [privacy] retention_days, at start and daily */
 };
 
 static void inflight_add(server_t *srv, size_t n);
@@ -404,10 +409,66 @@ static void host_cost(rpc_req_t *req, size_t bytes)
     req->cost = bytes;
 }
 
+/* The error code of req's answer, 0 for a result. The answer line starts
+ * {"jsonrpc":"2.0","id":ID,"error":{"code":N (rpc.c writes it so). */
+static int answer_code(const rpc_req_t *req)
+{
+    static const char head[] = "{\"jsonrpc\":\"2.0\",\"id\":";
+    static const char err[] = ",\"error\":{\"code\":";
+    const char *p = req->out.data;
+    size_t n = req->out.len;
+    if (n < sizeof head || memcmp(p, head, sizeof head - 1) != 0)
+        return 0;
+    buf_t id = BUF_INIT;
+    int code = 0;
+    /* An error may carry the request's id or null (rpc_fail). */
+    const json_t *ids[] = {req->id ? req->id : json_null(), json_null()};
+    for (int i = 0; i < 2 && !code; i++) {
+        buf_clear(&id);
+        if (rpc_id_text(ids[i], &id) < 0)
+            break;
+        size_t at = sizeof head - 1 + id.len;
+        if (n > at + sizeof err &&
+            memcmp(p + sizeof head - 1, id.data, id.len) == 0 &&
+            memcmp(p + at, err, sizeof err - 1) == 0)
+            code = atoi(p + at + sizeof err - 1);
+    }
+    buf_free(&id);
+    return code;
+}
+
+/* Put req (answered) in the audit trail, if its method is audited. */
+static void audit_request(server_t *srv, rpc_req_t *req)
+{
+    if (!req->audit_method || !srv->store)
+        return;
+    int code = answer_code(req);
+    int64_t rows = req->audit_rows;
+    if (rows < 0 && req->answer && code == 0) {
+        size_t nv = answer_rows(req->answer);
+        rows =
+            req->top >= 0 && (uint64_t)req->top < nv ? req->top : (int64_t)nv;
+    }
+    store_audit_t a = {.ts = (int64_t)time(NULL),
+                       .uid = req->uid,
+                       .pid = req->pid,
+                       .user = req->user,
+                       .method = req->audit_method,
+                       .target = req->audit_target,
+                       .outcome = code == 0               ? "ok"
+                                  : code == RPC_FORBIDDEN ? "refused"
+                                                          : "error",
+                       .code = code,
+                       .rows = code == 0 ? rows : -1};
+    if (store_audit(srv->store, &a) == -ENOMEM)
+        log_err("out of memory: an audit line is lost");
+}
+
 /* rpc_host_t.done */
 static void host_req_done(rpc_req_t *req)
 {
     server_t *srv = req->host->server;
+    audit_request(srv, req);
     req->done = true;
     /* The answer is written: the parse tree has served its purpose. Free
      * it now rather than when the answer has been sent. */
@@ -504,6 +565,10 @@ static int on_frame(void *ctx, frame_event_t ev, const char *line,
         log_err("out of memory for a request; closing client");
         return -ENOMEM;
     }
+    req->roles = c->peer.roles;
+    req->uid = c->peer.uid;
+    req->pid = c->peer.pid;
+    snprintf(req->user, sizeof req->user, "%s", c->peer.user);
     if (c->qtail)
         c->qtail->next = req;
     else
@@ -812,6 +877,37 @@ static void conn_refuse(conn_t *c)
     conn_send_buf(c, &b);
 }
 
+/* Refuse a client that has no role: one error line, then close. */
+static void conn_refuse_access(conn_t *c)
+{
+    server_t *srv = c->srv;
+    c->refuse = true;
+    buf_t b = BUF_INIT;
+    if (buf_printf(&b,
+                   "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":"
+                   "%d,\"message\":\"permission denied: uid %lu has no role "
+                   "in [access]\",\"data\":{\"role\":\"none\"}}}\n",
+                   RPC_FORBIDDEN, (unsigned long)c->peer.uid) < 0) {
+        conn_close(c);
+        return;
+    }
+    store_audit_t a = {.ts = (int64_t)time(NULL),
+                       .uid = c->peer.uid,
+                       .pid = c->peer.pid,
+                       .user = c->peer.user,
+                       .method = "connect",
+                       .outcome = "refused",
+                       .code = RPC_FORBIDDEN,
+                       .rows = -1};
+    store_audit(srv->store, &a);
+    unsigned more;
+    if (ratelog_pass(&srv->log_access, uv_now(srv->loop), &more))
+        log_notice("refused a client without a role: uid %lu (%u more "
+                   "refused before)",
+                   (unsigned long)c->peer.uid, more);
+    conn_send_buf(c, &b);
+}
+
 static void on_connection(uv_stream_t *l, int status)
 {
     server_t *srv = l->data;
@@ -837,6 +933,12 @@ static void on_connection(uv_stream_t *l, int status)
     }
     if (uv_accept(l, (uv_stream_t *)&c->pipe) < 0) {
         uv_close((uv_handle_t *)&c->pipe, on_conn_closed);
+        return;
+    }
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&c->pipe, &fd) < 0 ||
+        access_peer(fd, &srv->cfg, &c->peer) < 0 || !c->peer.roles) {
+        conn_refuse_access(c);
         return;
     }
     if (srv->nconns >= srv->cfg.max_connections || srv->stopping) {
@@ -898,6 +1000,7 @@ static void on_sweep(uv_timer_t *t)
     ratelog_flush(&srv->log_refused, now);
     ratelog_flush(&srv->log_timeout, now);
     ratelog_flush(&srv->log_accept, now);
+    ratelog_flush(&srv->log_access, now);
     maybe_trim(srv);
 }
 
@@ -1038,6 +1141,64 @@ static void on_handle_closed(uv_handle_t *h)
     (void)h;
 }
 
+/* ---- retention ([privacy] retention_days) ------------------------------ */
+
+#define RETENTION_EVERY_MS (24u * 3600 * 1000)
+
+static void retention_done(store_op_t *op, int rc)
+{
+    server_t *srv = op->ctx;
+    if (rc < 0) {
+        log_err("retention: records and events were not erased: %s", op->err);
+    } else {
+        log_notice("retention: erased %lld records and %lld events older "
+                   "than %u days",
+                   (long long)op->forget.records_removed,
+                   (long long)op->forget.events_removed,
+                   srv->cfg.retention_days);
+        if (srv->host.results)
+            cache_clear(srv->host.results, op->data_version);
+        if (srv->host.engine)
+            engine_drop_views(srv->host.engine, op->data_version);
+    }
+    if (srv->store) {
+        char user[64];
+        access_user_name(geteuid(), user, sizeof user);
+        store_audit_t a = {.ts = (int64_t)time(NULL),
+                           .uid = geteuid(),
+                           .pid = getpid(),
+                           .user = user,
+                           .method = "retention",
+                           .outcome = rc < 0 ? "error" : "ok",
+                           .code = rc < 0 ? RPC_STORAGE_ERROR : 0,
+                           .rows = rc < 0 ? -1
+                                          : op->forget.records_removed +
+                                                op->forget.events_removed};
+        store_audit(srv->store, &a);
+    }
+    store_op_free(op);
+}
+
+static void on_retention(uv_timer_t *t)
+{
+    server_t *srv = t->data;
+    if (!srv->cfg.retention_days || srv->stopping)
+        return;
+    store_op_t *op = store_op_new(STORE_OP_FORGET, retention_done, srv);
+    if (!op) {
+        log_err("retention: out of memory; trying again tomorrow");
+        return;
+    }
+    op->forget_before =
+        (int64_t)time(NULL) - (int64_t)srv->cfg.retention_days * 86400;
+    int rc = store_submit(srv->store, op);
+    if (rc < 0) {
+        log_warn("retention: the store is %s; trying again tomorrow",
+                 rc == -EBUSY ? "busy" : "closing");
+        store_op_free(op);
+    }
+}
+
 static void teardown(server_t *srv)
 {
     if (srv->torn_down)
@@ -1051,8 +1212,12 @@ static void teardown(server_t *srv)
     loader_free(&srv->plugins);
     cache_free(srv->results);
     srv->results = NULL;
+    /* A forget finishing in store_close must not reach them. */
+    srv->host.results = NULL;
+    srv->host.engine = NULL;
     store_close(srv->store);
     srv->store = NULL;
+    uv_close((uv_handle_t *)&srv->retention, on_handle_closed);
     for (int i = 0; i < 3; i++)
         uv_close((uv_handle_t *)&srv->sig[i], on_handle_closed);
     uv_close((uv_handle_t *)&srv->tick, on_handle_closed);
@@ -1217,7 +1382,12 @@ int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
     srv->log_refused.what = "clients refused (max_connections)";
     srv->log_timeout.what = "clients closed for a timeout";
     srv->log_accept.what = "accept errors";
+    srv->log_access.what = "clients refused (no role)";
     on_tick(&srv->tick);
+    access_check_config(&srv->cfg);
+    uv_timer_init(loop, &srv->retention);
+    srv->retention.data = srv;
+    uv_timer_start(&srv->retention, on_retention, 0, RETENTION_EVERY_MS);
     *out = srv;
     return 0;
 fail_store:
@@ -1276,10 +1446,19 @@ int server_reload(server_t *srv, json_t **report, char *err, size_t errlen)
                          srv->cfg.plugin_dir, engine_api(), report);
     sweep_start(srv);
     srv->over_budget = srv->inflight_bytes >= srv->cfg.max_inflight_bytes;
+    access_check_config(&srv->cfg);
     conn_t *c = srv->conns;
     while (c) {
         conn_t *nc = c->next; /* c may close */
         c->frame.max_line = srv->cfg.max_request_bytes;
+        /* Roles follow the config: a client struck off is closed. */
+        c->peer.roles =
+            access_roles(&srv->cfg, c->peer.uid, c->peer.gid, c->peer.user);
+        if (!c->peer.roles) {
+            conn_close(c);
+            c = nc;
+            continue;
+        }
         conn_update_reading(c);
         c = nc;
     }

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <malloc.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "engine.h"
 #include "log.h"
 #include "loader.h"
+#include "privacy.h"
 #include "server.h"
 
 static void usage(FILE *out)
@@ -211,6 +213,10 @@ static void report(int fd, const char *msg)
 
 int main(int argc, char **argv)
 {
+    /* Everything spand creates holds personal data or leads to it
+     * (database, WAL, key, log, temporary exports): owner only, whatever
+     * umask it was started with. The socket gets socket_mode explicitly. */
+    umask(077);
     /* An isolated analysis: a separate role of this same binary. */
     if (argc > 1 && strcmp(argv[1], "--analysis-child") == 0)
         return engine_child_main(argc, argv);
@@ -305,6 +311,18 @@ int main(int argc, char **argv)
         report(report_fd, "cannot initialise the event loop");
         return 1;
     }
+    /* The pseudonym key, made at first start (privacy.h). */
+    unsigned char pkey[PRIVACY_KEY_BYTES];
+    if (privacy_key_open(cfg.key_file, pkey, err, sizeof err) < 0) {
+        if (report_fd >= 0)
+            report(report_fd, err);
+        else
+            fprintf(stderr, "spand: %s\n", err);
+        uv_loop_close(&loop);
+        return 1;
+    }
+    privacy_set_key(pkey);
+    sodium_memzero(pkey, sizeof pkey);
     char *pidfile = cfg.pidfile ? strdup(cfg.pidfile) : NULL;
     char *socket = strdup(cfg.socket);
     server_t *srv;

@@ -57,6 +57,15 @@ static const char *const migrations[] = {
     "CREATE TABLE participant(eid INTEGER NOT NULL, pid INTEGER NOT NULL,"
     "  PRIMARY KEY(eid, pid)) WITHOUT ROWID;"
     "CREATE INDEX participant_pid ON participant(pid);",
+    /* 1 -> 2: the audit trail (access.h, doc/privacy.md). target
+     * holds a person id only while that person exists: a forget blanks
+     * it in the same transaction, and the writer never writes the id of
+     * someone it does not hold (store_audit). */
+    "CREATE TABLE audit(aid INTEGER PRIMARY KEY, ts INTEGER NOT NULL,"
+    "  uid INTEGER NOT NULL, user TEXT NOT NULL, pid INTEGER NOT NULL,"
+    "  method TEXT NOT NULL, target TEXT, outcome TEXT NOT NULL,"
+    "  code INTEGER, rows INTEGER);"
+    "CREATE INDEX audit_target ON audit(target) WHERE target IS NOT NULL;",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] ==
                    STORE_SCHEMA_VERSION,
@@ -76,6 +85,11 @@ enum stmt_id {
     ST_FORGET_ATTRS,
     ST_FORGET_PERSON,
     ST_SET_VERSION,
+    ST_AUDIT_INSERT,
+    ST_AUDIT_BLANK,
+    ST_EXPIRE_PARTICIPANTS,
+    ST_EXPIRE_EVENTS,
+    ST_EXPIRE_RECORDS,
     ST_COUNT
 };
 
@@ -122,6 +136,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_FORGET_ATTRS] = "DELETE FROM attr WHERE pid = ?1",
     [ST_FORGET_PERSON] = "DELETE FROM person WHERE pid = ?1",
     [ST_SET_VERSION] = "UPDATE meta SET value = ?1 WHERE key = 'data_version'",
+    [ST_AUDIT_INSERT] =
+        "INSERT INTO audit(ts, uid, user, pid, method, target, outcome, code,"
+        " rows) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_AUDIT_BLANK] = "UPDATE audit SET target = NULL WHERE target = ?1",
+    [ST_EXPIRE_PARTICIPANTS] = "DELETE FROM participant WHERE eid IN"
+                               " (SELECT eid FROM event WHERE ts < ?1)",
+    [ST_EXPIRE_EVENTS] = "DELETE FROM event WHERE ts < ?1",
+    [ST_EXPIRE_RECORDS] = "DELETE FROM record WHERE ts < ?1",
 };
 
 /* One change to a key map, kept so that a rolled-back operation can put
@@ -131,6 +153,13 @@ struct undo {
     char *key;
     size_t len;
     int64_t old; /* -1: the key was absent */
+};
+
+/* An audit line waiting for the writer (store_audit). */
+struct audit_line {
+    store_audit_t a; /* its texts point into text[] */
+    struct audit_line *next;
+    char text[];
 };
 
 /* Which file a path named when the writer opened it. */
@@ -176,6 +205,7 @@ struct store {
     int synchronous;
     unsigned commit_items, ingest_queue;
     store_counts_t counts;
+    struct audit_line *audit_head, *audit_tail; /* waiting for the writer */
 
     pthread_mutex_t rmu; /* read connection pool */
     sqlite3 **readers;
@@ -841,6 +871,11 @@ static int write_forget(store_t *s, store_op_t *op)
     if (!strmap_get(&s->people, op->forget_id, len, &pid))
         return -ENOENT;
     int rc;
+    /* The audit keeps its lines, without the id (store.h). */
+    sqlite3_bind_text(s->st[ST_AUDIT_BLANK], 1, op->forget_id, (int)len,
+                      SQLITE_STATIC);
+    if ((rc = step_done(s, s->st[ST_AUDIT_BLANK], op)) < 0)
+        return rc;
     static const enum stmt_id steps[] = {ST_FORGET_RECORDS,
                                          ST_FORGET_PARTICIPANTS,
                                          ST_FORGET_ATTRS, ST_FORGET_PERSON};
@@ -862,10 +897,39 @@ static int write_forget(store_t *s, store_op_t *op)
     return 0;
 }
 
+/* Erase every record and event from before op->forget_before. */
+static int write_expire(store_t *s, store_op_t *op)
+{
+    static const enum stmt_id steps[] = {ST_EXPIRE_PARTICIPANTS,
+                                         ST_EXPIRE_EVENTS, ST_EXPIRE_RECORDS};
+    int64_t *n[] = {&op->forget.participations_removed,
+                    &op->forget.events_removed, &op->forget.records_removed};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        sqlite3_bind_int64(s->st[steps[i]], 1, op->forget_before);
+        int rc = step_done(s, s->st[steps[i]], op);
+        if (rc < 0)
+            return rc;
+        *n[i] = sqlite3_changes64(s->wdb);
+    }
+    return 0;
+}
+
+static void audit_free(struct audit_line *l)
+{
+    while (l) {
+        struct audit_line *next = l->next;
+        free(l);
+        l = next;
+    }
+}
+
 static bool op_changed(const store_op_t *op)
 {
-    if (op->rc < 0)
+    if (op->rc < 0 || op->kind == STORE_OP_SYNC)
         return false;
+    if (op->kind == STORE_OP_FORGET && !op->forget_id)
+        return op->forget.records_removed || op->forget.events_removed ||
+               op->forget.participations_removed;
     if (op->kind == STORE_OP_FORGET)
         return true;
     const store_ingest_result_t *r = &op->ingest;
@@ -899,8 +963,46 @@ static int mark_rewrite(store_t *s, int64_t version, char *err, size_t errlen)
 
 /* Write ops (a linked list) in one transaction. Sets each op's rc. Returns
  * the count deltas to apply once committed. */
-static void write_group(store_t *s, store_op_t *ops, int64_t version,
-                        store_counts_t *delta)
+/* Write the audit lines (freed here) in the open transaction. A failed
+ * line is logged and dropped: it must not cost the data its group. */
+static void write_audit(store_t *s, struct audit_line *l)
+{
+    sqlite3_stmt *st = s->st[ST_AUDIT_INSERT];
+    while (l) {
+        struct audit_line *next = l->next;
+        const store_audit_t *a = &l->a;
+        int64_t pid;
+        /* Only the id of someone held now (store.h). */
+        bool known = a->target &&
+                     strmap_get(&s->people, a->target, strlen(a->target), &pid);
+        sqlite3_bind_int64(st, 1, a->ts);
+        sqlite3_bind_int64(st, 2, a->uid);
+        sqlite3_bind_text(st, 3, a->user, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, a->pid);
+        sqlite3_bind_text(st, 5, a->method, -1, SQLITE_STATIC);
+        if (known)
+            sqlite3_bind_text(st, 6, a->target, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 6);
+        sqlite3_bind_text(st, 7, a->outcome, -1, SQLITE_STATIC);
+        if (a->code)
+            sqlite3_bind_int(st, 8, a->code);
+        else
+            sqlite3_bind_null(st, 8);
+        if (a->rows >= 0)
+            sqlite3_bind_int64(st, 9, a->rows);
+        else
+            sqlite3_bind_null(st, 9);
+        store_op_t dummy = {0};
+        if (step_done(s, st, &dummy) < 0)
+            log_err("store: an audit line was not written: %s", dummy.err);
+        free(l);
+        l = next;
+    }
+}
+
+static void write_group(store_t *s, store_op_t *ops, struct audit_line *audit,
+                        int64_t version, store_counts_t *delta)
 {
     char err[256];
     memset(delta, 0, sizeof *delta);
@@ -908,22 +1010,28 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
         files_lost(s, atomic_load(&s->gone) ? s->gone_msg : err);
         for (store_op_t *op = ops; op; op = op->next)
             fail_op(op, -EIO, s->gone_msg);
+        audit_free(audit);
         return;
     }
     if (exec(s->wdb, "BEGIN IMMEDIATE", err, sizeof err) < 0) {
         for (store_op_t *op = ops; op; op = op->next)
             fail_op(op, -EIO, err);
+        log_err("store: audit lines lost: %s", err);
+        audit_free(audit);
         return;
     }
+    write_audit(s, audit);
     bool changed = false, forgot = false, rewrote = false;
     for (store_op_t *op = ops; op; op = op->next) {
         size_t mark = s->nundo;
         int rc = exec(s->wdb, "SAVEPOINT op", err, sizeof err);
         if (rc == 0) {
-            rc = op->kind == STORE_OP_INGEST
+            rc = op->kind == STORE_OP_SYNC ? 0
+                 : op->kind == STORE_OP_INGEST
                      ? write_people(s, op) ?: write_records(s, op)
                                                ?: write_events(s, op)
-                     : write_forget(s, op);
+                 : op->forget_id ? write_forget(s, op)
+                                 : write_expire(s, op);
             op->rc = rc;
             if (rc < 0) {
                 exec(s->wdb, "ROLLBACK TO op", err, sizeof err);
@@ -974,7 +1082,7 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
     if (changed)
         delta->data_version = 1;
     for (store_op_t *op = ops; op; op = op->next) {
-        if (op->rc < 0)
+        if (op->rc < 0 || op->kind == STORE_OP_SYNC)
             continue;
         if (op->kind == STORE_OP_INGEST) {
             delta->people += op->ingest.people_added + op->ingest.people_implicit;
@@ -985,8 +1093,9 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
                                      op->ingest.records_added +
                                      op->ingest.events_added;
         } else {
-            delta->people -= 1;
+            delta->people -= op->forget_id ? 1 : 0;
             delta->records -= op->forget.records_removed;
+            delta->events -= op->forget.events_removed;
         }
     }
     if (forgot) {
@@ -1011,10 +1120,11 @@ static void write_group(store_t *s, store_op_t *ops, int64_t version,
 
 static void *writer_main(void *arg)
 {
+    /* see below: audit lines and ops, each list taken whole */
     store_t *s = arg;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->qhead && !s->stopping) {
+        while (!s->qhead && !s->audit_head && !s->stopping) {
             if (!s->erase_pending) {
                 pthread_cond_wait(&s->cond, &s->mu);
                 continue;
@@ -1032,22 +1142,29 @@ static void *writer_main(void *arg)
             pthread_mutex_lock(&s->mu);
             s->counts.erasure_pending = s->erase_pending;
         }
-        if (!s->qhead)
+        if (!s->qhead && !s->audit_head)
             break; /* stopping with nothing left to write */
+        struct audit_line *audit = s->audit_head;
+        s->audit_head = s->audit_tail = NULL;
         /* Take every waiting op up to commit_items items: one fsync for
          * the whole group is what makes many small ingests fast. */
         store_op_t *ops = s->qhead, *last = ops;
-        size_t items = ingest_batch_items(&ops->batch), n = 1;
-        while (last->next && items + ingest_batch_items(&last->next->batch) <=
-                                 s->commit_items) {
-            last = last->next;
-            items += ingest_batch_items(&last->batch);
-            n++;
+        size_t n = 0;
+        if (ops) {
+            size_t items = ingest_batch_items(&ops->batch);
+            n = 1;
+            while (last->next &&
+                   items + ingest_batch_items(&last->next->batch) <=
+                       s->commit_items) {
+                last = last->next;
+                items += ingest_batch_items(&last->batch);
+                n++;
+            }
+            s->qhead = last->next;
+            if (!s->qhead)
+                s->qtail = NULL;
+            last->next = NULL;
         }
-        s->qhead = last->next;
-        if (!s->qhead)
-            s->qtail = NULL;
-        last->next = NULL;
         s->queued -= (unsigned)n;
         s->writing = (unsigned)n;
         int want_sync = s->synchronous;
@@ -1057,7 +1174,7 @@ static void *writer_main(void *arg)
         if (want_sync != s->sync_applied)
             apply_synchronous(s, want_sync);
         store_counts_t d;
-        write_group(s, ops, version, &d);
+        write_group(s, ops, audit, version, &d);
 
         pthread_mutex_lock(&s->mu);
         s->counts.people += d.people;
@@ -1068,13 +1185,15 @@ static void *writer_main(void *arg)
         s->counts.erasure_pending = s->erase_pending;
         for (store_op_t *op = ops; op; op = op->next)
             op->data_version = s->counts.data_version;
-        if (s->done_tail)
-            s->done_tail->next = ops;
-        else
-            s->done_head = ops;
-        s->done_tail = last;
         s->writing = 0;
-        uv_async_send(&s->done_async);
+        if (ops) {
+            if (s->done_tail)
+                s->done_tail->next = ops;
+            else
+                s->done_head = ops;
+            s->done_tail = last;
+            uv_async_send(&s->done_async);
+        }
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -1138,6 +1257,46 @@ int store_submit(store_t *s, store_op_t *op)
     }
     pthread_mutex_unlock(&s->mu);
     return rc;
+}
+
+int store_audit(store_t *s, const store_audit_t *a)
+{
+    const char *texts[] = {a->user ? a->user : "", a->method,
+                           a->target ? a->target : "", a->outcome};
+    size_t len[4], total = 0;
+    for (int i = 0; i < 4; i++)
+        total += (len[i] = strlen(texts[i])) + 1;
+    struct audit_line *l = malloc(sizeof *l + total);
+    if (!l)
+        return -ENOMEM;
+    l->a = *a;
+    l->next = NULL;
+    char *p = l->text;
+    const char **dst[] = {&l->a.user, &l->a.method, &l->a.target,
+                          &l->a.outcome};
+    for (int i = 0; i < 4; i++) {
+        memcpy(p, texts[i], len[i] + 1);
+        *dst[i] = p;
+        p += len[i] + 1;
+    }
+    if (!a->target)
+        l->a.target = NULL;
+    pthread_mutex_lock(&s->mu);
+    bool stopping = s->stopping;
+    if (!stopping) {
+        if (s->audit_tail)
+            s->audit_tail->next = l;
+        else
+            s->audit_head = l;
+        s->audit_tail = l;
+        pthread_cond_signal(&s->cond);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (stopping) {
+        free(l);
+        return -ESHUTDOWN;
+    }
+    return 0;
 }
 
 unsigned store_pending(store_t *s)
@@ -1719,6 +1878,228 @@ out:
     free(sorted);
     json_decref(groups);
     json_decref(years);
+    if (rc < 0) {
+        json_decref(res);
+        return rc;
+    }
+    *out = res;
+    return 0;
+}
+
+/* ---- audit and subject access (reads) ---------------------------------- */
+
+#define AUDIT_COLUMNS                                                          \
+    "SELECT ts, uid, user, pid, method, target, outcome, code, rows"           \
+    " FROM audit"
+
+/* Append the audit lines st yields to arr. 0, -ENOMEM or -EIO. */
+static int audit_rows(sqlite3 *db, sqlite3_stmt *st, json_t *arr, char *err,
+                      size_t errlen)
+{
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *line = json_pack(
+            "{s:o, s:I, s:s, s:I, s:s, s:o, s:s, s:o, s:o}", "time",
+            ts_json(st, 0), "uid", (json_int_t)sqlite3_column_int64(st, 1),
+            "user", (const char *)sqlite3_column_text(st, 2), "pid",
+            (json_int_t)sqlite3_column_int64(st, 3), "method",
+            (const char *)sqlite3_column_text(st, 4), "target",
+            sqlite3_column_type(st, 5) == SQLITE_NULL
+                ? json_null()
+                : json_string((const char *)sqlite3_column_text(st, 5)),
+            "outcome", (const char *)sqlite3_column_text(st, 6), "code",
+            sqlite3_column_type(st, 7) == SQLITE_NULL
+                ? json_null()
+                : json_integer(sqlite3_column_int64(st, 7)),
+            "rows",
+            sqlite3_column_type(st, 8) == SQLITE_NULL
+                ? json_null()
+                : json_integer(sqlite3_column_int64(st, 8)));
+        if (!line || json_array_append_new(arr, line) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
+    }
+    return step_err(db, step, err, errlen);
+}
+
+int store_audit_read(store_t *s, int64_t since, const char *user,
+                     const char *person, int64_t limit, json_t **out, char *err,
+                     size_t errlen)
+{
+    sqlite3 *db = reader_get(s, err, errlen);
+    if (!db)
+        return -EIO;
+    sqlite3_stmt *st = NULL;
+    json_t *arr = json_array();
+    int rc = 0;
+    OOM_IF(!arr);
+    /* The newest limit lines that match, then in time order. */
+    if ((rc = prep(db,
+                   "SELECT * FROM (SELECT ts, uid, user, pid, method,"
+                   " target, outcome, code, rows, aid FROM audit"
+                   " WHERE ts >= ?1 AND (?2 IS NULL OR user = ?2"
+                   "  OR CAST(uid AS TEXT) = ?2)"
+                   " AND (?3 IS NULL OR target = ?3)"
+                   " ORDER BY aid DESC LIMIT ?4) ORDER BY aid",
+                   &st, err, errlen)) < 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, since);
+    if (user)
+        sqlite3_bind_text(st, 2, user, -1, SQLITE_STATIC);
+    if (person)
+        sqlite3_bind_text(st, 3, person, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, limit);
+    rc = audit_rows(db, st, arr, err, errlen);
+out:
+    sqlite3_finalize(st);
+    end_read(s, db);
+    if (rc < 0) {
+        json_decref(arr);
+        return rc;
+    }
+    *out = arr;
+    return 0;
+}
+
+/* Append to arr one object per row of st: names[i] for column i, texts
+ * and numbers as they are, column ts_col as a time, column bool_col as
+ * true/false (-1: none). */
+static int rows_json(sqlite3 *db, sqlite3_stmt *st, const char *const *names,
+                     int ncol, int ts_col, int bool_col, json_t *arr, char *err,
+                     size_t errlen)
+{
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *o = json_object();
+        if (!o || json_array_append_new(arr, o) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -ENOMEM;
+        }
+        for (int i = 0; i < ncol; i++) {
+            json_t *v;
+            int t = sqlite3_column_type(st, i);
+            if (i == ts_col)
+                v = ts_json(st, i);
+            else if (i == bool_col)
+                v = json_boolean(sqlite3_column_int(st, i));
+            else if (t == SQLITE_NULL)
+                v = json_null();
+            else if (t == SQLITE_INTEGER)
+                v = json_integer(sqlite3_column_int64(st, i));
+            else if (t == SQLITE_FLOAT)
+                v = json_real(sqlite3_column_double(st, i));
+            else
+                v = json_string((const char *)sqlite3_column_text(st, i));
+            if (json_object_set_new(o, names[i], v) < 0) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
+            }
+        }
+    }
+    return step_err(db, step, err, errlen);
+}
+
+int store_person_all(store_t *s, const char *id, json_t **out, char *err,
+                     size_t errlen)
+{
+    sqlite3 *db = reader_get(s, err, errlen);
+    if (!db)
+        return -EIO;
+    sqlite3_stmt *st = NULL;
+    json_t *res = NULL, *attrs = json_object(), *records = json_array(),
+           *events = json_array(), *audit = json_array();
+    int rc = 0, step;
+    int64_t pid;
+    OOM_IF(!attrs || !records || !events || !audit);
+    if ((rc = exec(db, "BEGIN", err, errlen)) < 0)
+        goto out;
+    if ((rc = prep(db, "SELECT pid FROM person WHERE key = ?1", &st, err,
+                   errlen)) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        rc = step == SQLITE_DONE ? -ENOENT : step_err(db, step, err, errlen);
+        goto out;
+    }
+    pid = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+
+    if ((rc = prep(db, "SELECT name, value FROM attr WHERE pid = ?1", &st, err,
+                   errlen)) < 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, pid);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        OOM_IF(json_object_set_new(
+                   attrs, (const char *)sqlite3_column_text(st, 0),
+                   json_string((const char *)sqlite3_column_text(st, 1))) < 0);
+    if ((rc = step_err(db, step, err, errlen)) < 0)
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+
+    static const char *const rec_names[] = {"id",   "time",   "from",    "to",
+                                            "kind", "weight", "directed"};
+    if ((rc = prep(db,
+                   "SELECT r.ext_id, r.ts, a.key, b.key, k.name, r.weight,"
+                   " r.directed FROM record r JOIN person a ON a.pid = r.src"
+                   " JOIN person b ON b.pid = r.dst JOIN kind k"
+                   " ON k.kid = r.kind WHERE r.src = ?1 OR r.dst = ?1"
+                   " ORDER BY r.ts, r.rid",
+                   &st, err, errlen)) < 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, pid);
+    if ((rc = rows_json(db, st, rec_names, 7, 1, 6, records, err, errlen)) < 0)
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+
+    static const char *const ev_names[] = {"id", "time", "kind", "weight",
+                                           "participants"};
+    if ((rc = prep(db,
+                   "SELECT e.ext_id, e.ts, k.name, e.weight,"
+                   " (SELECT json_group_array(q.key) FROM participant p2"
+                   "  JOIN person q ON q.pid = p2.pid WHERE p2.eid = e.eid)"
+                   " FROM participant p JOIN event e ON e.eid = p.eid"
+                   " JOIN kind k ON k.kid = e.kind WHERE p.pid = ?1"
+                   " ORDER BY e.ts, e.eid",
+                   &st, err, errlen)) < 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, pid);
+    if ((rc = rows_json(db, st, ev_names, 5, 1, -1, events, err, errlen)) < 0)
+        goto out;
+    sqlite3_finalize(st);
+    st = NULL;
+    /* participants came as JSON text: make them arrays. */
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev)
+    {
+        json_t *p = json_object_get(ev, "participants");
+        json_t *arr = json_is_string(p)
+                          ? json_loads(json_string_value(p), 0, NULL)
+                          : json_array();
+        OOM_IF(!arr || json_object_set_new(ev, "participants", arr) < 0);
+    }
+
+    if ((rc = prep(db, AUDIT_COLUMNS " WHERE target = ?1 ORDER BY aid", &st,
+                   err, errlen)) < 0)
+        goto out;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    if ((rc = audit_rows(db, st, audit, err, errlen)) < 0)
+        goto out;
+    res = json_pack("{s:s, s:O, s:O, s:O, s:O}", "id", id, "attributes", attrs,
+                    "records", records, "events", events, "audit", audit);
+    OOM_IF(!res);
+out:
+    sqlite3_finalize(st);
+    end_read(s, db);
+    json_decref(attrs);
+    json_decref(records);
+    json_decref(events);
+    json_decref(audit);
     if (rc < 0) {
         json_decref(res);
         return rc;

@@ -23,7 +23,7 @@
 #include "config.h"
 #include "ingest.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 typedef struct store store_t;
 
@@ -48,6 +48,7 @@ typedef struct store_ingest_result {
 
 typedef struct store_forget_result {
     int64_t records_removed, participations_removed;
+    int64_t events_removed; /* a forget by date only */
     /* false: when the forget was acknowledged the person's old data was
      * already gone from the database file and the WAL (a TRUNCATE
      * checkpoint succeeded). true: a reader's snapshot still needed it;
@@ -59,7 +60,13 @@ typedef struct store_forget_result {
 
 #define STORE_ERASE_RETRY_MS 100
 
-typedef enum store_op_kind { STORE_OP_INGEST, STORE_OP_FORGET } store_op_kind_t;
+/* STORE_OP_SYNC writes nothing: its callback runs once every audit line
+ * queued before it is committed (the audit method reads after one). */
+typedef enum store_op_kind {
+    STORE_OP_INGEST,
+    STORE_OP_FORGET,
+    STORE_OP_SYNC
+} store_op_kind_t;
 
 typedef struct store_op store_op_t;
 /* Runs on the loop thread once op is committed (rc == 0) or failed (rc < 0:
@@ -77,6 +84,10 @@ struct store_op {
     /* input: */
     ingest_batch_t batch;      /* STORE_OP_INGEST, owned by the op */
     char *forget_id;           /* STORE_OP_FORGET, owned by the op */
+    /* STORE_OP_FORGET with forget_id NULL: erase every record and event
+     * (with its participations) of a time before this (Unix seconds);
+     * people stay. Retention and `forget {before}`. */
+    int64_t forget_before;
     /* output: */
     int rc;
     char err[256];
@@ -136,5 +147,40 @@ int store_person(store_t *s, const char *id, json_t **out, char *err,
                  size_t errlen);
 int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
                   size_t errlen);
+
+/* ---- audit (access.h) --------------------------------------------------
+ * One line per audited request, written by the writer in the transaction
+ * of the next group (or on its own when nothing else is waiting), before
+ * that group's operations. The target is written only if it is the id of
+ * a person held at that moment, and a forget blanks the target of every
+ * line naming the person it erases: so the trail records that requests
+ * happened, never an id that is gone. Lines are never deleted. */
+typedef struct store_audit {
+    int64_t ts;          /* Unix seconds */
+    int64_t uid, pid;    /* the client's (SO_PEERCRED) */
+    const char *user;    /* the uid's name */
+    const char *method;  /* or "connect", "retention" */
+    const char *target;  /* a person id, or NULL */
+    const char *outcome; /* "ok", "refused", "error" */
+    int code;            /* the error code; 0: none */
+    int64_t rows;        /* rows or items returned or written; -1: none */
+} store_audit_t;
+
+/* Queue a line (copied). 0, -ENOMEM, or -ESHUTDOWN (the store closes:
+ * the line is dropped). Loop thread. */
+int store_audit(store_t *s, const store_audit_t *a);
+/* Audit lines, oldest first: since (Unix s; INT64_MIN: all), of user
+ * (name, or uid in digits; NULL: any), about person (NULL: any), at most
+ * limit of the newest. *out is an array of objects {time, uid, user, pid,
+ * method, target, outcome, code, rows}. 0 or -EIO. Any thread. */
+int store_audit_read(store_t *s, int64_t since, const char *user,
+                     const char *person, int64_t limit, json_t **out, char *err,
+                     size_t errlen);
+/* Everything held about person id, for a subject access request: {id,
+ * attributes, records: [{id, time, from, to, kind, weight, directed}],
+ * events: [{id, time, kind, weight, participants}], audit: [lines]}.
+ * 0, -ENOENT or -EIO. Any thread. */
+int store_person_all(store_t *s, const char *id, json_t **out, char *err,
+                     size_t errlen);
 
 #endif

@@ -2311,6 +2311,9 @@ static size_t view_file_bytes(const view_t *v, bool with_groups)
         for (size_t x = 0; x < c->nvalues; x++)
             bytes += strlen(c->values[x]) + 1;
     }
+    bytes += (v->within ? strlen(v->within) : 0) + 1 + 2 * sizeof(int64_t);
+    for (size_t i = 0; i < v->nxscope; i++)
+        bytes += strlen(v->xscope[i]) + 1 + sizeof(int64_t);
     return bytes;
 }
 
@@ -2335,6 +2338,15 @@ static char *put_attrs(char *p, const view_t *v)
         for (size_t x = 0; x < c->nvalues; x++)
             p = put_bytes(p, c->values[x], strlen(c->values[x]) + 1);
         p = put_bytes(p, c->idx, n * sizeof *c->idx);
+    }
+    /* within: the attribute ("" none), outside count, excluded by scope */
+    const char *within = v->within ? v->within : "";
+    int64_t nums[2] = {v->outside, (int64_t)v->nxscope};
+    p = put_bytes(p, within, strlen(within) + 1);
+    p = put_bytes(p, nums, sizeof nums);
+    for (size_t i = 0; i < v->nxscope; i++) {
+        p = put_bytes(p, v->xscope[i], strlen(v->xscope[i]) + 1);
+        p = put_bytes(p, &v->xcount[i], sizeof v->xcount[i]);
     }
     return p;
 }
@@ -2497,6 +2509,30 @@ static int get_attrs(struct reader *r, view_t *v, size_t n)
             if (c->idx[i] < -1 || c->idx[i] >= nv)
                 return -1;
     }
+    int64_t nums[2];
+    char *within = take_str(r);
+    if (!within || take(r, nums, sizeof nums) < 0 || nums[1] < 0 ||
+        (uint64_t)nums[1] > (uint64_t)(r->end - r->p)) {
+        free(within);
+        return -1;
+    }
+    if (!*within) {
+        free(within);
+        within = NULL;
+    }
+    v->within = within;
+    v->outside = nums[0];
+    if (!nums[1])
+        return 0;
+    if (!(v->xscope = calloc((size_t)nums[1], sizeof *v->xscope)) ||
+        !(v->xcount = calloc((size_t)nums[1], sizeof *v->xcount)))
+        return -1;
+    for (; v->nxscope < (size_t)nums[1]; v->nxscope++)
+        if (!(v->xscope[v->nxscope] = take_str(r)) ||
+            take(r, &v->xcount[v->nxscope], sizeof *v->xcount) < 0) {
+            v->nxscope++; /* so that the name read is freed */
+            return -1;
+        }
     return 0;
 }
 
@@ -2614,4 +2650,276 @@ view_t *view_load(const void *map, size_t len, char *err, size_t errlen)
         v->pub.baseline = &b->pub;
     }
     return v;
+}
+
+/* ---- scopes (within) ----------------------------------------------------
+ *
+ * A view built with within has no tie between scopes; each scope's
+ * sub-view is cut out of it in one pass over its vertices and arcs: a
+ * scope's vertices keep their order (ids in byte order), so its arcs,
+ * renumbered, stay in (from, to) order, and its groups are those of the
+ * pooled view present in the scope's main or baseline sub-view, in the
+ * same (byte) order. That is the view a store holding only the scope's
+ * people would give. */
+
+/* Scope index of each vertex of v (or -1), by the within attribute's
+ * values mapped into names. */
+static int vertex_scopes(const view_t *v, char *const *names, size_t n,
+                         int32_t *sc)
+{
+    igraph_integer_t nv = igraph_vcount(&v->graph);
+    int a = v->within ? view_attr_index(v, v->within) : -1;
+    if (a < 0)
+        return -1;
+    const struct view_attrcol *c = &v->attr_cols[a];
+    int32_t *map = malloc((c->nvalues ? c->nvalues : 1) * sizeof *map);
+    if (!map)
+        return -1;
+    for (size_t x = 0; x < c->nvalues; x++) {
+        const char *key = c->values[x];
+        char *const *hit = bsearch(&key, names, n, sizeof *names, cmp_str);
+        map[x] = hit ? (int32_t)(hit - names) : -1;
+    }
+    for (igraph_integer_t i = 0; i < nv; i++)
+        sc[i] = c->idx[i] >= 0 ? map[c->idx[i]] : -1;
+    free(map);
+    return 0;
+}
+
+static int64_t scope_excluded(const view_t *v, const char *name)
+{
+    for (size_t i = 0; i < v->nxscope; i++)
+        if (!strcmp(v->xscope[i], name))
+            return v->xcount[i];
+    return 0;
+}
+
+/* The sub-view of scope s of v: vertices i with sc[i] == s, numbered
+ * lidx[i]; nv of them, m arcs; groups by gmap (pooled group -> the
+ * scope's, or -1). */
+static view_t *cut_view(const view_t *v, const int32_t *sc, const int32_t *lidx,
+                        int32_t s, size_t nv, size_t m, const int32_t *gmap,
+                        const char *name)
+{
+    view_t *o = calloc(1, sizeof *o);
+    if (!o)
+        return NULL;
+    atomic_init(&o->refs, 1);
+    o->memfd = -1;
+    pthread_mutex_init(&o->memfd_lock, NULL);
+    igraph_vector_int_t from, to;
+    if (igraph_vector_int_init(&from, (igraph_integer_t)m)) {
+        pthread_mutex_destroy(&o->memfd_lock);
+        free(o);
+        return NULL;
+    }
+    if (igraph_vector_int_init(&to, (igraph_integer_t)m)) {
+        igraph_vector_int_destroy(&from);
+        pthread_mutex_destroy(&o->memfd_lock);
+        free(o);
+        return NULL;
+    }
+    bool ok = !igraph_vector_init(&o->weights, (igraph_integer_t)m);
+    if (ok && igraph_vector_int_init(&o->group, (igraph_integer_t)nv)) {
+        igraph_vector_destroy(&o->weights);
+        ok = false;
+    }
+    if (!ok) {
+        igraph_vector_int_destroy(&from);
+        igraph_vector_int_destroy(&to);
+        pthread_mutex_destroy(&o->memfd_lock);
+        free(o);
+        return NULL;
+    }
+    igraph_integer_t M = igraph_ecount(&v->graph), k = 0;
+    for (igraph_integer_t e = 0; e < M; e++) {
+        igraph_integer_t a = IGRAPH_FROM(&v->graph, e),
+                         b = IGRAPH_TO(&v->graph, e);
+        if (sc[a] != s || sc[b] != s)
+            continue;
+        VECTOR(from)[k] = lidx[a];
+        VECTOR(to)[k] = lidx[b];
+        VECTOR(o->weights)[k++] = VECTOR(v->weights)[e];
+    }
+    if (graph_from_sorted(&o->graph, (igraph_integer_t)nv, &from, &to) < 0) {
+        igraph_vector_int_destroy(&from);
+        igraph_vector_int_destroy(&to);
+        igraph_vector_destroy(&o->weights);
+        igraph_vector_int_destroy(&o->group);
+        pthread_mutex_destroy(&o->memfd_lock);
+        free(o);
+        return NULL;
+    }
+    o->pub.graph = &o->graph; /* from here view_free cleans up */
+    igraph_integer_t n0 = igraph_vcount(&v->graph);
+    o->keys = calloc(nv ? nv : 1, sizeof *o->keys);
+    o->boundary = strdup(v->boundary);
+    ok = o->keys && o->boundary && attrs_alloc(o, v->nattrs) == 0;
+    for (igraph_integer_t i = 0; ok && i < n0; i++) {
+        if (sc[i] != s)
+            continue;
+        VECTOR(o->group)[lidx[i]] = gmap[VECTOR(v->group)[i]];
+        ok = (o->keys[lidx[i]] = strdup(v->keys[i])) != NULL;
+    }
+    for (size_t a = 0; ok && a < v->nattrs; a++) {
+        const struct view_attrcol *c = &v->attr_cols[a];
+        struct view_attrcol *d = &o->attr_cols[a];
+        ok = (o->attr_names[a] = strdup(v->attr_names[a])) &&
+             (d->values = calloc(c->nvalues ? c->nvalues : 1,
+                                 sizeof *d->values)) &&
+             (d->idx = malloc((nv ? nv : 1) * sizeof *d->idx));
+        for (; ok && d->nvalues < c->nvalues; d->nvalues++)
+            ok = (d->values[d->nvalues] = strdup(c->values[d->nvalues])) !=
+                 NULL;
+        for (igraph_integer_t i = 0; ok && i < n0; i++)
+            if (sc[i] == s)
+                d->idx[lidx[i]] = c->idx[i];
+    }
+    if (!ok) {
+        view_free(o);
+        return NULL;
+    }
+    o->pub.size = sizeof o->pub;
+    o->pub.weights = &o->weights;
+    o->pub.group = &o->group;
+    o->pub.keys = (const char *const *)o->keys;
+    o->pub.boundary = o->boundary;
+    o->pub.from = v->pub.from;
+    o->pub.to = v->pub.to;
+    o->pub.excluded = scope_excluded(v, name);
+    o->data_version = v->data_version;
+    o->bytes = sizeof *o + nv * 52 + m * 40;
+    return o;
+}
+
+void view_scopes_free(view_scopes_t *sc)
+{
+    for (size_t i = 0; i < sc->n; i++) {
+        if (sc->names)
+            free(sc->names[i]);
+        if (sc->views)
+            view_unref(sc->views[i]);
+    }
+    free(sc->names);
+    free(sc->views);
+    memset(sc, 0, sizeof *sc);
+}
+
+int view_split(const view_t *v, view_scopes_t *out, char *err, size_t errlen)
+{
+    const view_t *vs[2] = {v, v->baseline};
+    int32_t *sc[2] = {NULL, NULL}, *lidx[2] = {NULL, NULL};
+    size_t *cnt[2] = {NULL, NULL}, *ecnt[2] = {NULL, NULL};
+    uint8_t *used = NULL;
+    int32_t *gmap = NULL;
+    size_t ng = (size_t)v->pub.ngroups;
+    int rc = -1;
+    memset(out, 0, sizeof *out);
+    int a0 = v->within ? view_attr_index(v, v->within) : -1;
+    int a1 = v->baseline && v->within ? view_attr_index(v->baseline, v->within)
+                                      : -1;
+    if (a0 < 0 || (v->baseline && a1 < 0)) {
+        snprintf(err, errlen, "the view was not built with within");
+        return -1;
+    }
+    /* Scope names: the within values of either view's people. */
+    const struct view_attrcol *c0 = &v->attr_cols[a0],
+                              *c1 = a1 >= 0 ? &v->baseline->attr_cols[a1]
+                                            : NULL;
+    size_t n1 = c1 ? c1->nvalues : 0, cap = c0->nvalues + n1;
+    out->names = calloc(cap ? cap : 1, sizeof *out->names);
+    if (!out->names)
+        goto oom;
+    for (size_t i = 0, j = 0; i < c0->nvalues || j < n1;) {
+        int c = i == c0->nvalues ? 1
+                : j == n1        ? -1
+                                 : strcmp(c0->values[i], c1->values[j]);
+        const char *nm = c <= 0 ? c0->values[i] : c1->values[j];
+        if (!(out->names[out->n] = strdup(nm)))
+            goto oom;
+        out->n++;
+        i += c <= 0;
+        j += c >= 0;
+    }
+    size_t n = out->n;
+    if (!(out->views = calloc(n ? n : 1, sizeof *out->views)) ||
+        !(used = calloc((n ? n : 1) * (ng ? ng : 1), 1)) ||
+        !(gmap = malloc((ng ? ng : 1) * sizeof *gmap)))
+        goto oom;
+    for (int k = 0; k < 2 && vs[k]; k++) {
+        size_t nv = (size_t)igraph_vcount(&vs[k]->graph);
+        sc[k] = malloc((nv ? nv : 1) * sizeof *sc[k]);
+        lidx[k] = malloc((nv ? nv : 1) * sizeof *lidx[k]);
+        cnt[k] = calloc(n ? n : 1, sizeof *cnt[k]);
+        ecnt[k] = calloc(n ? n : 1, sizeof *ecnt[k]);
+        if (!sc[k] || !lidx[k] || !cnt[k] || !ecnt[k] ||
+            vertex_scopes(vs[k], out->names, n, sc[k]) < 0)
+            goto oom;
+        for (size_t i = 0; i < nv; i++) {
+            if (sc[k][i] < 0)
+                continue;
+            lidx[k][i] = (int32_t)cnt[k][sc[k][i]]++;
+            used[(size_t)sc[k][i] * ng + (size_t)VECTOR(vs[k]->group)[i]] = 1;
+        }
+        igraph_integer_t m = igraph_ecount(&vs[k]->graph);
+        for (igraph_integer_t e = 0; e < m; e++) {
+            int32_t s = sc[k][IGRAPH_FROM(&vs[k]->graph, e)];
+            if (s >= 0 && s == sc[k][IGRAPH_TO(&vs[k]->graph, e)])
+                ecnt[k][s]++;
+        }
+    }
+    for (size_t s = 0; s < n; s++) {
+        size_t sng = 0;
+        for (size_t g = 0; g < ng; g++)
+            gmap[g] = used[s * ng + g] ? (int32_t)sng++ : -1;
+        char **gn = calloc(sng ? sng : 1, sizeof *gn);
+        if (!gn)
+            goto oom;
+        for (size_t g = 0; g < ng; g++)
+            if (gmap[g] >= 0 && !(gn[gmap[g]] = strdup(v->group_names[g]))) {
+                for (size_t x = 0; x < sng; x++)
+                    free(gn[x]);
+                free(gn);
+                goto oom;
+            }
+        view_t *sub[2] = {NULL, NULL};
+        for (int k = 0; k < 2 && vs[k]; k++)
+            sub[k] = cut_view(vs[k], sc[k], lidx[k], (int32_t)s, cnt[k][s],
+                              ecnt[k][s], gmap, out->names[s]);
+        if (!sub[0] || (vs[1] && !sub[1])) {
+            view_unref(sub[0]);
+            view_unref(sub[1]);
+            for (size_t x = 0; x < sng; x++)
+                free(gn[x]);
+            free(gn);
+            goto oom;
+        }
+        for (int k = 0; k < 2 && sub[k]; k++) {
+            sub[k]->group_names = gn;
+            sub[k]->pub.group_names = (const char *const *)gn;
+            sub[k]->pub.ngroups = (igraph_integer_t)sng;
+            sub[k]->owns_groups = k == 0;
+        }
+        if (sub[1]) {
+            sub[0]->baseline = sub[1];
+            sub[0]->pub.baseline = &sub[1]->pub;
+        }
+        out->views[s] = sub[0];
+    }
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errlen, "out of memory splitting the view by %s",
+             v->within ? v->within : "scope");
+    view_scopes_free(out);
+done:
+    for (int k = 0; k < 2; k++) {
+        free(sc[k]);
+        free(lidx[k]);
+        free(cnt[k]);
+        free(ecnt[k]);
+    }
+    free(used);
+    free(gmap);
+    return rc;
 }

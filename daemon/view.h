@@ -208,6 +208,22 @@ int view_spec_copy_scope(view_spec_t *dst, const view_spec_t *src);
  * within to b (nothing when none is set); for cache keys. 0 or -1. */
 int view_spec_put_scope(buf_t *b, const view_spec_t *sp);
 
+/* The scopes of a view built with within: one sub-view per value of the
+ * within attribute among its (or its baseline's) vertices, names sorted.
+ * Each sub-view is what a store holding only that scope's people gives:
+ * its vertices numbered in id order, its arcs, its groups (those present
+ * in the scope's main or baseline sub-view, byte order), its excluded
+ * count, the carried attributes, and its baseline sub-view. */
+typedef struct view_scopes {
+    size_t n;
+    char **names;
+    view_t **views; /* one reference each */
+} view_scopes_t;
+/* Split v (built with within) into out. 0, or -1 with err. Takes igraph
+ * calls: hold view_igraph_lock() in a thread. O(vertices + arcs). */
+int view_split(const view_t *v, view_scopes_t *out, char *err, size_t errlen);
+void view_scopes_free(view_scopes_t *sc);
+
 /* A canonical text of spec (and baseline), for cache keys. Caller frees. */
 char *view_spec_key(const view_spec_t *spec, const view_spec_t *baseline);
 void view_spec_free(view_spec_t *spec);

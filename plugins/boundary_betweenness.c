@@ -37,10 +37,10 @@
  * close.
  *
  * Sources are independent, so they run on `threads` threads, each with
- * its own O(N + M) work arrays, while the thread that called run() polls
- * cancellation and reports progress (with one thread it does the work and
- * polls between sources). See SHARES for why the result does not depend
- * on the number of threads.
+ * its own O(N + M) work arrays; the thread that called run() is one of
+ * them and polls cancellation and reports progress between its sources,
+ * then while it waits for the others. See SHARES for why the result does
+ * not depend on the number of threads.
  *
  * `sample` > 0 (and < N): Brandes & Pich (2007) estimate from that many
  * distinct sources drawn uniformly (seeded splitmix64 + partial
@@ -50,7 +50,7 @@
  * betweenness over the members (cross_share of those sums); the network
  * row sums over everybody and gives the number of sources used.
  */
-#define _POSIX_C_SOURCE 200809L /* sysconf, nanosleep */
+#define _POSIX_C_SOURCE 200809L /* sysconf, clock_gettime */
 #include <spand/plugin.h>
 
 #include <math.h>
@@ -62,6 +62,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* How far ahead BFS asks for the rows of the vertices in line, and the
+ * dependency pass for the sums of the vertices it will reach (in
+ * vertices; measured on 20k people / 200k ties: both passes wait on
+ * memory). */
+#define PREFETCH_ROW 4
+#define PREFETCH_SUM 8
 
 /* Relative tolerance of two path lengths being equal (igraph's). */
 #define LENGTH_EPSILON 1e-10
@@ -122,6 +129,7 @@ typedef struct graph {
     int64_t *off, *poff;
     int32_t *nbr;
     double *len;
+    int32_t *grp; /* group of each vertex, compact */
 } graph_t;
 
 static void graph_free(graph_t *g)
@@ -131,6 +139,7 @@ static void graph_free(graph_t *g)
     free(g->off);
     free(g->nbr);
     free(g->len);
+    free(g->grp);
 }
 
 /* Build the rows from the view: with directed, the arcs i->j as they are,
@@ -163,8 +172,11 @@ static int graph_build(const spand_api_t *api, spand_run_t *r,
     g->nbr = malloc(((size_t)slots + 1) * sizeof *g->nbr);
     w = malloc(((size_t)slots + 1) * sizeof *w);
     cursor = malloc(((size_t)n + 1) * sizeof *cursor);
-    if (!g->off || !g->nbr || !w || !cursor)
+    g->grp = malloc(((size_t)n + 1) * sizeof *g->grp);
+    if (!g->off || !g->nbr || !w || !cursor || !g->grp)
         goto oom;
+    for (igraph_integer_t v = 0; v < n; v++)
+        g->grp[v] = (int32_t)VECTOR(*view->group)[v];
 
     /* Counting sort of the arc ends into rows. */
     for (igraph_integer_t e = 0; e < arcs; e++) {
@@ -255,32 +267,41 @@ typedef struct vstate {
     double deltax; /* dependency on targets in other groups */
 } vstate_t;
 
+/* What BFS keeps of a reached vertex, at its position in the order of
+ * discovery (see bfs_source()). */
+typedef struct bstate {
+    double sigma, delta, deltax; /* as in vstate_t */
+    int64_t pbeg, pend;          /* its predecessors: pred[pbeg .. pend) */
+} bstate_t;
+
 /* Per-source work arrays, O(N + M) in all, reset after each source only
  * where the source reached (so a source in a small component costs the
  * size of its component, not N). The traversal is bound by memory
- * latency: every arc reads the distance of its head, few arcs touch the
- * rest. So distances have an array of their own, as small as possible
- * (BFS levels in 4 bytes), and the three values used together along
- * predecessor arcs share one record. */
+ * latency: see bfs_source() for how BFS keeps its accesses close
+ * together. */
 typedef struct work {
-    int32_t *level; /* BFS: distance in steps; < 0 unreached */
-    double *dist;   /* Dijkstra: distance; < 0 unreached */
-    vstate_t *st;
     int32_t *order; /* vertices in order of distance */
-    int32_t *npred;
-    int32_t *pred;  /* predecessors of v at pred[poff[v] ..] */
-    int32_t *heap;  /* Dijkstra: binary heap of vertices by dist */
+    int32_t *pred;  /* predecessors (BFS: their positions) */
+    /* BFS */
+    int32_t *pos; /* position of v in order; < 0 unreached */
+    bstate_t *bs; /* by position */
+    /* Dijkstra */
+    double *dist; /* distance; < 0 unreached */
+    vstate_t *st;
+    int32_t *npred; /* predecessors of v at pred[poff[v] ..] */
+    int32_t *heap;  /* binary heap of vertices by dist */
     int32_t *hpos;  /* position in heap, -1 if not in it; -2 when done */
 } work_t;
 
 static void work_free(work_t *w)
 {
-    free(w->st);
-    free(w->level);
-    free(w->dist);
     free(w->order);
-    free(w->npred);
     free(w->pred);
+    free(w->pos);
+    free(w->bs);
+    free(w->dist);
+    free(w->st);
+    free(w->npred);
     free(w->heap);
     free(w->hpos);
 }
@@ -289,28 +310,29 @@ static int work_init(work_t *w, const graph_t *g)
 {
     const size_t n = (size_t)g->n + 1;
     memset(w, 0, sizeof *w);
-    w->st = calloc(n, sizeof *w->st);
-    if (g->len)
-        w->dist = malloc(n * sizeof *w->dist);
-    else
-        w->level = malloc(n * sizeof *w->level);
     w->order = malloc(n * sizeof *w->order);
-    w->npred = calloc(n, sizeof *w->npred);
     w->pred = malloc(((size_t)g->poff[g->n] + 1) * sizeof *w->pred);
-    if (g->len) {
-        w->heap = malloc(n * sizeof *w->heap);
-        w->hpos = malloc(n * sizeof *w->hpos);
+    if (!w->order || !w->pred)
+        return -1;
+    if (!g->len) {
+        w->pos = malloc(n * sizeof *w->pos);
+        w->bs = malloc(n * sizeof *w->bs);
+        if (!w->pos || !w->bs)
+            return -1;
+        for (int32_t v = 0; v < g->n; v++)
+            w->pos[v] = -1;
+        return 0;
     }
-    if (!w->st || !(w->dist || w->level) || !w->order ||
-        !w->npred || !w->pred || (g->len && (!w->heap || !w->hpos)))
+    w->dist = malloc(n * sizeof *w->dist);
+    w->st = calloc(n, sizeof *w->st);
+    w->npred = calloc(n, sizeof *w->npred);
+    w->heap = malloc(n * sizeof *w->heap);
+    w->hpos = malloc(n * sizeof *w->hpos);
+    if (!w->dist || !w->st || !w->npred || !w->heap || !w->hpos)
         return -1;
     for (int32_t v = 0; v < g->n; v++) {
-        if (w->dist)
-            w->dist[v] = -1;
-        else
-            w->level[v] = -1;
-        if (w->hpos)
-            w->hpos[v] = -1;
+        w->dist[v] = -1;
+        w->hpos[v] = -1;
     }
     return 0;
 }
@@ -357,31 +379,89 @@ static void heap_down(work_t *w, int32_t i, int32_t size)
     w->hpos[v] = i;
 }
 
-/* Shortest paths from s by BFS: fills sigma, dist, preds and order (by
- * nondecreasing distance); returns the number of vertices reached. */
-static int32_t sssp_bfs(const graph_t *g, work_t *w, int32_t s)
+/* One source by BFS: shortest paths from s, then both dependencies
+ * accumulated in reverse order of distance into bet[] and cross[]
+ * (unscaled), then the reached part of pos reset.
+ *
+ * Everything a source learns about a vertex lives at the vertex's
+ * position in the order of discovery, not at its number: the vertices of
+ * one BFS level are then neighbours in memory, the forward pass adds to
+ * records of the level being discovered (a compact range), and the
+ * dependency pass walks the records backwards in sequence and updates
+ * those of the level above. Each vertex's predecessor list gets room for
+ * its in-degree when it is discovered, so the lists too lie in order of
+ * discovery. Only pos[] (4 bytes per vertex) is read at random for
+ * every arc. The arithmetic is that of Brandes' algorithm in the same
+ * order (sigma summed in order of discovery of the predecessors, each
+ * dependency summed over successors in reverse order of discovery), so
+ * where the values are kept does not change them. */
+static void bfs_source(const graph_t *g, work_t *w, const int32_t *grp,
+                       int32_t s, double *bet, double *cross)
 {
-    int32_t head = 0, cnt = 0;
-    w->level[s] = 0;
-    w->st[s].sigma = 1;
-    w->order[cnt++] = s;
+    int32_t *restrict pos = w->pos;
+    int32_t *restrict order = w->order;
+    int32_t *restrict pred = w->pred;
+    bstate_t *restrict bs = w->bs;
+    const int64_t *poff = g->poff;
+    int32_t head = 0, cnt = 1;
+    int32_t next = 1, level_end = 1; /* the next level starts at next */
+    int64_t top = 0; /* room given to predecessor lists so far */
+
+    pos[s] = 0;
+    order[0] = s;
+    bs[0] = (bstate_t){1, 0, 0, 0, 0};
     while (head < cnt) {
-        const int32_t v = w->order[head++];
-        const int32_t dv = w->level[v] + 1;
-        const double sv = w->st[v].sigma;
-        for (int64_t k = g->off[v]; k < g->off[v + 1]; k++) {
-            const int32_t x = g->nbr[k];
-            if (w->level[x] < 0) {
-                w->level[x] = dv;
-                w->order[cnt++] = x;
+        if (head == level_end)
+            next = level_end = cnt;
+        /* The rows of the vertices next in line are at random places:
+         * ask for them before they are needed (their offsets first). */
+        if (head + PREFETCH_ROW < cnt)
+            __builtin_prefetch(g->nbr + g->off[order[head + PREFETCH_ROW]]);
+        if (head + 2 * PREFETCH_ROW < cnt)
+            __builtin_prefetch(g->off + order[head + 2 * PREFETCH_ROW]);
+        const int32_t v = order[head];
+        const double sv = bs[head].sigma;
+        const int32_t *nb = g->nbr + g->off[v], *end = g->nbr + g->off[v + 1];
+        for (; nb < end; nb++) {
+            const int32_t x = *nb;
+            int32_t px = pos[x];
+            if (px < 0) {
+                px = pos[x] = cnt;
+                order[cnt] = x;
+                bs[cnt] = (bstate_t){0, 0, 0, top, top};
+                top += poff[x + 1] - poff[x];
+                cnt++;
             }
-            if (w->level[x] == dv) {
-                w->st[x].sigma += sv;
-                w->pred[g->poff[x] + w->npred[x]++] = v;
+            if (px >= next) {
+                bs[px].sigma += sv;
+                pred[bs[px].pend++] = head;
             }
         }
+        head++;
     }
-    return cnt;
+
+    const int32_t gs = grp[s];
+    for (int32_t i = cnt - 1; i > 0; i--) {
+        const int32_t x = order[i];
+        if (i > PREFETCH_SUM) {
+            const int32_t y = order[i - PREFETCH_SUM];
+            __builtin_prefetch(bet + y, 1);
+            __builtin_prefetch(cross + y, 1);
+            __builtin_prefetch(grp + y);
+        }
+        const double ca = (1.0 + bs[i].delta) / bs[i].sigma;
+        const double cx =
+            ((grp[x] != gs ? 1.0 : 0.0) + bs[i].deltax) / bs[i].sigma;
+        for (int64_t k = bs[i].pbeg; k < bs[i].pend; k++) {
+            bstate_t *u = bs + pred[k];
+            u->delta += u->sigma * ca;
+            u->deltax += u->sigma * cx;
+        }
+        bet[x] += bs[i].delta;
+        cross[x] += bs[i].deltax;
+    }
+    for (int32_t i = 0; i < cnt; i++)
+        pos[order[i]] = -1;
 }
 
 /* Shortest paths from s by Dijkstra with lengths len (> 0; infinite arcs
@@ -432,21 +512,19 @@ static int32_t sssp_dijkstra(const graph_t *g, work_t *w, int32_t s)
     return cnt;
 }
 
-/* One source: shortest paths from s, then both dependencies accumulated
- * in reverse order of distance into bet[] and cross[] (unscaled), and the
- * reached part of the work arrays reset. */
-static void one_source(const graph_t *g, work_t *w,
-                       const igraph_vector_int_t *grp, int32_t s,
-                       double *bet, double *cross)
+/* One source by Dijkstra: shortest paths from s, then both dependencies
+ * accumulated in reverse order of distance into bet[] and cross[]
+ * (unscaled), and the reached part of the work arrays reset. */
+static void dijkstra_source(const graph_t *g, work_t *w, const int32_t *grp,
+                            int32_t s, double *bet, double *cross)
 {
-    const int32_t cnt = g->len ? sssp_dijkstra(g, w, s) : sssp_bfs(g, w, s);
-    const igraph_integer_t gs = VECTOR(*grp)[s];
+    const int32_t cnt = sssp_dijkstra(g, w, s);
+    const int32_t gs = grp[s];
     for (int32_t i = cnt - 1; i >= 0; i--) {
         const int32_t x = w->order[i];
         const double ca = (1.0 + w->st[x].delta) / w->st[x].sigma;
         const double cx =
-            ((VECTOR(*grp)[x] != gs ? 1.0 : 0.0) + w->st[x].deltax) /
-            w->st[x].sigma;
+            ((grp[x] != gs ? 1.0 : 0.0) + w->st[x].deltax) / w->st[x].sigma;
         const int32_t *p = w->pred + g->poff[x];
         for (int32_t k = 0; k < w->npred[x]; k++) {
             const int32_t v = p[k];
@@ -461,13 +539,9 @@ static void one_source(const graph_t *g, work_t *w,
     for (int32_t i = 0; i < cnt; i++) {
         const int32_t x = w->order[i];
         w->st[x].sigma = w->st[x].delta = w->st[x].deltax = 0;
-        if (w->dist)
-            w->dist[x] = -1;
-        else
-            w->level[x] = -1;
+        w->dist[x] = -1;
         w->npred[x] = 0;
-        if (w->hpos)
-            w->hpos[x] = -1;
+        w->hpos[x] = -1;
     }
 }
 
@@ -478,14 +552,16 @@ static void one_source(const graph_t *g, work_t *w,
  * atomics. */
 typedef struct job {
     const graph_t *g;
-    const igraph_vector_int_t *grp;
+    const int32_t *grp;     /* group of each vertex */
     const int32_t *sources; /* NULL: every vertex, in order */
     int32_t nsrc;
     double *acc[SHARES];
     atomic_int next_share; /* the next share nobody has claimed */
     atomic_int stop;       /* set by run()'s thread: cancelled */
     atomic_llong done;     /* sources begun, for progress */
-    atomic_int finished;   /* worker threads returned */
+    pthread_mutex_t lock;  /* guards finished */
+    pthread_cond_t cond;   /* signalled when a worker finishes */
+    int finished;          /* worker threads done */
 } job_t;
 
 typedef struct worker {
@@ -496,8 +572,8 @@ typedef struct worker {
 } worker_t;
 
 /* Claim shares and run their sources until none is left. When api is not
- * NULL (the thread of run() itself, working alone) poll cancellation and
- * report progress here. Returns 0, or 1 when stopped. */
+ * NULL (the thread of run() itself) poll cancellation and report progress
+ * here. Returns 0, or 1 when stopped. */
 static int run_shares(worker_t *k, const spand_api_t *api, spand_run_t *r)
 {
     job_t *job = k->job;
@@ -519,9 +595,11 @@ static int run_shares(worker_t *k, const spand_api_t *api, spand_run_t *r)
                 }
                 api->progress(r, (double)d / (double)job->nsrc);
             }
-            one_source(job->g, &k->w, job->grp,
-                       job->sources ? job->sources[i] : (int32_t)i, acc,
-                       acc + n);
+            const int32_t s = job->sources ? job->sources[i] : (int32_t)i;
+            if (job->g->len)
+                dijkstra_source(job->g, &k->w, job->grp, s, acc, acc + n);
+            else
+                bfs_source(job->g, &k->w, job->grp, s, acc, acc + n);
         }
     }
     return 0;
@@ -531,21 +609,58 @@ static void *worker_main(void *arg)
 {
     worker_t *k = arg;
     run_shares(k, NULL, NULL);
-    atomic_fetch_add(&k->job->finished, 1);
+    pthread_mutex_lock(&k->job->lock);
+    k->job->finished++;
+    pthread_cond_signal(&k->job->cond);
+    pthread_mutex_unlock(&k->job->lock);
     return NULL;
 }
 
-/* Run every source on nthreads threads (1: on this thread alone), this
- * thread polling cancellation and reporting progress meanwhile. Shares
- * that no thread claimed (a thread could not be started) run here
- * afterwards, so the result is the same. Returns 0, 1 if cancelled, -1
- * out of memory. */
+/* Wait until `started` workers have finished, polling cancellation and
+ * reporting progress every 20 ms meanwhile. The wait ends the moment the
+ * last worker signals: a run costs its work, not a multiple of a tick
+ * (on small views the whole computation takes a few milliseconds). */
+static void wait_workers(const spand_api_t *api, spand_run_t *r, job_t *job,
+                         int started)
+{
+    pthread_mutex_lock(&job->lock);
+    while (job->finished < started) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 20 * 1000 * 1000;
+        if (until.tv_nsec >= 1000 * 1000 * 1000) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000 * 1000 * 1000;
+        }
+        pthread_cond_timedwait(&job->cond, &job->lock, &until);
+        if (job->finished >= started)
+            break;
+        pthread_mutex_unlock(&job->lock);
+        if (api->cancelled(r))
+            atomic_store(&job->stop, 1);
+        api->progress(r, (double)atomic_load(&job->done) / (double)job->nsrc);
+        pthread_mutex_lock(&job->lock);
+    }
+    pthread_mutex_unlock(&job->lock);
+}
+
+/* Run every source on nthreads threads: this thread and nthreads - 1
+ * workers, all claiming shares until none is left (a worker that could not
+ * be started leaves its part to the others, so the result is the same).
+ * This thread polls cancellation between its sources, then while it waits
+ * for the workers. Returns 0, 1 if cancelled, -1 out of memory. */
 static int run_job(const spand_api_t *api, spand_run_t *r, job_t *job,
                    int nthreads)
 {
     worker_t ks[SHARES];
     int made = 0, started = 0, rc = 0;
     memset(ks, 0, sizeof ks);
+    if (pthread_mutex_init(&job->lock, NULL) != 0)
+        return -1;
+    if (pthread_cond_init(&job->cond, NULL) != 0) {
+        pthread_mutex_destroy(&job->lock);
+        return -1;
+    }
     for (; made < nthreads; made++) {
         ks[made].job = job;
         if (work_init(&ks[made].w, job->g) != 0) {
@@ -554,34 +669,27 @@ static int run_job(const spand_api_t *api, spand_run_t *r, job_t *job,
             goto out;
         }
     }
-    if (nthreads > 1) {
-        for (int t = 0; t < nthreads; t++) {
-            ks[t].started =
-                pthread_create(&ks[t].tid, NULL, worker_main, &ks[t]) == 0;
-            started += ks[t].started;
-        }
-        if (started < nthreads)
-            api->log(r, SPAND_LOG_WARNING,
-                     "boundary_betweenness: %d of %d threads started",
-                     started, nthreads);
-        const struct timespec tick = {0, 20 * 1000 * 1000};
-        while (atomic_load(&job->finished) < started) {
-            nanosleep(&tick, NULL);
-            if (api->cancelled(r))
-                atomic_store(&job->stop, 1);
-            api->progress(r, (double)atomic_load(&job->done) /
-                                 (double)job->nsrc);
-        }
-        for (int t = 0; t < nthreads; t++)
-            if (ks[t].started)
-                pthread_join(ks[t].tid, NULL);
+    for (int t = 1; t < nthreads; t++) {
+        ks[t].started =
+            pthread_create(&ks[t].tid, NULL, worker_main, &ks[t]) == 0;
+        started += ks[t].started;
     }
-    run_shares(&ks[0], api, r); /* whatever is left, if anything */
+    if (started < nthreads - 1)
+        api->log(r, SPAND_LOG_WARNING,
+                 "boundary_betweenness: %d of %d threads started", started + 1,
+                 nthreads);
+    run_shares(&ks[0], api, r);
+    wait_workers(api, r, job, started);
+    for (int t = 1; t < nthreads; t++)
+        if (ks[t].started)
+            pthread_join(ks[t].tid, NULL);
     if (atomic_load(&job->stop))
         rc = 1;
 out:
     for (int t = 0; t < made; t++)
         work_free(&ks[t].w);
+    pthread_cond_destroy(&job->cond);
+    pthread_mutex_destroy(&job->lock);
     return rc;
 }
 
@@ -678,7 +786,7 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
     const int32_t nsrc = estimated ? (int32_t)sample : n;
 
     job.g = &g;
-    job.grp = grp;
+    job.grp = g.grp;
     job.nsrc = nsrc;
     int oom = 0;
     for (int k = 0; k < SHARES; k++)

@@ -10,12 +10,22 @@
  *            with P_int = sum_s n_s (n_s - 1) / (N (N - 1)), the E-I if
  *            ties fell at random given the group sizes; and a permutation
  *            test of the network E-I (see permutation_test()).
+ *   group s  also expected_ei = (2 (N - n_s) - (n_s - 1)) /
+ *            (2 (N - n_s) + (n_s - 1)): a tie of a member falls on one of
+ *            the N - n_s outsiders or one of the n_s - 1 other members at
+ *            random, and each internal edge has two member ends; and
+ *            p_greater / p_less from the same permutations as the
+ *            network's.
+ * `strata` names a people attribute: the permutations then shuffle labels
+ * only among people with the same value (people without one form one
+ * stratum), so a pooled view of several sites is tested site by site.
  * A ratio over nothing (0/0: an isolate, an empty group, a view without
  * edges, N < 2 for expected_ei) is NaN, which the daemon sends as null.
  */
 #include <spand/plugin.h>
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +43,13 @@ static const spand_param_t params[] = {
     {"permutations", SPAND_INT, "1000",
      "label permutations for p_greater / p_less (0: no test)"},
     {"seed", SPAND_INT, "1", "seed of the permutation test's generator"},
+    {"strata", SPAND_ATTRIBUTE, "",
+     "people attribute: permute labels only among people with the same "
+     "value (\"\": all people together)"},
 };
 
 enum { V_EXTERNAL, V_INTERNAL, V_EI };
-enum { G_EXTERNAL, G_INTERNAL, G_EI };
+enum { G_EXTERNAL, G_INTERNAL, G_EI, G_EXPECTED, G_PGREATER, G_PLESS };
 enum { N_EXTERNAL, N_INTERNAL, N_EI, N_EXPECTED, N_PGREATER, N_PLESS };
 
 static const spand_column_t columns[] = {
@@ -52,6 +65,12 @@ static const spand_column_t columns[] = {
      "ties with both ends in the group"},
     {SPAND_TABLE_GROUP, "ei", SPAND_REAL,
      "(external - internal) / (external + internal)"},
+    {SPAND_TABLE_GROUP, "expected_ei", SPAND_REAL,
+     "the group's E-I if its ties fell at random among all people"},
+    {SPAND_TABLE_GROUP, "p_greater", SPAND_REAL,
+     "share of label permutations with the group's E-I >= the observed"},
+    {SPAND_TABLE_GROUP, "p_less", SPAND_REAL,
+     "share of label permutations with the group's E-I <= the observed"},
     {SPAND_TABLE_NETWORK, "external", SPAND_REAL, "ties between groups"},
     {SPAND_TABLE_NETWORK, "internal", SPAND_REAL, "ties within groups"},
     {SPAND_TABLE_NETWORK, "ei", SPAND_REAL,
@@ -207,62 +226,234 @@ static uint64_t uniform_below(uint64_t *s, uint64_t bound)
     return x % bound;
 }
 
-/* Shuffle the group labels `perms` times (Fisher-Yates, each shuffle
- * applied to the previous one: each is a uniform random permutation of the
- * labels, so group sizes are kept) and count permutations whose network
- * E-I is >= / <= the observed, within EI_TOLERANCE. The sequence depends
- * only on seed, the labels and the collapse. Returns 0, 1 if cancelled,
- * -1 on failure (logged). */
-static int permutation_test(const spand_api_t *api, spand_run_t *r,
-                            const spand_view_t *view, const collapse_t *c,
-                            int64_t perms, uint64_t seed, double *p_greater,
-                            double *p_less)
+/* Group internal weight gi[s] and weight of ties touching s gd[s] (the
+ * sum of the members' strengths str[], an internal edge counted from both
+ * ends) under labels lab[]: then E_s = gd - 2 gi and I_s = gi. Unweighted,
+ * every sum is of small integers and exact in any order; weighted, the
+ * order is fixed (vertices, then edges in collapse order). */
+static void group_sums(const collapse_t *c, const igraph_integer_t *lab,
+                       igraph_integer_t n, igraph_integer_t G,
+                       const double *str, double *gi, double *gd)
+{
+    for (igraph_integer_t g = 0; g < G; g++)
+        gi[g] = gd[g] = 0;
+    for (igraph_integer_t i = 0; i < n; i++)
+        gd[lab[i]] += str[i];
+    for (igraph_integer_t k = 0; k < c->m; k++) {
+        const igraph_integer_t a = lab[c->u[k]];
+        gi[a] += masked(edge_weight(c, k), a == lab[c->v[k]]);
+    }
+}
+
+/* A group's E-I from its sums (see group_sums()). */
+static double group_ei(double gi, double gd)
+{
+    return ei_ratio(gd - 2 * gi, gi);
+}
+
+/* The strata of the permutation test: the vertices of stratum k are
+ * idx[off[k] .. off[k+1]), in increasing order; labels are shuffled within
+ * each. Without a `strata` attribute there is one stratum of every vertex
+ * in order, and the shuffle is exactly the unstratified one. */
+typedef struct strata {
+    igraph_integer_t count;
+    igraph_integer_t *idx, *off;
+} strata_t;
+
+static void strata_free(strata_t *st)
+{
+    free(st->idx);
+    free(st->off);
+}
+
+/* Sort vertices by their value of the attribute (no value first), ties
+ * by vertex number: a stable order independent of qsort's. */
+typedef struct keyed {
+    const char *value; /* NULL: no value */
+    igraph_integer_t v;
+} keyed_t;
+
+static int keyed_cmp(const void *pa, const void *pb)
+{
+    const keyed_t *a = pa, *b = pb;
+    if (a->value != b->value) {
+        if (!a->value || !b->value)
+            return a->value ? 1 : -1;
+        const int c = strcmp(a->value, b->value);
+        if (c != 0)
+            return c;
+    }
+    return (a->v > b->v) - (a->v < b->v);
+}
+
+/* Build the strata from attribute attr ("" or NULL: one stratum).
+ * Returns 0, or -1 after logging. */
+static int strata_build(const spand_api_t *api, spand_run_t *r,
+                        const spand_view_t *view, const char *attr,
+                        strata_t *st)
 {
     const igraph_integer_t n = igraph_vcount(view->graph);
+    keyed_t *kv = NULL;
+    st->count = 0;
+    st->idx = malloc(((size_t)n + 1) * sizeof *st->idx);
+    st->off = malloc(((size_t)n + 2) * sizeof *st->off);
+    if (!st->idx || !st->off)
+        goto oom;
+    st->off[0] = 0;
+    if (!attr || !*attr) {
+        for (igraph_integer_t i = 0; i < n; i++)
+            st->idx[i] = i;
+        st->count = 1;
+        st->off[1] = n;
+        return 0;
+    }
+    if (api->size <
+        offsetof(spand_api_t, vertex_attr) + sizeof api->vertex_attr) {
+        api->log(r, SPAND_LOG_ERR,
+                 "ei: strata needs a daemon of plugin ABI 1.1 or later");
+        return -1;
+    }
+    kv = malloc(((size_t)n + 1) * sizeof *kv);
+    if (!kv)
+        goto oom;
+    for (igraph_integer_t i = 0; i < n; i++) {
+        kv[i].value = api->vertex_attr(r, view, i, attr);
+        kv[i].v = i;
+    }
+    qsort(kv, (size_t)n, sizeof *kv, keyed_cmp);
+    for (igraph_integer_t i = 0; i < n; i++) {
+        st->idx[i] = kv[i].v;
+        const int same = i > 0 && (kv[i].value == kv[i - 1].value ||
+                                   (kv[i].value && kv[i - 1].value &&
+                                    strcmp(kv[i].value, kv[i - 1].value) == 0));
+        if (i > 0 && !same)
+            st->off[++st->count] = i;
+    }
+    if (n > 0)
+        st->off[++st->count] = n;
+    free(kv);
+    return 0;
+oom:
+    api->log(r, SPAND_LOG_ERR, "ei: out of memory (%lld people, strata)",
+             (long long)n);
+    free(kv);
+    return -1;
+}
+
+/* What the permutation test gives: network p-values, and each group's
+ * (NaN where the observed E-I is undefined or there was no test). */
+typedef struct ptest {
+    double p_greater, p_less;
+    double *gp_greater, *gp_less; /* [G] */
+} ptest_t;
+
+/* Shuffle the group labels `perms` times (Fisher-Yates within each
+ * stratum, each shuffle applied to the previous one: each is a uniform
+ * random permutation of the labels within the strata, so group sizes, and
+ * each stratum's group mix, are kept) and count permutations whose E-I,
+ * of the network and of each group, is >= / <= the observed, within
+ * EI_TOLERANCE; a permutation that leaves a group without ties (E-I
+ * undefined) counts as neither for that group. The sequence depends only
+ * on seed, the labels, the strata and the collapse. Returns 0, 1 if
+ * cancelled, -1 on failure (logged). */
+static int permutation_test(const spand_api_t *api, spand_run_t *r,
+                            const spand_view_t *view, const collapse_t *c,
+                            const strata_t *strata, int64_t perms,
+                            uint64_t seed, ptest_t *out)
+{
+    const igraph_integer_t n = igraph_vcount(view->graph);
+    const igraph_integer_t G = view->ngroups;
+    const igraph_integer_t *group = VECTOR(*view->group);
     double total = 0, e, in;
     for (igraph_integer_t k = 0; k < c->m; k++)
         total += edge_weight(c, k);
-    const double observed = network_ei(c, VECTOR(*view->group), total, &e, &in);
-    *p_greater = *p_less = NAN;
+    const double observed = network_ei(c, group, total, &e, &in);
+    out->p_greater = out->p_less = NAN;
+    for (igraph_integer_t g = 0; g < G; g++)
+        out->gp_greater[g] = out->gp_less[g] = NAN;
     if (perms == 0 || isnan(observed))
         return 0; /* no test asked, or no E-I to test (no edges) */
 
     igraph_integer_t *lab = malloc(((size_t)n + 1) * sizeof *lab);
-    if (!lab) {
+    double *str = calloc((size_t)n + 1, sizeof *str);
+    /* gi, gd, observed group E-I, and the >= / <= counts per group */
+    double *gw = malloc(((size_t)G * 3 + 1) * sizeof *gw);
+    int64_t *gc = calloc((size_t)G * 2 + 1, sizeof *gc);
+    int rc = -1;
+    if (!lab || !str || !gw || !gc) {
         api->log(r, SPAND_LOG_ERR, "ei: out of memory (%lld labels)",
                  (long long)n);
-        return -1;
+        goto out;
     }
+    double *gi = gw, *gd = gw + G, *gobs = gw + 2 * G;
     for (igraph_integer_t i = 0; i < n; i++)
-        lab[i] = VECTOR(*view->group)[i];
+        lab[i] = group[i];
+    for (igraph_integer_t k = 0; k < c->m; k++) {
+        str[c->u[k]] += edge_weight(c, k);
+        str[c->v[k]] += edge_weight(c, k);
+    }
+    group_sums(c, lab, n, G, str, gi, gd);
+    for (igraph_integer_t g = 0; g < G; g++)
+        gobs[g] = group_ei(gi[g], gd[g]);
 
     uint64_t s = seed;
     int64_t ge = 0, le = 0;
     for (int64_t p = 0; p < perms; p++) {
         if ((p & 15) == 0) {
             if (api->cancelled(r)) {
-                free(lab);
-                return 1;
+                rc = 1;
+                goto out;
             }
             api->progress(r, (double)p / (double)perms);
         }
-        for (igraph_integer_t i = n - 1; i > 0; i--) {
-            const igraph_integer_t j =
-                (igraph_integer_t)uniform_below(&s, (uint64_t)i + 1);
-            const igraph_integer_t t = lab[i];
-            lab[i] = lab[j];
-            lab[j] = t;
+        for (igraph_integer_t k = 0; k < strata->count; k++) {
+            const igraph_integer_t *idx = strata->idx + strata->off[k];
+            const igraph_integer_t len = strata->off[k + 1] - strata->off[k];
+            for (igraph_integer_t i = len - 1; i > 0; i--) {
+                const igraph_integer_t j =
+                    (igraph_integer_t)uniform_below(&s, (uint64_t)i + 1);
+                const igraph_integer_t t = lab[idx[i]];
+                lab[idx[i]] = lab[idx[j]];
+                lab[idx[j]] = t;
+            }
         }
         const double x = network_ei(c, lab, total, &e, &in);
         if (x >= observed - EI_TOLERANCE)
             ge++;
         if (x <= observed + EI_TOLERANCE)
             le++;
+        group_sums(c, lab, n, G, str, gi, gd);
+        for (igraph_integer_t g = 0; g < G; g++) {
+            const double y = group_ei(gi[g], gd[g]);
+            gc[2 * g] += y >= gobs[g] - EI_TOLERANCE;
+            gc[2 * g + 1] += y <= gobs[g] + EI_TOLERANCE;
+        }
     }
+    out->p_greater = (double)ge / (double)perms;
+    out->p_less = (double)le / (double)perms;
+    for (igraph_integer_t g = 0; g < G; g++) {
+        if (isnan(gobs[g]))
+            continue;
+        out->gp_greater[g] = (double)gc[2 * g] / (double)perms;
+        out->gp_less[g] = (double)gc[2 * g + 1] / (double)perms;
+    }
+    rc = 0;
+out:
     free(lab);
-    *p_greater = (double)ge / (double)perms;
-    *p_less = (double)le / (double)perms;
-    return 0;
+    free(str);
+    free(gw);
+    free(gc);
+    return rc;
+}
+
+/* A group's expected E-I (METRICS.md): its ties falling at random among
+ * the N people, a member's tie reaches one of N - n_s outsiders or one of
+ * n_s - 1 other members, and an internal edge has two member ends. NaN
+ * for a group without members here, or without anybody to tie to. */
+static double group_expected(double N, double ns)
+{
+    const double ext = 2 * (N - ns), in = ns - 1;
+    return ns >= 1 && ext + in > 0 ? (ext - in) / (ext + in) : NAN;
 }
 
 static int run(void *state, const spand_api_t *api, spand_run_t *r,
@@ -275,7 +466,10 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
     const int weighted = api->param_bool(r, "weighted");
     const int64_t perms = api->param_int(r, "permutations");
     const uint64_t seed = (uint64_t)api->param_int(r, "seed");
+    const char *strata_attr = api->param_string(r, "strata");
     collapse_t c = {0, NULL, NULL, NULL};
+    strata_t strata = {0, NULL, NULL};
+    ptest_t pt = {NAN, NAN, NULL, NULL};
     double *vx = NULL, *gx = NULL, *gsize = NULL;
     int rc = -1, bad = 0;
 
@@ -287,12 +481,15 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
     vx = calloc((size_t)n * 2 + 1, sizeof *vx); /* E_i, I_i */
     gx = calloc((size_t)G * 2 + 1, sizeof *gx); /* E_s, I_s */
     gsize = calloc((size_t)G + 1, sizeof *gsize);
-    if (!vx || !gx || !gsize) {
+    pt.gp_greater = calloc((size_t)G * 2 + 1, sizeof *pt.gp_greater);
+    pt.gp_less = pt.gp_greater ? pt.gp_greater + G : NULL;
+    if (!vx || !gx || !gsize || !pt.gp_greater) {
         api->log(r, SPAND_LOG_ERR, "ei: out of memory (%lld vertices)",
                  (long long)n);
         goto out;
     }
-    if (collapse_build(api, r, view, weighted, &c) != 0)
+    if (collapse_build(api, r, view, weighted, &c) != 0 ||
+        strata_build(api, r, view, strata_attr, &strata) != 0)
         goto out;
 
     for (igraph_integer_t k = 0; k < c.m; k++) {
@@ -317,12 +514,6 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
         bad |= api->set(r, SPAND_TABLE_VERTEX, i, V_INTERNAL, in);
         bad |= api->set(r, SPAND_TABLE_VERTEX, i, V_EI, ei_ratio(e, in));
     }
-    for (igraph_integer_t g = 0; g < G; g++) {
-        const double e = gx[2 * g], in = gx[2 * g + 1];
-        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_EXTERNAL, e);
-        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_INTERNAL, in);
-        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_EI, ei_ratio(e, in));
-    }
 
     /* Network counts summed directly, edge by edge (each once). */
     double e = 0, in = 0;
@@ -339,19 +530,28 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
         pint += gsize[g] * (gsize[g] - 1);
     const double expected = n >= 2 ? 1 - 2 * (pint / (N * (N - 1))) : NAN;
 
-    double pg, pl;
-    const int t = permutation_test(api, r, view, &c, perms, seed, &pg, &pl);
+    const int t = permutation_test(api, r, view, &c, &strata, perms, seed, &pt);
     if (t != 0) {
         if (t > 0)
             api->log(r, SPAND_LOG_INFO, "ei: cancelled");
         goto out;
     }
+    for (igraph_integer_t g = 0; g < G; g++) {
+        const double ge = gx[2 * g], gi = gx[2 * g + 1];
+        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_EXTERNAL, ge);
+        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_INTERNAL, gi);
+        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_EI, ei_ratio(ge, gi));
+        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_EXPECTED,
+                        group_expected(N, gsize[g]));
+        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_PGREATER, pt.gp_greater[g]);
+        bad |= api->set(r, SPAND_TABLE_GROUP, g, G_PLESS, pt.gp_less[g]);
+    }
     bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_EXTERNAL, e);
     bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_INTERNAL, in);
     bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_EI, ei_ratio(e, in));
     bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_EXPECTED, expected);
-    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_PGREATER, pg);
-    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_PLESS, pl);
+    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_PGREATER, pt.p_greater);
+    bad |= api->set(r, SPAND_TABLE_NETWORK, 0, N_PLESS, pt.p_less);
     if (bad) {
         api->log(r, SPAND_LOG_ERR, "ei: a result cell was refused");
         goto out;
@@ -360,6 +560,8 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
     rc = 0;
 out:
     collapse_free(&c);
+    strata_free(&strata);
+    free(pt.gp_greater);
     free(vx);
     free(gx);
     free(gsize);

@@ -8,6 +8,7 @@
 #include "ctl_analyse.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -434,7 +435,10 @@ static int print_text_table(const char *name, const json_t *tab, void *data)
     json_t *rows = json_object_get(tab, "rows");
     size_t ncols = json_array_size(cols), nrows = json_array_size(rows);
     size_t show = nrows;
-    if (x->top >= 0 && (unsigned long long)x->top < nrows)
+    /* --top is the server's cut of the vertex rows only (it sorts them);
+     * group, pair and network tables are answered whole, as in JSON. */
+    if (!strcmp(name, "vertex") && x->top >= 0 &&
+        (unsigned long long)x->top < nrows)
         show = (size_t)x->top;
     json_t *tr = json_object_get(tab, "total_rows");
     size_t total = json_is_integer(tr) && json_integer_value(tr) >= 0 &&
@@ -558,4 +562,195 @@ int ctl_print_analysis(const json_t *res, ctl_format_t format, long long top,
         return 0;
     }
     return each_table(tables, print_text_table, &x);
+}
+
+/* ---- scoped views ------------------------------------------------------- */
+
+/* Add the comma-separated values of list to (*obj)[attr]. */
+static int add_cond(json_t **obj, const char *attr, size_t alen,
+                    const char *list, const char *opt, char *err,
+                    size_t errlen)
+{
+    char *name = strndup(attr, alen);
+    if (!name)
+        goto oom;
+    if (!*obj && !(*obj = json_object()))
+        goto oom;
+    json_t *vals = json_object_get(*obj, name);
+    if (!vals) {
+        if (!(vals = json_array()) || json_object_set_new(*obj, name, vals) < 0)
+            goto oom;
+    }
+    for (const char *p = list;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        if (!n) {
+            snprintf(err, errlen, "%s %s=...: an empty value", opt, name);
+            free(name);
+            return -1;
+        }
+        json_t *v = json_stringn(p, n);
+        if (!v) {
+            snprintf(err, errlen, "%s %s: a value is not valid UTF-8", opt,
+                     name);
+            free(name);
+            return -1;
+        }
+        if (json_array_append_new(vals, v) < 0)
+            goto oom;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    free(name);
+    return 0;
+oom:
+    free(name);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+static int add_id(ctl_scope_opts_t *o, const char *id, size_t n, char *err,
+                  size_t errlen)
+{
+    json_t *v = json_stringn(id, n);
+    if (!v) {
+        snprintf(err, errlen, "--without: an id is not valid UTF-8");
+        return -1;
+    }
+    if ((!o->without_ids && !(o->without_ids = json_array())) ||
+        json_array_append_new(o->without_ids, v) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* One id a line; blank lines and trailing CR or spaces ignored. */
+static int read_ids(ctl_scope_opts_t *o, const char *path, char *err,
+                    size_t errlen)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+    if (!f) {
+        snprintf(err, errlen, "--without-file %s: cannot open it", path);
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+                           line[len - 1] == ' ' || line[len - 1] == '\t'))
+            len--;
+        if (len > 0)
+            rc = add_id(o, line, (size_t)len, err, errlen);
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, errlen, "--without-file %s: read error", path);
+        rc = -1;
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+int ctl_scope_opt(ctl_scope_opts_t *o, int opt, const char *arg, char *err,
+                  size_t errlen)
+{
+    const char *eq = strchr(arg, '=');
+    switch (opt) {
+    case CTL_OPT_WHERE:
+        if (!eq || eq == arg) {
+            snprintf(err, errlen, "--where wants ATTR=VALUE[,VALUE...], not "
+                                  "\"%.64s\"",
+                     arg);
+            return -1;
+        }
+        return add_cond(&o->where, arg, (size_t)(eq - arg), eq + 1, "--where",
+                        err, errlen);
+    case CTL_OPT_WITHOUT:
+        if (!*arg) {
+            snprintf(err, errlen, "--without needs an ID or ATTR=VALUE");
+            return -1;
+        }
+        if (eq && eq != arg)
+            return add_cond(&o->without_where, arg, (size_t)(eq - arg), eq + 1,
+                            "--without", err, errlen);
+        return add_id(o, arg, strlen(arg), err, errlen);
+    case CTL_OPT_WITHOUT_FILE:
+        return read_ids(o, arg, err, errlen);
+    case CTL_OPT_WITHIN:
+        if (!*arg) {
+            snprintf(err, errlen, "--within needs an attribute name");
+            return -1;
+        }
+        json_decref(o->within);
+        if (!(o->within = json_string(arg))) {
+            snprintf(err, errlen, "--within: not valid UTF-8");
+            return -1;
+        }
+        return 0;
+    case CTL_OPT_BASELINE_KIND: {
+        json_t *k = *arg ? json_string(arg) : NULL;
+        if (!k) {
+            snprintf(err, errlen, "--baseline-kind needs a kind name");
+            return -1;
+        }
+        if ((!o->baseline_kinds && !(o->baseline_kinds = json_array())) ||
+            json_array_append_new(o->baseline_kinds, k) < 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    case CTL_OPT_EVENT_WEIGHTING:
+        if (strcmp(arg, "pairs") && strcmp(arg, "newman")) {
+            snprintf(err, errlen,
+                     "--event-weighting is pairs or newman, not \"%.64s\"",
+                     arg);
+            return -1;
+        }
+        json_decref(o->event_weighting);
+        o->event_weighting = json_string(arg);
+        return o->event_weighting ? 0 : -1;
+    }
+    snprintf(err, errlen, "not a scope option");
+    return -1;
+}
+
+int ctl_scope_params(const ctl_scope_opts_t *o, json_t *params)
+{
+    json_t *without = NULL;
+    if (o->without_ids || o->without_where) {
+        if (!(without = json_object()) ||
+            (o->without_ids &&
+             json_object_set(without, "ids", o->without_ids) < 0) ||
+            (o->without_where &&
+             json_object_set(without, "where", o->without_where) < 0)) {
+            json_decref(without);
+            return -1;
+        }
+    }
+    if ((o->where && json_object_set(params, "where", o->where) < 0) ||
+        (without && json_object_set_new(params, "without", without) < 0) ||
+        (o->within && json_object_set(params, "within", o->within) < 0) ||
+        (o->baseline_kinds &&
+         json_object_set(params, "baseline_kinds", o->baseline_kinds) < 0) ||
+        (o->event_weighting &&
+         json_object_set(params, "event_weighting", o->event_weighting) < 0))
+        return -1;
+    return 0;
+}
+
+void ctl_scope_free(ctl_scope_opts_t *o)
+{
+    json_decref(o->where);
+    json_decref(o->without_ids);
+    json_decref(o->without_where);
+    json_decref(o->within);
+    json_decref(o->baseline_kinds);
+    json_decref(o->event_weighting);
+    memset(o, 0, sizeof *o);
 }

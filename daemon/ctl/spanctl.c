@@ -68,10 +68,17 @@ static void usage(FILE *out)
           "  summary [--by ATTR]         groups and cross-boundary ties per "
           "year\n"
           "                              (ATTR defaults to sector)\n"
-          "  person ID                   one person's attributes and ties\n"
+          "  person [--all] ID            one person's attributes and ties;\n"
+          "                              --all: everything held about them,\n"
+          "                              with the audit lines about them, as\n"
+          "                              JSON (a subject access request)\n"
           "  forget ID                   erase a person with all their records "
           "and\n"
           "                              event participations\n"
+          "  forget --before DATE        erase every record and event before "
+          "DATE\n"
+          "  audit [--since T] [--user U] [--person ID] [--limit N]\n"
+          "                              the audit trail (admins only)\n"
           "  plugins                     the analyses spand offers: "
           "parameters,\n"
           "                              columns, and plugin files it "
@@ -85,12 +92,16 @@ static void usage(FILE *out)
           "                              csv: --spreadsheet-safe)\n"
           "  report [OPTION...]          the boundary-spanning suite on one "
           "view:\n"
-          "                              network, mixing, spanners, "
-          "boundaries at\n"
-          "                              risk, gate-openers (--by --from "
-          "--to\n"
-          "                              --baseline-from --baseline-to "
-          "--kind --top\n"
+          "                              E-I against chance, mixing, "
+          "spanners,\n"
+          "                              boundaries at risk and who holds "
+          "them,\n"
+          "                              departures, gate-openers (the "
+          "analyse\n"
+          "                              options, --within site for a "
+          "comparison\n"
+          "                              of sites and a section each; --top "
+          "N,\n"
           "                              --format table|json)\n"
           "  reload                      make spand re-read its configuration "
           "and\n"
@@ -138,6 +149,20 @@ static void usage(FILE *out)
           "  --param NAME=VALUE    a parameter of the plugin (repeatable; "
           "see plugins)\n"
           "  --isolates            also take in people without ties\n"
+          "  --where ATTR=V[,V...] only people whose ATTR is one of the "
+          "values\n"
+          "                        (repeatable: all must hold)\n"
+          "  --without ID, --without ATTR=V[,V...], --without-file FILE\n"
+          "                        take people out first: by id, by value, "
+          "or the\n"
+          "                        ids in FILE, one a line (repeatable)\n"
+          "  --within ATTR         run on each value of ATTR's own network "
+          "(per site)\n"
+          "  --baseline-kind K     kinds for the baseline window "
+          "(default: --kind)\n"
+          "  --event-weighting W   pairs (default) or newman: an event of k "
+          "people\n"
+          "                        weighs 1/(k-1) a pair\n"
           "  --top N               show the first N rows of each table\n"
           "  --sort COL[:asc]      sort people by COL, descending (nulls "
           "last)\n"
@@ -320,7 +345,7 @@ typedef int (*opt_cb)(int opt, const char *arg, void *data);
 static int parse_cmd(struct ctx *c, int argc, char **argv,
                      const struct option *extra, opt_cb cb, void *data)
 {
-    enum { MAX_EXTRA = 16 };
+    enum { MAX_EXTRA = 32 };
     struct option all[MAX_EXTRA + 3];
     size_t n = 0;
     for (; extra && extra[n].name && n < MAX_EXTRA; n++)
@@ -531,6 +556,13 @@ static int human_boundaries(const json_t *res)
         /* Those without a value fall outside an analysis by this
          * attribute: worth seeing next to the groups. */
         json_int_t with = jint(a, "people");
+        if (!json_object_get(a, "values")) {
+            /* A reader: names and counts only (doc/protocol.md). */
+            ctl_table_add(&t, name);
+            ctl_table_add(&t, "(values not shown to readers)");
+            ctl_table_addf(&t, "%" JSON_INTEGER_FORMAT, with);
+            continue;
+        }
         if (total > with) {
             ctl_table_add(&t, name);
             ctl_table_add(&t, "(no value)");
@@ -731,9 +763,38 @@ static int id_command(struct ctx *c, int argc, char **argv,
     return finish_result(c, &r, human);
 }
 
+static int flag_opt(int opt, const char *arg, void *data)
+{
+    (void)arg;
+    if (opt == 'a')
+        *(bool *)data = true;
+    return 0;
+}
+
 static int cmd_person(struct ctx *c, int argc, char **argv)
 {
-    return id_command(c, argc, argv, human_person);
+    static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+                                         {NULL, 0, NULL, 0}};
+    bool all = false;
+    int first = parse_cmd(c, argc, argv, opts, flag_opt, &all);
+    if (first < 0)
+        return first == -2 ? 0 : EXIT_USAGE;
+    if (argc - first != 1)
+        return bad_usage("person needs exactly 1 argument, the id");
+    json_t *params = json_pack("{s:s, s:b}", "id", argv[first], "all", all);
+    if (!params) {
+        errmsg("person: the id is not valid UTF-8");
+        return EXIT_USAGE;
+    }
+    ctl_reply_t r;
+    int rc = rpc(c, "person", params, &r);
+    json_decref(params);
+    if (rc < 0)
+        return EXIT_FAILURE;
+    /* Everything held is a document to hand over, not a table. */
+    if (all)
+        c->json = true;
+    return finish_result(c, &r, human_person);
 }
 
 static int human_forget(const json_t *res)
@@ -748,9 +809,131 @@ static int human_forget(const json_t *res)
     return 0;
 }
 
+static int human_forget_before(const json_t *res)
+{
+    const char *before = json_string_value(json_object_get(res, "before"));
+    printf("forgot everything before %s: %" JSON_INTEGER_FORMAT
+           " records, %" JSON_INTEGER_FORMAT " events and %" JSON_INTEGER_FORMAT
+           " event participations removed (data version %" JSON_INTEGER_FORMAT
+           ")\n",
+           before ? before : "?", jint(res, "records_removed"),
+           jint(res, "events_removed"), jint(res, "participations_removed"),
+           jint(res, "data_version"));
+    return 0;
+}
+
+static int text_opt(int opt, const char *arg, void *data)
+{
+    const char **v = data;
+    /* data: the values of options 'a'..'z', by letter */
+    if (opt >= 'a' && opt <= 'z')
+        v[opt - 'a'] = arg;
+    return 0;
+}
+
 static int cmd_forget(struct ctx *c, int argc, char **argv)
 {
-    return id_command(c, argc, argv, human_forget);
+    static const struct option opts[] = {
+        {"before", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
+    const char *v[26] = {0};
+    int first = parse_cmd(c, argc, argv, opts, text_opt, v);
+    if (first < 0)
+        return first == -2 ? 0 : EXIT_USAGE;
+    const char *before = v['b' - 'a'];
+    if (!before)
+        return argc - first == 1 ? id_command(c, argc, argv, human_forget)
+                                 : bad_usage("forget needs an id or --before "
+                                             "DATE");
+    if (argc != first)
+        return bad_usage("forget: give an id or --before DATE, not both");
+    json_t *params = json_pack("{s:s}", "before", before);
+    if (!params) {
+        errmsg("forget: --before %s is not valid UTF-8", before);
+        return EXIT_USAGE;
+    }
+    ctl_reply_t r;
+    int rc = rpc(c, "forget", params, &r);
+    json_decref(params);
+    if (rc < 0)
+        return EXIT_FAILURE;
+    return finish_result(c, &r, human_forget_before);
+}
+
+static int human_audit(const json_t *res)
+{
+    static const char *const head[] = {"TIME",   "USER",   "UID",     "PID",
+                                       "METHOD", "TARGET", "OUTCOME", "ROWS"};
+    ctl_table_t t = {.ncols = 8, .head = head, .align = "llrrllll"};
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(res, "lines"), i, l)
+    {
+        static const char *const keys[] = {"time",    "user",   "uid",
+                                           "pid",     "method", "target",
+                                           "outcome", "rows"};
+        for (size_t k = 0; k < 8; k++) {
+            json_t *v = json_object_get(l, keys[k]);
+            if (k == 6 && json_integer_value(json_object_get(l, "code")))
+                ctl_table_addf(&t, "%s %" JSON_INTEGER_FORMAT,
+                               json_string_value(v),
+                               json_integer_value(json_object_get(l, "code")));
+            else if (json_is_null(v) || !v)
+                ctl_table_add(&t, "-");
+            else
+                ctl_table_add_value(&t, v);
+        }
+    }
+    int rc = ctl_table_print(&t, stdout);
+    ctl_table_free(&t);
+    return rc;
+}
+
+static int cmd_audit(struct ctx *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"since", required_argument, NULL, 's'},
+        {"user", required_argument, NULL, 'u'},
+        {"person", required_argument, NULL, 'p'},
+        {"limit", required_argument, NULL, 'l'},
+        {NULL, 0, NULL, 0}};
+    const char *v[26] = {0};
+    int first = parse_cmd(c, argc, argv, opts, text_opt, v);
+    if (first < 0)
+        return first == -2 ? 0 : EXIT_USAGE;
+    if (first != argc)
+        return bad_usage("audit takes no arguments besides its options");
+    json_t *params = json_object();
+    const char *since = v['s' - 'a'], *user = v['u' - 'a'],
+               *person = v['p' - 'a'], *limit = v['l' - 'a'];
+    if (!params)
+        return EXIT_FAILURE;
+    if (since) {
+        /* Unix seconds or ISO 8601, as the daemon takes them. */
+        char *end;
+        long long n = strtoll(since, &end, 10);
+        json_object_set_new(params, "since",
+                            *since && !*end ? json_integer(n)
+                                            : json_string(since));
+    }
+    if (user)
+        json_object_set_new(params, "user", json_string(user));
+    if (person)
+        json_object_set_new(params, "person", json_string(person));
+    if (limit) {
+        char *end;
+        long long n = strtoll(limit, &end, 10);
+        if (!*limit || *end || n < 1) {
+            json_decref(params);
+            return bad_usage("audit: --limit needs a whole number >= 1");
+        }
+        json_object_set_new(params, "limit", json_integer(n));
+    }
+    ctl_reply_t r;
+    int rc = rpc(c, "audit", params, &r);
+    json_decref(params);
+    if (rc < 0)
+        return EXIT_FAILURE;
+    return finish_result(c, &r, human_audit);
 }
 
 static int human_reload(const json_t *res)
@@ -838,6 +1021,7 @@ struct analyse_opts {
     long long top;   /* -1: not given */
     ctl_format_t format;
     bool format_given;
+    ctl_scope_opts_t scope; /* --where, --without, --within, ... */
 };
 
 /* A time option's value as JSON: Unix seconds as an integer, anything
@@ -890,6 +1074,14 @@ static int set_member(json_t **obj, const char *key, json_t *v)
 static int analyse_opt(int opt, const char *arg, void *data)
 {
     struct analyse_opts *o = data;
+    if (ctl_scope_is_opt(opt)) {
+        char err[256];
+        if (ctl_scope_opt(&o->scope, opt, arg, err, sizeof err) < 0) {
+            bad_usage("%s", err);
+            return -1;
+        }
+        return 0;
+    }
     switch (opt) {
     case 'b':
         if (!*arg) {
@@ -1013,7 +1205,8 @@ static int view_params(struct analyse_opts *o)
                    (o->base &&
                     set_member(&o->params, "baseline", json_incref(o->base))) ||
                    (o->kinds &&
-                    set_member(&o->params, "kinds", json_incref(o->kinds)))
+                    set_member(&o->params, "kinds", json_incref(o->kinds))) ||
+                   ctl_scope_params(&o->scope, o->params) < 0
                ? -1
                : 0;
 }
@@ -1025,6 +1218,7 @@ static void analyse_opts_free(struct analyse_opts *o)
     json_decref(o->base);
     json_decref(o->kinds);
     json_decref(o->pparams);
+    ctl_scope_free(&o->scope);
 }
 
 static int cmd_analyse(struct ctx *c, int argc, char **argv)
@@ -1041,6 +1235,7 @@ static int cmd_analyse(struct ctx *c, int argc, char **argv)
         {"top", required_argument, NULL, 'n'},
         {"sort", required_argument, NULL, 'S'},
         {"format", required_argument, NULL, 'o'},
+        CTL_SCOPE_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct analyse_opts o = {.params = json_object(), .top = -1};
     int status = EXIT_USAGE;
@@ -1270,6 +1465,7 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         {"isolates", no_argument, NULL, 'i'},
         {"top", required_argument, NULL, 'n'},
         {"format", required_argument, NULL, 'o'},
+        CTL_SCOPE_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct analyse_opts o = {.params = json_object(), .top = -1};
     int status = EXIT_USAGE;
@@ -1354,6 +1550,7 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         {"kind", required_argument, NULL, 'k'},
         {"isolates", no_argument, NULL, 'i'},
         {"spreadsheet-safe", no_argument, NULL, 'Q'},
+        CTL_SCOPE_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct export_opts o = {.a = {.params = json_object(), .top = -1}};
     int status = EXIT_USAGE;
@@ -1417,6 +1614,7 @@ static const struct command {
     {"plugins", cmd_plugins},   {"analyse", cmd_analyse},
     {"report", cmd_report},     {"export", cmd_export},
     {"shutdown", cmd_shutdown}, {"call", cmd_call},
+    {"audit", cmd_audit},
 };
 
 int main(int argc, char **argv)

@@ -18,6 +18,12 @@ store whose view is already built.
       networkx betweenness_centrality_subset summed over the groups
       (sources = the group, targets = everyone else, normalized=False) on
       the undirected collapse: spand's cross_betweenness.
+  peers.py brandes GRAPH --reps N [--spand RESULT.json]
+      python-igraph Graph.betweenness() on the undirected collapse: one
+      Brandes pass over all pairs, the peer of an exact
+      boundary_betweenness at sizes networkx does not finish (spand
+      computes both columns in one pass); checked against spand's
+      betweenness column.
   peers.py brokerage GRAPH R_OUTPUT SPAND_RESULT.json
       compares R sna::brokerage's output (sna_brokerage_bench.R) with
       spand's brokerage result.
@@ -145,6 +151,28 @@ def cmd_bb(a):
                       "ok": bool(ok)}))
 
 
+def cmd_brandes(a):
+    import igraph as ig
+    n, sectors, arcs = read_graph(a.graph)
+    H = ig.Graph(n=n, edges=arcs, directed=True)
+    H.to_undirected(mode="collapse")
+    times = {"igraph_betweenness": []}
+    bet = None
+    for _ in range(a.reps):
+        t0 = time.perf_counter()
+        bet = H.betweenness(directed=False)
+        times["igraph_betweenness"].append(time.perf_counter() - t0)
+    checks, ok = [], True
+    if a.spand:
+        _, sv = spand_vertex(a.spand, ["betweenness"])
+        worst = max(rel(sv[v]["betweenness"], bet[v]) for v in sv)
+        checks.append(f"betweenness of all {len(sv)} people vs igraph: "
+                      f"max relative difference {worst:.1e}")
+        ok &= worst <= 1e-9 and len(sv) == n
+    print(json.dumps({"times": times, "check": "; ".join(checks),
+                      "ok": bool(ok)}))
+
+
 ROLES = ["coordinator", "itinerant", "representative", "gatekeeper",
          "liaison", "total"]
 COLS = ROLES + [f"{r}_{s}" for r in ROLES for s in ("expected", "sd", "z")]
@@ -196,12 +224,17 @@ def main():
     p.add_argument("graph")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--spand")
+    p = sub.add_parser("brandes")
+    p.add_argument("graph")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--spand")
     p = sub.add_parser("brokerage")
     p.add_argument("graph")
     p.add_argument("r_output")
     p.add_argument("spand")
     a = ap.parse_args()
-    {"sh": cmd_sh, "bb": cmd_bb, "brokerage": cmd_brokerage}[a.cmd](a)
+    {"sh": cmd_sh, "bb": cmd_bb, "brandes": cmd_brandes,
+     "brokerage": cmd_brokerage}[a.cmd](a)
 
 
 if __name__ == "__main__":

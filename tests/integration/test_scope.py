@@ -116,4 +116,55 @@ with Daemon() as d:
         code, msg = err(d, bad)
         t.ok(code == -32602 and msg and why in msg,
              f"refused with -32602: {bad}", f"{code} {msg}")
+    # spanctl's flags make the same requests.
+    import json as _json
+    import os as _os
+
+    def ctl(*args):
+        p = d.spanctl("analyse", "viewdump", "--format", "json", *args)
+        if p.returncode != 0:
+            return p.returncode, p.stderr
+        net = _json.loads(p.stdout)["tables"]["network"]
+        return 0, dict(zip([c["name"] for c in net["columns"]],
+                           net["rows"][0]))["arc_list"]
+    t.eq(ctl("--where", "role=PSW,OT"),
+         (0, "a>b:1 a>c:1 b>c:1 c>a:1 c>b:1"), "spanctl --where")
+    t.eq(ctl("--where", "role=PSW", "--where", "role=OT", "--where",
+             "site=s1"), (0, "a>b:1"),
+         "spanctl --where repeated: values of one attribute add up")
+    t.eq(ctl("--without", "e"), (0, "a>b:1 a>c:1 b>c:1 c>a:1 c>b:1"),
+         "spanctl --without ID")
+    t.eq(ctl("--without", "left=2025"),
+         (0, "a>b:1 a>c:1 b>c:1 c>a:1 c>b:1"), "spanctl --without ATTR=V")
+    idfile = _os.path.join(d.dir, "ids.txt")
+    with open(idfile, "w") as f:
+        f.write("a\n\nc\r\n")
+    t.eq(ctl("--without-file", idfile), (0, "e>f:1"),
+         "spanctl --without-file: one id a line")
+    t.eq(ctl("--event-weighting", "newman")[1].split()[1], "a>c:0.5",
+         "spanctl --event-weighting newman")
+    p = d.spanctl("analyse", "viewdump", "--format", "json", "--kind",
+                  "advice", "--baseline-to", "2025-01-01", "--baseline-kind",
+                  "meeting")
+    t.eq(dict(zip([c["name"] for c in _json.loads(p.stdout)["tables"]
+                   ["network"]["columns"]],
+                  _json.loads(p.stdout)["tables"]["network"]["rows"][0]))
+         ["baseline_arcs"], "a>c:1 a>e:1 c>a:1 c>e:1 e>a:1 e>c:1",
+         "spanctl --baseline-kind")
+    p = d.spanctl("analyse", "viewdump", "--within", "site")
+    t.ok(p.returncode == 0 and "site" in p.stdout, "spanctl --within: a "
+         "table with the scope column", p.stdout + p.stderr)
+    p = d.spanctl("analyse", "viewdump", "--event-weighting", "mean")
+    t.ok(p.returncode == 2 and "pairs or newman" in p.stderr,
+         "spanctl: a bad --event-weighting is a usage error", p.stderr)
+    p = d.spanctl("analyse", "viewdump", "--where", "role")
+    t.ok(p.returncode == 2 and "ATTR=VALUE" in p.stderr,
+         "spanctl: --where without = is a usage error", p.stderr)
+    p = d.spanctl("export", "--format", "csv", "--where", "site=s1")
+    t.eq(p.stdout, "from,to,weight,from_group,to_group\na,b,1,x,y\n",
+         "spanctl export --where")
+    p = d.spanctl("export", "--format", "csv", "--within", "site")
+    t.eq(p.stdout, "from,to,weight,from_group,to_group\na,b,1,x,y\n"
+         "c,e,1,x,y\ne,c,1,y,x\n",
+         "export --within: the pooled graph without cross-site ties")
 t.done()

@@ -4,8 +4,12 @@ network rows, counted and weighted, undirected ties, isolates, groups of
 one, one group, no ties across groups, the expected E-I, the empty view,
 and the permutation test, which is checked exactly against a port of the
 plugin's seeded generator (splitmix64 + Fisher-Yates) so that a seed means
-the same p-values on every platform."""
+the same p-values on every platform. Each group's expected E-I by hand,
+and the groups' p-values and the `strata` parameter against a permutation
+test written here with Python's own generator (a seed-independent check:
+within 3 Monte-Carlo standard errors)."""
 import math
+import random
 
 from spandtest import TAP, Daemon, RpcError
 
@@ -156,11 +160,13 @@ with Daemon() as d:
     info = {p["name"]: p for p in d.call("plugins")["plugins"]}["ei"]
     t.eq([(p["name"], p["type"], p["default"]) for p in info["params"]],
          [("weighted", "bool", "false"), ("permutations", "int", "1000"),
-          ("seed", "int", "1")], "declared parameters and defaults")
+          ("seed", "int", "1"), ("strata", "attribute", "")],
+         "declared parameters and defaults")
     t.eq([(c["table"], c["name"]) for c in info["columns"]],
          [("vertex", "external"), ("vertex", "internal"), ("vertex", "ei"),
           ("group", "external"), ("group", "internal"), ("group", "ei"),
-          ("network", "external"), ("network", "internal"),
+          ("group", "expected_ei"), ("group", "p_greater"),
+          ("group", "p_less"), ("network", "external"), ("network", "internal"),
           ("network", "ei"), ("network", "expected_ei"),
           ("network", "p_greater"), ("network", "p_less")],
          "declared columns")
@@ -179,6 +185,17 @@ with Daemon() as d:
          "E counted: network E, I, E-I and expected_ei = 7/15", net)
     t.ok(net["p_greater"] is None and net["p_less"] is None,
          "E: permutations = 0: no p-values (null)", net)
+    # Group expected_ei = (2(N - n) - (n - 1)) / (2(N - n) + (n - 1)),
+    # N = 6: adults n = 3: (6 - 2) / (6 + 2) = 1/2; children n = 2:
+    # (8 - 1) / (8 + 1) = 7/9; nhs n = 1: 10 / 10 = 1.
+    t.ok(close(g["adults"]["expected_ei"], 1 / 2) and
+         close(g["children"]["expected_ei"], 7 / 9) and
+         g["nhs"]["expected_ei"] == 1,
+         "E: group expected_ei 1/2, 7/9, 1 by hand",
+         {k: x["expected_ei"] for k, x in g.items()})
+    t.ok(all(x["p_greater"] is None and x["p_less"] is None
+             for x in g.values()),
+         "E: permutations = 0: no group p-values (null)")
 
     r, v, g, net = analyse(d, {"weighted": True, "permutations": 0})
     t.ok(all(same(triple(v[p]), want) for p, want in WEIGHTED_V.items()),
@@ -198,6 +215,12 @@ with Daemon() as d:
     t.ok(same(triple(g["children"]), (2, 1, 1 / 3)) and
          same(triple(net), (3, 3, 0)) and close(net["expected_ei"], 3 / 7),
          "E+isolates: counts unchanged, expected_ei = 3/7", net)
+    # N = 7, adults and children n = 3: (8 - 2) / (8 + 2) = 3/5; nhs 1.
+    t.ok(close(g["adults"]["expected_ei"], 3 / 5) and
+         close(g["children"]["expected_ei"], 3 / 5) and
+         g["nhs"]["expected_ei"] == 1,
+         "E+isolates: group expected_ei 3/5, 3/5, 1 (g counts in N and n)",
+         {k: x["expected_ei"] for k, x in g.items()})
 
     # The permutation test, predicted exactly by the port above.
     labels, edges = view_order([p for p in PEOPLE_E if p["id"] != "g"],
@@ -269,6 +292,10 @@ with Daemon() as d:
     t.ok(same(triple(net), (0, 2, -1)) and net["expected_ei"] == -1 and
          (net["p_greater"], net["p_less"]) == (1.0, 1.0),
          "one group: E-I -1, expected -1, p-values 1", net)
+    t.ok(g["nhs"]["expected_ei"] == -1 and
+         (g["nhs"]["p_greater"], g["nhs"]["p_less"]) == (1.0, 1.0),
+         "one group: the group's expected E-I is -1, its p-values 1",
+         g["nhs"])
     t.ok(same(triple(v["n2"]), (0, 2, -1)), "one group: n2 has 2 ties")
     # Now v1 alone in voluntary, tied to n1 and n3: its E-I is +1, its
     # group's too; nhs gains two external edges.
@@ -283,6 +310,11 @@ with Daemon() as d:
     # expected_ei: sizes 3, 1, N = 4: P_int = 6/12, expected_ei = 0.
     t.ok(same(triple(net), (2, 2, 0)) and close(net["expected_ei"], 0),
          "group of one: network E-I 0, expected 0", net)
+    # N = 4: nhs n = 3: (2 - 2) / (2 + 2) = 0; voluntary n = 1: 6/6 = 1.
+    t.ok(close(g["nhs"]["expected_ei"], 0) and
+         g["voluntary"]["expected_ei"] == 1,
+         "group of one: group expected_ei 0 (nhs) and 1 (voluntary)",
+         {k: x["expected_ei"] for k, x in g.items()})
     t.eq(d.stop(), 0, "one group: clean stop")
 
 # ---------------------------------------------------------------------------
@@ -303,4 +335,172 @@ with Daemon() as d:
          all(x["ei"] is None for x in v.values()),
          "isolates only: E-I null everywhere, expected_ei 3/7", net)
     t.eq(d.stop(), 0, "empty: clean stop")
+# ---------------------------------------------------------------------------
+# Group p-values and strata, against a permutation test written here with
+# Python's own generator: a different sequence of shuffles, so the check
+# is statistical: spand's p (2,000 permutations) within 3 Monte-Carlo
+# standard errors of Python's (10,000), the error of a difference of two
+# independent estimates: 3 * sqrt(p (1 - p) (1/2000 + 1/10000)), with p
+# kept at least 1/4000 from 0 and 1 so an exact 0 or 1 is not asked for
+# bit for bit. Group E-I here comes straight from the definition (E_s:
+# edges with one end in s, I_s: both ends), not from the plugin's sums.
+SPAND_PERMS, PY_PERMS = 2000, 10000
+
+
+def group_eis(lab, edges, ngroups):
+    ext, inn = [0.0] * ngroups, [0.0] * ngroups
+    for (a, b), w in edges.items():
+        if lab[a] == lab[b]:
+            inn[lab[a]] += w
+        else:
+            ext[lab[a]] += w
+            ext[lab[b]] += w
+    return [(e - i) / (e + i) if e + i else None for e, i in zip(ext, inn)]
+
+
+def network_ei_py(lab, edges):
+    e = sum(w for (a, b), w in edges.items() if lab[a] != lab[b])
+    i = sum(w for (a, b), w in edges.items() if lab[a] == lab[b])
+    return (e - i) / (e + i)
+
+
+def py_permutation(labels, edges, ngroups, strata, perms, rng):
+    """{"network": (p_greater, p_less), group index: (...)}: labels
+    shuffled within each stratum (strata: a key per vertex, None for no
+    value, which is a stratum of its own)."""
+    by = {}
+    for v, k in enumerate(strata):
+        by.setdefault(k, []).append(v)
+    obs_n = network_ei_py(labels, edges)
+    obs_g = group_eis(labels, edges, ngroups)
+    cnt = {"network": [0, 0], **{g: [0, 0] for g in range(ngroups)}}
+    for _ in range(perms):
+        lab = list(labels)
+        for idx in by.values():
+            vals = [lab[v] for v in idx]
+            rng.shuffle(vals)
+            for v, x in zip(idx, vals):
+                lab[v] = x
+        pairs = [("network", network_ei_py(lab, edges), obs_n)]
+        pairs += [(g, x, o) for g, (x, o) in
+                  enumerate(zip(group_eis(lab, edges, ngroups), obs_g))]
+        for key, x, o in pairs:
+            if x is None or o is None:
+                continue
+            cnt[key][0] += x >= o - 1e-9
+            cnt[key][1] += x <= o + 1e-9
+    return {k: (c[0] / perms, c[1] / perms) for k, c in cnt.items()}
+
+
+def within_3se(got, want):
+    p = min(max(want, 1 / 4000), 1 - 1 / 4000)
+    return abs(got - want) <= 3 * math.sqrt(
+        p * (1 - p) * (1 / SPAND_PERMS + 1 / PY_PERMS))
+
+
+def check_against_python(d, ppl, edges_by_id, params, strata_key, what):
+    """Analyse with SPAND_PERMS permutations and compare every group's and
+    the network's p-values with py_permutation(); returns the answer."""
+    ids = sorted((p["id"] for p in ppl), key=lambda s: s.encode())
+    names = sorted({p["sector"] for p in ppl}, key=lambda s: s.encode())
+    labels, edges = view_order(ppl, edges_by_id)
+    if not params.get("weighted"):
+        edges = {e: 1 for e in edges}
+    byid = {p["id"]: p for p in ppl}
+    strata = [byid[i].get(strata_key) if strata_key else None for i in ids]
+    want = py_permutation(labels, edges, len(names), strata, PY_PERMS,
+                          random.Random(20240115))
+    r, v, g, net = analyse(d, {"permutations": SPAND_PERMS, **params})
+    got = {"network": (net["p_greater"], net["p_less"])}
+    got.update({k: (g[n]["p_greater"], g[n]["p_less"])
+                for k, n in enumerate(names)})
+    bad = {names[k] if k != "network" else k: (got[k], want[k])
+           for k in want
+           if not all(within_3se(a, b) for a, b in zip(got[k], want[k]))}
+    t.ok(not bad, f"{what}: every p_greater / p_less within 3 Monte-Carlo "
+         "standard errors of a Python permutation test", bad or got)
+    return got, want
+
+
+# Network R: 36 people, adults 18, children 12, nhs 6, random undirected
+# ties, a little likelier within a group (0.12) than across (0.09),
+# weights 1-3: some groups' p-values are far from 0 and 1.
+rng = random.Random(7)
+PEOPLE_R = people({"adults": " ".join(f"a{i:02d}" for i in range(18)),
+                   "children": " ".join(f"c{i:02d}" for i in range(12)),
+                   "nhs": " ".join(f"n{i:02d}" for i in range(6))})
+EDGES_R = {}
+for i, p in enumerate(PEOPLE_R):
+    for q in PEOPLE_R[i + 1:]:
+        same_group = p["sector"] == q["sector"]
+        if rng.random() < (0.12 if same_group else 0.09):
+            EDGES_R[(p["id"], q["id"])] = rng.choice([1, 2, 3])
+with Daemon() as d:
+    d.start()
+    d.call("ingest", {"people": PEOPLE_R,
+                      "records": [rec(f"{a}-{b}", w / 2)
+                                  for (a, b), w in EDGES_R.items()]})
+    got, want = check_against_python(d, PEOPLE_R, EDGES_R, {}, None,
+                                      "R counted")
+    t.ok(any(0.02 < p < 0.98 for k, pair in want.items() if k != "network"
+             for p in pair),
+         "R: some group p-value is far from 0 and 1 (the check above is "
+         "not only about certainties)", want)
+    check_against_python(d, PEOPLE_R, EDGES_R, {"weighted": True, "seed": 3},
+                         None, "R weighted")
+    # Ties likelier within groups: the network looks inward (about 0.04).
+    t.ok(got["network"][1] < 0.1 and got["network"][0] > 0.9,
+         "R: network p_less < 0.1, p_greater > 0.9", got["network"])
+    t.eq(d.stop(), 0, "R: clean stop")
+
+# Network T: two sites, each mixed differently: site north holds 12 adults
+# and 2 children, site south 2 adults and 12 children; ties fall at random
+# (0.4) among the people of a site, never across sites, whatever their
+# group. Pooled, label shuffles put children among the northern adults, so
+# the observed network (few cross-group ties, since each site is mostly one
+# group) looks far more inward than chance: p_less near 0. Within sites,
+# the observed mix is what random ties give: p_less is no longer small.
+# Three more people without a site (a stratum of their own) are tied to
+# each other.
+rng = random.Random(11)
+PEOPLE_T = []
+for site, na, nc in [("north", 12, 2), ("south", 2, 12)]:
+    PEOPLE_T += [{"id": f"{site[0]}a{i:02d}", "sector": "adults",
+                  "site": site} for i in range(na)]
+    PEOPLE_T += [{"id": f"{site[0]}c{i:02d}", "sector": "children",
+                  "site": site} for i in range(nc)]
+PEOPLE_T += [{"id": "xa1", "sector": "adults"},
+             {"id": "xc1", "sector": "children"},
+             {"id": "xc2", "sector": "children"}]
+EDGES_T = {("xa1", "xc1"): 1, ("xc1", "xc2"): 1}
+for i, p in enumerate(PEOPLE_T[:28]):
+    for q in PEOPLE_T[i + 1:28]:
+        if p["site"] == q["site"] and rng.random() < 0.4:
+            EDGES_T[(p["id"], q["id"])] = 1
+with Daemon() as d:
+    d.start()
+    d.call("ingest", {"people": PEOPLE_T,
+                      "records": [rec(f"{a}-{b}")
+                                  for (a, b) in EDGES_T]})
+    pooled, _ = check_against_python(d, PEOPLE_T, EDGES_T, {}, None,
+                                     "T pooled")
+    strat, _ = check_against_python(d, PEOPLE_T, EDGES_T,
+                                    {"strata": "site"}, "site",
+                                    "T strata=site")
+    t.ok(pooled["network"][1] < 0.01 and strat["network"][1] > 0.05,
+         "T: pooled permutations find the network inward-looking "
+         "(p_less < 0.01), site by site they do not (p_less > 0.05)",
+         (pooled["network"], strat["network"]))
+    t.ok(pooled[0][1] < 0.01 and strat[0][1] > 0.05,
+         "T: the same for the adults group", (pooled[0], strat[0]))
+    # A stratum of everybody is no stratum: the same shuffles, the same
+    # p-values to the bit (everyone gets region = "all").
+    d.call("ingest", {"people": [{**p, "region": "all"} for p in PEOPLE_T]})
+    a = analyse(d, {"seed": 5, "permutations": 300})
+    b = analyse(d, {"seed": 5, "permutations": 300, "strata": "region"})
+    t.eq([(x["p_greater"], x["p_less"]) for x in [a[3], *a[2].values()]],
+         [(x["p_greater"], x["p_less"]) for x in [b[3], *b[2].values()]],
+         "T: strata with one value for everybody: the unstratified "
+         "p-values exactly")
+    t.eq(d.stop(), 0, "T: clean stop")
 t.done()

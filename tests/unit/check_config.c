@@ -38,6 +38,10 @@ START_TEST(defaults_without_file)
     ck_assert_uint_eq(c.max_request_bytes, 16u << 20);
     ck_assert_int_eq(c.isolation, ISOLATION_PROCESS);
     ck_assert_ptr_null(c.path);
+    snprintf(want, sizeof want, "%s/spand.db.key", cwd);
+    ck_assert_str_eq(c.key_file, want);
+    ck_assert_uint_eq(c.min_group_size, 5);
+    ck_assert_str_eq(c.identifying, "name");
     config_free(&c);
 }
 END_TEST
@@ -216,6 +220,30 @@ START_TEST(limits_of_items)
 }
 END_TEST
 
+START_TEST(access_and_retention)
+{
+    config_t c;
+    char err[512];
+    const char *p = write_conf("[access]\nadmin = alice, @ops\nanalyst = 1001\n"
+                               "writer =\nreader = @staff\n"
+                               "[privacy]\nretention_days = 365\n");
+    ck_assert_msg(config_load(p, &c, err, sizeof err) == 0, "%s", err);
+    ck_assert_str_eq(c.access_admin, "alice, @ops");
+    ck_assert_str_eq(c.access_analyst, "1001");
+    ck_assert_ptr_null(c.access_writer);
+    ck_assert_str_eq(c.access_reader, "@staff");
+    ck_assert_uint_eq(c.retention_days, 365);
+    config_free(&c);
+    ck_assert_int_eq(config_load(NULL, &c, err, sizeof err), 0);
+    ck_assert_uint_eq(c.retention_days, 0);
+    ck_assert_ptr_null(c.access_admin);
+    config_free(&c);
+    expect_error("[access]\nauditor = bob\n", "unknown key [access] auditor");
+    expect_error("[privacy]\nretention_days = -1\n", "retention_days");
+    expect_error("[privacy]\nretention_days = 36501\n", "retention_days");
+}
+END_TEST
+
 START_TEST(missing_file)
 {
     config_t c;
@@ -262,6 +290,17 @@ START_TEST(shipped_conf_states_the_defaults)
     ck_assert_uint_eq(f.max_event_participants, d.max_event_participants);
     ck_assert_uint_eq(f.max_groups, d.max_groups);
     ck_assert(f.max_weight == d.max_weight);
+    ck_assert_ptr_null(f.access_admin);
+    ck_assert_ptr_null(f.access_analyst);
+    ck_assert_ptr_null(f.access_writer);
+    ck_assert_ptr_null(f.access_reader);
+    ck_assert_uint_eq(f.retention_days, d.retention_days);
+    ck_assert_uint_eq(f.min_group_size, d.min_group_size);
+    ck_assert_str_eq(f.identifying, d.identifying);
+    /* key_file empty: next to the database (wherever the file put it). */
+    char key[PATH_MAX + 8];
+    snprintf(key, sizeof key, "%s.key", f.database);
+    ck_assert_str_eq(f.key_file, key);
     config_free(&d);
     config_free(&f);
 }
@@ -281,6 +320,7 @@ int main(void)
     tcase_add_test(tc, every_error_with_its_line);
     tcase_add_test(tc, line_too_long_for_inih);
     tcase_add_test(tc, limits_of_items);
+    tcase_add_test(tc, access_and_retention);
     tcase_add_test(tc, missing_file);
     tcase_add_test(tc, shipped_conf_states_the_defaults);
     suite_add_tcase(s, tc);

@@ -48,7 +48,7 @@ static void free_view(view_t *v)
 static int export_text(const view_t *v, const char *format, bool safe,
                        buf_t *out, char *err, size_t errlen)
 {
-    export_opts_t o = {format, safe};
+    export_opts_t o = {.format = format, .spreadsheet_safe = safe};
     export_sink_t sink = {export_sink_buf, out};
     buf_clear(out);
     return export_view(v, &o, &sink, err, errlen);
@@ -245,7 +245,7 @@ START_TEST(the_text_goes_out_in_pieces)
     ck_assert_uint_gt(whole.len, 4 * 65536);
 
     struct pieces s = {.all = BUF_INIT};
-    export_opts_t o = {"gexf", false};
+    export_opts_t o = {.format = "gexf", .spreadsheet_safe = false};
     export_sink_t sink = {piece_sink, &s};
     ck_assert_int_eq(export_view(&v, &o, &sink, err, sizeof err), 0);
     ck_assert_str_eq(buf_str(&s.all), buf_str(&whole));
