@@ -727,7 +727,7 @@ def generate(args, outdir):
                 f.write(f"e{nevents:04d},{d.isoformat()}T{clock(secs)}Z,"
                         f"{kind},{';'.join(people)}\n")
     os.replace(tmp, os.path.join(outdir, "events.csv"))
-    surveys(args, sites, outdir)
+    surveys(args, sites, outdir, left_by)
     with open(os.path.join(outdir, "README.txt"), "w",
               encoding="utf-8") as f:
         f.write(SYNTHETIC_NOTE)
@@ -747,7 +747,7 @@ def accented(name):
     return name.upper()
 
 
-def surveys(args, sites, outdir):
+def surveys(args, sites, outdir, left_by):
     """Two survey waves of the sites' leaders and the programme cohorts.
 
     From their own stream, so that people.csv, records.csv and events.csv
@@ -758,10 +758,11 @@ def surveys(args, sites, outdir):
     sector), so their cross-sector ties do not change on average;
     programme=2025 members (the "Leading across boundaries" cohort) name
     three more colleagues in other sectors in the second wave;
-    programme=control is as many other leaders drawn at random. About one
+    programme=control is as many other people drawn at random. About one
     cell in fifteen holds the colleague's name instead of their id (some
     upper-cased or accented), one name is misspelt, and a few leaders do
-    not answer a wave."""
+    not answer a wave. People who have left by a wave neither answer it
+    nor are named in it."""
     rng = random.Random(f"spand-demo/{args.seed}/survey")
     info = {}
     leaders = []
@@ -771,13 +772,19 @@ def surveys(args, sites, outdir):
         leaders.extend(s.key.values())
     pool = list(leaders)
     cohort = rng.sample(pool, min(COHORT_SIZE, len(pool) // 3))
-    rest = [p for p in pool if p not in set(cohort)]
+    # The control label is drawn from everyone else, so that it is a
+    # random label in the population the cohort test compares with (drawn
+    # from the leaders only, it would differ from the others by being
+    # leaders, whom the cohort's new ties rarely reach).
+    rest = [p[0] for s in sites for p in s.people if p[0] not in cohort]
     control = rng.sample(rest, len(cohort))
 
-    def pick(pid, same_sector, exclude):
+    def pick(pid, same_sector, exclude, when=None):
         name, sector, site = info[pid]
         cands = [q[0] for q in site.people
                  if q[0] != pid and q[0] not in exclude and
+                 (when is None or q[0] not in left_by or
+                  left_by[q[0]] > when) and
                  (q[2] == sector) == same_sector]
         return rng.choice(cands) if cands else None
 
@@ -790,15 +797,17 @@ def surveys(args, sites, outdir):
         return named
 
     def second_wave(pid, before):
-        named = [q for q in before if rng.random() < 0.7]
+        when = waves[1]
+        named = [q for q in before if rng.random() < 0.7 and
+                 (q not in left_by or left_by[q] > when)]
         while len(named) < len(before):
-            q = pick(pid, rng.random() < 0.85, named + before)
+            q = pick(pid, rng.random() < 0.85, named + before, when)
             if not q:
                 break
             named.append(q)
         if pid in cohort:
             for _ in range(3):
-                q = pick(pid, False, named + before)
+                q = pick(pid, False, named + before, when)
                 if q:
                     named.append(q)
         return named
@@ -823,6 +832,8 @@ def surveys(args, sites, outdir):
             for pid in leaders:
                 if pid not in cohort and rng.random() < 0.06:
                     continue  # did not answer this wave
+                if pid in left_by and left_by[pid] <= when:
+                    continue  # gone by then
                 cells, strengths = [], []
                 for q in answers[w][pid][:SURVEY_ALTERS]:
                     r = rng.random()
@@ -905,7 +916,7 @@ survey-YEAR.csv  respondent,alter1..alter8,strength1..strength8: the
              2025-07-01 by default); some alters by name, one misspelt
 programme.csv  id,programme: 2025 for the programme's cohort (who name
              three more colleagues in other sectors in wave two) and
-             control for as many other leaders drawn at random
+             control for as many other people drawn at random
 
 Times are ISO 8601 UTC. The same seed and flags give byte-identical files.
 Records are streamed day by day, so --records 10000000 needs no more

@@ -91,63 +91,66 @@ with tempfile.TemporaryDirectory() as tmp:
         r = d.spanctl("load", "--survey", s1, "--wave", W1, "--kind",
                       "advice-survey")
         t.eq(r.returncode, 1, "names left out: exit status 1")
-        t.eq(expect(s1, ids), (127, 416, 29),
-             "wave 1 by hand: 127 respondents, 416 ties to ids, 29 names")
-        t.eq(r.stdout, f"{s1}: wave {W1}, kind advice-survey: 127 "
-             "respondents, 416 ties (416 new), 29 names not loaded\n",
+        t.eq(expect(s1, ids), (129, 437, 37),
+             "wave 1 by hand: 129 respondents, 437 ties to ids, 37 names")
+        t.eq(r.stdout, f"{s1}: wave {W1}, kind advice-survey: 129 "
+             "respondents, 437 ties (437 new), 37 names not loaded\n",
              "summary line")
         err = r.stderr.splitlines()
-        t.eq(err[0], f"spanctl: {s1}:10: Helen Cook is not a known person id "
+        t.eq(err[0], f"spanctl: {s1}:2: Sophie Parker is not a known person id "
              "(its tie is not loaded)", "a name is listed with its line")
         t.eq(len(err), 11, "ten listed, then a count")
-        t.eq(err[-1], f"spanctl: {s1}: 19 more not listed", "the count")
-        t.eq(records(d.db), 416, "416 records stored")
-        t.eq(sqlite_count(d.db, "SELECT count(*) FROM person"), 248,
+        t.eq(err[-1], f"spanctl: {s1}: 27 more not listed", "the count")
+        t.eq(records(d.db), 437, "437 records stored")
+        t.eq(sqlite_count(d.db, "SELECT count(*) FROM person"), 251,
              "no person made from a name")
         t.eq(sqlite_count(d.db, "SELECT count(*) FROM attr WHERE name = "
-                          f"'responded_{W1}' AND value = 'yes'"), 127,
-             "responded_2024-07-01 on the 127 respondents")
+                          f"'responded_{W1}' AND value = 'yes'"), 129,
+             "responded_2024-07-01 on the 129 respondents")
         one = d.call("person", {"id": "p-s01-001"})
+        t.eq(one["attributes"].get(f"responded_{W1}"), None,
+             "p-s01-001 did not answer wave 1")
+        one = d.call("person", {"id": "p-s01-002"})
         t.eq(one["attributes"].get(f"responded_{W1}"), "yes",
-             "p-s01-001 responded")
+             "p-s01-002 did")
 
         # Loading it again stores nothing new (content ids).
         r = d.spanctl("load", "--survey", s1, "--wave", W1, "--kind",
                       "advice-survey")
-        t.ok("416 ties (0 new)" in r.stdout, "reloading adds nothing",
+        t.ok("437 ties (0 new)" in r.stdout, "reloading adds nothing",
              r.stdout)
-        t.eq(records(d.db), 416, "still 416 records")
+        t.eq(records(d.db), 437, "still 437 records")
 
         # --match-names: the names resolve, and only they are added.
         want = expect(s1, ids, names)
         r = d.spanctl("load", "--survey", s1, "--wave", W1, "--kind",
                       "advice-survey", "--match-names", people)
-        t.eq(want, (127, 444, 1), "wave 1 by hand: 28 of the 29 names "
+        t.eq(want, (129, 473, 1), "wave 1 by hand: 36 of the 37 names "
              "match one person")
         t.eq(r.returncode, 1, "one name left out: exit 1")
-        t.ok(r.stdout.endswith(f"{s1}: wave {W1}, kind advice-survey: 127 "
-                               "respondents, 444 ties (28 new), 1 names "
-                               "not loaded\n"), "28 new ties", r.stdout)
-        t.eq(listed(r), [f"spanctl: {s1}:51: Clair\u00e9 Jackson is the name "
+        t.ok(r.stdout.endswith(f"{s1}: wave {W1}, kind advice-survey: 129 "
+                               "respondents, 473 ties (36 new), 1 names "
+                               "not loaded\n"), "36 new ties", r.stdout)
+        t.eq(listed(r), [f"spanctl: {s1}:56: Claire Jackson is the name "
                          "of more than one person (p-s03-023, p-s04-041): "
                          "not guessed (its tie is not loaded)"],
              "two Claire Jacksons: listed, not guessed")
-        t.eq(records(d.db), 444, "444 records")
-        t.eq(sqlite_count(d.db, "SELECT count(*) FROM person"), 248,
+        t.eq(records(d.db), 473, "473 records")
+        t.eq(sqlite_count(d.db, "SELECT count(*) FROM person"), 251,
              "still no new person")
 
         r = d.spanctl("load", "--survey", s2, "--wave", W2, "--kind",
                       "advice-survey", "--match-names", people)
-        t.eq(expect(s2, ids, names), (131, 507, 1),
-             "wave 2 by hand: 507 ties, one name matches no one")
+        t.eq(expect(s2, ids, names), (136, 535, 1),
+             "wave 2 by hand: 535 ties, one name matches no one")
         t.eq(r.returncode, 1, "the misspelt name: exit 1")
-        t.eq(listed(r), [f"spanctl: {s2}:5: Tariq Adas is neither a known "
+        t.eq(listed(r), [f"spanctl: {s2}:3: SADIA MOOE is neither a known "
              "person id nor anyone's name (its tie is not loaded)"],
              "the misspelt name is listed with its line")
-        t.eq(records(d.db), 444 + 507, "wave 2's records added")
+        t.eq(records(d.db), 473 + 535, "wave 2's records added")
         rec = sqlite_count(d.db, "SELECT count(*) FROM record WHERE "
                            "ext_id LIKE 'survey-2025-07-01-%'")
-        t.eq(rec, 507, "wave 2's records carry its content ids")
+        t.eq(rec, 535, "wave 2's records carry its content ids")
 
         # The programme cohort gains cross-boundary ties; control does not.
         p = network(d, "programme=2025")
@@ -168,12 +171,12 @@ with tempfile.TemporaryDirectory() as tmp:
              p["kept"] + p["lost"] + p["new"],
              "respondents only: fewer pairs (ties to non-respondents out)")
         t.eq((pr["nonrespondents_before"], pr["nonrespondents_after"]),
-             (101, 106), "non-respondents counted in each window")
+             (106, 99), "non-respondents counted in each window")
         pa = network(d, "programme=2025", respondents_only=False, **resp)
         t.eq((pa["kept"], pa["lost"], pa["new"]),
              (p["kept"], p["lost"], p["new"]),
              "respondents_only false: every tie, non-respondents counted")
-        t.eq(pa["nonrespondents_after"], 106, "and counted")
+        t.eq(pa["nonrespondents_after"], 99, "and counted")
         cr = network(d, "programme=control", **resp)
         t.ok(cr["cohort_p"] > 0.05, "control, respondents only: p > 0.05",
              cr)
