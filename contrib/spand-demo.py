@@ -158,7 +158,8 @@ WORKDAY_SECONDS = 9 * 3600
 SYNTHETIC_NOTE = """\
 SYNTHETIC DEMO DATA, made by contrib/spand-demo.py (spand).
 
-people.csv, records.csv and events.csv describe no real people: names are
+people.csv, records.csv and events.csv (and the survey waves
+survey-YEAR.csv and programme.csv) describe no real people: names are
 drawn at random from lists of common first names and surnames, places are
 invented, and every tie is generated. Any likeness to a real person is
 chance. Use them to try spand, never as evidence about real services.
