@@ -6,8 +6,14 @@
 #   contrib/quickstart.sh test     build, run `make check`, then again in a
 #                                  separate sanitizer build; prints
 #                                  "N passed, N failed" last
+#   contrib/quickstart.sh packages [test]
+#                                  print the Debian packages the demo (or
+#                                  the tests) need, one a line
 #
-# Missing Debian packages are installed first (needs root or sudo).
+# Missing Debian packages are installed first (needs root or sudo): for the
+# demo only what building and running spand needs (DEMO_PACKAGES); for
+# `test` also what only the tests use (R, networkx, igraph, clang...).
+# The demo's build output goes to quickstart-build.log, not the screen.
 # Environment: SPAND_WERROR=1 (treat compiler warnings as errors, as CI
 # does), SPAND_START_TIMEOUT (seconds to wait for the daemon's
 # socket, default 30), SPAND_FUZZ_SECONDS (how long `test` runs each
@@ -23,6 +29,14 @@ PACKAGES=(build-essential autoconf automake libtool pkg-config
     libcsv-dev check sqlite3 python3 r-cran-sna r-cran-jsonlite
     python3-networkx python3-igraph libsodium-dev clang libfuzzer-14-dev
     chromium python3-pil)
+# test_manpages (groff, man -l) and test_install (systemd-analyze).
+PACKAGES+=(groff-base man-db systemd)
+# What the demo needs: building spand (configure requires check) and
+# running it and the Python demo scripts. Not R, networkx or igraph for
+# Python, clang or libFuzzer: only the tests use those.
+DEMO_PACKAGES=(build-essential autoconf automake libtool pkg-config
+    libigraph-dev libuv1-dev libsqlite3-dev libjansson-dev libinih-dev
+    libcsv-dev check python3 libsodium-dev)
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -36,30 +50,34 @@ die() {
 
 usage() {
     cat <<EOF
-usage: contrib/quickstart.sh [test]
+usage: contrib/quickstart.sh [test | packages [test] | build]
 
-With no argument: install missing Debian packages, build spand in the
-source tree, start it on a scratch socket and database, load generated
+With no argument: install missing Debian packages (only those the demo
+needs), build spand in the source tree (output in quickstart-build.log), start it on a scratch socket and database, load generated
 demo data (contrib/spand-demo.py) and print status, boundaries and a
 summary by sector, then shut it down. The scratch directory is kept.
 
 test: install and build as above, run 'make check', then build again
 with AddressSanitizer and UndefinedBehaviorSanitizer in build-san/ and
 run 'make check' there; the last line is 'N passed, N failed'.
+
+packages: print the Debian packages the demo needs (with test: those the
+tests need too), one a line. build: only build, as the demo does.
 EOF
 }
 
 # --- packages ----------------------------------------------------------
 
+# install_packages PACKAGE...: install those of them that are missing.
 install_packages() {
     if ! command -v dpkg-query >/dev/null 2>&1; then
         # Not Debian: carry on, configure names any library it cannot find.
         say "no dpkg-query: not a Debian system, not installing packages;" \
-            "needed: ${PACKAGES[*]}"
+            "needed: $*"
         return 0
     fi
     local missing=() p
-    for p in "${PACKAGES[@]}"; do
+    for p in "$@"; do
         if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
             grep -q 'install ok installed'; then
             missing+=("$p")
@@ -87,22 +105,51 @@ install_packages() {
 
 # --- build -------------------------------------------------------------
 
+# build [quiet]: autoreconf (if needed), configure (if needed) and make in
+# the source tree. quiet (the demo): their output goes to
+# quickstart-build.log and the user sees one line, or the log's last
+# lines if a step fails; `test` shows it all, as CI wants.
 build() {
     cd "$top"
+    local log="" where="see above"
+    if [ "${1-}" = quiet ]; then
+        log="$top/quickstart-build.log"
+        where="see $log"
+        : >"$log" || die "cannot write $log"
+        say "building spand (output in $log)"
+    fi
     if [ ! -x configure ]; then
-        say "autoreconf -fi"
-        autoreconf -fi || die "autoreconf failed (see above)"
+        step autoreconf -fi || build_failed "autoreconf ($where)"
     fi
     if [ ! -f Makefile ]; then
         # CI sets SPAND_WERROR=1: any compiler warning fails the build.
         local args=()
         [ "${SPAND_WERROR:-0}" = 1 ] && args+=(--enable-werror)
-        say "./configure ${args[*]}"
-        ./configure "${args[@]}" ||
-            die "configure failed (see above and config.log)"
+        step ./configure "${args[@]}" ||
+            build_failed "configure ($where and config.log)"
     fi
-    say "make -j2"
-    make -j2 || die "build failed (see above)"
+    step make -j2 || build_failed "the build ($where)"
+    [ -z "$log" ] || say "built spand"
+}
+
+# step COMMAND...: run a build step; its output goes to build's $log when
+# quiet, else to the terminal after a line naming it.
+step() {
+    if [ -n "$log" ]; then
+        "$@" >>"$log" 2>&1
+    else
+        say "$*"
+        "$@"
+    fi
+}
+
+# build_failed WHAT: the last lines of a quiet build's log, then die.
+build_failed() {
+    if [ -n "$log" ]; then
+        say "the last lines of $log:"
+        tail -n 30 "$log" >&2
+    fi
+    die "$1 failed"
 }
 
 # --- the demo: daemon on demo data -------------------------------------
@@ -383,13 +430,24 @@ run_tests() {
 
 case ${1-} in
 "")
-    install_packages
-    build
+    install_packages "${DEMO_PACKAGES[@]}"
+    build quiet
     demo
     ;;
 test)
-    install_packages
+    install_packages "${PACKAGES[@]}"
     run_tests
+    ;;
+build)
+    # For test_quickstart: the demo's quiet build alone.
+    build quiet
+    ;;
+packages)
+    if [ "${2-}" = test ]; then
+        printf '%s\n' "${PACKAGES[@]}"
+    else
+        printf '%s\n' "${DEMO_PACKAGES[@]}"
+    fi
     ;;
 -h | --help | help)
     usage

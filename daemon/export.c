@@ -24,6 +24,11 @@ int export_format_known(const char *format)
     return 0;
 }
 
+int export_gexf_version_known(const char *version)
+{
+    return !strcmp(version, "1.2") || !strcmp(version, "1.3");
+}
+
 int export_sink_buf(void *ctx, const char *p, size_t n)
 {
     return buf_append(ctx, p, n) < 0 ? -ENOMEM : 0;
@@ -38,6 +43,8 @@ typedef struct writer {
     const export_sink_t *sink;
     int rc;
     char *const *keys; /* the ids written: the view's, or o->ids */
+    /* Attributes never written (export_opts_t.identifying), or NULL. */
+    const char *identifying;
 } writer_t;
 
 static void w_flush(writer_t *w)
@@ -277,22 +284,76 @@ static const char *group_of(const view_t *v, igraph_integer_t i)
     return v->group_names[VECTOR(v->group)[i]];
 }
 
+/* Whether vertex i has a value for the boundary: a view with
+ * keep_unvalued puts those without one in group "", with anyone whose
+ * value is "" (the carried boundary tells them apart). GraphML and GEXF
+ * write no value for them, as for any attribute a person lacks (networkx
+ * 2.8 reads an empty GraphML value as none, so "" would not survive the
+ * round trip anyway); CSV and DOT write the empty group. */
+static int valued(const view_t *v, igraph_integer_t i)
+{
+    int b = view_attr_index(v, v->boundary);
+    return b >= 0 ? view_attr(v, (size_t)b, i) != NULL
+                  : group_of(v, i)[0] != '\0';
+}
+
+/* Whether carried attribute a is written as a column of its own: every one
+ * but the boundary, which is the group (the same value, or "" for a
+ * person kept without one). */
+static int own_column(const view_t *v, const writer_t *w, size_t a)
+{
+    return strcmp(v->attr_names[a], v->boundary) != 0 &&
+           !(w->identifying &&
+             privacy_identifying(w->identifying, v->attr_names[a]));
+}
+
+/* An attribute's index as text, for the XML ids that refer to it. */
+static void w_index(writer_t *w, const char *prefix, size_t a)
+{
+    char id[48];
+    snprintf(id, sizeof id, "%s%zu", prefix, a);
+    w_puts(w, id);
+}
+
 static void graphml(const view_t *v, writer_t *w)
 {
     w_puts(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
               "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n"
               "  <key id=\"group\" for=\"node\" attr.name=\"");
     put_xml(w, v->boundary);
-    w_puts(w, "\" attr.type=\"string\"/>\n"
-              "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" "
+    w_puts(w, "\" attr.type=\"string\"/>\n");
+    for (size_t a = 0; a < v->nattrs; a++) {
+        if (!own_column(v, w, a))
+            continue;
+        w_puts(w, "  <key id=\"");
+        w_index(w, "a", a);
+        w_puts(w, "\" for=\"node\" attr.name=\"");
+        put_xml(w, v->attr_names[a]);
+        w_puts(w, "\" attr.type=\"string\"/>\n");
+    }
+    w_puts(w, "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" "
               "attr.type=\"double\"/>\n"
               "  <graph id=\"spand\" edgedefault=\"directed\">\n");
     for (igraph_integer_t i = 0; i < igraph_vcount(&v->graph) && !w->rc; i++) {
         w_puts(w, "    <node id=\"");
         put_xml(w, w->keys[i]);
-        w_puts(w, "\"><data key=\"group\">");
-        put_xml(w, group_of(v, i));
-        w_puts(w, "</data></node>\n");
+        w_puts(w, "\">");
+        if (valued(v, i)) {
+            w_puts(w, "<data key=\"group\">");
+            put_xml(w, group_of(v, i));
+            w_puts(w, "</data>");
+        }
+        for (size_t a = 0; a < v->nattrs; a++) {
+            const char *val = own_column(v, w, a) ? view_attr(v, a, i) : NULL;
+            if (!val)
+                continue;
+            w_puts(w, "<data key=\"");
+            w_index(w, "a", a);
+            w_puts(w, "\">");
+            put_xml(w, val);
+            w_puts(w, "</data>");
+        }
+        w_puts(w, "</node>\n");
     }
     for (igraph_integer_t e = 0; e < igraph_ecount(&v->graph) && !w->rc; e++) {
         w_puts(w, "    <edge source=\"");
@@ -306,31 +367,59 @@ static void graphml(const view_t *v, writer_t *w)
     w_puts(w, "  </graph>\n</graphml>\n");
 }
 
-static void gexf(const view_t *v, writer_t *w)
+/* GEXF 1.2 and 1.3 differ here only in the root element: 1.2 under its
+ * draft namespace, the one networkx 2.8's reader knows (it refuses 1.3
+ * with "No <graph> element") and Gephi reads. Attribute 0 is the group;
+ * attribute a + 1 is carried attribute a. */
+static void gexf(const view_t *v, writer_t *w, const char *version)
 {
-    w_puts(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-              "<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
-              "  <graph defaultedgetype=\"directed\">\n"
-              "    <attributes class=\"node\">\n"
+    int v13 = version && !strcmp(version, "1.3");
+    w_puts(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    w_puts(w, v13 ? "<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
+                  : "<gexf xmlns=\"http://www.gexf.net/1.2draft\" "
+                    "version=\"1.2\">\n");
+    w_puts(w, "  <graph defaultedgetype=\"directed\" mode=\"static\">\n"
+              "    <attributes class=\"node\" mode=\"static\">\n"
               "      <attribute id=\"0\" title=\"");
     put_xml(w, v->boundary);
-    w_puts(w, "\" type=\"string\"/>\n    </attributes>\n"
-              "    <nodes>\n");
+    w_puts(w, "\" type=\"string\"/>\n");
+    for (size_t a = 0; a < v->nattrs; a++) {
+        if (!own_column(v, w, a))
+            continue;
+        w_puts(w, "      <attribute id=\"");
+        w_index(w, "", a + 1);
+        w_puts(w, "\" title=\"");
+        put_xml(w, v->attr_names[a]);
+        w_puts(w, "\" type=\"string\"/>\n");
+    }
+    w_puts(w, "    </attributes>\n    <nodes>\n");
     for (igraph_integer_t i = 0; i < igraph_vcount(&v->graph) && !w->rc; i++) {
         w_puts(w, "      <node id=\"");
         put_xml(w, w->keys[i]);
         w_puts(w, "\" label=\"");
         put_xml(w, w->keys[i]);
-        w_puts(w, "\"><attvalues><attvalue for=\"0\" value=\"");
-        put_xml(w, group_of(v, i));
-        w_puts(w, "\"/></attvalues></node>\n");
+        w_puts(w, "\"><attvalues>");
+        if (valued(v, i)) {
+            w_puts(w, "<attvalue for=\"0\" value=\"");
+            put_xml(w, group_of(v, i));
+            w_puts(w, "\"/>");
+        }
+        for (size_t a = 0; a < v->nattrs; a++) {
+            const char *val = own_column(v, w, a) ? view_attr(v, a, i) : NULL;
+            if (!val)
+                continue;
+            w_puts(w, "<attvalue for=\"");
+            w_index(w, "", a + 1);
+            w_puts(w, "\" value=\"");
+            put_xml(w, val);
+            w_puts(w, "\"/>");
+        }
+        w_puts(w, "</attvalues></node>\n");
     }
     w_puts(w, "    </nodes>\n    <edges>\n");
     for (igraph_integer_t e = 0; e < igraph_ecount(&v->graph) && !w->rc; e++) {
-        char id[40];
-        snprintf(id, sizeof id, "%lld", (long long)e);
         w_puts(w, "      <edge id=\"");
-        w_puts(w, id);
+        w_index(w, "", (size_t)e);
         w_puts(w, "\" source=\"");
         put_xml(w, w->keys[IGRAPH_FROM(&v->graph, e)]);
         w_puts(w, "\" target=\"");
@@ -364,12 +453,55 @@ static void dot(const view_t *v, writer_t *w)
     w_puts(w, "}\n");
 }
 
+/* The CSV header: the fixed columns, then from:A,to:A for each attribute
+ * A with a column of its own (a colon, so that no attribute's name can
+ * give a column the fixed ones already have, as "group" would with _). */
+static void csv_header(const view_t *v, writer_t *w, int safe)
+{
+    w_puts(w, "from,to,weight,from_group,to_group");
+    buf_t name = BUF_INIT;
+    for (size_t a = 0; a < v->nattrs && !w->rc; a++) {
+        if (!own_column(v, w, a))
+            continue;
+        for (int to = 0; to < 2 && !w->rc; to++) {
+            buf_clear(&name);
+            if (buf_puts(&name, to ? "to:" : "from:") < 0 ||
+                buf_puts(&name, v->attr_names[a]) < 0) {
+                w->rc = -ENOMEM;
+                break;
+            }
+            w_put(w, ",", 1);
+            put_csv(w, name.data, safe);
+        }
+    }
+    buf_free(&name);
+    w_put(w, "\n", 1);
+}
+
+/* The attribute cells of one line: f's and t's values (t < 0: none, for
+ * an isolate's line), empty where a person has none. */
+static void csv_attrs(const view_t *v, writer_t *w, igraph_integer_t f,
+                      igraph_integer_t t, int safe)
+{
+    for (size_t a = 0; a < v->nattrs; a++) {
+        if (!own_column(v, w, a))
+            continue;
+        const char *fv = view_attr(v, a, f);
+        const char *tv = t >= 0 ? view_attr(v, a, t) : NULL;
+        w_put(w, ",", 1);
+        put_csv(w, fv ? fv : "", safe);
+        w_put(w, ",", 1);
+        put_csv(w, tv ? tv : "", safe);
+    }
+    w_put(w, "\n", 1);
+}
+
 /* One line per arc; people without arcs (isolates) get a line of their
  * own with empty target columns, so the CSV keeps every vertex. Weights
  * are numbers we print, never a formula: spreadsheet_safe leaves them. */
 static void csv(const view_t *v, writer_t *w, int safe)
 {
-    w_puts(w, "from,to,weight,from_group,to_group\n");
+    csv_header(v, w, safe);
     igraph_integer_t n = igraph_vcount(&v->graph);
     for (igraph_integer_t e = 0; e < igraph_ecount(&v->graph) && !w->rc; e++) {
         igraph_integer_t f = IGRAPH_FROM(&v->graph, e),
@@ -383,7 +515,7 @@ static void csv(const view_t *v, writer_t *w, int safe)
         put_csv(w, group_of(v, f), safe);
         w_put(w, ",", 1);
         put_csv(w, group_of(v, t), safe);
-        w_put(w, "\n", 1);
+        csv_attrs(v, w, f, t, safe);
     }
     /* Accessors only: igraph calls that use its global cleanup stack
      * would need the igraph lock (view.h). */
@@ -400,7 +532,8 @@ static void csv(const view_t *v, writer_t *w, int safe)
         put_csv(w, w->keys[i], safe);
         w_puts(w, ",,,");
         put_csv(w, group_of(v, i), safe);
-        w_puts(w, ",\n");
+        w_puts(w, ",");
+        csv_attrs(v, w, i, -1, safe);
     }
     free(tied);
 }
@@ -411,6 +544,10 @@ int export_view(const view_t *v, const export_opts_t *o,
     int xml = !strcmp(o->format, "graphml") || !strcmp(o->format, "gexf");
     if (!export_format_known(o->format)) {
         snprintf(err, errlen, "unknown export format");
+        return -EINVAL;
+    }
+    if (o->gexf_version && !export_gexf_version_known(o->gexf_version)) {
+        snprintf(err, errlen, "unknown GEXF version");
         return -EINVAL;
     }
     if (o->identifying && v->boundary &&
@@ -436,7 +573,10 @@ int export_view(const view_t *v, const export_opts_t *o,
                  xml ? "export as csv or dot" : "rename one");
         return -EEXIST;
     }
-    writer_t w = {.b = BUF_INIT, .sink = sink, .keys = keys};
+    writer_t w = {.b = BUF_INIT,
+                  .sink = sink,
+                  .keys = keys,
+                  .identifying = o->identifying};
     if (buf_reserve(&w.b, EXPORT_CHUNK + 4096) < 0) {
         snprintf(err, errlen, "out of memory exporting");
         return -ENOMEM;
@@ -444,7 +584,7 @@ int export_view(const view_t *v, const export_opts_t *o,
     if (!strcmp(o->format, "graphml"))
         graphml(v, &w);
     else if (!strcmp(o->format, "gexf"))
-        gexf(v, &w);
+        gexf(v, &w, o->gexf_version);
     else if (!strcmp(o->format, "dot"))
         dot(v, &w);
     else

@@ -1,7 +1,8 @@
 /* export.h - a view as text for other tools: GraphML, GEXF, DOT or CSV.
  *
  * The view is the one an analysis would see (view.h): a simple directed
- * graph of people with their group and summed arc weights. The text is
+ * graph of people with their group, their other attributes, and summed
+ * arc weights. The text is
  * written piece by piece to a sink, never built as one string, so that a
  * large export costs a bounded buffer and not its own size in memory.
  *
@@ -35,6 +36,9 @@ typedef struct export_opts {
      * with a leading ' (and quoted), so that a spreadsheet does not run it
      * as a formula. Off by default: it changes the data. */
     bool spreadsheet_safe;
+    /* GEXF only: "1.2" (the 1.2draft namespace, which networkx 2.8 and
+     * Gephi read; the default, also for NULL) or "1.3". */
+    const char *gexf_version;
     /* The ids to write instead of the view's, ids[i] for vertex i (the
      * pseudonyms, privacy.h), or NULL. Owned by the caller. */
     char *const *ids;
@@ -44,7 +48,13 @@ typedef struct export_opts {
     const char *identifying;
 } export_opts_t;
 
-/* Write v as o->format to sink, in pieces of at most about 64 KiB.
+/* Every person of the view carries its group (under the boundary's name)
+ * and every other attribute v carries (view_attr; a view built with
+ * all_attrs carries them all). A person without a value for an attribute
+ * has no value written for it in GraphML and GEXF, and an empty cell in
+ * CSV; DOT carries the group only.
+ *
+ * Write v as o->format to sink, in pieces of at most about 64 KiB.
  * Returns 0; -EINVAL for an unknown format; -EEXIST when two ids would be
  * written alike (err says why); -ENOMEM; or the sink's error. Any thread;
  * v is only read (igraph accessors, no igraph lock needed). */
@@ -52,6 +62,8 @@ int export_view(const view_t *v, const export_opts_t *o,
                 const export_sink_t *sink, char *err, size_t errlen);
 /* Whether format is one export_view() writes. */
 int export_format_known(const char *format);
+/* Whether version is a GEXF version export_view() writes ("1.2", "1.3"). */
+int export_gexf_version_known(const char *version);
 /* A sink appending to a buf_t (ctx): for tests and small texts. */
 int export_sink_buf(void *ctx, const char *p, size_t n);
 

@@ -1,5 +1,7 @@
 /* method_export.c - export: the view as GraphML, GEXF, DOT or CSV text
- * (export.h), built off the loop through the engine's view cache.
+ * (export.h), built off the loop through the engine's view cache, with
+ * every attribute and (unless params.unvalued is false) the people
+ * without a boundary value.
  *
  * The answer is the usual JSON object with the text in its "text" member,
  * but the text never exists as one string: the work thread writes it,
@@ -215,7 +217,8 @@ static int write_body(rpc_req_t *req, const view_t *v)
     uint64_t around = req->out.len + req->tail.len;
     export_opts_t o = {
         .format = json_string_value(json_object_get(p, "format")),
-        .spreadsheet_safe = json_is_true(json_object_get(p, "safe"))};
+        .spreadsheet_safe = json_is_true(json_object_get(p, "safe")),
+        .gexf_version = json_string_value(json_object_get(p, "gexf"))};
     char **ids = NULL;
     if ((req->privacy & PRIVACY_PSEUDONYMISE) &&
         pseudonyms(req, v, &ids, &o) < 0)
@@ -260,8 +263,10 @@ static void export_work(rpc_req_t *req)
         req->rc = 0; /* a notification: nobody to send the text to */
         return;
     }
-    /* Through the engine's view cache: an export of the view an analysis
-     * just used (or of data only appended to since) builds nothing. */
+    /* Through the engine's view cache: a second export of the same view
+     * (or of data only appended to since) builds little or nothing. An
+     * export's view carries every attribute and the unvalued people, so
+     * it is not the view an analysis used, unless both asked the same. */
     view_t *v = engine_view(req->host->engine, &req->job->spec, NULL, req->err,
                             sizeof req->err);
     if (!v) {
@@ -313,14 +318,16 @@ static char *dir_of(const char *path)
 
 /* What the work needs from the configuration, fixed now (a reload may
  * change it under the work thread): in job->params. */
-static int fix_params(rpc_req_t *req, const char *format, int safe)
+static int fix_params(rpc_req_t *req, const char *format, int safe,
+                      const char *gexf)
 {
     char *dir = dir_of(req->host->cfg->database);
     req->job->params =
-        dir ? json_pack("{s:s, s:b, s:I, s:s, s:s}", "format", format, "safe",
-                        safe, "max",
+        dir ? json_pack("{s:s, s:b, s:I, s:s, s:s, s:s}", "format", format,
+                        "safe", safe, "max",
                         (json_int_t)req->host->cfg->max_output_bytes, "dir",
-                        dir, "identifying", req->host->cfg->identifying)
+                        dir, "gexf", gexf, "identifying",
+                        req->host->cfg->identifying)
             : NULL;
     free(dir);
     return req->job->params ? 0 : -1;
@@ -328,10 +335,13 @@ static int fix_params(rpc_req_t *req, const char *format, int safe)
 
 void method_export(rpc_req_t *req, json_t *params)
 {
-    static const char *const allowed[] = {
-        "format",   "boundary",         "window",       "kinds",
-        "isolates", "spreadsheet_safe", "where",        "without",
-        "within",   "event_weighting",  "pseudonymise", NULL};
+    static const char *const allowed[] = {"format",       "boundary",
+                                          "window",       "kinds",
+                                          "isolates",     "spreadsheet_safe",
+                                          "unvalued",     "gexf_version",
+                                          "where",        "without",
+                                          "within",       "event_weighting",
+                                          "pseudonymise", NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";
@@ -339,6 +349,8 @@ void method_export(rpc_req_t *req, json_t *params)
     json_t *b = params ? json_object_get(params, "boundary") : NULL;
     json_t *iso = params ? json_object_get(params, "isolates") : NULL;
     json_t *safe = params ? json_object_get(params, "spreadsheet_safe") : NULL;
+    json_t *unvalued = params ? json_object_get(params, "unvalued") : NULL;
+    json_t *gexf = params ? json_object_get(params, "gexf_version") : NULL;
     const char *boundary = b ? json_string_value(b) : "sector";
     if (!json_is_string(f) || !export_format_known(json_string_value(f)))
         snprintf(err, sizeof err,
@@ -351,6 +363,13 @@ void method_export(rpc_req_t *req, json_t *params)
     else if (safe && !json_is_boolean(safe))
         snprintf(err, sizeof err,
                  "params.spreadsheet_safe must be true or false");
+    else if (unvalued && !json_is_boolean(unvalued))
+        snprintf(err, sizeof err, "params.unvalued must be true or false");
+    else if (gexf && (!json_is_string(gexf) ||
+                      !export_gexf_version_known(json_string_value(gexf))))
+        snprintf(err, sizeof err,
+                 "params.gexf_version must be \"1.2\" or "
+                 "\"1.3\"");
     else if (params_privacy(params, &req->privacy, err, sizeof err) == 0 &&
              (req->privacy & PRIVACY_PSEUDONYMISE) &&
              privacy_identifying(req->host->cfg->identifying, boundary))
@@ -371,10 +390,15 @@ void method_export(rpc_req_t *req, json_t *params)
         return;
     }
     job->spec.isolates = iso && json_is_true(iso);
+    /* An export keeps everything unless asked otherwise: every attribute
+     * of every person, and people without a boundary value (group ""). */
+    job->spec.all_attrs = true;
+    job->spec.keep_unvalued = !unvalued || json_is_true(unvalued);
     job->spec.boundary = strdup(boundary);
     job->spec.max_groups = req->host->cfg->max_groups;
     if (!job->spec.boundary ||
-        fix_params(req, json_string_value(f), safe && json_is_true(safe)) < 0) {
+        fix_params(req, json_string_value(f), safe && json_is_true(safe),
+                   gexf ? json_string_value(gexf) : "1.2") < 0) {
         rpc_error(req, RPC_INTERNAL_ERROR, "out of memory", NULL);
         return;
     }

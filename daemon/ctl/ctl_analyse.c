@@ -345,6 +345,26 @@ static int print_header(const json_t *res, FILE *out)
         ctl_table_add(&t, "note");
         ctl_table_add_value(&t, note);
     }
+    /* within: the scopes, and who was in none */
+    const char *within = jstr(res, "within");
+    if (within) {
+        size_t ns = json_array_size(json_object_get(res, "scopes"));
+        json_int_t outside =
+            json_integer_value(json_object_get(view, "outside_scopes"));
+        char *left = outside > 0
+                         ? ctl_fmt("; %" JSON_INTEGER_FORMAT " %s with ties "
+                                   "but no %s left out",
+                                   outside, plural(outside, "person", "people"),
+                                   within)
+                         : strdup("");
+        ctl_table_add(&t, "within");
+        if (left)
+            ctl_table_addf(&t, "%s: %zu %s, each analysed on its own%s",
+                           within, ns, ns == 1 ? "scope" : "scopes", left);
+        else
+            ctl_table_take(&t, NULL);
+        free(left);
+    }
     int rc = ctl_kv_print(&t, out);
     ctl_table_free(&t);
     return rc;
@@ -399,6 +419,8 @@ struct text_ctx {
     FILE *out;
     long long top;
     bool first;
+    bool scoped; /* a within answer: one network row per scope, and the
+                    server already kept the top rows of each scope */
 };
 
 /* The network table: one row, printed as "column: value" lines. */
@@ -428,7 +450,7 @@ static int print_text_table(const char *name, const json_t *tab, void *data)
     if (!x->first)
         fputc('\n', x->out);
     x->first = false;
-    if (!strcmp(name, "network"))
+    if (!strcmp(name, "network") && !x->scoped)
         return print_network(tab, x);
 
     json_t *cols = json_object_get(tab, "columns");
@@ -436,9 +458,10 @@ static int print_text_table(const char *name, const json_t *tab, void *data)
     size_t ncols = json_array_size(cols), nrows = json_array_size(rows);
     size_t show = nrows;
     /* --top is the server's cut of the vertex rows only (it sorts them);
-     * group, pair and network tables are answered whole, as in JSON. */
+     * group, pair and network tables are answered whole, as in JSON. A
+     * within answer's vertex rows were cut per scope by the server. */
     if (!strcmp(name, "vertex") && x->top >= 0 &&
-        (unsigned long long)x->top < nrows)
+        (unsigned long long)x->top < nrows && !x->scoped)
         show = (size_t)x->top;
     json_t *tr = json_object_get(tab, "total_rows");
     size_t total = json_is_integer(tr) && json_integer_value(tr) >= 0 &&
@@ -556,7 +579,10 @@ int ctl_print_analysis(const json_t *res, ctl_format_t format, long long top,
     }
     if (print_header(res, out) < 0)
         return -1;
-    struct text_ctx x = {.out = out, .top = top, .first = false};
+    struct text_ctx x = {.out = out,
+                         .top = top,
+                         .first = false,
+                         .scoped = jstr(res, "within") != NULL};
     if (json_object_size(tables) == 0) {
         fprintf(out, "\nno tables\n");
         return 0;

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,22 @@
 #define SHOWN_REJECTS 10
 #define BUSY_RETRIES 50
 #define ATTR_NAME_MAX 64
+#define SHOWN_IMPLICIT 10
+#define MAX_WARNINGS 100
+/* Typos are looked for only among short edit distances (1, or 2 for ids
+ * of 6 bytes or more) and only for the people shown, so the cost stays
+ * bounded by SHOWN_IMPLICIT passes over the known ids. */
+#define TYPO_MIN_LEN 3
+/* Where an id was first seen, as one int64 in a strmap: file << 40 | line. */
+#define POS(file, line) ((int64_t)(((uint64_t)(file) << 40) | (line)))
+#define POS_FILE(v) ((size_t)(((uint64_t)(v) >> 40) & 0xfffff))
+#define POS_MASK ((INT64_C(1) << 60) - 1)
+/* What the ingest replies said of an id in loader.named: spand created
+ * it (the batch that first named it made exactly as many people as it
+ * named new ids), or perhaps (fewer: some existed). */
+#define NAMED_IMPLICIT (INT64_C(1) << 60)
+#define NAMED_PERHAPS (INT64_C(1) << 61)
+#define POS_LINE(v) ((uint64_t)(v) & ((UINT64_C(1) << 40) - 1))
 
 struct u64vec {
     uint64_t *v;
@@ -191,6 +208,27 @@ struct loader {
     long long data_version;
     struct shown shown[SHOWN_REJECTS];
     size_t nshown;
+    struct shown warned[MAX_WARNINGS];
+    size_t nwarned;
+
+    /* Who is described: the ids of this load's people rows (file and line
+     * of the last row that described each), and the ids that records and
+     * events name without such a row (where first named). */
+    strmap_t people, named;
+    strmap_t checked; /* --no-implicit: id -> 1 described in spand, 0 not */
+    strmap_t content; /* this file: content hash -> rows with it so far */
+    uint64_t content_ids[K_N];
+    /* Undescribed people listed in the summary, in input order. */
+    struct implicit {
+        size_t file;
+        uint64_t line;
+        char *id, *hint; /* hint: a known id it may be a typo of, or NULL */
+    } implicit_shown[SHOWN_IMPLICIT];
+    size_t nimplicit_shown;
+    uint64_t implicit_unlisted;
+    size_t named_sure, named_perhaps; /* ids in named of each flag */
+    bool tz_set;
+    char *old_tz;
 
     bool tty;
     int cols;
@@ -300,6 +338,34 @@ static void reject_local(struct loader *l, uint64_t line, const char *fmt, ...)
     l->files[l->file].rejected++;
     l->files[l->file].items++;
     note_reject(l, l->file, line, text);
+}
+
+static void warn_at(struct loader *l, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Something the load went on past but did not do as the file says (a
+ * column ignored): on stderr at once, and in the JSON summary. */
+static void warn_at(struct loader *l, uint64_t line, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    if (vsnprintf(text, sizeof text, fmt, ap) < 0)
+        text[0] = '\0';
+    va_end(ap);
+    if (line)
+        warn_msg(l, "%s:%llu: %s", fname(l, l->file), (unsigned long long)line,
+                 text);
+    else
+        warn_msg(l, "%s: %s", fname(l, l->file), text);
+    if (l->nwarned == MAX_WARNINGS)
+        return;
+    char *copy = strdup(text);
+    if (!copy) {
+        oom(l);
+        return;
+    }
+    l->warned[l->nwarned++] = (struct shown){l->file, line, copy};
 }
 
 /* ---- progress ---------------------------------------------------------- */
@@ -538,6 +604,100 @@ static void busy_wait(unsigned attempt)
         ;
 }
 
+/* Note id s[0..n), named by a row on line of file, if it has no people
+ * row of this load and was not named before. */
+static int named_at(struct loader *l, size_t file, uint64_t line,
+                    const char *s, size_t n, buf_t *cands, size_t *ncands)
+{
+    int64_t v;
+    if (strmap_get(&l->people, s, n, &v) || strmap_get(&l->named, s, n, &v))
+        return 0;
+    if (strmap_put(&l->named, s, n, POS(file, line)) < 0)
+        return -1;
+    buf_append(cands, s, n);
+    buf_putc(cands, '\0');
+    (*ncands)++;
+    return cands->failed ? -1 : 0;
+}
+
+/* When spand says a batch made people without attributes, find whom:
+ * the ids its records and events name first (from, to, participants),
+ * read back from the batch's own text. Only such batches are read again,
+ * so a load that names known people pays nothing per row. Each id is
+ * marked as created (the batch named exactly as many new ids as spand
+ * made people) or perhaps created (some of them existed). */
+static int scan_named(struct loader *l, const struct batch *b,
+                      uint64_t implicit)
+{
+    /* The list shows SHOWN_IMPLICIT and counts the rest with spand's
+     * figures: once enough are found no batch is read again. */
+    if (implicit == 0 || l->opt->no_implicit ||
+        l->named_sure >= SHOWN_IMPLICIT ||
+        l->named_sure + l->named_perhaps >= 4 * SHOWN_IMPLICIT)
+        return 0;
+    buf_t cands = {0}, t = {0};
+    size_t ncands = 0;
+    int rc = 0;
+    static const int kinds[] = {K_RECORDS, K_EVENTS};
+    for (size_t ki = 0; ki < 2 && rc == 0; ki++) {
+        int k = kinds[ki];
+        if (!b->lines[k].n)
+            continue;
+        buf_clear(&t);
+        buf_putc(&t, '[');
+        buf_append(&t, b->items[k].data, b->items[k].len);
+        buf_putc(&t, ']');
+        json_t *a = t.failed ? NULL : json_loadb(t.data, t.len, 0, NULL);
+        if (!a) {
+            rc = -1;
+            break;
+        }
+        size_t i;
+        json_t *it;
+        json_array_foreach(a, i, it)
+        {
+            uint64_t line = i < b->lines[k].n ? b->lines[k].v[i] : 0;
+            json_t *names[2] = {json_object_get(it, "from"),
+                                json_object_get(it, "to")};
+            for (size_t q = 0; q < 2 && rc == 0; q++)
+                if (json_is_string(names[q]))
+                    rc = named_at(l, b->file, line,
+                                  json_string_value(names[q]),
+                                  json_string_length(names[q]), &cands,
+                                  &ncands);
+            size_t pi;
+            json_t *pv;
+            json_array_foreach(json_object_get(it, "participants"), pi, pv)
+            {
+                if (rc == 0 && json_is_string(pv))
+                    rc = named_at(l, b->file, line, json_string_value(pv),
+                                  json_string_length(pv), &cands, &ncands);
+            }
+            if (rc)
+                break;
+        }
+        json_decref(a);
+    }
+    int64_t flag = implicit == ncands ? NAMED_IMPLICIT : NAMED_PERHAPS;
+    if (flag == NAMED_IMPLICIT)
+        l->named_sure += ncands;
+    else
+        l->named_perhaps += ncands;
+    const char *p = cands.data;
+    for (size_t i = 0; i < ncands && rc == 0; i++) {
+        size_t n = strlen(p);
+        int64_t v;
+        if (strmap_get(&l->named, p, n, &v))
+            strmap_put(&l->named, p, n, (v & POS_MASK) | flag); /* no growth */
+        p += n + 1;
+    }
+    buf_free(&cands);
+    buf_free(&t);
+    if (rc)
+        oom(l);
+    return rc;
+}
+
 /* Wait for the oldest batch's answer and account for it. */
 static int handle_reply(struct loader *l)
 {
@@ -581,6 +741,7 @@ static int handle_reply(struct loader *l)
             l->data_version = json_integer_value(dv);
         if (rj)
             note_server_rejects(l, b, json_object_get(res, "rejected"));
+        scan_named(l, b, jint(res, "people", "implicit"));
         batch_put(l, b);
     } else if (r.code == 1001 && b->attempts < BUSY_RETRIES) {
         /* Busy: the server's queue is full; the batch was not taken. */
@@ -834,6 +995,11 @@ static bool cell(const struct csvstate *st, int f, const char **s, size_t *n)
     return true;
 }
 
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
 static bool attr_name_ok(const char *s, size_t n)
 {
     if (n == 0 || n > ATTR_NAME_MAX)
@@ -872,6 +1038,27 @@ static const char *col_name(const struct csvstate *st, size_t c)
     return st->hdr.data + st->hoff[c];
 }
 
+/* Column names as spreadsheets write them (" ID", "Sector") match the
+ * lower-case names: trimmed of spaces and tabs, ASCII letters lowered.
+ * Attribute names are stored lowered too, so that `Sector` in one file
+ * and `sector` in another are one attribute. Rewrites the header copy in
+ * place and st->len[c] (the header row's lengths, read only here). */
+static void normalise_name(struct csvstate *st, size_t c)
+{
+    char *s = st->hdr.data + st->hoff[c];
+    size_t n = st->len[c], a = 0;
+    while (a < n && is_space(s[a]))
+        a++;
+    while (n > a && is_space(s[n - 1]))
+        n--;
+    for (size_t i = a; i < n; i++) {
+        char ch = s[i];
+        s[i - a] = ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+    }
+    s[n - a] = '\0';
+    st->len[c] = n - a;
+}
+
 static int header_col(const struct csvstate *st, const char *name)
 {
     for (size_t c = 0; c < st->ncols; c++)
@@ -892,6 +1079,8 @@ static int map_columns(struct csvstate *st, const char *what, unsigned allowed,
                 !strcmp(col_name(st, c), field_name[f]))
                 break;
         if (f == F_N) {
+            /* A spreadsheet's extra column (notes, a total): its data are
+             * not loaded, which is said, and the rest of the file is. */
             char list[160];
             size_t ll = 0;
             for (int g = 0; g < F_N; g++) {
@@ -903,9 +1092,17 @@ static int map_columns(struct csvstate *st, const char *what, unsigned allowed,
                     break;
                 ll += (size_t)w;
             }
-            file_error(st, "unknown column \"%.64s\" for %s (allowed: %s)",
-                       col_name(st, c), what, list);
-            return -1;
+            if (st->l->opt->strict) {
+                file_error(st, "unknown column \"%.64s\" for %s (allowed: %s)",
+                           col_name(st, c), what, list);
+                return -1;
+            }
+            warn_at(st->l, 0,
+                    "unknown column \"%.64s\" ignored (%s have %s; "
+                    "--strict refuses the file)",
+                    col_name(st, c), what, list);
+            st->colfield[c] = -1;
+            continue;
         }
         st->colfield[c] = f;
         st->fieldcol[f] = (int)c;
@@ -943,12 +1140,13 @@ static int csv_header(struct csvstate *st)
     for (size_t c = 0; c < st->ncols; c++)
         st->hoff[c] = st->off[c];
     for (size_t c = 0; c < st->ncols; c++) {
-        if (st->len[c] == 0) {
-            file_error(st, "header: column %zu has no name", c + 1);
-            return -1;
-        }
         if (strlen(col_name(st, c)) != st->len[c]) {
             file_error(st, "header: column %zu has a NUL byte", c + 1);
+            return -1;
+        }
+        normalise_name(st, c);
+        if (st->len[c] == 0) {
+            file_error(st, "header: column %zu has no name", c + 1);
             return -1;
         }
         for (size_t d = 0; d < c; d++) {
@@ -1075,19 +1273,216 @@ static void put_key(buf_t *b, bool *first, const char *key)
     BUF_LIT(b, "\":");
 }
 
-/* ts: Unix seconds as a JSON integer, anything else as a string for the
- * server to parse (or reject with a reason). */
-static int put_ts(buf_t *b, bool *first, const char *s, size_t n)
+/* ---- times as spreadsheets write them ---- */
+
+enum { TS_REFUSED = 100 }; /* put_ts: the row is refused, see why */
+
+static bool dec(const char *s, size_t n, size_t min, size_t max, unsigned *v)
 {
-    long long v;
-    put_key(b, first, "ts");
-    if (!parse_int_text(s, n, &v))
-        return ctl_json_str(b, s, n);
+    if (n < min || n > max)
+        return false;
+    unsigned x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        x = x * 10 + (unsigned)(s[i] - '0');
+    }
+    *v = x;
+    return true;
+}
+
+static unsigned month_days(unsigned y, unsigned m)
+{
+    static const unsigned char dm[12] = {31, 28, 31, 30, 31, 30,
+                                         31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+/* A wall-clock time "H:MM", "HH:MM:SS" or with a fraction (dropped, as
+ * spand drops it). */
+static bool parse_clock(const char *s, size_t n, unsigned *h, unsigned *mi,
+                        unsigned *se)
+{
+    const char *c1 = memchr(s, ':', n);
+    if (!c1 || !dec(s, (size_t)(c1 - s), 1, 2, h) || *h > 23)
+        return false;
+    const char *p = c1 + 1, *end = s + n;
+    const char *c2 = memchr(p, ':', (size_t)(end - p));
+    *se = 0;
+    if (!c2)
+        return dec(p, (size_t)(end - p), 2, 2, mi) && *mi <= 59;
+    if (!dec(p, (size_t)(c2 - p), 2, 2, mi) || *mi > 59)
+        return false;
+    p = c2 + 1;
+    const char *dot = memchr(p, '.', (size_t)(end - p));
+    const char *se_end = dot ? dot : end;
+    if (!dec(p, (size_t)(se_end - p), 2, 2, se) || *se > 59)
+        return false;
+    if (dot) {
+        unsigned frac;
+        return dec(dot + 1, (size_t)(end - dot - 1), 1, 9, &frac);
+    }
+    return true;
+}
+
+/* The instant of a wall-clock time in the load's zone (UTC unless --tz).
+ * In another zone, a time the clocks skipped (spring forward) names no
+ * instant and is refused; a time they passed twice (autumn) is taken at
+ * its first passing, in summer time. */
+static int wall_to_utc(struct loader *l, unsigned y, unsigned mo, unsigned d,
+                       unsigned h, unsigned mi, unsigned se, int64_t *out)
+{
+    if (!l->tz_set) {
+        *out = ts_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+        return 0;
+    }
+    struct tm tm = {.tm_year = (int)y - 1900,
+                    .tm_mon = (int)mo - 1,
+                    .tm_mday = (int)d,
+                    .tm_hour = (int)h,
+                    .tm_min = (int)mi,
+                    .tm_sec = (int)se,
+                    .tm_isdst = -1};
+    struct tm back;
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1 || !localtime_r(&t, &back) ||
+        back.tm_hour != (int)h || back.tm_min != (int)mi ||
+        back.tm_mday != (int)d)
+        return -1;
+    struct tm other = {.tm_year = (int)y - 1900,
+                       .tm_mon = (int)mo - 1,
+                       .tm_mday = (int)d,
+                       .tm_hour = (int)h,
+                       .tm_min = (int)mi,
+                       .tm_sec = (int)se,
+                       .tm_isdst = back.tm_isdst > 0 ? 0 : 1};
+    struct tm b2;
+    time_t u = mktime(&other);
+    if (u != (time_t)-1 && u < t && localtime_r(&u, &b2) &&
+        b2.tm_hour == (int)h && b2.tm_min == (int)mi && b2.tm_mday == (int)d)
+        t = u;
+    *out = (int64_t)t;
+    return 0;
+}
+
+/* True when the text after a date-time's 'T' ends in a zone. */
+static bool has_zone(const char *s, size_t n)
+{
+    if (n && (s[n - 1] == 'Z' || s[n - 1] == 'z'))
+        return true;
+    return memchr(s, '+', n) || memchr(s, '-', n);
+}
+
+static int put_seconds(buf_t *b, int64_t t)
+{
     char num[24];
-    int w = snprintf(num, sizeof num, "%lld", v);
+    int w = snprintf(num, sizeof num, "%lld", (long long)t);
     if (w > 0 && (size_t)w < sizeof num)
         buf_append(b, num, (size_t)w);
     return CTL_JSON_OK;
+}
+
+#define TS_SHOW(n) (int)((n) > 40 ? 40 : (n))
+
+/* A date written with slashes, day or month first as --date-format says,
+ * with an optional wall-clock time after a space. */
+static int put_slash_ts(struct loader *l, buf_t *b, const char *s, size_t n,
+                        char *why, size_t whylen)
+{
+    int fmt = l->opt->date_format;
+    if (fmt != CTL_DATE_DMY && fmt != CTL_DATE_MDY) {
+        snprintf(why, whylen,
+                 "ts: \"%.*s\" could be day-first or month-first: give "
+                 "--date-format dmy or mdy",
+                 TS_SHOW(n), s);
+        return TS_REFUSED;
+    }
+    const char *sp = memchr(s, ' ', n);
+    if (!sp)
+        sp = memchr(s, 'T', n);
+    size_t dn = sp ? (size_t)(sp - s) : n;
+    const char *s1 = memchr(s, '/', dn);
+    const char *s2 = s1 ? memchr(s1 + 1, '/', dn - (size_t)(s1 + 1 - s)) : NULL;
+    unsigned a, c, y, h = 0, mi = 0, se = 0;
+    bool ok = s1 && s2 && dec(s, (size_t)(s1 - s), 1, 2, &a) &&
+              dec(s1 + 1, (size_t)(s2 - s1 - 1), 1, 2, &c) &&
+              dec(s2 + 1, dn - (size_t)(s2 + 1 - s), 4, 4, &y) && y >= 1;
+    unsigned d = fmt == CTL_DATE_DMY ? a : c, mo = fmt == CTL_DATE_DMY ? c : a;
+    ok = ok && mo >= 1 && mo <= 12 && d >= 1 && d <= month_days(y, mo);
+    if (ok && sp) {
+        const char *t = sp + 1;
+        ok = parse_clock(t, n - (size_t)(t - s), &h, &mi, &se);
+    }
+    if (!ok) {
+        snprintf(why, whylen,
+                 "ts: \"%.*s\" is not a date in the form %s (a four-digit "
+                 "year, then an optional time HH:MM[:SS])",
+                 TS_SHOW(n), s,
+                 fmt == CTL_DATE_DMY ? "DD/MM/YYYY" : "MM/DD/YYYY");
+        return TS_REFUSED;
+    }
+    if (!sp) {
+        /* A date names a day, not an instant: sent as spand's own date
+         * form, midnight UTC, whatever --tz says. */
+        char iso[16];
+        int w = snprintf(iso, sizeof iso, "%04u-%02u-%02u", y, mo, d);
+        return ctl_json_str(b, iso, (size_t)(w > 0 ? w : 0));
+    }
+    int64_t t;
+    if (wall_to_utc(l, y, mo, d, h, mi, se, &t) < 0) {
+        snprintf(why, whylen,
+                 "ts: \"%.*s\" does not exist in %s (the clocks went "
+                 "forward)",
+                 TS_SHOW(n), s, l->opt->tz);
+        return TS_REFUSED;
+    }
+    return put_seconds(b, t);
+}
+
+/* An ISO date-time without a zone ("2025-02-03 14:30", as spreadsheets
+ * export it), read in the load's zone. */
+static int put_zoneless_ts(struct loader *l, buf_t *b, const char *s, size_t n,
+                           char *why, size_t whylen)
+{
+    unsigned y, mo, d, h, mi, se;
+    bool ok = dec(s, 4, 4, 4, &y) && dec(s + 5, 2, 2, 2, &mo) &&
+              dec(s + 8, 2, 2, 2, &d) && y >= 1 && mo >= 1 && mo <= 12 &&
+              d >= 1 && d <= month_days(y, mo) &&
+              parse_clock(s + 11, n - 11, &h, &mi, &se);
+    if (!ok)
+        return ctl_json_str(b, s, n); /* spand says what is wrong */
+    int64_t t;
+    if (wall_to_utc(l, y, mo, d, h, mi, se, &t) < 0) {
+        snprintf(why, whylen,
+                 "ts: \"%.*s\" does not exist in %s (the clocks went "
+                 "forward)",
+                 TS_SHOW(n), s, l->opt->tz);
+        return TS_REFUSED;
+    }
+    return put_seconds(b, t);
+}
+
+/* ts: Unix seconds as a JSON integer; a slash date or a date-time without
+ * a zone converted here (as Unix seconds, or a date); anything else as a
+ * string for the server to parse (or reject with a reason). Returns a
+ * CTL_JSON_ code, or TS_REFUSED with the reason in why. */
+static int put_ts(struct loader *l, buf_t *b, bool *first, const char *s,
+                  size_t n, char *why, size_t whylen)
+{
+    long long v;
+    put_key(b, first, "ts");
+    if (parse_int_text(s, n, &v))
+        return put_seconds(b, v);
+    if (n >= 10 && s[4] == '-' && s[7] == '-') { /* ISO: the common case */
+        if (n > 11 && (s[10] == 'T' || s[10] == ' ' || s[10] == 't') &&
+            !has_zone(s + 11, n - 11))
+            return put_zoneless_ts(l, b, s, n, why, whylen);
+        return ctl_json_str(b, s, n);
+    }
+    if (memchr(s, '/', n))
+        return put_slash_ts(l, b, s, n, why, whylen);
+    return ctl_json_str(b, s, n);
 }
 
 /* weight: a number when the whole cell parses as one, else the text, so
@@ -1153,9 +1548,43 @@ static int put_directed(buf_t *b, bool *first, const char *s, size_t n)
     return ctl_json_str(b, s, n);
 }
 
+/* The id of a people row: a second row with an id already seen in this
+ * file is refused, naming both lines. Keeping the first is what a reader
+ * of the file expects of a list (the later row may be a pasted copy or a
+ * different person given the same id by mistake); letting the later one
+ * win silently, as an update would, loses the first without a word.
+ * Returns 1 when the row must not be loaded, 0 when it may, -1 on out of
+ * memory. */
+static int people_id(struct csvstate *st, const char *id, size_t n)
+{
+    struct loader *l = st->l;
+    int64_t v;
+    if (strmap_get(&l->people, id, n, &v) && POS_FILE(v) == l->file) {
+        reject_local(l, st->row_line,
+                     "id: \"%.*s\" is already on line %llu of this file; "
+                     "the first row is kept, this one is not loaded",
+                     (int)(n > 64 ? 64 : n), id,
+                     (unsigned long long)POS_LINE(v));
+        return 1;
+    }
+    if (strmap_put(&l->people, id, n, POS(l->file, st->row_line)) < 0) {
+        oom(l);
+        return -1;
+    }
+    return 0;
+}
+
 static int row_people(struct csvstate *st)
 {
     struct loader *l = st->l;
+    const char *id;
+    size_t idn;
+    /* An id that is not valid text is refused below, with its reason. */
+    if (cell(st, F_ID, &id, &idn) && text_ok(id, idn) == CTL_JSON_OK) {
+        int rc = people_id(st, id, idn);
+        if (rc)
+            return rc < 0 ? -1 : 0;
+    }
     size_t mark;
     buf_t *b = item_begin(l, K_PEOPLE, &mark);
     if (!b)
@@ -1182,11 +1611,6 @@ static int row_people(struct csvstate *st)
     }
     buf_putc(b, '}');
     return item_end(l, K_PEOPLE, st->row_line);
-}
-
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t';
 }
 
 /* Append the ';'-separated names of s[0..n) as a JSON array. */
@@ -1218,17 +1642,246 @@ static int put_participants(buf_t *b, bool *first, const char *s, size_t n)
     return CTL_JSON_OK;
 }
 
+/* ---- who is described ---- */
+
+/* The optimal string alignment distance of a and b when it is at most
+ * max, else max + 1. Ids are short; longer ones are not compared. */
+static size_t edit_distance(const char *a, size_t an, const char *b, size_t bn,
+                            size_t max)
+{
+    enum { L = 65 };
+    if (an >= L || bn >= L || (an > bn ? an - bn : bn - an) > max)
+        return max + 1;
+    static size_t d[L][L];
+    for (size_t i = 0; i <= an; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= bn; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= an; i++) {
+        size_t rowmin = SIZE_MAX;
+        for (size_t j = 1; j <= bn; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t v = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+            if (v < rowmin)
+                rowmin = v;
+        }
+        if (rowmin > max)
+            return max + 1;
+    }
+    return d[an][bn] > max ? max + 1 : d[an][bn];
+}
+
+static void typo_in(const strmap_t *m, bool only_set, const char *s, size_t n,
+                    size_t *best, const char **bs, size_t *bn)
+{
+    for (size_t i = 0; i < m->cap; i++) {
+        const strmap_slot_t *e = &m->slots[i];
+        if (!e->key || (only_set && e->value != 1))
+            continue;
+        size_t dist = edit_distance(s, n, e->key, e->len, *best - 1);
+        if (dist < *best) {
+            *best = dist;
+            *bs = e->key;
+            *bn = e->len;
+        }
+    }
+}
+
+/* A known id that s may be a typo of: within edit distance 1 (2 for ids
+ * of 6 bytes or more) of one in this load's people files or one spand
+ * said it describes. Writes that id into out, or "". */
+static void typo_hint(const struct loader *l, const char *s, size_t n,
+                      char *out, size_t outlen)
+{
+    out[0] = '\0';
+    if (n < TYPO_MIN_LEN)
+        return;
+    size_t best = (n >= 6 ? 2 : 1) + 1;
+    const char *bs = NULL;
+    size_t bn = 0;
+    typo_in(&l->people, false, s, n, &best, &bs, &bn);
+    typo_in(&l->checked, true, s, n, &best, &bs, &bn);
+    if (bs)
+        snprintf(out, outlen, "%.*s", (int)bn, bs);
+}
+
+/* Whether spand holds at least one attribute of person s: 1 yes, 0 no (or
+ * unknown to it), negative when loading must stop. Waits for the batches
+ * in flight first, since replies come in order. */
+static int ask_described(struct loader *l, const char *s, size_t n)
+{
+    if (drain(l) < 0)
+        return l->fatal;
+    json_t *params = json_pack("{s:s%}", "id", s, n);
+    if (!params) {
+        oom(l);
+        return l->fatal;
+    }
+    ctl_reply_t r;
+    char err[512];
+    int rc = ctl_conn_call(l->conn, "person", params, &r, err, sizeof err);
+    json_decref(params);
+    if (rc < 0) {
+        fail(l, rc, "%s", err);
+        return l->fatal;
+    }
+    int described = 0;
+    if (r.code == 0) {
+        json_t *a = json_object_get(r.result, "attributes");
+        described = json_is_object(a) && json_object_size(a) > 0;
+    } else if (r.code != 1004) {
+        fail(l, -EIO, "person: %s (error %lld)", r.message, r.code);
+        described = l->fatal;
+    }
+    ctl_reply_clear(&r);
+    return described;
+}
+
+/* A person id that a record or event row names, in field. With
+ * --no-implicit, returns 1 with the reason in why when
+ * the id is described neither in this load's people files (those read so
+ * far) nor in spand; 0 when the row may go; -1 when loading must stop. */
+static int named(struct csvstate *st, const char *field, const char *s,
+                 size_t n, char *why, size_t whylen)
+{
+    struct loader *l = st->l;
+    int64_t v;
+    if (!l->opt->no_implicit || strmap_get(&l->people, s, n, &v) ||
+        text_ok(s, n) != CTL_JSON_OK)
+        return 0;
+    if (!strmap_get(&l->checked, s, n, &v)) {
+        int d = ask_described(l, s, n);
+        if (d < 0)
+            return -1;
+        v = d;
+        if (strmap_put(&l->checked, s, n, v) < 0) {
+            oom(l);
+            return -1;
+        }
+    }
+    if (v)
+        return 0;
+    char hint[80] = "";
+    if (l->nshown < SHOWN_REJECTS)
+        typo_hint(l, s, n, hint, sizeof hint);
+    snprintf(why, whylen,
+             "%s: \"%.*s\" is not described (no row in a people file before "
+             "this one, no attributes in spand) and --no-implicit is "
+             "given%s%s%s",
+             field, (int)(n > 64 ? 64 : n), s,
+             hint[0] ? " (did you mean \"" : "", hint, hint[0] ? "\"?)" : "");
+    return 1;
+}
+
+/* The people a records or short-form events row names; see named(). */
+static int row_named(struct csvstate *st, char *why, size_t whylen)
+{
+    const char *s;
+    size_t n;
+    int rc = 0;
+    if (st->type == FT_RECORDS) {
+        if (cell(st, F_FROM, &s, &n))
+            rc = named(st, "from", s, n, why, whylen);
+        if (rc == 0 && cell(st, F_TO, &s, &n))
+            rc = named(st, "to", s, n, why, whylen);
+        return rc;
+    }
+    if (!cell(st, F_PARTICIPANTS, &s, &n))
+        return 0;
+    for (size_t i = 0; i <= n && rc == 0;) {
+        const char *semi = memchr(s + i, ';', n - i);
+        size_t end = semi ? (size_t)(semi - s) : n;
+        size_t a = i, z = end;
+        while (a < z && is_space(s[a]))
+            a++;
+        while (z > a && is_space(s[z - 1]))
+            z--;
+        if (z > a)
+            rc = named(st, "participants", s + a, z - a, why, whylen);
+        i = end + 1;
+    }
+    return rc;
+}
+
+/* A record or event without an id gets one from its content, the item's
+ * JSON text at b[open..) (ts, from, to, kind, weight, directed, or ts,
+ * kind, participants, weight, as written and converted): an unkeyed
+ * BLAKE2b hash, so that loading the same file again stores nothing twice.
+ * Rows that are the same in every field are told apart by their order in
+ * the file: the second gets "-1" after the hash, the third "-2", so two
+ * real meetings on one day stay two, and a reload still matches. */
+static int content_id(struct loader *l, int kind, buf_t *b, size_t open)
+{
+    unsigned char h[16];
+    if (crypto_generichash(h, sizeof h, (const unsigned char *)b->data + open,
+                           b->len - open, NULL, 0) != 0) {
+        fail(l, -EIO, "cannot hash a row");
+        return -1;
+    }
+    int64_t seen = 0;
+    strmap_get(&l->content, (const char *)h, sizeof h, &seen);
+    if (strmap_put(&l->content, (const char *)h, sizeof h, seen + 1) < 0) {
+        oom(l);
+        return -1;
+    }
+    char id[64];
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+    id[k++] = 'c';
+    for (size_t i = 0; i < sizeof h; i++) {
+        id[k++] = hex[h[i] >> 4];
+        id[k++] = hex[h[i] & 15];
+    }
+    if (seen > 0) {
+        int w = snprintf(id + k, sizeof id - k, "-%lld", (long long)seen);
+        if (w > 0)
+            k += (size_t)w;
+    }
+    /* `"id":"c…",` goes right after the item's '{'. */
+    char member[96];
+    bool empty = b->len - open == 2;
+    int w = snprintf(member, sizeof member, "\"id\":\"%.*s\"%s", (int)k, id,
+                     empty ? "" : ",");
+    if (w <= 0 || buf_reserve(b, (size_t)w) < 0) {
+        oom(l);
+        return -1;
+    }
+    memmove(b->data + open + 1 + (size_t)w, b->data + open + 1,
+            b->len - open - 1);
+    memcpy(b->data + open + 1, member, (size_t)w);
+    b->len += (size_t)w;
+    b->data[b->len] = '\0';
+    l->content_ids[kind]++;
+    return 0;
+}
+
 /* Write one CSV row as a JSON item of kind, fields in order. */
 static int row_item(struct csvstate *st, int kind, const int *order,
                     size_t norder)
 {
     struct loader *l = st->l;
+    char why[512];
+    int nr = l->opt->no_implicit ? row_named(st, why, sizeof why) : 0;
+    if (nr) {
+        if (nr > 0)
+            reject_local(l, st->row_line, "%s", why);
+        return nr < 0 ? -1 : 0;
+    }
     size_t mark;
     buf_t *b = item_begin(l, kind, &mark);
     if (!b)
         return -1;
+    size_t open = b->len;
     buf_putc(b, '{');
-    bool first = true;
+    bool first = true, has_id = false;
     for (size_t i = 0; i < norder; i++) {
         int f = order[i];
         const char *s;
@@ -1236,8 +1889,11 @@ static int row_item(struct csvstate *st, int kind, const int *order,
         if (!cell(st, f, &s, &n))
             continue; /* the server says "is required" where it is */
         int rc;
-        if (f == F_TS)
-            rc = put_ts(b, &first, s, n);
+        if (f == F_ID) {
+            has_id = true;
+            rc = put_str_member(b, &first, field_name[f], s, n);
+        } else if (f == F_TS)
+            rc = put_ts(l, b, &first, s, n, why, sizeof why);
         else if (f == F_WEIGHT)
             rc = put_weight(b, &first, s, n);
         else if (f == F_DIRECTED)
@@ -1248,12 +1904,17 @@ static int row_item(struct csvstate *st, int kind, const int *order,
             rc = put_str_member(b, &first, field_name[f], s, n);
         if (rc) {
             item_cancel(l, kind, mark);
-            reject_local(l, st->row_line, "%s: %s", field_name[f],
-                         js_problem(rc));
+            if (rc == TS_REFUSED)
+                reject_local(l, st->row_line, "%s", why);
+            else
+                reject_local(l, st->row_line, "%s: %s", field_name[f],
+                             js_problem(rc));
             return 0;
         }
     }
     buf_putc(b, '}');
+    if (!has_id && !b->failed && content_id(l, kind, b, open) < 0)
+        return -1;
     return item_end(l, kind, st->row_line);
 }
 
@@ -1338,6 +1999,13 @@ static int row_long(struct csvstate *st)
     if (!len[F_PERSON]) {
         reject_local(l, st->row_line, "person: is required");
         return 0;
+    }
+    char why[512];
+    int nr = named(st, "person", val[F_PERSON], len[F_PERSON], why, sizeof why);
+    if (nr) {
+        if (nr > 0)
+            reject_local(l, st->row_line, "%s", why);
+        return nr < 0 ? -1 : 0;
     }
     struct lev_event *ev = NULL;
     int64_t at;
@@ -1452,8 +2120,13 @@ static int emit_long(struct csvstate *st)
         buf_putc(b, '{');
         /* Cells were checked for UTF-8 and NUL as they were read. */
         put_str_member(b, &first, "id", a + ev->id, ev->idlen);
-        if (ev->tslen)
-            put_ts(b, &first, a + ev->ts, ev->tslen);
+        char why[512];
+        if (ev->tslen && put_ts(l, b, &first, a + ev->ts, ev->tslen, why,
+                                sizeof why) == TS_REFUSED) {
+            item_cancel(l, K_EVENTS, mark);
+            reject_local(l, ev->line, "%s", why);
+            continue;
+        }
         if (ev->kindlen)
             put_str_member(b, &first, "kind", a + ev->kind, ev->kindlen);
         put_key(b, &first, "participants");
@@ -1809,6 +2482,9 @@ static void load_one(struct loader *l, const char *path, char *buf)
     l->fpos = 0;
     l->line = 0;
     l->fstart = l->last_draw = now();
+    /* Content ids count repeats within one file: the same file given
+     * twice is the same rows, not new ones. */
+    strmap_free(&l->content);
 
     struct csvstate st = {0};
     st.l = l;
@@ -1894,6 +2570,115 @@ static void load_one(struct loader *l, const char *path, char *buf)
     file_done(l);
 }
 
+/* ---- people named but never described ---- */
+
+static int cmp_pos(const void *a, const void *b)
+{
+    int64_t x = ((const strmap_slot_t *const *)a)[0]->value & POS_MASK;
+    int64_t y = ((const strmap_slot_t *const *)b)[0]->value & POS_MASK;
+    return x < y ? -1 : x > y;
+}
+
+static int show_implicit(struct loader *l, const strmap_slot_t *e);
+
+/* Ask spand about the ids in want[0..n), pipelined; list those it holds
+ * no attribute for. */
+static int check_batch(struct loader *l, strmap_slot_t **want, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_pack("{s:s%}", "id", want[i]->key, want[i]->len);
+        char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+        json_decref(p);
+        char err[512];
+        int rc = text ? ctl_conn_send(l->conn, "person", text, strlen(text),
+                                      err, sizeof err)
+                      : -ENOMEM;
+        free(text);
+        if (rc < 0) {
+            fail(l, rc, "%s", rc == -ENOMEM ? "out of memory" : err);
+            return l->fatal;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        ctl_reply_t r;
+        char err[512];
+        int rc = ctl_conn_recv(l->conn, &r, err, sizeof err);
+        if (rc < 0) {
+            fail(l, rc, "%s", err);
+            return l->fatal;
+        }
+        json_t *a = json_object_get(r.result, "attributes");
+        bool described = r.code == 0 && json_object_size(a) > 0;
+        ctl_reply_clear(&r);
+        if (described || l->nimplicit_shown == SHOWN_IMPLICIT)
+            continue;
+        if (show_implicit(l, want[i]) < 0)
+            return l->fatal;
+    }
+    return 0;
+}
+
+/* Add e to the people listed as created without attributes. */
+static int show_implicit(struct loader *l, const strmap_slot_t *e)
+{
+    struct implicit *im = &l->implicit_shown[l->nimplicit_shown];
+    char hint[128];
+    typo_hint(l, e->key, e->len, hint, sizeof hint);
+    im->file = POS_FILE(e->value);
+    im->line = POS_LINE(e->value);
+    im->id = strndup(e->key, e->len);
+    im->hint = hint[0] ? strdup(hint) : NULL;
+    if (!im->id || (hint[0] && !im->hint)) {
+        free(im->id);
+        free(im->hint);
+        oom(l);
+        return l->fatal;
+    }
+    l->nimplicit_shown++;
+    return 0;
+}
+
+/* List the first few people that spand created without attributes for
+ * this load's records and events, where each was first named, and count
+ * the rest: the ids with no row in this load's people files that the
+ * ingest replies say spand created. Where a reply could not say which
+ * (NAMED_PERHAPS), spand is asked, one id at a time and only until the
+ * list is full: `person` costs the daemon a scan of the person's ties. */
+static int list_implicit(struct loader *l)
+{
+    if (l->opt->no_implicit || l->implicit == 0 || l->fatal)
+        return 0;
+    size_t n = 0;
+    strmap_slot_t **v = malloc((strmap_count(&l->named) + 1) * sizeof *v);
+    if (!v) {
+        oom(l);
+        return l->fatal;
+    }
+    int64_t ignored;
+    for (size_t i = 0; i < l->named.cap; i++) {
+        strmap_slot_t *e = &l->named.slots[i];
+        if (e->key && (e->value & (NAMED_IMPLICIT | NAMED_PERHAPS)) &&
+            !strmap_get(&l->people, e->key, e->len, &ignored))
+            v[n++] = e;
+    }
+    qsort(v, n, sizeof *v, cmp_pos);
+    for (size_t i = 0; i < n && l->nimplicit_shown < SHOWN_IMPLICIT; i++) {
+        if (v[i]->value & NAMED_PERHAPS) {
+            if (check_batch(l, v + i, 1) < 0)
+                break;
+        } else if (show_implicit(l, v[i]) < 0) {
+            break;
+        }
+    }
+    free(v);
+    /* Those still in doubt past the list count as created. */
+    /* spand's count is of the people this load created; an id described
+     * by a later people file of the load is not left out of it. */
+    if (l->implicit > l->nimplicit_shown)
+        l->implicit_unlisted = l->implicit - l->nimplicit_shown;
+    return l->fatal;
+}
+
 /* ---- summary ---- */
 
 static void print_text_summary(struct loader *l, FILE *out)
@@ -1905,7 +2690,25 @@ static void print_text_summary(struct loader *l, FILE *out)
             (unsigned long long)l->r_added, (unsigned long long)l->r_dup);
     fprintf(out, "events:          %llu added, %llu duplicate\n",
             (unsigned long long)l->e_added, (unsigned long long)l->e_dup);
-    fprintf(out, "implicit people: %llu\n", (unsigned long long)l->implicit);
+    fprintf(out, "implicit people: %llu%s\n", (unsigned long long)l->implicit,
+            l->implicit ? " (named in records or events, never described)"
+                        : "");
+    for (size_t i = 0; i < l->nimplicit_shown; i++) {
+        const struct implicit *im = &l->implicit_shown[i];
+        fprintf(out, "  %s:%llu: \"%s\"%s%s%s\n", fname(l, im->file),
+                (unsigned long long)im->line, im->id,
+                im->hint ? " (did you mean \"" : "", im->hint ? im->hint : "",
+                im->hint ? "\"?)" : "");
+    }
+    if (l->nimplicit_shown && l->implicit_unlisted)
+        fprintf(out, "  (%llu more not shown)\n",
+                (unsigned long long)l->implicit_unlisted);
+    if (l->content_ids[K_RECORDS] || l->content_ids[K_EVENTS])
+        fprintf(out,
+                "content ids:     %llu records, %llu events without an id "
+                "got one from their content\n",
+                (unsigned long long)l->content_ids[K_RECORDS],
+                (unsigned long long)l->content_ids[K_EVENTS]);
     fprintf(out, "rejected:        %llu\n", (unsigned long long)l->rejected);
     for (size_t i = 0; i < l->nshown; i++) {
         if (l->shown[i].line)
@@ -1923,6 +2726,46 @@ static void print_text_summary(struct loader *l, FILE *out)
                 "not stored:      %llu valid items in rejected batches "
                 "(--strict)\n",
                 (unsigned long long)l->unsent);
+}
+
+/* The members that say what was not loaded as written: warnings, the
+ * people named but never described, the content ids given. */
+static int json_summary_more(struct loader *l, json_t *o)
+{
+    json_t *w = json_array(), *im = json_array();
+    if (!w || !im)
+        goto fail;
+    for (size_t i = 0; i < l->nwarned; i++) {
+        json_t *e = json_pack("{s:s, s:I, s:s}", "file",
+                              fname(l, l->warned[i].file), "line",
+                              (json_int_t)l->warned[i].line, "warning",
+                              l->warned[i].text);
+        if (!e || json_array_append_new(w, e) < 0)
+            goto fail;
+    }
+    for (size_t i = 0; i < l->nimplicit_shown; i++) {
+        const struct implicit *p = &l->implicit_shown[i];
+        json_t *e = json_pack("{s:s, s:I, s:s, s:s?}", "file",
+                              fname(l, p->file), "line", (json_int_t)p->line,
+                              "id", p->id, "did_you_mean", p->hint);
+        if (!e || json_array_append_new(im, e) < 0)
+            goto fail;
+    }
+    json_t *ci = json_pack("{s:I, s:I}", "records",
+                           (json_int_t)l->content_ids[K_RECORDS], "events",
+                           (json_int_t)l->content_ids[K_EVENTS]);
+    if (json_object_set_new(o, "warnings", w) < 0 ||
+        json_object_set_new(o, "implicit_people", im) < 0 ||
+        json_object_set_new(o, "implicit_unlisted",
+                            json_integer((json_int_t)l->implicit_unlisted)) <
+            0 ||
+        json_object_set_new(o, "content_ids", ci) < 0)
+        return -1;
+    return 0;
+fail:
+    json_decref(w);
+    json_decref(im);
+    return -1;
 }
 
 static json_t *json_summary(struct loader *l)
@@ -1949,7 +2792,7 @@ static json_t *json_summary(struct loader *l)
         if (!o || json_array_append_new(rej, o) < 0)
             goto fail;
     }
-    return json_pack(
+    json_t *o = json_pack(
         "{s:o, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:{s:I, s:I}, s:I, "
         "s:o, s:I, s:I}",
         "files", files, "people", "added", (json_int_t)l->p_added, "updated",
@@ -1959,6 +2802,7 @@ static json_t *json_summary(struct loader *l)
         (json_int_t)l->e_added, "duplicate", (json_int_t)l->e_dup,
         "rejected_count", (json_int_t)l->rejected, "rejected", rej, "unsent",
         (json_int_t)l->unsent, "data_version", (json_int_t)l->data_version);
+    return o && json_summary_more(l, o) == 0 ? o : (json_decref(o), NULL);
 fail:
     json_decref(files);
     json_decref(rej);
@@ -1978,6 +2822,77 @@ static void print_summary(struct loader *l)
     else
         fputc('\n', out);
     json_decref(s);
+}
+
+int ctl_load_tz_check(const char *tz, char *err, size_t errlen)
+{
+    if (!tz || !strcmp(tz, "UTC"))
+        return 0;
+    const char *dir = getenv("TZDIR");
+    if (!dir || !*dir)
+        dir = "/usr/share/zoneinfo";
+    /* glibc reads an unknown zone as UTC without a word: check the file,
+     * and keep the name to the database's own characters. */
+    bool ok = *tz && tz[0] != '/' && !strstr(tz, "..") && strlen(tz) < 128;
+    for (const char *p = tz; ok && *p; p++)
+        ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+             (*p >= '0' && *p <= '9') || strchr("/_+-", *p);
+    char path[512];
+    struct stat sb;
+    if (ok) {
+        int w = snprintf(path, sizeof path, "%s/%s", dir, tz);
+        ok = w > 0 && (size_t)w < sizeof path && stat(path, &sb) == 0 &&
+             S_ISREG(sb.st_mode);
+    }
+    if (!ok) {
+        snprintf(err, errlen,
+                 "--tz %.64s: not a zone of the tz database in %s (for "
+                 "example Europe/London, or UTC)",
+                 tz, dir);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Read date-times without a zone in --tz: the C library's local time is
+ * the one tool that knows a zone's rules, so TZ is set for the load and
+ * put back after (spanctl has one thread). */
+static int use_tz(struct loader *l)
+{
+    const char *tz = l->opt->tz;
+    char err[256];
+    if (!tz || !strcmp(tz, "UTC"))
+        return 0;
+    if (ctl_load_tz_check(tz, err, sizeof err) < 0) {
+        fail(l, -EINVAL, "%s", err);
+        return l->fatal;
+    }
+    const char *old = getenv("TZ");
+    if (old && !(l->old_tz = strdup(old))) {
+        oom(l);
+        return l->fatal;
+    }
+    if (setenv("TZ", tz, 1) < 0) {
+        fail(l, -errno, "cannot set TZ: %s", strerror(errno));
+        return l->fatal;
+    }
+    tzset();
+    l->tz_set = true;
+    return 0;
+}
+
+static void restore_tz(struct loader *l)
+{
+    if (!l->tz_set)
+        return;
+    if (l->old_tz)
+        setenv("TZ", l->old_tz, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    free(l->old_tz);
+    l->old_tz = NULL;
+    l->tz_set = false;
 }
 
 int ctl_load_files(ctl_conn_t *conn, char *const *paths, size_t npaths,
@@ -2012,6 +2927,15 @@ int ctl_load_files(ctl_conn_t *conn, char *const *paths, size_t npaths,
     l.cols = l.tty && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col
                  ? ws.ws_col
                  : 80;
+    strmap_init(&l.people);
+    strmap_init(&l.named);
+    strmap_init(&l.checked);
+    strmap_init(&l.content);
+    if (use_tz(&l) < 0) {
+        free(l.files);
+        free(buf);
+        return l.fatal;
+    }
     size_t i;
     for (i = 0; i < npaths && !l.fatal && !l.stop; i++) {
         l.file = i;
@@ -2020,7 +2944,9 @@ int ctl_load_files(ctl_conn_t *conn, char *const *paths, size_t npaths,
     for (; i < npaths; i++)
         l.files[i].failed = true; /* never read */
     progress_clear(&l);
+    list_implicit(&l);
     print_summary(&l);
+    restore_tz(&l);
 
     res->stored = l.p_added + l.p_updated + l.p_dup + l.r_added + l.r_dup +
                   l.e_added + l.e_dup;
@@ -2036,6 +2962,16 @@ int ctl_load_files(ctl_conn_t *conn, char *const *paths, size_t npaths,
         batch_free(l.spare[s]);
     for (size_t s = 0; s < l.nshown; s++)
         free(l.shown[s].text);
+    for (size_t s = 0; s < l.nwarned; s++)
+        free(l.warned[s].text);
+    for (size_t s = 0; s < l.nimplicit_shown; s++) {
+        free(l.implicit_shown[s].id);
+        free(l.implicit_shown[s].hint);
+    }
+    strmap_free(&l.people);
+    strmap_free(&l.named);
+    strmap_free(&l.checked);
+    strmap_free(&l.content);
     free(l.files);
     free(buf);
     return l.fatal;

@@ -36,11 +36,23 @@
 #define CTL_LOAD_PIPELINE 24
 #define CTL_LOAD_INFLIGHT_BYTES (6u << 20)
 
+enum { CTL_DATE_NONE = 0, CTL_DATE_DMY, CTL_DATE_MDY };
+
 typedef struct ctl_load_opts {
     size_t batch; /* items per request, 1..CTL_LOAD_BATCH_MAX */
     bool strict;  /* on_error "reject": an invalid item rejects its whole
-                     batch, and loading stops after the first such batch */
+                     batch, and loading stops after the first such batch;
+                     an unknown column of a records or events file skips
+                     the file (else a warning, and the column is ignored) */
     bool json;    /* print the summary as one JSON object, not as text */
+    /* How a CSV ts written as a slash date (03/02/2025) is read: never
+     * guessed, so CTL_DATE_NONE rejects such a row. */
+    int date_format;       /* CTL_DATE_NONE, CTL_DATE_DMY, CTL_DATE_MDY */
+    const char *tz;        /* the zone of a CSV date-time written without
+                              one: a tz database name, NULL for UTC */
+    bool no_implicit;      /* refuse a CSV row naming a person described
+                              neither in this load's people files nor,
+                              with an attribute, in spand */
     FILE *out;    /* where the summary goes (stdout) */
 } ctl_load_opts_t;
 
@@ -51,6 +63,11 @@ typedef struct ctl_load_result {
     uint64_t unsent;   /* valid items not stored: their batch was rejected */
     unsigned failed_files; /* files skipped or cut short by an error */
 } ctl_load_result_t;
+
+/* 0 when tz is NULL, "UTC" or a zone of the system's tz database
+ * ($TZDIR, else /usr/share/zoneinfo); else -EINVAL with a message for the
+ * user in err. */
+int ctl_load_tz_check(const char *tz, char *err, size_t errlen);
 
 /* Load paths[0..npaths) ("-" is standard input) over conn, which must have
  * no request pending, then print the summary to opts->out. Returns 0 when

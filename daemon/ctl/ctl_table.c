@@ -56,23 +56,21 @@ char *ctl_clean_dup(const char *s)
     return d;
 }
 
-/* Drop trailing zeros after a decimal point, and the point itself. */
-static void trim_zeros(char *s)
-{
-    if (!strchr(s, '.'))
-        return;
-    char *e = s + strlen(s);
-    while (e > s && e[-1] == '0')
-        *--e = '\0';
-    if (e > s && e[-1] == '.')
-        *--e = '\0';
-}
-
 /* Whole and small enough that a double holds it exactly (|v| < 2^53). */
 static bool is_integral(double v)
 {
     return v > -9007199254740992.0 && v < 9007199254740992.0 &&
            v == (double)(long long)v;
+}
+
+/* The decimal exponent of v once rounded to 4 significant digits (9.9996
+ * -> 1, as it prints 10.00), from printf's own rounding: no libm. */
+static int exponent4(double v)
+{
+    char e[32];
+    snprintf(e, sizeof e, "%.3e", v);
+    const char *x = strchr(e, 'e');
+    return x ? atoi(x + 1) : 0;
 }
 
 char *ctl_number_text(double v)
@@ -83,31 +81,21 @@ char *ctl_number_text(double v)
         return strdup(v > 0 ? "inf" : "-inf");
     if (v == 0)
         return strdup("0"); /* also -0 */
-    double a = v < 0 ? -v : v;
     /* Integral values (counts) print whole, up to where doubles still hold
      * every integer. */
     if (is_integral(v))
         return ctl_fmt("%.0f", v);
-    if (a >= 1e15)
-        return ctl_fmt("%.4g", v);
-    /* 4 decimals at and above 1; below 1, as many as give 4 significant
-     * digits (0.1235, 0.01235), up to 8, then exponent form. */
-    int decimals = 4;
-    if (a < 1) {
-        int lead = 0; /* zeros after the point, plus one: 0.0123 -> 2 */
-        for (double x = a; x < 1 && lead < 9; x *= 10)
-            lead++;
-        decimals = lead + 3;
-        if (decimals > 8)
-            return ctl_fmt("%.4g", v);
-    }
-    char *s = ctl_fmt("%.*f", decimals, v);
-    if (s) {
-        trim_zeros(s);
-        if (!strcmp(s, "-0")) /* rounded away entirely */
-            memmove(s, s + 1, 2); /* "0" and its NUL */
-    }
-    return s;
+    int exp = exponent4(v);
+    if (exp < -4 || exp >= 15)
+        return ctl_fmt("%.3e", v);
+    /* 4 significant digits: 3 decimals at 1.xxx, 0 from 1000 on. */
+    int decimals = exp >= 3 ? 0 : 3 - exp;
+    return ctl_fmt("%.*f", decimals, v);
+}
+
+char *ctl_count(long long n, const char *one, const char *many)
+{
+    return ctl_fmt("%lld %s", n, n == 1 ? one : many);
 }
 
 char *ctl_value_text(const json_t *v)

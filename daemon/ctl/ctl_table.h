@@ -24,10 +24,15 @@ size_t ctl_text_width(const char *s);
 /* A copy of s safe to print on a terminal (control characters as '?'). */
 char *ctl_clean_dup(const char *s);
 
-/* A number for a person: integral values without decimals, others with up
- * to 4 significant decimals (0.5, 12.3457, 0.001235), trailing zeros
- * dropped; very small or large magnitudes in exponent form. */
+/* A number for a person: integral values (counts) whole; others with 4
+ * significant digits, trailing zeros kept so that a column reads alike
+ * (0.5000, 12.35, 0.001235, -0.2500), and whole from 1000 on (12346);
+ * magnitudes below 0.0001 or from 1e15 in exponent form (1.235e-05). */
 char *ctl_number_text(double v);
+
+/* "1 tie", "2 ties", "0 ties": n and the word that agrees with it.
+ * Caller frees; NULL when out of memory. */
+char *ctl_count(long long n, const char *one, const char *many);
 
 /* Any JSON value as a short text for a person: strings bare, numbers by
  * ctl_number_text(), null as "-", the rest as compact JSON. */

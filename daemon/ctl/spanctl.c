@@ -55,7 +55,8 @@ static void usage(FILE *out)
           "commands:\n"
           "  ping                        check that spand answers\n"
           "  status                      the daemon's counters\n"
-          "  load [--batch N] [--strict] FILE...\n"
+          "  load [--batch N] [--strict] [--date-format dmy|mdy] [--tz ZONE]\n"
+          "       [--no-implicit] FILE...\n"
           "                              load people, records and events "
           "from CSV or\n"
           "                              JSON Lines files (- reads standard "
@@ -65,9 +66,9 @@ static void usage(FILE *out)
           "respondent)\n"
           "  boundaries                  attributes, their values and people "
           "counts\n"
-          "  summary [--by ATTR]         groups and cross-boundary ties per "
-          "year\n"
-          "                              (ATTR defaults to sector)\n"
+          "  summary [--by ATTR]         groups, and interactions across the "
+          "boundary\n"
+          "                              per year (ATTR defaults to sector)\n"
           "  person [--all] ID            one person's attributes and ties;\n"
           "                              --all: everything held about them,\n"
           "                              with the audit lines about them, as\n"
@@ -89,7 +90,9 @@ static void usage(FILE *out)
           "csv\n"
           "                              (--by --from --to --kind "
           "--isolates;\n"
-          "                              csv: --spreadsheet-safe)\n"
+          "                              --drop-unvalued; csv: "
+          "--spreadsheet-safe;\n"
+          "                              gexf: --gexf-version 1.2|1.3)\n"
           "  report [OPTION...]          the boundary-spanning suite on one "
           "view:\n"
           "                              E-I against chance, mixing, "
@@ -120,7 +123,21 @@ static void usage(FILE *out)
           "  --batch N             items per request (default 2000)\n"
           "  --strict              an invalid row rejects its whole batch and "
           "stops\n"
-          "                        the load (default: skip invalid rows)\n"
+          "                        the load (default: skip invalid rows); an "
+          "unknown\n"
+          "                        column of a records or events file skips "
+          "the file\n"
+          "                        (default: a warning, the column ignored)\n"
+          "  --date-format dmy|mdy how to read a date written 03/02/2025 "
+          "(never\n"
+          "                        guessed: without it such a row is refused)\n"
+          "  --tz ZONE             the zone of date-times written without one "
+          "(a tz\n"
+          "                        database name, e.g. Europe/London; "
+          "default UTC)\n"
+          "  --no-implicit         refuse rows naming a person described "
+          "neither in\n"
+          "                        an earlier people file nor in spand\n"
           "  --survey FILE         a survey export: respondent, alter1..N, "
           "[strength1..N]\n"
           "  --wave DATE           the survey's date (its records' ts), "
@@ -534,7 +551,8 @@ static int human_boundaries(const json_t *res)
     static const char *const head[] = {"ATTRIBUTE", "VALUE", "PEOPLE"};
     json_int_t total = jint(res, "people");
     json_t *attrs = json_object_get(res, "attributes");
-    printf("%" JSON_INTEGER_FORMAT " people\n", total);
+    printf("%" JSON_INTEGER_FORMAT " %s\n", total,
+           total == 1 ? "person" : "people");
     if (json_array_size(attrs) == 0) {
         printf("no attributes yet\n");
         return 0;
@@ -619,7 +637,11 @@ static int human_summary(const json_t *res)
     for (char *p = cross; *p; p++)
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
-    const char *yhead[] = {"YEAR", "RECORDS", "EVENTS", "TIES", cross, "SHARE"};
+    /* The protocol's "ties" here are interactions (a record, or a pair of
+     * an event's participants, repeats counted): not the report's ties
+     * (pairs of people) nor its arcs (README, "Words"). */
+    const char *yhead[] = {"YEAR",         "RECORDS", "EVENTS",
+                           "INTERACTIONS", cross,     "SHARE"};
     ctl_table_t y = {.ncols = 6, .head = yhead, .align = "rrrrrr"};
     json_array_foreach(years, i, v)
     {
@@ -640,14 +662,14 @@ static int human_summary(const json_t *res)
     if (rc < 0)
         return rc;
 
-    static const char *const phead[] = {"GROUP A", "GROUP B", "TIES"};
+    static const char *const phead[] = {"GROUP A", "GROUP B", "INTERACTIONS"};
     json_array_foreach(years, i, v)
     {
         json_t *pairs = json_object_get(v, "pairs");
         if (json_array_size(pairs) == 0)
             continue;
-        printf("\ncross-%s ties in %" JSON_INTEGER_FORMAT ":\n", boundary,
-               jint(v, "year"));
+        printf("\ncross-%s interactions in %" JSON_INTEGER_FORMAT ":\n",
+               boundary, jint(v, "year"));
         ctl_table_t p = {
             .ncols = 3, .head = phead, .align = "llr", .indent = "  "};
         size_t j;
@@ -1366,6 +1388,30 @@ static int load_opt(int opt, const char *arg, void *data)
     default:
         break;
     }
+    if (opt == 'd') {
+        if (!strcmp(arg, "dmy")) {
+            o->date_format = CTL_DATE_DMY;
+        } else if (!strcmp(arg, "mdy")) {
+            o->date_format = CTL_DATE_MDY;
+        } else {
+            bad_usage("load: --date-format must be dmy or mdy");
+            return -1;
+        }
+        return 0;
+    }
+    if (opt == 'z') {
+        char err[256];
+        if (ctl_load_tz_check(arg, err, sizeof err) < 0) {
+            bad_usage("load: %s", err);
+            return -1;
+        }
+        o->tz = arg;
+        return 0;
+    }
+    if (opt == 'n') {
+        o->no_implicit = true;
+        return 0;
+    }
     if (opt == 'b') {
         char *end;
         errno = 0;
@@ -1411,6 +1457,9 @@ static int cmd_load(struct ctx *c, int argc, char **argv)
         {"alter-cols", required_argument, NULL, 'A'},
         {"strength-cols", required_argument, NULL, 'G'},
         {"match-names", no_argument, NULL, 'M'},
+        {"date-format", required_argument, NULL, 'd'},
+        {"tz", required_argument, NULL, 'z'},
+        {"no-implicit", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0}};
     struct load_args a = {.load = {.batch = CTL_LOAD_BATCH_DEFAULT,
                                    .strict = false,
@@ -1524,6 +1573,8 @@ struct export_opts {
     struct analyse_opts a;
     const char *format;
     bool spreadsheet_safe;
+    bool drop_unvalued;
+    const char *gexf_version;
 };
 
 static int export_opt(int opt, const char *arg, void *data)
@@ -1537,7 +1588,29 @@ static int export_opt(int opt, const char *arg, void *data)
         o->spreadsheet_safe = true;
         return 0;
     }
+    if (opt == 'U') {
+        o->drop_unvalued = true;
+        return 0;
+    }
+    if (opt == 'G') {
+        o->gexf_version = arg;
+        return 0;
+    }
     return analyse_opt(opt, arg, &o->a);
+}
+
+/* People the export left out (no value for the boundary, with
+ * --drop-unvalued): said on stderr too, since stdout is the file. */
+static void export_left_out(json_t *result)
+{
+    json_int_t n = json_integer_value(
+        json_object_get(json_object_get(result, "view"), "excluded"));
+    if (n > 0)
+        fprintf(stderr,
+                "spanctl: export: %" JSON_INTEGER_FORMAT " %s without a "
+                "value for %s left out\n",
+                n, n == 1 ? "person" : "people",
+                json_string_value(json_object_get(result, "boundary")));
 }
 
 static int cmd_export(struct ctx *c, int argc, char **argv)
@@ -1550,6 +1623,8 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         {"kind", required_argument, NULL, 'k'},
         {"isolates", no_argument, NULL, 'i'},
         {"spreadsheet-safe", no_argument, NULL, 'Q'},
+        {"drop-unvalued", no_argument, NULL, 'U'},
+        {"gexf-version", required_argument, NULL, 'G'},
         CTL_SCOPE_OPTIONS,
         {NULL, 0, NULL, 0}};
     struct export_opts o = {.a = {.params = json_object(), .top = -1}};
@@ -1578,6 +1653,10 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
     if (set_member(&o.a.params, "format", json_string(o.format)) < 0 ||
         (o.spreadsheet_safe &&
          set_member(&o.a.params, "spreadsheet_safe", json_true()) < 0) ||
+        (o.drop_unvalued &&
+         set_member(&o.a.params, "unvalued", json_false()) < 0) ||
+        (o.gexf_version && set_member(&o.a.params, "gexf_version",
+                                      json_string(o.gexf_version)) < 0) ||
         view_params(&o.a) < 0) {
         status = EXIT_FAILURE;
         goto out;
@@ -1587,6 +1666,7 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
         status = EXIT_FAILURE;
         goto out;
     }
+    export_left_out(r.result);
     if (c->json) {
         status = print_json(r.result) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
     } else {

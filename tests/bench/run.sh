@@ -13,9 +13,10 @@
 #   --reps N      repeats of every measurement (default 3, --quick 1)
 #   --only ROWS   comma-separated subset of: ingest, viewbuild, memory,
 #                 incremental, brokerage, holes, betweenness, queries,
-#                 latency, concurrency, concurrency_latency, qap,
+#                 latency, concurrency, concurrency_latency,
 #                 bb_speed (issue 10: boundary_betweenness at small sizes
-#                 and exact at 20k/200k), departure
+#                 and exact at 20k/200k), departure, qap (issue 11:
+#                 change's QAP against sna::qaptest)
 #   --no-install  do not apt-get install missing peers (rows needing them
 #                 are then marked failed)
 #   --output FILE where to write the Markdown (default

@@ -43,7 +43,7 @@ with Daemon() as d:
 
     r = d.call("export", {"format": "gexf", "isolates": True})
     root = ET.fromstring(r["text"])
-    ns = {"g": "http://gexf.net/1.3"}
+    ns = {"g": "http://www.gexf.net/1.2draft"}
     nodes = {n.get("id"): n.find(".//g:attvalue", ns).get("value")
              for n in root.iterfind(".//g:node", ns)}
     t.eq(nodes, {**GROUPS, "dan": "voluntary"},

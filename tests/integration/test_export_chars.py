@@ -96,16 +96,9 @@ def xml_form(s):
 
 
 def read_gexf(text):
-    """networkx's GEXF reader; networkx 2.8 knows GEXF 1.2 but not 1.3,
-    which spand writes and which changes nothing in the elements used
-    here: then read it under the 1.2 namespace."""
-    try:
-        return nx.read_gexf(io.BytesIO(text.encode()), version="1.3")
-    except nx.NetworkXError:
-        text = text.replace('xmlns="http://gexf.net/1.3" version="1.3"',
-                            'xmlns="http://www.gexf.net/1.2draft" '
-                            'version="1.2"', 1)
-        return nx.read_gexf(io.BytesIO(text.encode()), version="1.2draft")
+    """networkx's GEXF reader as networkx 2.8 (Debian's) calls it: the
+    default version, GEXF 1.2 draft, which spand writes by default."""
+    return nx.read_gexf(io.BytesIO(text.encode()))
 
 
 records = []
@@ -188,7 +181,7 @@ with Daemon() as d:
     text = r["text"]
     try:
         root = ET.fromstring(text)
-        ns = {"g": "http://gexf.net/1.3"}
+        ns = {"g": "http://www.gexf.net/1.2draft"}
         nodes = {n.get("id"): (n.get("label"),
                                n.find(".//g:attvalue", ns).get("value"))
                  for n in root.iterfind(".//g:node", ns)}

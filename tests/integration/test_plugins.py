@@ -346,7 +346,7 @@ with Daemon() as d:
          diag_of(p))
     t.ok(re.search(r"^(computed:\s+in [\d.]+ m?s|result:\s+cached)", out,
                    re.M), "spanctl analyse: cached or elapsed", diag_of(p))
-    t.ok(re.search(r"^network\n  flag:\s+0\n  count:\s+3\n  ratio:\s+0\.5\n"
+    t.ok(re.search(r"^network\n  flag:\s+0\n  count:\s+3\n  ratio:\s+0\.5000\n"
                    r"  label:\s+x\n", out, re.M),
          "spanctl analyse: network table as key: value lines, integers "
          "without decimals", diag_of(p))

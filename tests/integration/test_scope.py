@@ -152,19 +152,32 @@ with Daemon() as d:
          ["baseline_arcs"], "a>c:1 a>e:1 c>a:1 c>e:1 e>a:1 e>c:1",
          "spanctl --baseline-kind")
     p = d.spanctl("analyse", "viewdump", "--within", "site")
-    t.ok(p.returncode == 0 and "site" in p.stdout, "spanctl --within: a "
-         "table with the scope column", p.stdout + p.stderr)
+    t.ok(p.returncode == 0 and "site: 2 scopes, each analysed on its own\n"
+         in p.stdout and "network: 2 rows\n  site  vertices" in p.stdout,
+         "spanctl --within: the scopes in the header, a network row each",
+         p.stdout + p.stderr)
     p = d.spanctl("analyse", "viewdump", "--event-weighting", "mean")
     t.ok(p.returncode == 2 and "pairs or newman" in p.stderr,
          "spanctl: a bad --event-weighting is a usage error", p.stderr)
     p = d.spanctl("analyse", "viewdump", "--where", "role")
     t.ok(p.returncode == 2 and "ATTR=VALUE" in p.stderr,
          "spanctl: --where without = is a usage error", p.stderr)
+    # An export keeps every attribute (from:A,to:A columns) and the people
+    # without a boundary value (d, group ""): test_export_attrs.
+    head = ("from,to,weight,from_group,to_group,from:left,to:left,"
+            "from:role,to:role,from:site,to:site\n")
     p = d.spanctl("export", "--format", "csv", "--where", "site=s1")
-    t.eq(p.stdout, "from,to,weight,from_group,to_group\na,b,1,x,y\n",
+    t.eq(p.stdout, head + "a,b,1,x,y,,,PSW,OT,s1,s1\n",
          "spanctl export --where")
     p = d.spanctl("export", "--format", "csv", "--within", "site")
-    t.eq(p.stdout, "from,to,weight,from_group,to_group\na,b,1,x,y\n"
-         "c,e,1,x,y\ne,c,1,y,x\n",
+    t.eq(p.stdout, head + "a,b,1,x,y,,,PSW,OT,s1,s1\n"
+         "c,d,1,x,,,,PSW,,s2,s2\nc,e,1,x,y,,2025,PSW,lead,s2,s2\n"
+         "e,c,1,y,x,2025,,lead,PSW,s2,s2\n",
          "export --within: the pooled graph without cross-site ties")
+    p = d.spanctl("export", "--format", "csv", "--within", "site",
+                  "--drop-unvalued")
+    t.eq([line.split(",")[:5] for line in p.stdout.splitlines()[1:]],
+         [["a", "b", "1", "x", "y"], ["c", "e", "1", "x", "y"],
+          ["e", "c", "1", "y", "x"]],
+         "export --within --drop-unvalued: as an analysis sees it")
 t.done()

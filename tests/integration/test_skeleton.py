@@ -192,7 +192,7 @@ with Daemon() as d:
     p = d.spanctl("analyse", "degree_span", "--sort", "span", "--top", "1")
     t.ok(p.returncode == 0 and
          re.search(r"^  a\s+adults\s+3\s+3$", p.stdout, re.M) and
-         re.search(r"mean_span:\s+1\.8$", p.stdout, re.M),
+         re.search(r"mean_span:\s+1\.800$", p.stdout, re.M),
          "spanctl analyse degree_span --sort span --top 1", diag_of(p))
 
 done()
