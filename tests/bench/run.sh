@@ -1315,7 +1315,7 @@ row_within() { # 14
         "$(fmt_x "$ratio") $([ "$(calc "r >= 1 ? 1 : 0" r="$ratio")" = 1 ] && echo faster || echo "(spand slower)")" \
         "report the ratio; same values" \
         "$([ "$(jget "$check" ok)" = True ] && echo "reported, values equal" || echo "no, numbers DIFFER")" \
-        "spand: analyse mixing --within site (not cached; the scopes' view built by the ei before it), wall with every scope's tables; python-igraph: per site induced_subgraph, modularity, assortativity_nominal and the E-I index, on the undirected same-site collapse built beforehand ($(jget "$check" edges) edges; building it from the CSV took $(calc "s" s="$(jget "$check" build_s)") s, not counted); check: $(jget "$check" check)"
+        "spand: analyse mixing --within site (not cached; the scopes' view built by the ei before it), wall with every scope's tables; python-igraph: per site induced_subgraph, modularity, assortativity_nominal and the E-I index, on the undirected same-site collapse built beforehand ($(jget "$check" edges) edges; building it from the CSV took $(fmt_ms "$(calc "s * 1000" s="$(jget "$check" build_s)")"), not counted); check: $(jget "$check" check)"
 }
 
 # --- running the rows -------------------------------------------------------------------
