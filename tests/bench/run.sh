@@ -1299,7 +1299,7 @@ row_within() { # 14
         "$(fmt_ms "$cs") (sum)" "$(fmt_ms "$pb") (pooled view build)" \
         "$(fmt_x "$(calc "c / p" c="$cs" p="$pb")") the pooled build" "≤ 3× the pooled view build" \
         "$([ "$met_c" = 1 ] && echo yes || echo no)" \
-        "$what; cold: a fresh daemon on the loaded store, the first analysis (ei) builds the scopes' view (one store scan), the others compute on it: ${per_c%, }; of ei's, $(fmt_ms "$(median "${scoped[@]}")") is the scopes' view build (ei's cold wall minus ei with another seed on the built view); the pooled view build is the view-build row's (first pooled analyse mixing minus mixing weighted on the built view, elapsed_ms), on the same daemon afterwards; $REPS run(s); load average $load"
+        "$what; cold: a fresh daemon on the loaded store, the first analysis (ei) builds the scopes' view (one store scan), the others compute on it: ${per_c%, }; of ei's, $(fmt_ms "$(median "${scoped[@]}")") is the scopes' view build (ei's cold wall minus ei with another seed on the built view); the pooled view build is the view-build row's (first pooled analyse mixing minus mixing weighted on the built view, elapsed_ms), on the same daemon afterwards; $REPS run(s): cold sums ${sums_c[*]} ms, pooled builds ${pooled[*]} ms; load average $load"
     say "within: python-igraph, $sites induced subgraphs, $REPS run(s)"
     peer "$RUN/within-check.json" "$PY" "$here/within.py" "$DATA" \
         --reps "$REPS" --spand "$RUN/within-mixing.json"
