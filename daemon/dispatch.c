@@ -35,6 +35,7 @@ static const struct method {
     {"analyse", method_analyse, R_READ, true},
     {"summary", method_summary, R_PERSON, true},
     {"person", method_person, R_PERSON, true},
+    {"people", method_people, R_PERSON, true},
     {"export", method_export, R_PERSON, true},
     {"ingest", method_ingest, R_WRITE, true},
     {"forget", method_forget, R_ADMIN, true},

@@ -1,4 +1,4 @@
-/* method_people.c - boundaries, summary, person, forget: reads of the
+/* method_people.c - boundaries, summary, person, people, forget: reads of the
  * store off the loop, and erasure through the store's writer (methods.h). */
 #include "methods.h"
 
@@ -138,6 +138,73 @@ void method_person(rpc_req_t *req, json_t *params)
                                : "cannot reach the store",
                   NULL);
     }
+}
+
+/* people: the attributes of many ids in one request, so that a client
+ * naming the rows of a report asks once per batch rather than once per
+ * person (person also counts records, which scans the record table). */
+
+/* The request's ids and attribute names are read again off the loop from
+ * req->msg, which nothing changes while the request is being worked. */
+static void people_work(rpc_req_t *req)
+{
+    json_t *params = json_object_get(req->msg, "params");
+    json_t *names = json_object_get(params, "attributes");
+    req->rc = store_people(req->host->store, json_object_get(params, "ids"),
+                           json_is_null(names) ? NULL : names, &req->result,
+                           req->err, sizeof req->err);
+    if (req->rc == 0)
+        req->audit_rows =
+            (int64_t)json_object_size(json_object_get(req->result, "people"));
+}
+
+/* Is every member of a a string with no NUL (an id or an attribute name
+ * stored as text)? */
+static bool all_strings(json_t *a)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_string(v) ||
+            strlen(json_string_value(v)) != json_string_length(v))
+            return false;
+    }
+    return true;
+}
+
+void method_people(rpc_req_t *req, json_t *params)
+{
+    static const char *const allowed[] = {"ids", "attributes", NULL};
+    if (rpc_check_params(req, params, allowed) < 0)
+        return;
+    json_t *ids = params ? json_object_get(params, "ids") : NULL;
+    json_t *names = params ? json_object_get(params, "attributes") : NULL;
+    char msg[160];
+    if (!json_is_array(ids) || !all_strings(ids)) {
+        rpc_error(req, RPC_INVALID_PARAMS,
+                  "params.ids must be an array of person ids (strings)", NULL);
+        return;
+    }
+    if (json_array_size(ids) > METHOD_PEOPLE_MAX_IDS) {
+        snprintf(msg, sizeof msg,
+                 "params.ids: at most %d ids in one request; send several",
+                 METHOD_PEOPLE_MAX_IDS);
+        rpc_error(req, RPC_INVALID_PARAMS, msg,
+                  json_pack("{s:i}", "max_ids", METHOD_PEOPLE_MAX_IDS));
+        return;
+    }
+    if (names && !json_is_null(names) &&
+        (!json_is_array(names) || !all_strings(names) ||
+         json_array_size(names) > METHOD_PEOPLE_MAX_ATTRIBUTES)) {
+        snprintf(msg, sizeof msg,
+                 "params.attributes must be an array of at most %d "
+                 "attribute names",
+                 METHOD_PEOPLE_MAX_ATTRIBUTES);
+        rpc_error(req, RPC_INVALID_PARAMS, msg, NULL);
+        return;
+    }
+    rpc_run_off_loop(req, people_work, rpc_after_read);
 }
 
 /* After an erasure: no cached answer or view may hold what was erased. */

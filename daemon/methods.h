@@ -7,7 +7,7 @@
  *
  *   method_admin.c    ping, status, plugins, reload, shutdown, audit
  *   method_ingest.c   ingest (and the streaming parse of a plain ingest)
- *   method_people.c   boundaries, summary, person, forget
+ *   method_people.c   boundaries, summary, person, people, forget
  *   method_analyse.c  analyse (result cache, answer text)
  *   method_export.c   export
  * Parameters the analyse and export handlers share are read by params.h. */
@@ -35,6 +35,12 @@ int method_ingest_parse_fast(rpc_req_t *req, const char *line, size_t len);
 void method_boundaries(rpc_req_t *req, json_t *params);
 void method_summary(rpc_req_t *req, json_t *params);
 void method_person(rpc_req_t *req, json_t *params);
+/* people: {ids, attributes?} -> {people: {id: {name: value}}, unknown};
+ * more ids than this in one request is -32602 (one reply's size stays
+ * bounded); at most this many attribute names. */
+#define METHOD_PEOPLE_MAX_IDS 10000
+#define METHOD_PEOPLE_MAX_ATTRIBUTES 256
+void method_people(rpc_req_t *req, json_t *params);
 void method_forget(rpc_req_t *req, json_t *params);
 
 void method_analyse(rpc_req_t *req, json_t *params);

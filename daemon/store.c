@@ -1693,6 +1693,104 @@ out:
     return 0;
 }
 
+/* Is name one of the strings of names (NULL: every name)? */
+static bool name_wanted(json_t *names, const char *name)
+{
+    size_t i;
+    json_t *n;
+    if (!names)
+        return true;
+    json_array_foreach(names, i, n)
+    {
+        if (strcmp(json_string_value(n), name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The attributes of person pid that names wants, into *attrs (a new
+ * object). */
+static int people_attrs(sqlite3 *db, sqlite3_stmt *st, int64_t pid,
+                        json_t *names, json_t **attrs, char *err, size_t errlen)
+{
+    int step, rc = 0;
+    sqlite3_reset(st);
+    sqlite3_bind_int64(st, 1, pid);
+    OOM_IF(!(*attrs = json_object()));
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (!name_wanted(names, name))
+            continue;
+        OOM_IF(json_object_set_new(
+                   *attrs, name,
+                   json_string((const char *)sqlite3_column_text(st, 1))) < 0);
+    }
+    rc = step_err(db, step, err, errlen);
+out:
+    return rc;
+}
+
+int store_people(store_t *s, json_t *ids, json_t *names, json_t **out,
+                 char *err, size_t errlen)
+{
+    sqlite3 *db = reader_get(s, err, errlen);
+    if (!db)
+        return -EIO;
+    sqlite3_stmt *find = NULL, *attr = NULL;
+    json_t *res = json_object(), *people = json_object(),
+           *unknown = json_array(), *id;
+    int rc = 0;
+    size_t i;
+    OOM_IF(!res || !people || !unknown ||
+           json_object_set(res, "people", people) < 0 ||
+           json_object_set(res, "unknown", unknown) < 0);
+    /* One read transaction: every person as of the same commit. */
+    if ((rc = exec(db, "BEGIN", err, errlen)) < 0 ||
+        (rc = prep(db, "SELECT pid FROM person WHERE key = ?1", &find, err,
+                   errlen)) < 0 ||
+        (rc = prep(db, "SELECT name, value FROM attr WHERE pid = ?1", &attr,
+                   err, errlen)) < 0)
+        goto out;
+    json_array_foreach(ids, i, id)
+    {
+        const char *key = json_string_value(id);
+        sqlite3_reset(find);
+        sqlite3_bind_text(find, 1, key, -1, SQLITE_STATIC);
+        int step = sqlite3_step(find);
+        if (step == SQLITE_DONE) {
+            OOM_IF(json_array_append(unknown, id) < 0);
+            continue;
+        }
+        if (step != SQLITE_ROW) {
+            rc = step_err(db, step, err, errlen);
+            goto out;
+        }
+        json_t *attrs = NULL;
+        rc = people_attrs(db, attr, sqlite3_column_int64(find, 0), names,
+                          &attrs, err, errlen);
+        if (rc == 0 && json_object_set_new(people, key, attrs) < 0) {
+            snprintf(err, errlen, "out of memory");
+            rc = -ENOMEM;
+        } else if (rc < 0) {
+            json_decref(attrs);
+        }
+        if (rc < 0)
+            goto out;
+    }
+out:
+    sqlite3_finalize(find);
+    sqlite3_finalize(attr);
+    end_read(s, db);
+    json_decref(people);
+    json_decref(unknown);
+    if (rc < 0) {
+        json_decref(res);
+        return rc;
+    }
+    *out = res;
+    return 0;
+}
+
 /* Adds count ties between groups a and b (either may be NULL: no value)
  * to the year entry. */
 static int add_ties(json_t *year, const char *a, const char *b, int64_t n)

@@ -147,6 +147,14 @@ int store_person(store_t *s, const char *id, json_t **out, char *err,
                  size_t errlen);
 int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
                   size_t errlen);
+/* The attributes of many people at once, from the person and attr tables
+ * only (both indexed; no scan of records, so it stays quick on a large
+ * store). ids: an array of strings; names: an array of attribute names
+ * to return, or NULL for all. *out (caller owns) is {people: {id:
+ * {name: value}}, unknown: [ids not held]}. 0, or -EIO / -ENOMEM with a
+ * message in err. */
+int store_people(store_t *s, json_t *ids, json_t *names, json_t **out,
+                 char *err, size_t errlen);
 
 /* ---- audit (access.h) --------------------------------------------------
  * One line per audited request, written by the writer in the transaction

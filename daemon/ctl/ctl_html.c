@@ -239,38 +239,36 @@ static int fetch_ties(ctl_conn_t *conn, const json_t *view_params,
     return 0;
 }
 
-/* Names of the people drawn, by pipelined `person` requests. */
+/* Ids per `people` request (the daemon takes up to 10,000). */
+#define NAMES_BATCH 2000
+
+/* Names of the people drawn, by one `people` request per NAMES_BATCH
+ * ids. A refused request leaves names out (the page shows ids). */
 static int fetch_names(ctl_conn_t *conn, struct drawing *d)
 {
     char err[512];
-    size_t n = json_array_size(d->people), sent = 0, got = 0;
+    size_t n = json_array_size(d->people);
     d->names = json_object();
-    while (d->names && got < n) {
-        /* At most 64 requests in flight. */
-        while (sent < n && sent - got < 64) {
-            json_t *q = json_pack(
-                "{s:s}", "id", str(json_array_get(d->people, sent), "id"));
-            char *p = q ? json_dumps(q, JSON_COMPACT) : NULL;
-            json_decref(q);
-            int rc = p ? ctl_conn_send(conn, "person", p, strlen(p), err,
-                                       sizeof err)
-                       : -1;
-            free(p);
-            if (rc < 0)
-                return -1;
-            sent++;
-        }
+    for (size_t i = 0; d->names && i < n; i += NAMES_BATCH) {
+        json_t *q = json_pack("{s:[], s:[s]}", "ids", "attributes", "name");
+        json_t *ids = json_object_get(q, "ids");
+        for (size_t k = i; ids && k < n && k < i + NAMES_BATCH; k++)
+            json_array_append_new(
+                ids, json_string(str(json_array_get(d->people, k), "id")));
         ctl_reply_t r;
-        if (ctl_conn_recv(conn, &r, err, sizeof err) < 0)
+        int rc = q ? ctl_conn_call(conn, "people", q, &r, err, sizeof err) : -1;
+        json_decref(q);
+        if (rc < 0)
             return -1;
-        const char *name =
-            str(json_object_get(r.result, "attributes"), "name");
-        if (name)
-            json_object_set_new(d->names,
-                                str(json_array_get(d->people, got), "id"),
-                                json_string(name));
+        const char *id;
+        json_t *a;
+        json_object_foreach(json_object_get(r.result, "people"), id, a)
+        {
+            const char *name = str(a, "name");
+            if (name)
+                json_object_set_new(d->names, id, json_string(name));
+        }
         ctl_reply_clear(&r);
-        got++;
     }
     return 0;
 }

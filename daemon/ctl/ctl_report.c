@@ -29,14 +29,15 @@ struct ctx {
     json_t *want;   /* ids a first pass met, to ask for in one stream */
     json_t *blank;  /* {name: null, role: null}, for that first pass */
     bool collecting;
+    /* Ids are pseudonyms: spand is never asked for names. */
+    bool pseudonymised;
     long long top;
     const char *cohort; /* --cohort ATTR=VALUE, or NULL */
 };
 
-/* Requests for people in flight at once: enough to hide the round trip,
- * few enough that the replies never fill the socket's buffer while the
- * requests are still being written. */
-#define PEOPLE_WINDOW 64
+/* Ids per `people` request: well under the daemon's limit
+ * (METHOD_PEOPLE_MAX_IDS), so that one reply stays a modest line. */
+#define PEOPLE_BATCH 2000
 
 /* ---- running the suite -------------------------------------------------- */
 
@@ -114,6 +115,34 @@ static const char *str(const json_t *o, const char *k, const char *dflt)
     return s ? s : dflt;
 }
 
+/* Was something of row withheld by spand's small-number suppression
+ * (its "suppressed" column names the cells)? */
+static bool withheld(const json_t *row)
+{
+    const char *s = json_string_value(json_object_get(row, "suppressed"));
+    return s && *s;
+}
+
+/* The cells of row that suppression withheld (null, named in its
+ * "suppressed" column) become the text "withheld": a reader must not
+ * take them for 0 or for "no ties". */
+static void mark_withheld(json_t *row)
+{
+    const char *s = json_string_value(json_object_get(row, "suppressed"));
+    while (s && *s) {
+        s += strspn(s, ", ");
+        size_t n = strcspn(s, ",");
+        while (n && s[n - 1] == ' ')
+            n--;
+        char *col = n ? strndup(s, n) : NULL;
+        if (col && json_is_null(json_object_get(row, col)))
+            json_object_set_new(row, col, json_string("withheld"));
+        free(col);
+        s += n;
+        s += strcspn(s, ",");
+    }
+}
+
 /* The named table of an analysis as an array of {column: value}. */
 static json_t *rows_of(const json_t *res, const char *table)
 {
@@ -130,6 +159,7 @@ static json_t *rows_of(const json_t *res, const char *table)
             if (name)
                 json_object_set(o, name, json_array_get(row, c));
         }
+        mark_withheld(o);
         json_array_append_new(out, o);
     }
     return out;
@@ -248,6 +278,36 @@ static json_t *top_by(json_t *rows, const char *key, long long top,
 
 /* ---- people ------------------------------------------------------------- */
 
+/* Ask spand for the name and role of ids[0..n) in one `people` request
+ * and cache them; a person it does not know, or a refused request,
+ * caches {name: null, role: null}, so that each is asked once. */
+static void ask_people(struct ctx *c, const char *const *ids, size_t n)
+{
+    json_t *q =
+        json_pack("{s:[], s:[ss]}", "ids", "attributes", "name", "role");
+    json_t *arr = json_object_get(q, "ids");
+    for (size_t i = 0; arr && i < n; i++)
+        json_array_append_new(arr, json_string(ids[i]));
+    ctl_reply_t r = {0};
+    char err[256];
+    bool ok =
+        q && ctl_conn_call(c->conn, "people", q, &r, err, sizeof err) == 0;
+    json_decref(q);
+    json_t *got = ok ? json_object_get(r.result, "people") : NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_t *a = json_object_get(got, ids[i]);
+        json_t *p = json_pack("{s:n, s:n}", "name", "role");
+        if (p && json_is_string(json_object_get(a, "name")))
+            json_object_set(p, "name", json_object_get(a, "name"));
+        if (p && json_is_string(json_object_get(a, "role")))
+            json_object_set(p, "role", json_object_get(a, "role"));
+        if (p)
+            json_object_set_new(c->people, ids[i], p);
+    }
+    if (ok)
+        ctl_reply_clear(&r);
+}
+
 /* {name, role} of a person, asked of spand once (both null when unknown or
  * not allowed). Borrowed from the cache. */
 static json_t *person(struct ctx *c, const char *id)
@@ -259,75 +319,29 @@ static json_t *person(struct ctx *c, const char *id)
         json_object_set(c->want, id, json_true());
         return c->blank;
     }
-    p = json_pack("{s:n, s:n}", "name", "role");
-    json_t *q = json_pack("{s:s}", "id", id);
-    ctl_reply_t r;
-    char err[256];
-    if (p && q &&
-        ctl_conn_call(c->conn, "person", q, &r, err, sizeof err) == 0) {
-        json_t *a = json_object_get(r.result, "attributes");
-        if (json_is_string(json_object_get(a, "name")))
-            json_object_set(p, "name", json_object_get(a, "name"));
-        if (json_is_string(json_object_get(a, "role")))
-            json_object_set(p, "role", json_object_get(a, "role"));
-        ctl_reply_clear(&r);
-    }
-    json_decref(q);
-    json_object_set_new(c->people, id, p);
-    return p;
+    if (c->pseudonymised)
+        return c->blank;
+    ask_people(c, &id, 1);
+    p = json_object_get(c->people, id);
+    return p ? p : c->blank;
 }
 
-/* The {name, role} of one `person` reply (both null when refused). */
-static json_t *person_of_reply(const ctl_reply_t *r)
-{
-    json_t *p = json_pack("{s:n, s:n}", "name", "role");
-    json_t *a = json_object_get(r->result, "attributes");
-    if (p && json_is_string(json_object_get(a, "name")))
-        json_object_set(p, "name", json_object_get(a, "name"));
-    if (p && json_is_string(json_object_get(a, "role")))
-        json_object_set(p, "role", json_object_get(a, "role"));
-    return p;
-}
-
-/* Ask for every person in c->want, PEOPLE_WINDOW requests in flight, and
- * cache the answers. A person left unasked (the connection failed) is
- * asked for alone later, when named. */
+/* Ask for every person in c->want, PEOPLE_BATCH ids a request, and cache
+ * the answers. A person left unasked (out of memory) is asked for alone
+ * later, when named. */
 static void fetch_people(struct ctx *c)
 {
-    size_t n = json_object_size(c->want), sent = 0, got = 0;
+    size_t n = json_object_size(c->want), k = 0;
     const char **ids = calloc(n ? n : 1, sizeof *ids);
     const char *id;
     json_t *v;
-    char err[256];
-    if (!ids)
+    if (!ids || c->pseudonymised) {
+        free(ids);
         return;
-    json_object_foreach(c->want, id, v) ids[sent++] = id;
-    n = sent;
-    sent = 0;
-    while (got < n) {
-        while (sent < n && sent - got < PEOPLE_WINDOW) {
-            json_t *q = json_pack("{s:s}", "id", ids[sent]);
-            char *text = q ? json_dumps(q, JSON_COMPACT) : NULL;
-            int rc = text ? ctl_conn_send(c->conn, "person", text, strlen(text),
-                                          err, sizeof err)
-                          : -1;
-            free(text);
-            json_decref(q);
-            if (rc < 0)
-                break;
-            sent++;
-        }
-        if (got == sent)
-            break;
-        ctl_reply_t r;
-        if (ctl_conn_recv(c->conn, &r, err, sizeof err) < 0)
-            break;
-        json_t *p = person_of_reply(&r);
-        if (p)
-            json_object_set_new(c->people, ids[got], p);
-        ctl_reply_clear(&r);
-        got++;
     }
+    json_object_foreach(c->want, id, v) ids[k++] = id;
+    for (size_t i = 0; i < k; i += PEOPLE_BATCH)
+        ask_people(c, ids + i, k - i < PEOPLE_BATCH ? k - i : PEOPLE_BATCH);
     free(ids);
 }
 
@@ -446,6 +460,10 @@ static void compose_network(json_t *doc, json_t *const res[NSUITE])
                                         "p_less", "external", "internal",
                                         NULL};
         copy_fields(net, json_array_get(r, 0), f);
+        if (withheld(json_array_get(r, 0)))
+            json_object_set(
+                net, "suppressed",
+                json_object_get(json_array_get(r, 0), "suppressed"));
         json_decref(r);
         json_object_set_new(doc, "groups", rows_of(res[EI], "group"));
     }
@@ -742,6 +760,8 @@ json_t *ctl_report_build(ctl_conn_t *conn, const json_t *view_params,
         .people = json_object(),
         .want = json_object(),
         .blank = json_pack("{s:n, s:n}", "name", "role"),
+        .pseudonymised =
+            json_is_true(json_object_get(view_params, "pseudonymise")),
         .top = top,
         .cohort = json_string_value(json_object_get(view_params, "cohort"))};
     for (int i = 0; i < NSUITE && !conn_failed; i++) {
@@ -828,6 +848,8 @@ static char *ei_reading(const json_t *row, bool brief)
 {
     double ei = num(row, "ei"), ex = num(row, "expected_ei");
     double pg = num(row, "p_greater"), pl = num(row, "p_less");
+    if (isnan(ei) && withheld(row))
+        return strdup(brief ? "withheld" : "withheld: too few people to show");
     if (isnan(ei))
         return strdup(brief ? "no ties" : "no ties to read");
     if (isnan(ex))
@@ -1090,7 +1112,9 @@ static char *risk_text(const json_t *p, char **tail)
     char *share = percent(num(p, "top_holder_share"));
     const char *top = str(p, "top_holder_name", "?");
     char *head;
-    if (!(direct > 0) && !(cut > 0))
+    if (withheld(p) && isnan(direct))
+        head = ctl_fmt("%s - %s: withheld (too few people to show)", a, b);
+    else if (!(direct > 0) && !(cut > 0))
         head = ctl_fmt("%s - %s: not connected at all", a, b);
     else if (!(direct > 0))
         head = ctl_fmt("%s - %s: no direct tie; every path runs through "
