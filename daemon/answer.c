@@ -616,6 +616,10 @@ answer_t *answer_build_scoped(const plugin_t *p, const view_t *v,
         "outside_scopes", (json_int_t)v->outside, "data_version",
         (json_int_t)v->data_version, "within", v->within, "scopes", scopes,
         "notes", scoped_notes(sc, res));
+    /* "O" took its own reference to scopes (head holds it now, or
+     * nothing does when the pack failed): drop ours either way. */
+    json_decref(scopes);
+    scopes = NULL;
     if (put_json(&b, head) < 0 || b.len < 2)
         goto oom;
     b.len--; /* reopen the object */
@@ -696,8 +700,7 @@ oom:
     snprintf(err, errlen, "out of memory writing the answer");
     buf_free(&b);
     json_decref(head);
-    if (!head)
-        json_decref(scopes);
+    json_decref(scopes);
     for (size_t s = 0; s < sc->n; s++)
         result_free(res[s]);
     if (a)
