@@ -28,6 +28,8 @@ struct drawing {
     json_t *ei;        /* id -> ei vertex row */
     json_t *names;     /* id -> name */
     json_t *before;    /* baseline mixing pair rows */
+    json_t *colours;   /* group -> palette slot (within: the same across
+                          scopes), or NULL: the slot is the groups' order */
     bool people_drawn; /* else the group-level network */
     char why[256];     /* why people are not drawn, or "" */
 };
@@ -386,6 +388,7 @@ static void drawing_free(struct drawing *d)
     json_decref(d->ei);
     json_decref(d->names);
     json_decref(d->before);
+    json_decref(d->colours);
 }
 
 /* ---- pictures -------------------------------------------------------- */
@@ -397,6 +400,10 @@ static void drawing_free(struct drawing *d)
 /* The index of group name among the layout's groups (the palette slot). */
 static size_t group_index(const struct drawing *d, const char *name)
 {
+    if (d->colours) {
+        const json_t *k = name ? json_object_get(d->colours, name) : NULL;
+        return k ? (size_t)json_integer_value(k) : 0;
+    }
     for (size_t i = 0; name && i < json_array_size(d->groups); i++)
         if (!strcmp(str(json_array_get(d->groups, i), "group"), name))
             return i;
@@ -466,17 +473,23 @@ static void person_title(FILE *o, const struct drawing *d, const json_t *p)
     fputs("</title>", o);
 }
 
-static void people_svg(FILE *o, const struct drawing *d, const json_t *report)
+/* idp: the prefix of the figure's element ids (unique on the page);
+ * title: its accessible name. */
+static void people_svg(FILE *o, const struct drawing *d, const json_t *report,
+                       const char *idp, const char *title)
 {
     size_t n = json_array_size(d->people), m = json_array_size(d->ties);
     fprintf(o,
             "<svg class=\"network\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-            "aria-labelledby=\"net-t net-d\"><title id=\"net-t\">The "
-            "network</title><desc id=\"net-d\">%zu people in %zu groups and "
+            "aria-labelledby=\"%s-t %s-d\"><title id=\"%s-t\">",
+            W, H, idp, idp, idp);
+    esc(o, title);
+    fprintf(o,
+            "</title><desc id=\"%s-d\">%zu people in %zu groups and "
             "%zu ties between them; each dot is a person coloured by group, "
             "sized by their ties; the top boundary spanners are named. The "
             "table below the picture lists every person.</desc>\n",
-            W, H, n, json_array_size(d->groups), m);
+            idp, n, json_array_size(d->groups), m);
     fputs("<g class=\"ties\">", o);
     for (size_t k = 0; k < m; k++) {
         const json_t *t = json_array_get(d->ties, k);
@@ -525,7 +538,8 @@ static double mixed(const json_t *mixing, const char *s, const char *t)
     return NAN;
 }
 
-static void groups_svg(FILE *o, const struct drawing *d, const json_t *report)
+static void groups_svg(FILE *o, const struct drawing *d, const json_t *report,
+                       const char *idp, const char *title)
 {
     const json_t *mix = json_object_get(report, "mixing");
     size_t G = json_array_size(d->groups);
@@ -534,12 +548,15 @@ static void groups_svg(FILE *o, const struct drawing *d, const json_t *report)
         most = fmax(most, num(json_array_get(mix, i), "ties"));
     fprintf(o,
             "<svg class=\"network groups\" viewBox=\"0 0 %.0f %.0f\" "
-            "role=\"img\" aria-labelledby=\"gnet-t gnet-d\"><title "
-            "id=\"gnet-t\">The network between groups</title><desc "
-            "id=\"gnet-d\">%zu groups; each circle is a group sized by its "
-            "people, each line the ties between two groups, thicker for "
-            "more. The mixing table lists the counts.</desc>\n",
-            W, H, G);
+            "role=\"img\" aria-labelledby=\"%s-t %s-d\"><title "
+            "id=\"%s-t\">",
+            W, H, idp, idp, idp);
+    esc(o, title);
+    fprintf(o,
+            "</title><desc id=\"%s-d\">%zu groups; each circle is a group "
+            "sized by its people, each line the ties between two groups, "
+            "thicker for more. The mixing table lists the counts.</desc>\n",
+            idp, G);
     fputs("<g class=\"ties\">", o);
     for (size_t s = 0; s < G; s++)
         for (size_t t = s + 1; t < G; t++) {
@@ -566,7 +583,8 @@ static void groups_svg(FILE *o, const struct drawing *d, const json_t *report)
         fprintf(o, "<circle class=\"group-node\" cx=\"%.1f\" cy=\"%.1f\" "
                    "r=\"%.1f\" fill=\"%s\"><title>",
                 px(num(g, "x")), py(num(g, "y")),
-                8 + 32 * sqrt(num(g, "people") / big), colour(s));
+                8 + 32 * sqrt(num(g, "people") / big),
+                colour(group_index(d, str(g, "group"))));
         esc(o, str(g, "group"));
         fprintf(o, ": %.0f people, %.0f ties within</title></circle>",
                 num(g, "people"), num(g, "ties"));
@@ -674,20 +692,21 @@ static double top_density(const json_t *a, const json_t *b)
 }
 
 /* Each group's E-I (filled) against its expected value (ring), on -1..1. */
-static void ei_plot(FILE *o, const json_t *groups, const struct drawing *d)
+static void ei_plot(FILE *o, const json_t *groups, const struct drawing *d,
+                    const char *idp)
 {
     size_t G = json_array_size(groups);
     double row = 26, lab = 170, w = 560, h = row * (double)G + 50;
     fprintf(o,
             "<svg class=\"eiplot\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-            "aria-labelledby=\"ei-t ei-d\"><title id=\"ei-t\">E-I index of "
-            "each group against chance</title><desc id=\"ei-d\">For each "
+            "aria-labelledby=\"%s-t %s-d\"><title id=\"%s-t\">E-I index of "
+            "each group against chance</title><desc id=\"%s-d\">For each "
             "group a filled dot at its E-I index (-1: all ties inside the "
             "group, +1: all outside) and a ring at the value expected if "
             "ties fell at random; a dot right of its ring is more "
             "outward-looking than chance. The group table lists the "
             "values.</desc>\n",
-            lab + w + 20, h);
+            lab + w + 20, h, idp, idp, idp, idp);
     for (int k = -2; k <= 2; k++) {
         double x = lab + w * (k + 2) / 4.0;
         fprintf(o, "<line class=\"grid\" x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" "
@@ -863,14 +882,14 @@ static void network_section(FILE *o, const struct drawing *d,
     }
     legend(o, d);
     if (d->people_drawn) {
-        people_svg(o, d, report);
+        people_svg(o, d, report, "net", "The network");
         people_table(o, d);
         return;
     }
     fputs("<p>Drawn group by group: ", o);
     esc(o, d->why);
     fputs(".</p>\n", o);
-    groups_svg(o, d, report);
+    groups_svg(o, d, report, "gnet", "The network between groups");
     fputs("<details><summary>The groups in the picture, as a table"
           "</summary>",
           o);
@@ -915,7 +934,7 @@ static void ei_section(FILE *o, const struct drawing *d, const json_t *report)
     if (!json_array_size(groups))
         return;
     fputs("<h2>Inward- or outward-looking groups</h2>\n", o);
-    ei_plot(o, groups, d);
+    ei_plot(o, groups, d, "ei");
     fputs("<details><summary>The group table</summary>", o);
     auto_table(o, "E-I index of each group", groups, NULL);
     fputs("</details>\n", o);
