@@ -989,20 +989,389 @@ static void text_section(FILE *o, const json_t *report)
     free(text);
 }
 
+/* ---- each scope on its own (--within) ---------------------------------- */
+
+/* At most this many scopes are drawn: past it a page of small networks
+ * is too long to read or print and too heavy to open on a laptop. */
+#define MAX_SCOPES_DRAWN 40
+
+/* The layout, ties, E-I and names of every scope at once: the answers of
+ * a `within` view hold every scope, its name the first key column. */
+static int gather_within(ctl_conn_t *conn, const json_t *view_params,
+                         struct drawing *d)
+{
+    char why[256] = "";
+    json_t *vp = json_deep_copy(view_params);
+    if (!vp)
+        return 0;
+    json_object_del(vp, "baseline");
+    json_object_del(vp, "baseline_kinds");
+    int rc = fetch(conn, "analyse", vp, json_pack("{s:s}", "plugin", "layout"),
+                   &d->layout, why, sizeof why);
+    if (rc == 0 && !d->layout)
+        snprintf(d->why, sizeof d->why, "the layout was not available: %s",
+                 why);
+    if (rc == 0 && d->layout) {
+        d->people = rows_of(d->layout, "vertex");
+        d->groups = rows_of(d->layout, "group");
+        rc = fetch_ties(conn, vp, d);
+    }
+    json_t *ei = NULL;
+    if (rc == 0 && d->layout)
+        rc = fetch(conn, "analyse", vp, json_pack("{s:s}", "plugin", "ei"), &ei,
+                   why, sizeof why);
+    if (ei) {
+        json_t *rows = rows_of(ei, "vertex");
+        d->ei = json_object();
+        for (size_t i = 0; d->ei && i < json_array_size(rows); i++)
+            json_object_set(d->ei, str(json_array_get(rows, i), "id"),
+                            json_array_get(rows, i));
+        json_decref(rows);
+        json_decref(ei);
+    }
+    if (rc == 0 && d->ties &&
+        !json_is_true(json_object_get(view_params, "pseudonymise")))
+        rc = fetch_names(conn, d);
+    json_decref(vp);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every group of every scope in byte order, with its people summed, as
+ * legend rows; d->colours maps each to its slot, so a group has one
+ * colour on every scope's figures. */
+static json_t *pooled_groups(struct drawing *d)
+{
+    json_t *sum = json_object(), *out = json_array();
+    const char **names = calloc(json_array_size(d->groups) + 1, sizeof *names);
+    size_t n = 0;
+    d->colours = json_object();
+    if (!sum || !out || !names || !d->colours) {
+        free(names);
+        json_decref(sum);
+        return out;
+    }
+    for (size_t i = 0; i < json_array_size(d->groups); i++) {
+        const json_t *g = json_array_get(d->groups, i);
+        const char *name = str(g, "group");
+        if (!name)
+            continue;
+        double people = num(g, "people"), had = num(sum, name);
+        if (isnan(had))
+            names[n++] = name;
+        json_object_set_new(
+            sum, name,
+            json_real((isnan(had) ? 0 : had) + (isnan(people) ? 0 : people)));
+    }
+    qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        json_object_set_new(d->colours, names[i], json_integer((json_int_t)i));
+        json_array_append_new(out, json_pack("{s:s,s:O}", "group", names[i],
+                                             "people",
+                                             json_object_get(sum, names[i])));
+    }
+    free(names);
+    json_decref(sum);
+    return out;
+}
+
+static json_t *part_of(json_t *parts, const char *scope)
+{
+    json_t *p = json_object_get(parts, scope);
+    if (!p) {
+        p = json_pack("{s:[],s:[],s:[],s:b}", "people", "ties", "groups",
+                      "drawn", 0);
+        json_object_set_new(parts, scope, p);
+    }
+    return p;
+}
+
+/* The answers split by scope: scope -> {people, ties (indexes into that
+ * scope's people), groups, drawn (the layout placed its people)}. */
+static json_t *split_scopes(const struct drawing *d, const char *attr)
+{
+    size_t n = json_array_size(d->people);
+    json_t *parts = json_object();
+    size_t *loc = calloc(n + 1, sizeof *loc);
+    if (!parts || !loc) {
+        free(loc);
+        return parts;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_array_get(d->people, i);
+        json_t *part = str(p, attr) ? part_of(parts, str(p, attr)) : NULL;
+        json_t *pp = json_object_get(part, "people");
+        loc[i] = json_array_size(pp);
+        json_array_append(pp, p);
+    }
+    for (size_t k = 0; k < json_array_size(d->ties); k++) {
+        const json_t *t = json_array_get(d->ties, k);
+        size_t i = (size_t)json_integer_value(json_array_get(t, 0)),
+               j = (size_t)json_integer_value(json_array_get(t, 1));
+        const char *si = str(json_array_get(d->people, i), attr),
+                   *sj = str(json_array_get(d->people, j), attr);
+        /* The export leaves cross-scope ties out; a tie that crosses
+         * anyway is not drawn rather than drawn between two figures. */
+        if (i < n && j < n && si && sj && !strcmp(si, sj))
+            json_array_append_new(
+                json_object_get(json_object_get(parts, si), "ties"),
+                json_pack("[I,I]", (json_int_t)loc[i], (json_int_t)loc[j]));
+    }
+    for (size_t i = 0; i < json_array_size(d->groups); i++) {
+        json_t *g = json_array_get(d->groups, i);
+        if (str(g, attr))
+            json_array_append(
+                json_object_get(part_of(parts, str(g, attr)), "groups"), g);
+    }
+    json_t *net = rows_of(d->layout, "network");
+    for (size_t i = 0; i < json_array_size(net); i++) {
+        const json_t *r = json_array_get(net, i);
+        if (str(r, attr))
+            json_object_set_new(
+                part_of(parts, str(r, attr)), "drawn",
+                json_boolean(num(r, "people_drawn") == 1 && d->ties));
+    }
+    json_decref(net);
+    free(loc);
+    return parts;
+}
+
+/* The comparison as flat rows: the boundary most at risk and the person
+ * whose leaving would cut most, as text cells. */
+static json_t *comparison_rows(const json_t *report, const char *attr)
+{
+    const json_t *cmp = json_object_get(report, "comparison");
+    json_t *out = json_array();
+    for (size_t i = 0; out && i < json_array_size(cmp); i++) {
+        const json_t *r = json_array_get(cmp, i);
+        const json_t *f = json_object_get(r, "most_fragile");
+        const json_t *dep = json_object_get(r, "departure_risk");
+        json_t *row = json_object();
+        if (!row)
+            continue;
+        static const char *const copied[] = {
+            "people", "ties", "ei", "expected_ei", "p_greater", "p_less", NULL};
+        json_t *scope = json_object_get(r, attr);
+        json_object_set(row, "scope", scope ? scope : json_null());
+        for (size_t k = 0; copied[k]; k++) {
+            json_t *v = json_object_get(r, copied[k]);
+            json_object_set(row, copied[k], v ? v : json_null());
+        }
+        if (json_is_object(f)) {
+            bool direct = num(f, "direct_ties") > 0;
+            char b[512];
+            snprintf(b, sizeof b, "%s \xe2\x80\x93 %s (%s)",
+                     str(f, "group_a") ? str(f, "group_a") : "?",
+                     str(f, "group_b") ? str(f, "group_b") : "?",
+                     direct ? "direct ties" : "through others");
+            json_object_set_new(row, "fragile", json_string(b));
+            json_object_set(
+                row, "held_by",
+                json_object_get(f, direct ? "holders" : "cut_size"));
+        }
+        if (json_is_object(dep)) {
+            json_object_set(
+                row, "leaver",
+                json_object_get(dep, str(dep, "name") ? "name" : "id"));
+            json_object_set(row, "cuts",
+                            json_object_get(dep, "cross_pairs_cut"));
+        }
+        json_array_append_new(out, row);
+    }
+    return out;
+}
+
+static void comparison_section(FILE *o, const json_t *report, const char *attr)
+{
+    json_t *rows = comparison_rows(report, attr);
+    static const char *const cols[] = {
+        "scope",  "people",  "ties",    "ei",     "expected_ei", "p_greater",
+        "p_less", "fragile", "held_by", "leaver", "cuts",        NULL};
+    const char *heads[] = {attr,
+                           "people",
+                           "ties",
+                           "E-I",
+                           "E-I by chance",
+                           "p (E-I this high)",
+                           "p (E-I this low)",
+                           "most fragile boundary",
+                           "people it rests on",
+                           "whose leaving would cut most",
+                           "cross-group pairs cut",
+                           NULL};
+    fputs("<h2>Each ", o);
+    esc(o, attr);
+    fputs(" compared</h2>\n<p class=\"muted\">Click a column to sort. E-I "
+          "against the value expected by chance (a permutation test); the "
+          "boundary resting on the fewest people; whose leaving would cut "
+          "most pairs of people in different groups.</p>\n<div "
+          "class=\"scroll\">",
+          o);
+    char caption[256];
+    snprintf(caption, sizeof caption, "Each %s compared", attr);
+    table(o, caption, rows, cols, heads);
+    fputs("</div>\n", o);
+    json_decref(rows);
+}
+
+/* Which scopes get a network: the MAX_SCOPES_DRAWN with most people
+ * (ties by order). drawn[i] for reports[i]. */
+static bool *choose_drawn(const json_t *reports)
+{
+    size_t n = json_array_size(reports);
+    bool *drawn = calloc(n + 1, sizeof *drawn);
+    for (size_t k = 0; drawn && k < n && k < MAX_SCOPES_DRAWN; k++) {
+        size_t best = n;
+        double most = -1;
+        for (size_t i = 0; i < n; i++) {
+            double v = num(json_object_get(json_array_get(reports, i), "view"),
+                           "vertices");
+            v = isnan(v) ? 0 : v;
+            if (!drawn[i] && v > most) {
+                most = v;
+                best = i;
+            }
+        }
+        if (best < n)
+            drawn[best] = true;
+    }
+    return drawn;
+}
+
+static void scope_network(FILE *o, const struct drawing *d, const json_t *part,
+                          const json_t *r, size_t k, const char *title)
+{
+    struct drawing sub = {.people = json_object_get(part, "people"),
+                          .groups = json_object_get(part, "groups"),
+                          .ties = json_object_get(part, "ties"),
+                          .ei = d->ei,
+                          .names = d->names,
+                          .colours = d->colours};
+    char idp[32];
+    if (json_is_true(json_object_get(part, "drawn"))) {
+        snprintf(idp, sizeof idp, "s%zu-net", k);
+        people_svg(o, &sub, r, idp, title);
+    } else if (json_array_size(sub.groups)) {
+        fputs("<p class=\"muted\">Drawn group by group: too many people to "
+              "draw one by one, or their ties could not be read.</p>\n",
+              o);
+        snprintf(idp, sizeof idp, "s%zu-gnet", k);
+        groups_svg(o, &sub, r, idp, title);
+    } else {
+        fputs("<p class=\"muted\">No network to draw.</p>\n", o);
+    }
+}
+
+static void scope_section(FILE *o, const struct drawing *d, const json_t *parts,
+                          const json_t *r, size_t k, bool drawn,
+                          const char *attr)
+{
+    const char *scope = str(r, "scope") ? str(r, "scope") : "?";
+    const json_t *v = json_object_get(r, "view");
+    fputs("<section class=\"scope\" data-scope=\"", o);
+    esc(o, scope);
+    fputs("\"><h2>", o);
+    esc(o, attr);
+    fputc(' ', o);
+    esc(o, scope);
+    fprintf(o,
+            "</h2>\n<p class=\"muted\">%.0f people with ties; %.0f left "
+            "out for having no group.</p>\n",
+            num(v, "vertices"), num(v, "excluded"));
+    char title[300];
+    snprintf(title, sizeof title, "The network of %s %s", attr, scope);
+    if (drawn)
+        scope_network(o, d, json_object_get(parts, scope), r, k, title);
+    else
+        fputs("<p class=\"muted\">Its network is not drawn (see the note "
+              "above the first section).</p>\n",
+              o);
+    const json_t *groups = json_object_get(r, "groups");
+    if (json_array_size(groups)) {
+        char idp[32];
+        snprintf(idp, sizeof idp, "s%zu-ei", k);
+        fputs("<h3>Inward- or outward-looking groups</h3>\n", o);
+        ei_plot(o, groups, d, idp);
+        fputs("<details><summary>The group table</summary>", o);
+        auto_table(o, "E-I index of each group", groups, NULL);
+        fputs("</details>\n", o);
+    }
+    const json_t *risk = json_object_get(r, "at_risk");
+    if (json_array_size(risk)) {
+        fputs("<h3>Boundaries most at risk</h3>\n", o);
+        auto_table(o, "Boundaries most at risk", risk, NULL);
+    }
+    fputs("</section>\n", o);
+}
+
+static void within_sections(FILE *o, struct drawing *d, const json_t *report,
+                            const char *attr)
+{
+    comparison_section(o, report, attr);
+    const json_t *reports = json_object_get(report, "reports");
+    size_t n = json_array_size(reports);
+    if (!d->layout) {
+        fputs("<p>", o);
+        esc(o, d->why);
+        fputs(".</p>\n", o);
+    }
+    struct drawing legend_of = {0};
+    legend_of.groups = pooled_groups(d);
+    json_t *parts = d->layout ? split_scopes(d, attr) : json_object();
+    bool *drawn = choose_drawn(reports);
+    if (d->layout && json_array_size(legend_of.groups)) {
+        fputs("<h2>The groups</h2>\n<p class=\"muted\">A group has the same "
+              "colour in every ",
+              o);
+        esc(o, attr);
+        fputs("'s picture.</p>\n", o);
+        legend(o, &legend_of);
+    }
+    if (n > MAX_SCOPES_DRAWN) {
+        fprintf(o,
+                "<p class=\"banner\" id=\"not-drawn\">The networks of "
+                "the %d ",
+                MAX_SCOPES_DRAWN);
+        esc(o, attr);
+        fprintf(o,
+                " values with most people are drawn; the other %zu are "
+                "left out: more small pictures would make the page too "
+                "long to read or print. Their figures are in the table "
+                "above and in their sections.</p>\n",
+                n - MAX_SCOPES_DRAWN);
+    }
+    for (size_t i = 0; i < n; i++)
+        scope_section(o, d, parts, json_array_get(reports, i), i,
+                      drawn && drawn[i] && d->layout, attr);
+    free(drawn);
+    json_decref(parts);
+    json_decref(legend_of.groups);
+}
+
 int ctl_html_print(ctl_conn_t *conn, const json_t *view_params,
                    const json_t *report, FILE *out, char *err, size_t errlen)
 {
     struct drawing d = {0};
-    if (gather(conn, view_params, report, &d) < 0) {
+    const char *within = str(report, "within");
+    if ((within ? gather_within(conn, view_params, &d)
+                : gather(conn, view_params, report, &d)) < 0) {
         snprintf(err, errlen, "lost the connection to spand");
         drawing_free(&d);
         return -1;
     }
     head(out, report, view_params);
-    network_section(out, &d, report);
-    mixing_section(out, &d, report);
-    ei_section(out, &d, report);
-    tables_section(out, report);
+    if (within) {
+        within_sections(out, &d, report, within);
+    } else {
+        network_section(out, &d, report);
+        mixing_section(out, &d, report);
+        ei_section(out, &d, report);
+        tables_section(out, report);
+    }
     text_section(out, report);
     fprintf(out, "<script>%s</script>\n</body></html>\n", script);
     drawing_free(&d);
