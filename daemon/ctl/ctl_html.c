@@ -77,7 +77,14 @@ static void cell(FILE *o, const json_t *v)
         esc(o, json_string_value(v));
     else if (json_is_boolean(v))
         fputs(json_is_true(v) ? "yes" : "no", o);
-    else
+    else if (json_array_size(v)) {
+        /* A list (the names holding a boundary): its items, comma-separated. */
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                fputs(", ", o);
+            cell(o, json_array_get(v, i));
+        }
+    } else
         fputs("&ndash;", o);
 }
 
@@ -754,7 +761,8 @@ static const char style[] =
     "font-size:11px}.grid{stroke:#ccc}.expected{fill:none;stroke:#111;"
     "stroke-width:1.5}.observed{stroke:#111}.pair{display:flex;gap:1rem}"
     ".pair figure{flex:1;margin:0}.heat{max-width:34rem}.eiplot{max-width:"
-    "46rem}.groups{max-width:40rem;margin:auto}table{border-collapse:collapse;margin:.6rem "
+    "46rem}.groups{max-width:40rem;margin:auto}.scope svg.network{max-width:"
+    "30rem}table{border-collapse:collapse;margin:.6rem "
     "0;font-size:13px}caption{text-align:left;font-weight:600;padding:.3rem "
     "0}th,td{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:"
     "left}td.n{text-align:right;font-variant-numeric:tabular-nums}th{cursor:"
@@ -1301,9 +1309,13 @@ static void scope_section(FILE *o, const struct drawing *d, const json_t *parts,
         fputs("</details>\n", o);
     }
     const json_t *risk = json_object_get(r, "at_risk");
+    static const char *const risk_cols[] = {
+        "group_a",  "group_b",         "direct_ties",
+        "holders",  "holder_names",    "top_holder_share",
+        "cut_size", "separator_names", NULL};
     if (json_array_size(risk)) {
         fputs("<h3>Boundaries most at risk</h3>\n", o);
-        auto_table(o, "Boundaries most at risk", risk, NULL);
+        auto_table(o, "Boundaries most at risk", risk, risk_cols);
     }
     fputs("</section>\n", o);
 }
@@ -1311,6 +1323,16 @@ static void scope_section(FILE *o, const struct drawing *d, const json_t *parts,
 static void within_sections(FILE *o, struct drawing *d, const json_t *report,
                             const char *attr)
 {
+    const json_t *v = json_object_get(report, "view");
+    fputs("<p class=\"muted\" id=\"scopes\">Each ", o);
+    esc(o, attr);
+    fprintf(o,
+            " on its own (ties between them left out): %zu values; "
+            "%.0f people with ties but no ",
+            json_array_size(json_object_get(report, "comparison")),
+            num(v, "outside_scopes"));
+    esc(o, attr);
+    fputs(" value left out.</p>\n", o);
     comparison_section(o, report, attr);
     const json_t *reports = json_object_get(report, "reports");
     size_t n = json_array_size(reports);

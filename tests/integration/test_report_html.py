@@ -239,6 +239,37 @@ with Daemon() as d:
     not_blank(shot, "within")
     t.diag(f"screenshot kept: {shot} ({height} px tall)")
 
+# Past 40 sites only the 40 with most people are drawn, and the page says
+# how many were left out. 42 sites of two tied people; S40 and S41 have a
+# third, so they are drawn although they come last; of the equal rest
+# the first 38 in order are drawn, S38 and S39 are not.
+with Daemon() as d:
+    d.start()
+    many, recs = [], []
+    for k in range(42):
+        ids = [f"s{k}a", f"s{k}b"] + ([f"s{k}c"] if k >= 40 else [])
+        for i, pid in enumerate(ids):
+            many.append({"id": pid, "team": "AB"[i % 2], "site": f"S{k:02d}"})
+        for a, b in zip(ids, ids[1:]):
+            recs.append({"ts": "2025-03-01", "from": a, "to": b,
+                         "kind": "advice", "directed": False})
+    d.call("ingest", {"people": many, "records": recs})
+    r = d.spanctl("report", "--by", "team", "--within", "site",
+                  "--format", "html")
+    t.eq(r.returncode, 0, "42 sites: report --format html exits 0")
+    secs = re.split(r'<section class="scope" data-scope="', r.stdout)[1:]
+    drawn = [s.split('"')[0] for s in secs if 'class="network"' in s]
+    t.eq(len(secs), 42, "42 sites: a section for every site")
+    t.eq(len(drawn), 40, "42 sites: 40 networks drawn")
+    t.eq(sorted(f"S{k:02d}" for k in range(42) if k not in (38, 39)),
+         sorted(drawn), "the 40 with most people (then in order) drawn")
+    t.ok(re.search(r'id="not-drawn">[^<]*the other 2 are left out',
+                   r.stdout) is not None, "and the page says 2 were left out")
+    path = os.path.join(d.dir, "many.html")
+    with open(path, "w") as f:
+        f.write(r.stdout)
+    static_checks(r.stdout, "42 sites")
+
 # A large view is drawn group by group.
 with Daemon() as d:
     d.start()
