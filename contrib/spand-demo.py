@@ -2,7 +2,9 @@
 """Generate a deterministic demo collaboration network for spand.
 
 Writes people.csv, records.csv and events.csv (the input formats of
-spand's DESIGN.md, "Input files") into OUTDIR.
+spand's DESIGN.md, "Input files") into OUTDIR, and two survey waves of the
+sites' leaders (survey-YEAR.csv, for `spanctl load --survey`) with the
+"Leading across boundaries" programme cohorts (programme.csv).
 
 The network is made up but shaped like the real thing: local-authority
 "case sites" of about 40 people each (Principal Social Workers for adults
@@ -156,7 +158,8 @@ WORKDAY_SECONDS = 9 * 3600
 SYNTHETIC_NOTE = """\
 SYNTHETIC DEMO DATA, made by contrib/spand-demo.py (spand).
 
-people.csv, records.csv and events.csv describe no real people: names are
+people.csv, records.csv and events.csv (and the survey waves
+survey-YEAR.csv and programme.csv) describe no real people: names are
 drawn at random from lists of common first names and surnames, places are
 invented, and every tie is generated. Any likeness to a real person is
 chance. Use them to try spand, never as evidence about real services.
@@ -725,10 +728,142 @@ def generate(args, outdir):
                 f.write(f"e{nevents:04d},{d.isoformat()}T{clock(secs)}Z,"
                         f"{kind},{';'.join(people)}\n")
     os.replace(tmp, os.path.join(outdir, "events.csv"))
+    surveys(args, sites, outdir, left_by)
     with open(os.path.join(outdir, "README.txt"), "w",
               encoding="utf-8") as f:
         f.write(SYNTHETIC_NOTE)
     return npeople, len(by_region), rec_id, nevents
+
+
+SURVEY_ALTERS = 8   # alter columns in the survey exports
+COHORT_SIZE = 24    # people in programme=2025, and in programme=control
+
+
+def accented(name):
+    """The name as a respondent with a French keyboard might type it."""
+    for plain, acc in (("e", "\u00e9"), ("a", "\u00e0"), ("o", "\u00f6"),
+                       ("i", "\u00ef")):
+        if plain in name:
+            return name.replace(plain, acc, 1)
+    return name.upper()
+
+
+def surveys(args, sites, outdir, left_by):
+    """Two survey waves of the sites' leaders and the programme cohorts.
+
+    From their own stream, so that people.csv, records.csv and events.csv
+    are the same with or without them. The leaders (the one-person roles)
+    answer "who did you go to for advice about working across services?"
+    half a year into each of the first two years. Others keep about 70% of
+    their named colleagues and replace the rest alike (mostly their own
+    sector), so their cross-sector ties do not change on average;
+    programme=2025 members (the "Leading across boundaries" cohort) name
+    three more colleagues in other sectors in the second wave;
+    programme=control is as many other people drawn at random. About one
+    cell in fifteen holds the colleague's name instead of their id (some
+    upper-cased or accented), one name is misspelt, and a few leaders do
+    not answer a wave. People who have left by a wave neither answer it
+    nor are named in it."""
+    rng = random.Random(f"spand-demo/{args.seed}/survey")
+    info = {}
+    leaders = []
+    for s in sites:
+        for p in s.people:
+            info[p[0]] = (p[1], p[2], s)
+        leaders.extend(s.key.values())
+    pool = list(leaders)
+    cohort = rng.sample(pool, min(COHORT_SIZE, len(pool) // 3))
+    # The control label is drawn from everyone else, so that it is a
+    # random label in the population the cohort test compares with (drawn
+    # from the leaders only, it would differ from the others by being
+    # leaders, whom the cohort's new ties rarely reach).
+    rest = [p[0] for s in sites for p in s.people if p[0] not in cohort]
+    control = rng.sample(rest, len(cohort))
+
+    def pick(pid, same_sector, exclude, when=None):
+        name, sector, site = info[pid]
+        cands = [q[0] for q in site.people
+                 if q[0] != pid and q[0] not in exclude and
+                 (when is None or q[0] not in left_by or
+                  left_by[q[0]] > when) and
+                 (q[2] == sector) == same_sector]
+        return rng.choice(cands) if cands else None
+
+    def first_wave(pid):
+        named = []
+        for _ in range(rng.randint(3, 5)):
+            q = pick(pid, rng.random() < 0.85, named)
+            if q:
+                named.append(q)
+        return named
+
+    def second_wave(pid, before):
+        when = waves[1]
+        named = [q for q in before if rng.random() < 0.7 and
+                 (q not in left_by or left_by[q] > when)]
+        while len(named) < len(before):
+            q = pick(pid, rng.random() < 0.85, named + before, when)
+            if not q:
+                break
+            named.append(q)
+        if pid in cohort:
+            for _ in range(3):
+                q = pick(pid, False, named + before, when)
+                if q:
+                    named.append(q)
+        return named
+
+    wave1 = add_years(args.start, 0) + dt.timedelta(days=182)
+    waves = [wave1, add_years(wave1, 1)]
+    answers = [{}, {}]
+    for pid in leaders:
+        answers[0][pid] = first_wave(pid)
+        answers[1][pid] = second_wave(pid, answers[0][pid])
+    misspelt = False
+    files = []
+    for w, when in enumerate(waves):
+        fname = f"survey-{when.year}.csv"
+        files.append(fname)
+        tmp = os.path.join(outdir, f".{fname}.tmp")
+        with open(tmp, "w", encoding="utf-8", newline="") as f:
+            wr = csv.writer(f, lineterminator="\n")
+            wr.writerow(["respondent"] +
+                        [f"alter{i + 1}" for i in range(SURVEY_ALTERS)] +
+                        [f"strength{i + 1}" for i in range(SURVEY_ALTERS)])
+            for pid in leaders:
+                if pid not in cohort and rng.random() < 0.06:
+                    continue  # did not answer this wave
+                if pid in left_by and left_by[pid] <= when:
+                    continue  # gone by then
+                cells, strengths = [], []
+                for q in answers[w][pid][:SURVEY_ALTERS]:
+                    r = rng.random()
+                    if r < 0.04:
+                        cells.append(info[q][0])
+                    elif r < 0.05:
+                        cells.append(info[q][0].upper())
+                    elif r < 0.065:
+                        cells.append(accented(info[q][0]))
+                    else:
+                        cells.append(q)
+                    if w == 1 and not misspelt and cells[-1] != q:
+                        first, _, last = cells[-1].partition(" ")
+                        cells[-1] = f"{first} {last[:-2]}{last[-1]}"
+                        misspelt = True
+                    strengths.append(str(rng.choice((1, 1, 2, 3))))
+                pad = SURVEY_ALTERS - len(cells)
+                wr.writerow([pid] + cells + [""] * pad + strengths +
+                            [""] * pad)
+        os.replace(tmp, os.path.join(outdir, fname))
+    tmp = os.path.join(outdir, ".programme.csv.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write("id,programme\n")
+        for pid in sorted(cohort):
+            f.write(f"{pid},2025\n")
+        for pid in sorted(control):
+            f.write(f"{pid},control\n")
+    os.replace(tmp, os.path.join(outdir, "programme.csv"))
+    return [w.isoformat() for w in waves]
 
 
 def positive_int(minimum):
@@ -776,6 +911,13 @@ records.csv  id,ts,from,to,kind,weight,directed
              undirected (directed=false)
 events.csv   id,ts,kind,participants (';'-separated person ids)
              kind: meeting (regional PSW networks), cpd (site CPD)
+survey-YEAR.csv  respondent,alter1..alter8,strength1..strength8: the
+             leaders' answers half a year into years one and two
+             (waves START+182 days and a year later: 2024-07-01 and
+             2025-07-01 by default); some alters by name, one misspelt
+programme.csv  id,programme: 2025 for the programme's cohort (who name
+             three more colleagues in other sectors in wave two) and
+             control for as many other people drawn at random
 
 Times are ISO 8601 UTC. The same seed and flags give byte-identical files.
 Records are streamed day by day, so --records 10000000 needs no more

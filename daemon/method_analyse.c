@@ -303,6 +303,17 @@ void method_analyse(rpc_req_t *req, json_t *params)
                  "params.boundary: %s identifies people ([privacy] "
                  "identifying): a pseudonymised answer cannot use it",
                  boundary);
+    else if (req->privacy && json_object_get(params, "within"))
+        /* privacy.c reads key columns at fixed places (id first, group
+         * sizes of the pooled view): a scope column before them would
+         * pseudonymise the scope and leave the id, and suppress by the
+         * wrong sizes. Refused until it knows scopes; readers' answers
+         * always go through it, so readers cannot use within either. */
+        snprintf(err, sizeof err,
+                 "params.within cannot be combined with suppress or "
+                 "pseudonymise (or used by a reader, whose answers always "
+                 "have both) in this version: ask per scope with where "
+                 "instead");
     else if ((req->privacy & PRIVACY_PSEUDONYMISE) && sort &&
              !strncmp(json_string_value(sort), "id", 2) &&
              (json_string_value(sort)[2] == '\0' ||

@@ -55,14 +55,35 @@ static const spand_param_t params[] = {
     {"cohort", SPAND_ATTRIBUTE, "",
      "ATTR=VALUE: compare the change in external ties of these people "
      "with everyone else present in both windows"},
+    {"respondents_before", SPAND_ATTRIBUTE, "",
+     "the attribute marking who answered the baseline's survey wave "
+     "(spanctl load --survey sets responded_DATE): non-respondents are "
+     "counted, and left out with respondents_only"},
+    {"respondents_after", SPAND_ATTRIBUTE, "",
+     "the same for the main window's wave"},
+    {"respondents_only", SPAND_BOOL, "true",
+     "with respondents_before and respondents_after: only the people who "
+     "answered both waves, and the ties among them"},
 };
 
 enum { V_TB, V_TA, V_KEPT, V_LOST, V_NEW, V_EB, V_EA, V_EC, V_EIB, V_EIA };
 enum { P_TB, P_TA, P_KEPT, P_LOST, P_NEW };
 enum {
-    N_KEPT, N_LOST, N_NEW, N_JACCARD, N_HAMMING, N_GCOR, N_GCOR_P,
-    N_COHORT_N, N_OTHERS_N, N_COHORT_EC, N_OTHERS_EC, N_COHORT_DIFF,
-    N_COHORT_P
+    N_KEPT,
+    N_LOST,
+    N_NEW,
+    N_JACCARD,
+    N_HAMMING,
+    N_GCOR,
+    N_GCOR_P,
+    N_COHORT_N,
+    N_OTHERS_N,
+    N_COHORT_EC,
+    N_OTHERS_EC,
+    N_COHORT_DIFF,
+    N_COHORT_P,
+    N_NONRESP_B,
+    N_NONRESP_A
 };
 
 static const spand_column_t columns[] = {
@@ -110,6 +131,10 @@ static const spand_column_t columns[] = {
      "cohort mean - others' mean"},
     {SPAND_TABLE_NETWORK, "cohort_p", SPAND_REAL,
      "two-sided permutation p of the difference"},
+    {SPAND_TABLE_NETWORK, "nonrespondents_before", SPAND_INT,
+     "people with ties in the baseline who did not answer its wave"},
+    {SPAND_TABLE_NETWORK, "nonrespondents_after", SPAND_INT,
+     "people with ties in the main window who did not answer its wave"},
 };
 
 /* ---- random numbers -------------------------------------------------- */
@@ -197,7 +222,11 @@ static int relabel(const nbrs_t *c, const int32_t *to_u, int32_t nu,
         return -1;
     for (int32_t u = 0; u < nu; u++) {
         int32_t i = of[u];
-        (*off)[u + 1] = (*off)[u] + (i >= 0 ? c->off[i + 1] - c->off[i] : 0);
+        int64_t d = 0;
+        for (igraph_integer_t k = i >= 0 ? c->off[i] : 0;
+             i >= 0 && k < c->off[i + 1]; k++)
+            d += to_u[c->adj[k]] >= 0; /* -1: a left-out non-respondent */
+        (*off)[u + 1] = (*off)[u] + d;
     }
     for (int32_t u = 0; u < nu; u++) {
         int32_t i = of[u];
@@ -205,7 +234,8 @@ static int relabel(const nbrs_t *c, const int32_t *to_u, int32_t nu,
             continue;
         int32_t *out = *adj + (*off)[u];
         for (igraph_integer_t k = c->off[i]; k < c->off[i + 1]; k++)
-            *out++ = to_u[c->adj[k]];
+            if (to_u[c->adj[k]] >= 0)
+                *out++ = to_u[c->adj[k]];
         qsort(*adj + (*off)[u], (size_t)((*off)[u + 1] - (*off)[u]),
               sizeof **adj, cmp_i32);
     }
@@ -223,9 +253,40 @@ static void both_free(struct both *b)
     free(b->badj);
 }
 
+/* Survey waves: who answered each (respondents_before/_after), counted
+ * among each window's people, and left out of U with respondents_only. */
+struct resp {
+    const spand_api_t *api;
+    spand_run_t *r;
+    const char *before, *after; /* attribute names, NULL when not given */
+    int only;
+    int64_t missing_before, missing_after;
+};
+
+static int answered(struct resp *w, const spand_view_t *v, int32_t i,
+                    const char *attr)
+{
+    const char *val = w->api->vertex_attr(w->r, v, i, attr);
+    return val && *val;
+}
+
+/* Whether merged person (i in the main view, j in the baseline, -1 when
+ * absent) stays in U; counts the non-respondents. */
+static int keep(struct resp *w, const spand_view_t *view, int32_t i, int32_t j)
+{
+    if (!w->before)
+        return 1;
+    const spand_view_t *v = i >= 0 ? view : view->baseline;
+    int32_t k = i >= 0 ? i : j;
+    int b = answered(w, v, k, w->before), a = answered(w, v, k, w->after);
+    w->missing_before += j >= 0 && !b;
+    w->missing_after += i >= 0 && !a;
+    return !w->only || (a && b);
+}
+
 /* Merge both views' people by key into U and build the neighbour lists. */
 static int both_build(const spand_view_t *view, const nbrs_t *ca,
-                      const nbrs_t *cb, struct both *b)
+                      const nbrs_t *cb, struct resp *w, struct both *b)
 {
     const spand_view_t *base = view->baseline;
     int32_t na = (int32_t)ca->n, nb = (int32_t)cb->n;
@@ -244,15 +305,16 @@ static int both_build(const spand_view_t *view, const nbrs_t *ca,
         int c = i >= na   ? 1
                 : j >= nb ? -1
                           : strcmp(view->keys[ia[i]], base->keys[ib[j]]);
+        int in = keep(w, view, c <= 0 ? ia[i] : -1, c >= 0 ? ib[j] : -1);
         b->main_of[u] = c <= 0 ? ia[i] : -1;
         b->base_of[u] = c >= 0 ? ib[j] : -1;
         b->group[u] = c <= 0 ? (int32_t)VECTOR(*view->group)[ia[i]]
                              : (int32_t)VECTOR(*base->group)[ib[j]];
         if (c <= 0)
-            a2u[ia[i++]] = u;
+            a2u[ia[i++]] = in ? u : -1;
         if (c >= 0)
-            b2u[ib[j++]] = u;
-        u++;
+            b2u[ib[j++]] = in ? u : -1;
+        u += in;
     }
     b->n = u;
     if (relabel(ca, a2u, u, b->main_of, &b->aoff, &b->aadj) == 0 &&
@@ -616,6 +678,30 @@ static int network_cells(const spand_api_t *api, spand_run_t *r,
     return bad ? -1 : 0;
 }
 
+/* Both wave attributes or neither. */
+static int respondents(const spand_api_t *api, spand_run_t *r, struct resp *w)
+{
+    const char *b = api->param_string(r, "respondents_before");
+    const char *a = api->param_string(r, "respondents_after");
+    int nb = b && *b, na = a && *a;
+    if (nb != na) {
+        api->log(r, SPAND_LOG_ERR,
+                 "change: respondents_before and respondents_after go "
+                 "together");
+        return -1;
+    }
+    if (nb && api->size < offsetof(spand_api_t, vertex_attr) +
+                              sizeof api->vertex_attr) {
+        api->log(r, SPAND_LOG_ERR,
+                 "change: respondents_* need a daemon of ABI 1.1");
+        return -1;
+    }
+    w->before = nb ? b : NULL;
+    w->after = na ? a : NULL;
+    w->only = api->param_bool(r, "respondents_only");
+    return 0;
+}
+
 static int run(void *state, const spand_api_t *api, spand_run_t *r,
                const spand_view_t *view)
 {
@@ -638,8 +724,11 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
     if (nbrs_build(api, r, view, &ca, "change") != 0 ||
         nbrs_build(api, r, view->baseline, &cb, "change") != 0)
         goto out;
+    struct resp w = {.api = api, .r = r};
+    if (respondents(api, r, &w) != 0)
+        goto out;
     if (ca.n > INT32_MAX / 2 || cb.n > INT32_MAX / 2 ||
-        both_build(view, &ca, &cb, &b) != 0 ||
+        both_build(view, &ca, &cb, &w, &b) != 0 ||
         !(ec = malloc(((size_t)b.n + 1) * sizeof *ec))) {
         api->log(r, SPAND_LOG_ERR, "change: out of memory");
         goto out;
@@ -648,8 +737,15 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
     if (vertex_rows(api, r, &b, ec) != 0 ||
         pair_rows(api, r, &b, view->ngroups, &net) != 0 ||
         network_cells(api, r, &b, &net, perms, seed) != 0 ||
-        cohort_cells(api, r, view, &b, ec, perms, seed) != 0)
+        cohort_cells(api, r, view, &b, ec, perms, seed) != 0 ||
+        api->set(r, SPAND_TABLE_NETWORK, 0, N_NONRESP_B,
+                 w.before ? (double)w.missing_before : NAN) != 0 ||
+        api->set(r, SPAND_TABLE_NETWORK, 0, N_NONRESP_A,
+                 w.before ? (double)w.missing_after : NAN) != 0)
         goto out;
+    if (w.before && w.only)
+        api->note(r, "respondents_only: only people who answered both "
+                     "survey waves, and the ties among them");
     rc = 0;
 out:
     free(ec);

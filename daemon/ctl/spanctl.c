@@ -11,6 +11,7 @@
 #include "build-config.h" /* autoconf: PACKAGE_VERSION */
 #endif
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -26,6 +27,7 @@
 #include "ctl_report.h"
 #include "ctl_conn.h"
 #include "ctl_load.h"
+#include "ctl_survey.h"
 #include "ctl_table.h"
 #include "ts.h"
 
@@ -59,6 +61,9 @@ static void usage(FILE *out)
           "from CSV or\n"
           "                              JSON Lines files (- reads standard "
           "input)\n"
+          "  load --survey FILE --wave DATE --kind K [PEOPLE-FILE...]\n"
+          "                              load a survey wave (one row per "
+          "respondent)\n"
           "  boundaries                  attributes, their values and people "
           "counts\n"
           "  summary [--by ATTR]         groups, and interactions across the "
@@ -133,6 +138,17 @@ static void usage(FILE *out)
           "  --no-implicit         refuse rows naming a person described "
           "neither in\n"
           "                        an earlier people file nor in spand\n"
+          "  --survey FILE         a survey export: respondent, alter1..N, "
+          "[strength1..N]\n"
+          "  --wave DATE           the survey's date (its records' ts), "
+          "YYYY-MM-DD\n"
+          "  --kind K              the survey's records' kind\n"
+          "  --respondent-col C, --alter-cols PREFIX, --strength-cols "
+          "PREFIX\n"
+          "                        column roles (default: from the header)\n"
+          "  --match-names         match names that are not ids against the "
+          "name\n"
+          "                        column of the people files given\n"
           "\n"
           "analyse options:\n"
           "  --by ATTR             the boundary: groups are ATTR's values "
@@ -1322,12 +1338,55 @@ out:
     return status;
 }
 
+struct load_args {
+    ctl_load_opts_t load;
+    ctl_survey_opts_t survey;
+};
+
+static bool wave_ok(const char *s)
+{
+    static const char pat[] = "dddd-dd-dd";
+    for (size_t i = 0; i < sizeof pat - 1; i++)
+        if (pat[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != '-')
+            return false;
+    return s[sizeof pat - 1] == '\0';
+}
+
 static int load_opt(int opt, const char *arg, void *data)
 {
-    ctl_load_opts_t *o = data;
-    if (opt == 's') {
+    struct load_args *a = data;
+    ctl_load_opts_t *o = &a->load;
+    switch (opt) {
+    case 's':
         o->strict = true;
         return 0;
+    case 'S':
+        a->survey.path = arg;
+        return 0;
+    case 'W':
+        if (!wave_ok(arg)) {
+            bad_usage("load: --wave must be a date YYYY-MM-DD");
+            return -1;
+        }
+        a->survey.wave = arg;
+        return 0;
+    case 'K':
+        a->survey.kind = arg;
+        return 0;
+    case 'R':
+        a->survey.respondent_col = arg;
+        return 0;
+    case 'A':
+        a->survey.alter_prefix = arg;
+        return 0;
+    case 'G':
+        a->survey.strength_prefix = arg;
+        return 0;
+    case 'M':
+        a->survey.match_names = true;
+        return 0;
+    default:
+        break;
     }
     if (opt == 'd') {
         if (!strcmp(arg, "dmy")) {
@@ -1367,36 +1426,80 @@ static int load_opt(int opt, const char *arg, void *data)
     return 0;
 }
 
+/* The survey after the files, so that the people they describe are known
+ * and their names can be matched. */
+static int load_survey(struct ctx *c, struct load_args *a, char **files,
+                       size_t nfiles)
+{
+    ctl_survey_opts_t *s = &a->survey;
+    s->people_paths = files;
+    s->npeople_paths = nfiles;
+    s->json = c->json;
+    s->out = stdout;
+    ctl_survey_result_t res;
+    char err[512];
+    if (ctl_survey_load(c->conn, s, &res, err, sizeof err) < 0) {
+        errmsg("load: %s", err);
+        return EXIT_FAILURE;
+    }
+    return res.unmatched || res.rejected ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 static int cmd_load(struct ctx *c, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"batch", required_argument, NULL, 'b'},
         {"strict", no_argument, NULL, 's'},
+        {"survey", required_argument, NULL, 'S'},
+        {"wave", required_argument, NULL, 'W'},
+        {"kind", required_argument, NULL, 'K'},
+        {"respondent-col", required_argument, NULL, 'R'},
+        {"alter-cols", required_argument, NULL, 'A'},
+        {"strength-cols", required_argument, NULL, 'G'},
+        {"match-names", no_argument, NULL, 'M'},
         {"date-format", required_argument, NULL, 'd'},
         {"tz", required_argument, NULL, 'z'},
         {"no-implicit", no_argument, NULL, 'n'},
         {NULL, 0, NULL, 0}};
-    ctl_load_opts_t o = {
-        .batch = CTL_LOAD_BATCH_DEFAULT, .strict = false, .out = stdout};
-    int first = parse_cmd(c, argc, argv, opts, load_opt, &o);
+    struct load_args a = {.load = {.batch = CTL_LOAD_BATCH_DEFAULT,
+                                   .strict = false,
+                                   .out = stdout}};
+    ctl_load_opts_t o;
+    int first = parse_cmd(c, argc, argv, opts, load_opt, &a);
     if (first < 0)
         return first == -2 ? 0 : EXIT_USAGE;
-    if (first == argc)
+    o = a.load;
+    bool survey = a.survey.path != NULL;
+    if (survey && (!a.survey.wave || !a.survey.kind))
+        return bad_usage("load --survey needs --wave DATE and --kind K");
+    if (!survey && (a.survey.wave || a.survey.kind || a.survey.match_names ||
+                    a.survey.respondent_col || a.survey.alter_prefix ||
+                    a.survey.strength_prefix))
+        return bad_usage("load: --wave, --kind, --match-names and the "
+                         "column options go with --survey FILE");
+    if (first == argc && !survey)
         return bad_usage("load needs at least one FILE (- for standard "
                          "input)");
     o.json = c->json;
     if (ensure_conn(c) < 0)
         return EXIT_FAILURE;
-    ctl_load_result_t res;
-    char err[512];
-    int rc = ctl_load_files(c->conn, argv + first, (size_t)(argc - first), &o,
-                            &res, err, sizeof err);
-    if (rc < 0) {
-        errmsg("load: %s", err);
-        return EXIT_FAILURE;
+    int status = EXIT_SUCCESS;
+    if (first < argc) {
+        ctl_load_result_t res;
+        char err[512];
+        int rc = ctl_load_files(c->conn, argv + first, (size_t)(argc - first),
+                                &o, &res, err, sizeof err);
+        if (rc < 0) {
+            errmsg("load: %s", err);
+            return EXIT_FAILURE;
+        }
+        if (res.rejected || res.unsent || res.failed_files)
+            status = EXIT_FAILURE;
     }
-    return res.rejected || res.unsent || res.failed_files ? EXIT_FAILURE
-                                                          : EXIT_SUCCESS;
+    if (survey && load_survey(c, &a, argv + first, (size_t)(argc - first)) !=
+                      EXIT_SUCCESS)
+        status = EXIT_FAILURE;
+    return status;
 }
 
 static int cmd_report(struct ctx *c, int argc, char **argv)

@@ -16,7 +16,8 @@
 #                 latency, concurrency, concurrency_latency,
 #                 bb_speed (issue 10: boundary_betweenness at small sizes
 #                 and exact at 20k/200k), departure, qap (issue 11:
-#                 change's QAP against sna::qaptest)
+#                 change's QAP against sna::qaptest), within (issue 10:
+#                 the report's analyses --within site, 150 sites)
 #   --no-install  do not apt-get install missing peers (rows needing them
 #                 are then marked failed)
 #   --output FILE where to write the Markdown (default
@@ -96,6 +97,7 @@ ALL_ROWS="ingest viewbuild memory incremental brokerage holes betweenness querie
 ALL_ROWS+=" bb_speed" # issue 10
 ALL_ROWS+=" departure" # issue 10: row_departure
 ALL_ROWS+=" qap" # issue 11: row_qap
+ALL_ROWS+=" within" # issue 10: row_within
 if [ -n "$ONLY" ]; then
     for r in ${ONLY//,/ }; do
         [[ " $ALL_ROWS " == *" $r "* ]] || die "--only: unknown row '$r' (rows: $ALL_ROWS)"
@@ -1208,6 +1210,114 @@ print(r["view"]["vertices"], row["gcor"], row["gcor_p"])' "$SP_DIR/change.json")
         "spand: analyse change wall (view built, result cache off); gcor $g vs sna $rg; p $p vs sna $rp (3 SE $(calc "3 * s" s="$se")); R: qaptest on dense 0/1 matrices already in R; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
+# --- per-site analysis (issue 10, "Scoped views"): --within site ----------
+# The analyses `spanctl report --within site` asks for (ctl_report.c's
+# suite without gate_opening, which needs a baseline), each timed cold (a
+# fresh daemon: the first builds the scopes' view in one scan, the rest
+# compute on it) and warm (the same requests again: cached answers), and
+# the pooled view build on the same daemon after them; python-igraph on
+# the 150 per-site induced subgraphs as the peer of mixing.
+WITHIN_PLUGINS="ei mixing brokerage structural_holes diversity boundary_betweenness resilience departure"
+row_within() { # 14
+    need_pkg python3-igraph
+    local sites=150 n=1000000 db rep pl out st cold warm
+    local -A colds=() warms=()
+    local sums_c=() sums_w=() pooled=() scoped=() mixc=() a b scopes vd check igt ratio
+    [ "$MODE" = quick ] && n=100000
+    demo_data "$sites" "$n"
+    db=$RUN/within-store/spand.db
+    mkdir -p "$(dirname "$db")"
+    say "within: loading $(human "$n") records of $sites sites"
+    start_spand within-load "$db"
+    local files=("$DATA/people.csv" "$DATA/records.csv")
+    [ -f "$DATA/events.csv" ] && files+=("$DATA/events.csv")
+    load_files "${files[@]}"
+    st=$(status_json)
+    [ "$(jget "$st" records)" = "$n" ] ||
+        die "the store holds $(jget "$st" records) records, expected $n"
+    stop_spand
+    for rep in $(seq "$REPS"); do
+        say "within: run $rep/$REPS (fresh daemon)"
+        start_spand within "$db"
+        cold=0
+        for pl in $WITHIN_PLUGINS; do
+            out=$(rpc analyse '{"plugin":"'"$pl"'","within":"site"}' \
+                --expect-cached false --save "$SP_DIR/$pl.json") ||
+                die "analyse $pl --within site failed"
+            colds[$pl]+=" $(jget "$out" wall_ms)"
+            say "  $pl --within site cold: wall $(jget "$out" wall_ms) ms, elapsed_ms $(jget "$out" elapsed_ms), $(jget "$out" bytes) bytes"
+            cold=$(calc "a + b" a="$cold" b="$(jget "$out" wall_ms)")
+            [ "$pl" = mixing ] && mixc+=("$(jget "$out" wall_ms)")
+        done
+        warm=0
+        for pl in $WITHIN_PLUGINS; do
+            out=$(rpc analyse '{"plugin":"'"$pl"'","within":"site"}' \
+                --expect-cached true) || die "cached analyse $pl --within site failed"
+            warms[$pl]+=" $(jget "$out" wall_ms)"
+            warm=$(calc "a + b" a="$warm" b="$(jget "$out" wall_ms)")
+        done
+        # the scopes' view build inside the cold ei: it minus ei (another
+        # seed: not cached) on the built view
+        out=$(rpc analyse '{"plugin":"ei","within":"site","params":{"seed":2}}' \
+            --expect-cached false) || die "analyse ei --within site (seed 2) failed"
+        scoped+=("$(calc "x - y" x="${colds[ei]##* }" y="$(jget "$out" wall_ms)")")
+        # the pooled view build, as the view-build row measures it
+        a=$(rpc analyse '{"plugin":"mixing"}' --expect-cached false) ||
+            die "pooled analyse mixing failed"
+        b=$(rpc analyse '{"plugin":"mixing","params":{"weighted":true}}' \
+            --expect-cached false) || die "pooled analyse on the built view failed"
+        pooled+=("$(calc "x - y" x="$(jget "$a" elapsed_ms)" y="$(jget "$b" elapsed_ms)")")
+        sums_c+=("$cold")
+        sums_w+=("$warm")
+        say "  cold $cold ms, warm $warm ms, scopes' view build ${scoped[-1]} ms (in ei's cold wall), pooled view build ${pooled[-1]} ms"
+        mv "$SP_DIR/mixing.json" "$RUN/within-mixing.json"
+        stop_spand
+    done
+    local load pb cs ws per_c="" per_w="" met_c met_w
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    pb=$(median "${pooled[@]}")
+    cs=$(median "${sums_c[@]}")
+    ws=$(median "${sums_w[@]}")
+    for pl in $WITHIN_PLUGINS; do
+        # shellcheck disable=SC2086
+        per_c+="$pl $(fmt_ms "$(median ${colds[$pl]})"), "
+        # shellcheck disable=SC2086
+        per_w+="$pl $(fmt_ms "$(median ${warms[$pl]})"), "
+    done
+    # (the saved answer is too long for a command line: jget cannot read it)
+    scopes=$("$PY" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["scopes"]))' \
+        "$RUN/within-mixing.json")
+    vd=$(view_desc "$(jget "$a" view)")
+    local what="the analyses of \`report --within site\` (${WITHIN_PLUGINS// /, }; gate_opening only runs with a baseline), each an \`analyse PLUGIN --within site\` with all rows, timed by the client; not the report's name look-ups nor spanctl's text rendering"
+    met_w=$(calc "w <= 1000 ? 1 : 0" w="$ws")
+    result 14 "per-site analysis (within)" "$(human "$n") records, $scopes sites (pooled: $vd), warm" \
+        "$(fmt_ms "$ws") (sum of $(wc -w <<<"$WITHIN_PLUGINS") cached answers)" "—" "—" "≤ 1 s" \
+        "$([ "$met_w" = 1 ] && echo yes || echo no)" \
+        "$what; warm: the same requests again, answers from the result cache: ${per_w%, }; load average $load"
+    met_c=$(calc "c <= 3 * p ? 1 : 0" c="$cs" p="$pb")
+    result 14 "per-site analysis (within)" "$(human "$n") records, $scopes sites, cold" \
+        "$(fmt_ms "$cs") (sum)" "$(fmt_ms "$pb") (pooled view build)" \
+        "$(fmt_x "$(calc "c / p" c="$cs" p="$pb")") the pooled build" "≤ 3× the pooled view build" \
+        "$([ "$met_c" = 1 ] && echo yes || echo no)" \
+        "$what; cold: a fresh daemon on the loaded store, the first analysis (ei) builds the scopes' view (one store scan), the others compute on it: ${per_c%, }; of ei's, $(fmt_ms "$(median "${scoped[@]}")") is the scopes' view build (ei's cold wall minus ei with another seed on the built view); the pooled view build is the view-build row's (first pooled analyse mixing minus mixing weighted on the built view, elapsed_ms), on the same daemon afterwards; $REPS run(s): cold sums ${sums_c[*]} ms, pooled builds ${pooled[*]} ms; load average $load"
+    say "within: python-igraph, $sites induced subgraphs, $REPS run(s)"
+    peer "$RUN/within-check.json" "$PY" "$here/within.py" "$DATA" \
+        --reps "$REPS" --spand "$RUN/within-mixing.json"
+    check=$(cat "$RUN/within-check.json")
+    say "  $(jget "$check" times) ; $(jget "$check" check)"
+    igt=$(calc "s * 1000" s="$(jmedian "$check" times.igraph_within)")
+    local mc
+    mc=$(median "${mixc[@]}")
+    ratio=$(calc "i / m" i="$igt" m="$mc")
+    result 14 "per-site analysis (within)" "$(human "$n") records, $scopes sites, mixing" \
+        "$(fmt_ms "$mc") (mixing --within site, view built)" \
+        "$(fmt_ms "$igt") (python-igraph, $(jget "$check" sites) induced subgraphs)" \
+        "$(fmt_x "$ratio") $([ "$(calc "r >= 1 ? 1 : 0" r="$ratio")" = 1 ] && echo faster || echo "(spand slower)")" \
+        "report the ratio; same values" \
+        "$([ "$(jget "$check" ok)" = True ] && echo "reported, values equal" || echo "no, numbers DIFFER")" \
+        "spand: analyse mixing --within site (not cached; the scopes' view built by the ei before it), wall with every scope's tables; python-igraph: per site induced_subgraph, modularity, assortativity_nominal and the E-I index, on the undirected same-site collapse built beforehand ($(jget "$check" edges) edges; building it from the CSV took $(fmt_ms "$(calc "s * 1000" s="$(jget "$check" build_s)")"), not counted); check: $(jget "$check" check)"
+}
+
 # --- running the rows -------------------------------------------------------------------
 row_order() {
     case $1 in
@@ -1218,6 +1328,7 @@ row_order() {
     bb_speed) echo 13 ;;
     departure) echo 12 ;;
     qap) echo 16 ;;
+    within) echo 14 ;;
     esac
 }
 row_title() {
@@ -1232,6 +1343,7 @@ row_title() {
     bb_speed) echo "boundary_betweenness speed" ;;
     departure) echo departure ;;
     qap) echo "QAP (change)" ;;
+    within) echo "per-site analysis (within)" ;;
     esac
 }
 

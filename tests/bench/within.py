@@ -1,66 +1,156 @@
-"""within site at scale (issue 10), not yet a row of run.sh: load the demo
-generated with --sites 150 --records 1000000 into a fresh daemon, time the
-pooled view build (first `analyse mixing`), `analyse ei|mixing --within
-site` cold (its own view: one scan) and warm (cached answer), and
-python-igraph computing modularity and nominal assortativity on the 150
-per-site induced subgraphs as the peer. Run from the build tree:
-    python3 contrib/spand-demo.py -q --sites 150 --records 1000000 DIR
-    SPAND_BIN=$PWD/spand SPANCTL_BIN=$PWD/spanctl SPAND_BUILDDIR=$PWD \
-      /usr/bin/python3 tests/bench/within.py DIR
+#!/usr/bin/python3
+"""The peer of run.sh's `within` row (issue 10, "Scoped views"): python-igraph
+computing the mixing plugin's per-site network row (modularity,
+nominal assortativity, E-I index) on every site's induced subgraph.
+
+    within.py DATA_DIR --spand MIXING_WITHIN.json [--reps N] [--attr site]
+
+DATA_DIR holds contrib/spand-demo.py's people.csv, records.csv and
+events.csv. The graph is built first, outside the timing, as the mixing
+plugin sees the view: the undirected collapse (a pair joined by any record
+or by a shared event is one edge, weight 1) of every tie between two
+people of the same site (the `within` view drops ties across sites). The
+timed part, run N times, is, for every site: the induced subgraph of its
+people, Graph.modularity by sector, Graph.assortativity_nominal by sector
+(undirected, normalised) and the E-I index (between-sector minus
+within-sector edges over all edges).
+
+spand's answer (`analyse mixing --within site`, saved by rpc.py --save) is
+compared site by site: the scope list, each scope's collapsed edge count
+(the sum of the pair table's `ties`), and modularity, assortativity and ei
+to 1e-9. Prints one JSON object: times (seconds per run), sites, edges,
+ok, check.
 """
-import csv, os, subprocess, sys, time, json
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from spandtest import Daemon, Client
-D = sys.argv[1]
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+import time
 
-def timed(d, req):
-    t0 = time.perf_counter()
-    r = d.call("analyse", req)
-    return (time.perf_counter() - t0) * 1000, r
-
-with Daemon({"analysis": {"cache_mb": "64"}}) as d:
-    d.start()
-    t0 = time.time()
-    p = d.spanctl("load", os.path.join(D, "people.csv"), os.path.join(D, "records.csv"), os.path.join(D, "events.csv"))
-    print("load", round(time.time() - t0, 1), "s", p.returncode, p.stderr[-200:])
-    st = d.call("status")
-    print("counts", {k: st.get(k) for k in ("people", "records", "events")})
-    w, r = timed(d, {"plugin": "mixing"})
-    print("pooled first mixing (view build + plugin): wall %.0f ms, elapsed %.0f" % (w, r["elapsed_ms"]))
-    w, r = timed(d, {"plugin": "mixing", "params": {"weighted": True}})
-    print("pooled mixing on built view: wall %.0f ms" % w)
-    for pl, params in (("ei", {"seed": 1}), ("mixing", {})):
-        w, r = timed(d, {"plugin": pl, "within": "site", "params": params})
-        print(f"within site {pl} cold: wall {w:.0f} ms elapsed {r['elapsed_ms']:.0f} scopes {len(r['scopes'])}")
-        w2, r = timed(d, {"plugin": pl, "within": "site", "params": params})
-        print(f"within site {pl} warm: wall {w2:.1f} ms cached {r['cached']}")
-# peer: python-igraph, per-site induced subgraphs (mixing-like: modularity + assortativity)
 import igraph as ig
-people = list(csv.DictReader(open(os.path.join(D, "people.csv"))))
-idx = {p["id"]: i for i, p in enumerate(people)}
-t0 = time.perf_counter()
-edges = {}
-for r in csv.DictReader(open(os.path.join(D, "records.csv"))):
-    a, b = idx[r["from"]], idx[r["to"]]
-    edges[(a, b)] = edges.get((a, b), 0) + float(r["weight"])
-    if r["directed"] != "true":
-        edges[(b, a)] = edges.get((b, a), 0) + float(r["weight"])
-for e in csv.DictReader(open(os.path.join(D, "events.csv"))):
-    ps = [idx[x] for x in e["participants"].split(";")]
-    for i in range(len(ps)):
-        for j in range(i + 1, len(ps)):
-            for k in ((ps[i], ps[j]), (ps[j], ps[i])):
-                edges[k] = edges.get(k, 0) + 1
-g = ig.Graph(n=len(people), edges=list(edges), directed=True)
-g.es["weight"] = list(edges.values())
-sectors = sorted({p["sector"] for p in people})
-g.vs["group"] = [sectors.index(p["sector"]) for p in people]
-g.vs["site"] = [p["site"] for p in people]
-t1 = time.perf_counter()
-sites = sorted(set(g.vs["site"]))
-for s in sites:
-    sub = g.induced_subgraph([v.index for v in g.vs if v["site"] == s])
-    sub.modularity(sub.vs["group"])
-    sub.assortativity_nominal("group", directed=True)
-t2 = time.perf_counter()
-print(f"python-igraph: graph from CSV {1000*(t1-t0):.0f} ms; {len(sites)} induced subgraphs + modularity/assortativity {1000*(t2-t1):.0f} ms")
+
+
+def build(d, attr):
+    people = list(csv.DictReader(open(os.path.join(d, "people.csv"))))
+    idx = {p["id"]: i for i, p in enumerate(people)}
+    site = [p.get(attr) or "" for p in people]
+    pairs = set()
+
+    def tie(a, b):
+        if a == b or site[a] == "" or site[a] != site[b]:
+            return
+        pairs.add((a, b) if a < b else (b, a))
+
+    with open(os.path.join(d, "records.csv")) as f:
+        for r in csv.DictReader(f):
+            tie(idx[r["from"]], idx[r["to"]])
+    ev = os.path.join(d, "events.csv")
+    if os.path.exists(ev):
+        with open(ev) as f:
+            for e in csv.DictReader(f):
+                ps = [idx[x] for x in e["participants"].split(";") if x in idx]
+                for i in range(len(ps)):
+                    for j in range(i + 1, len(ps)):
+                        tie(ps[i], ps[j])
+    g = ig.Graph(n=len(people), edges=sorted(pairs), directed=False)
+    sectors = sorted({p["sector"] for p in people})
+    g.vs["sector"] = [sectors.index(p["sector"]) for p in people]
+    by_site = {}
+    for i, s in enumerate(site):
+        if s:
+            by_site.setdefault(s, []).append(i)
+    return g, by_site
+
+
+def per_site(g, by_site):
+    """The timed part: each site's network row."""
+    out = {}
+    for s, vs in by_site.items():
+        sub = g.induced_subgraph(vs)
+        mem = sub.vs["sector"]
+        # only the sectors present, numbered 0.. (as the scope's groups)
+        present = sorted(set(mem))
+        mem = [present.index(m) for m in mem]
+        m = sub.ecount()
+        if m == 0:
+            out[s] = (0, math.nan, math.nan, math.nan)
+            continue
+        q = sub.modularity(mem)
+        r = sub.assortativity_nominal(mem, directed=False)
+        ext = sum(1 for e in sub.es if mem[e.source] != mem[e.target])
+        out[s] = (m, q, r, (ext - (m - ext)) / m)
+    return out
+
+
+def close(a, b):
+    if a is None or b is None:
+        return a is None and (b is None or math.isnan(b)) or \
+            b is None and math.isnan(a)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def table(res, name):
+    t = res["tables"][name]
+    cols = [c["name"] for c in t["columns"]]
+    return [dict(zip(cols, row)) for row in t["rows"]]
+
+
+def check(spand_path, attr, ours):
+    res = json.load(open(spand_path))
+    net = {r[attr]: r for r in table(res, "network")}
+    ties = {}
+    for r in table(res, "pair"):
+        ties[r[attr]] = ties.get(r[attr], 0) + r["ties"]
+    bad = []
+    # sites whose people have no tie inside the site are not scopes
+    want = {s for s, v in ours.items() if v[0] > 0}
+    if set(net) != want:
+        bad.append("scopes differ: spand %d, igraph %d (%s)" % (
+            len(net), len(want), sorted(set(net) ^ want)[:5]))
+    compared = 0
+    for s in sorted(want & set(net)):
+        m, q, r, ei = ours[s]
+        row = net[s]
+        for name, a, b in (("ties", ties.get(s, 0), m),
+                           ("modularity", row["modularity"], q),
+                           ("assortativity", row["assortativity"], r),
+                           ("ei", row["ei"], ei)):
+            compared += 1
+            if not close(a, b):
+                bad.append(f"{s} {name}: spand {a} igraph {b}")
+    ok = not bad
+    msg = (f"{len(want & set(net))} sites × (ties, modularity, assortativity, "
+           f"ei): {compared} values equal to 1e-9" if ok else
+           f"{len(bad)} differ, e.g. " + "; ".join(bad[:3]))
+    return ok, msg
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data")
+    ap.add_argument("--spand", required=True)
+    ap.add_argument("--reps", type=int, default=1)
+    ap.add_argument("--attr", default="site")
+    a = ap.parse_args()
+    t0 = time.perf_counter()
+    g, by_site = build(a.data, a.attr)
+    build_s = time.perf_counter() - t0
+    times = []
+    for _ in range(a.reps):
+        t0 = time.perf_counter()
+        ours = per_site(g, by_site)
+        times.append(time.perf_counter() - t0)
+    ok, msg = check(a.spand, a.attr, ours)
+    json.dump({"times": {"igraph_within": times}, "build_s": build_s,
+               "sites": len(by_site), "edges": g.ecount(), "ok": ok,
+               "check": msg}, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
