@@ -28,6 +28,8 @@ struct drawing {
     json_t *ei;        /* id -> ei vertex row */
     json_t *names;     /* id -> name */
     json_t *before;    /* baseline mixing pair rows */
+    json_t *colours;   /* group -> palette slot (within: the same across
+                          scopes), or NULL: the slot is the groups' order */
     bool people_drawn; /* else the group-level network */
     char why[256];     /* why people are not drawn, or "" */
 };
@@ -75,7 +77,14 @@ static void cell(FILE *o, const json_t *v)
         esc(o, json_string_value(v));
     else if (json_is_boolean(v))
         fputs(json_is_true(v) ? "yes" : "no", o);
-    else
+    else if (json_array_size(v)) {
+        /* A list (the names holding a boundary): its items, comma-separated. */
+        for (size_t i = 0; i < json_array_size(v); i++) {
+            if (i)
+                fputs(", ", o);
+            cell(o, json_array_get(v, i));
+        }
+    } else
         fputs("&ndash;", o);
 }
 
@@ -384,6 +393,7 @@ static void drawing_free(struct drawing *d)
     json_decref(d->ei);
     json_decref(d->names);
     json_decref(d->before);
+    json_decref(d->colours);
 }
 
 /* ---- pictures -------------------------------------------------------- */
@@ -395,6 +405,10 @@ static void drawing_free(struct drawing *d)
 /* The index of group name among the layout's groups (the palette slot). */
 static size_t group_index(const struct drawing *d, const char *name)
 {
+    if (d->colours) {
+        const json_t *k = name ? json_object_get(d->colours, name) : NULL;
+        return k ? (size_t)json_integer_value(k) : 0;
+    }
     for (size_t i = 0; name && i < json_array_size(d->groups); i++)
         if (!strcmp(str(json_array_get(d->groups, i), "group"), name))
             return i;
@@ -464,17 +478,23 @@ static void person_title(FILE *o, const struct drawing *d, const json_t *p)
     fputs("</title>", o);
 }
 
-static void people_svg(FILE *o, const struct drawing *d, const json_t *report)
+/* idp: the prefix of the figure's element ids (unique on the page);
+ * title: its accessible name. */
+static void people_svg(FILE *o, const struct drawing *d, const json_t *report,
+                       const char *idp, const char *title)
 {
     size_t n = json_array_size(d->people), m = json_array_size(d->ties);
     fprintf(o,
             "<svg class=\"network\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-            "aria-labelledby=\"net-t net-d\"><title id=\"net-t\">The "
-            "network</title><desc id=\"net-d\">%zu people in %zu groups and "
+            "aria-labelledby=\"%s-t %s-d\"><title id=\"%s-t\">",
+            W, H, idp, idp, idp);
+    esc(o, title);
+    fprintf(o,
+            "</title><desc id=\"%s-d\">%zu people in %zu groups and "
             "%zu ties between them; each dot is a person coloured by group, "
             "sized by their ties; the top boundary spanners are named. The "
             "table below the picture lists every person.</desc>\n",
-            W, H, n, json_array_size(d->groups), m);
+            idp, n, json_array_size(d->groups), m);
     fputs("<g class=\"ties\">", o);
     for (size_t k = 0; k < m; k++) {
         const json_t *t = json_array_get(d->ties, k);
@@ -523,7 +543,8 @@ static double mixed(const json_t *mixing, const char *s, const char *t)
     return NAN;
 }
 
-static void groups_svg(FILE *o, const struct drawing *d, const json_t *report)
+static void groups_svg(FILE *o, const struct drawing *d, const json_t *report,
+                       const char *idp, const char *title)
 {
     const json_t *mix = json_object_get(report, "mixing");
     size_t G = json_array_size(d->groups);
@@ -532,12 +553,15 @@ static void groups_svg(FILE *o, const struct drawing *d, const json_t *report)
         most = fmax(most, num(json_array_get(mix, i), "ties"));
     fprintf(o,
             "<svg class=\"network groups\" viewBox=\"0 0 %.0f %.0f\" "
-            "role=\"img\" aria-labelledby=\"gnet-t gnet-d\"><title "
-            "id=\"gnet-t\">The network between groups</title><desc "
-            "id=\"gnet-d\">%zu groups; each circle is a group sized by its "
-            "people, each line the ties between two groups, thicker for "
-            "more. The mixing table lists the counts.</desc>\n",
-            W, H, G);
+            "role=\"img\" aria-labelledby=\"%s-t %s-d\"><title "
+            "id=\"%s-t\">",
+            W, H, idp, idp, idp);
+    esc(o, title);
+    fprintf(o,
+            "</title><desc id=\"%s-d\">%zu groups; each circle is a group "
+            "sized by its people, each line the ties between two groups, "
+            "thicker for more. The mixing table lists the counts.</desc>\n",
+            idp, G);
     fputs("<g class=\"ties\">", o);
     for (size_t s = 0; s < G; s++)
         for (size_t t = s + 1; t < G; t++) {
@@ -564,7 +588,8 @@ static void groups_svg(FILE *o, const struct drawing *d, const json_t *report)
         fprintf(o, "<circle class=\"group-node\" cx=\"%.1f\" cy=\"%.1f\" "
                    "r=\"%.1f\" fill=\"%s\"><title>",
                 px(num(g, "x")), py(num(g, "y")),
-                8 + 32 * sqrt(num(g, "people") / big), colour(s));
+                8 + 32 * sqrt(num(g, "people") / big),
+                colour(group_index(d, str(g, "group"))));
         esc(o, str(g, "group"));
         fprintf(o, ": %.0f people, %.0f ties within</title></circle>",
                 num(g, "people"), num(g, "ties"));
@@ -672,20 +697,21 @@ static double top_density(const json_t *a, const json_t *b)
 }
 
 /* Each group's E-I (filled) against its expected value (ring), on -1..1. */
-static void ei_plot(FILE *o, const json_t *groups, const struct drawing *d)
+static void ei_plot(FILE *o, const json_t *groups, const struct drawing *d,
+                    const char *idp)
 {
     size_t G = json_array_size(groups);
     double row = 26, lab = 170, w = 560, h = row * (double)G + 50;
     fprintf(o,
             "<svg class=\"eiplot\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-            "aria-labelledby=\"ei-t ei-d\"><title id=\"ei-t\">E-I index of "
-            "each group against chance</title><desc id=\"ei-d\">For each "
+            "aria-labelledby=\"%s-t %s-d\"><title id=\"%s-t\">E-I index of "
+            "each group against chance</title><desc id=\"%s-d\">For each "
             "group a filled dot at its E-I index (-1: all ties inside the "
             "group, +1: all outside) and a ring at the value expected if "
             "ties fell at random; a dot right of its ring is more "
             "outward-looking than chance. The group table lists the "
             "values.</desc>\n",
-            lab + w + 20, h);
+            lab + w + 20, h, idp, idp, idp, idp);
     for (int k = -2; k <= 2; k++) {
         double x = lab + w * (k + 2) / 4.0;
         fprintf(o, "<line class=\"grid\" x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" "
@@ -733,7 +759,11 @@ static const char style[] =
     "font-size:11px}.grid{stroke:#ccc}.expected{fill:none;stroke:#111;"
     "stroke-width:1.5}.observed{stroke:#111}.pair{display:flex;gap:1rem}"
     ".pair figure{flex:1;margin:0}.heat{max-width:34rem}.eiplot{max-width:"
-    "46rem}.groups{max-width:40rem;margin:auto}table{border-collapse:collapse;margin:.6rem "
+    "46rem}.groups{max-width:40rem;margin:auto}.scope svg.network{max-width:"
+    "30rem}.scope .labels text{font-size:26px;stroke-width:5px}.scope .ties "
+    "line{stroke-width:2}.scope .person{transform-box:fill-box;"
+    "transform-origin:center;transform:scale(1.8)}table{border-collapse:"
+    "collapse;margin:.6rem "
     "0;font-size:13px}caption{text-align:left;font-weight:600;padding:.3rem "
     "0}th,td{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:"
     "left}td.n{text-align:right;font-variant-numeric:tabular-nums}th{cursor:"
@@ -861,14 +891,14 @@ static void network_section(FILE *o, const struct drawing *d,
     }
     legend(o, d);
     if (d->people_drawn) {
-        people_svg(o, d, report);
+        people_svg(o, d, report, "net", "The network");
         people_table(o, d);
         return;
     }
     fputs("<p>Drawn group by group: ", o);
     esc(o, d->why);
     fputs(".</p>\n", o);
-    groups_svg(o, d, report);
+    groups_svg(o, d, report, "gnet", "The network between groups");
     fputs("<details><summary>The groups in the picture, as a table"
           "</summary>",
           o);
@@ -913,7 +943,7 @@ static void ei_section(FILE *o, const struct drawing *d, const json_t *report)
     if (!json_array_size(groups))
         return;
     fputs("<h2>Inward- or outward-looking groups</h2>\n", o);
-    ei_plot(o, groups, d);
+    ei_plot(o, groups, d, "ei");
     fputs("<details><summary>The group table</summary>", o);
     auto_table(o, "E-I index of each group", groups, NULL);
     fputs("</details>\n", o);
@@ -968,20 +998,403 @@ static void text_section(FILE *o, const json_t *report)
     free(text);
 }
 
+/* ---- each scope on its own (--within) ---------------------------------- */
+
+/* At most this many scopes are drawn: past it a page of small networks
+ * is too long to read or print and too heavy to open on a laptop. */
+#define MAX_SCOPES_DRAWN 40
+
+/* The layout, ties, E-I and names of every scope at once: the answers of
+ * a `within` view hold every scope, its name the first key column. */
+static int gather_within(ctl_conn_t *conn, const json_t *view_params,
+                         struct drawing *d)
+{
+    char why[256] = "";
+    json_t *vp = json_deep_copy(view_params);
+    if (!vp)
+        return 0;
+    json_object_del(vp, "baseline");
+    json_object_del(vp, "baseline_kinds");
+    int rc = fetch(conn, "analyse", vp, json_pack("{s:s}", "plugin", "layout"),
+                   &d->layout, why, sizeof why);
+    if (rc == 0 && !d->layout)
+        snprintf(d->why, sizeof d->why, "the layout was not available: %s",
+                 why);
+    if (rc == 0 && d->layout) {
+        d->people = rows_of(d->layout, "vertex");
+        d->groups = rows_of(d->layout, "group");
+        rc = fetch_ties(conn, vp, d);
+    }
+    json_t *ei = NULL;
+    if (rc == 0 && d->layout)
+        rc = fetch(conn, "analyse", vp, json_pack("{s:s}", "plugin", "ei"), &ei,
+                   why, sizeof why);
+    if (ei) {
+        json_t *rows = rows_of(ei, "vertex");
+        d->ei = json_object();
+        for (size_t i = 0; d->ei && i < json_array_size(rows); i++)
+            json_object_set(d->ei, str(json_array_get(rows, i), "id"),
+                            json_array_get(rows, i));
+        json_decref(rows);
+        json_decref(ei);
+    }
+    if (rc == 0 && d->ties &&
+        !json_is_true(json_object_get(view_params, "pseudonymise")))
+        rc = fetch_names(conn, d);
+    json_decref(vp);
+    return rc;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every group of every scope in byte order, with its people summed, as
+ * legend rows; d->colours maps each to its slot, so a group has one
+ * colour on every scope's figures. */
+static json_t *pooled_groups(struct drawing *d)
+{
+    json_t *sum = json_object(), *out = json_array();
+    const char **names = calloc(json_array_size(d->groups) + 1, sizeof *names);
+    size_t n = 0;
+    d->colours = json_object();
+    if (!sum || !out || !names || !d->colours) {
+        free(names);
+        json_decref(sum);
+        return out;
+    }
+    for (size_t i = 0; i < json_array_size(d->groups); i++) {
+        const json_t *g = json_array_get(d->groups, i);
+        const char *name = str(g, "group");
+        if (!name)
+            continue;
+        double people = num(g, "people"), had = num(sum, name);
+        if (isnan(had))
+            names[n++] = name;
+        json_object_set_new(
+            sum, name,
+            json_real((isnan(had) ? 0 : had) + (isnan(people) ? 0 : people)));
+    }
+    qsort(names, n, sizeof *names, by_name);
+    for (size_t i = 0; i < n; i++) {
+        json_object_set_new(d->colours, names[i], json_integer((json_int_t)i));
+        json_array_append_new(out, json_pack("{s:s,s:O}", "group", names[i],
+                                             "people",
+                                             json_object_get(sum, names[i])));
+    }
+    free(names);
+    json_decref(sum);
+    return out;
+}
+
+static json_t *part_of(json_t *parts, const char *scope)
+{
+    json_t *p = json_object_get(parts, scope);
+    if (!p) {
+        p = json_pack("{s:[],s:[],s:[],s:b}", "people", "ties", "groups",
+                      "drawn", 0);
+        json_object_set_new(parts, scope, p);
+    }
+    return p;
+}
+
+/* The answers split by scope: scope -> {people, ties (indexes into that
+ * scope's people), groups, drawn (the layout placed its people)}. */
+static json_t *split_scopes(const struct drawing *d, const char *attr)
+{
+    size_t n = json_array_size(d->people);
+    json_t *parts = json_object();
+    size_t *loc = calloc(n + 1, sizeof *loc);
+    if (!parts || !loc) {
+        free(loc);
+        return parts;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *p = json_array_get(d->people, i);
+        json_t *part = str(p, attr) ? part_of(parts, str(p, attr)) : NULL;
+        json_t *pp = json_object_get(part, "people");
+        loc[i] = json_array_size(pp);
+        json_array_append(pp, p);
+    }
+    for (size_t k = 0; k < json_array_size(d->ties); k++) {
+        const json_t *t = json_array_get(d->ties, k);
+        size_t i = (size_t)json_integer_value(json_array_get(t, 0)),
+               j = (size_t)json_integer_value(json_array_get(t, 1));
+        const char *si = str(json_array_get(d->people, i), attr),
+                   *sj = str(json_array_get(d->people, j), attr);
+        /* The export leaves cross-scope ties out; a tie that crosses
+         * anyway is not drawn rather than drawn between two figures. */
+        if (i < n && j < n && si && sj && !strcmp(si, sj))
+            json_array_append_new(
+                json_object_get(json_object_get(parts, si), "ties"),
+                json_pack("[I,I]", (json_int_t)loc[i], (json_int_t)loc[j]));
+    }
+    for (size_t i = 0; i < json_array_size(d->groups); i++) {
+        json_t *g = json_array_get(d->groups, i);
+        if (str(g, attr))
+            json_array_append(
+                json_object_get(part_of(parts, str(g, attr)), "groups"), g);
+    }
+    json_t *net = rows_of(d->layout, "network");
+    for (size_t i = 0; i < json_array_size(net); i++) {
+        const json_t *r = json_array_get(net, i);
+        if (str(r, attr))
+            json_object_set_new(
+                part_of(parts, str(r, attr)), "drawn",
+                json_boolean(num(r, "people_drawn") == 1 && d->ties));
+    }
+    json_decref(net);
+    free(loc);
+    return parts;
+}
+
+/* The comparison as flat rows: the boundary most at risk and the person
+ * whose leaving would cut most, as text cells. */
+static json_t *comparison_rows(const json_t *report, const char *attr)
+{
+    const json_t *cmp = json_object_get(report, "comparison");
+    json_t *out = json_array();
+    for (size_t i = 0; out && i < json_array_size(cmp); i++) {
+        const json_t *r = json_array_get(cmp, i);
+        const json_t *f = json_object_get(r, "most_fragile");
+        const json_t *dep = json_object_get(r, "departure_risk");
+        json_t *row = json_object();
+        if (!row)
+            continue;
+        static const char *const copied[] = {
+            "people", "ties", "ei", "expected_ei", "p_greater", "p_less", NULL};
+        json_t *scope = json_object_get(r, attr);
+        json_object_set(row, "scope", scope ? scope : json_null());
+        for (size_t k = 0; copied[k]; k++) {
+            json_t *v = json_object_get(r, copied[k]);
+            json_object_set(row, copied[k], v ? v : json_null());
+        }
+        if (json_is_object(f)) {
+            bool direct = num(f, "direct_ties") > 0;
+            char b[512];
+            snprintf(b, sizeof b, "%s \xe2\x80\x93 %s (%s)",
+                     str(f, "group_a") ? str(f, "group_a") : "?",
+                     str(f, "group_b") ? str(f, "group_b") : "?",
+                     direct ? "direct ties" : "through others");
+            json_object_set_new(row, "fragile", json_string(b));
+            json_object_set(
+                row, "held_by",
+                json_object_get(f, direct ? "holders" : "cut_size"));
+        }
+        if (json_is_object(dep)) {
+            json_object_set(
+                row, "leaver",
+                json_object_get(dep, str(dep, "name") ? "name" : "id"));
+            json_object_set(row, "cuts",
+                            json_object_get(dep, "cross_pairs_cut"));
+        }
+        json_array_append_new(out, row);
+    }
+    return out;
+}
+
+static void comparison_section(FILE *o, const json_t *report, const char *attr)
+{
+    json_t *rows = comparison_rows(report, attr);
+    static const char *const cols[] = {
+        "scope",  "people",  "ties",    "ei",     "expected_ei", "p_greater",
+        "p_less", "fragile", "held_by", "leaver", "cuts",        NULL};
+    const char *heads[] = {attr,
+                           "people",
+                           "ties",
+                           "E-I",
+                           "E-I by chance",
+                           "p (E-I this high)",
+                           "p (E-I this low)",
+                           "most fragile boundary",
+                           "people it rests on",
+                           "whose leaving would cut most",
+                           "cross-group pairs cut",
+                           NULL};
+    fputs("<h2>Each ", o);
+    esc(o, attr);
+    fputs(" compared</h2>\n<p class=\"muted\">Click a column to sort. E-I "
+          "against the value expected by chance (a permutation test); the "
+          "boundary resting on the fewest people; whose leaving would cut "
+          "most pairs of people in different groups.</p>\n<div "
+          "class=\"scroll\">",
+          o);
+    char caption[256];
+    snprintf(caption, sizeof caption, "Each %s compared", attr);
+    table(o, caption, rows, cols, heads);
+    fputs("</div>\n", o);
+    json_decref(rows);
+}
+
+/* Which scopes get a network: the MAX_SCOPES_DRAWN with most people
+ * (ties by order). drawn[i] for reports[i]. */
+static bool *choose_drawn(const json_t *reports)
+{
+    size_t n = json_array_size(reports);
+    bool *drawn = calloc(n + 1, sizeof *drawn);
+    for (size_t k = 0; drawn && k < n && k < MAX_SCOPES_DRAWN; k++) {
+        size_t best = n;
+        double most = -1;
+        for (size_t i = 0; i < n; i++) {
+            double v = num(json_object_get(json_array_get(reports, i), "view"),
+                           "vertices");
+            v = isnan(v) ? 0 : v;
+            if (!drawn[i] && v > most) {
+                most = v;
+                best = i;
+            }
+        }
+        if (best < n)
+            drawn[best] = true;
+    }
+    return drawn;
+}
+
+static void scope_network(FILE *o, const struct drawing *d, const json_t *part,
+                          const json_t *r, size_t k, const char *title)
+{
+    struct drawing sub = {.people = json_object_get(part, "people"),
+                          .groups = json_object_get(part, "groups"),
+                          .ties = json_object_get(part, "ties"),
+                          .ei = d->ei,
+                          .names = d->names,
+                          .colours = d->colours};
+    char idp[32];
+    if (json_is_true(json_object_get(part, "drawn"))) {
+        snprintf(idp, sizeof idp, "s%zu-net", k);
+        people_svg(o, &sub, r, idp, title);
+    } else if (json_array_size(sub.groups)) {
+        fputs("<p class=\"muted\">Drawn group by group: too many people to "
+              "draw one by one, or their ties could not be read.</p>\n",
+              o);
+        snprintf(idp, sizeof idp, "s%zu-gnet", k);
+        groups_svg(o, &sub, r, idp, title);
+    } else {
+        fputs("<p class=\"muted\">No network to draw.</p>\n", o);
+    }
+}
+
+static void scope_section(FILE *o, const struct drawing *d, const json_t *parts,
+                          const json_t *r, size_t k, bool drawn,
+                          const char *attr)
+{
+    const char *scope = str(r, "scope") ? str(r, "scope") : "?";
+    const json_t *v = json_object_get(r, "view");
+    fputs("<section class=\"scope\" data-scope=\"", o);
+    esc(o, scope);
+    fputs("\"><h2>", o);
+    esc(o, attr);
+    fputc(' ', o);
+    esc(o, scope);
+    fprintf(o,
+            "</h2>\n<p class=\"muted\">%.0f people with ties; %.0f left "
+            "out for having no group.</p>\n",
+            num(v, "vertices"), num(v, "excluded"));
+    char title[300];
+    snprintf(title, sizeof title, "The network of %s %s", attr, scope);
+    if (drawn)
+        scope_network(o, d, json_object_get(parts, scope), r, k, title);
+    else
+        fputs("<p class=\"muted\">Its network is not drawn (see the note "
+              "above the first section).</p>\n",
+              o);
+    const json_t *groups = json_object_get(r, "groups");
+    if (json_array_size(groups)) {
+        char idp[32];
+        snprintf(idp, sizeof idp, "s%zu-ei", k);
+        fputs("<h3>Inward- or outward-looking groups</h3>\n", o);
+        ei_plot(o, groups, d, idp);
+        fputs("<details><summary>The group table</summary>", o);
+        auto_table(o, "E-I index of each group", groups, NULL);
+        fputs("</details>\n", o);
+    }
+    const json_t *risk = json_object_get(r, "at_risk");
+    static const char *const risk_cols[] = {
+        "group_a",  "group_b",         "direct_ties",
+        "holders",  "holder_names",    "top_holder_share",
+        "cut_size", "separator_names", NULL};
+    if (json_array_size(risk)) {
+        fputs("<h3>Boundaries most at risk</h3>\n", o);
+        auto_table(o, "Boundaries most at risk", risk, risk_cols);
+    }
+    fputs("</section>\n", o);
+}
+
+static void within_sections(FILE *o, struct drawing *d, const json_t *report,
+                            const char *attr)
+{
+    const json_t *v = json_object_get(report, "view");
+    fputs("<p class=\"muted\" id=\"scopes\">Each ", o);
+    esc(o, attr);
+    fprintf(o,
+            " on its own (ties between them left out): %zu values; "
+            "%.0f people with ties but no ",
+            json_array_size(json_object_get(report, "comparison")),
+            num(v, "outside_scopes"));
+    esc(o, attr);
+    fputs(" value left out.</p>\n", o);
+    comparison_section(o, report, attr);
+    const json_t *reports = json_object_get(report, "reports");
+    size_t n = json_array_size(reports);
+    if (!d->layout) {
+        fputs("<p>", o);
+        esc(o, d->why);
+        fputs(".</p>\n", o);
+    }
+    struct drawing legend_of = {0};
+    legend_of.groups = pooled_groups(d);
+    json_t *parts = d->layout ? split_scopes(d, attr) : json_object();
+    bool *drawn = choose_drawn(reports);
+    if (d->layout && json_array_size(legend_of.groups)) {
+        fputs("<h2>The groups</h2>\n<p class=\"muted\">A group has the same "
+              "colour in every ",
+              o);
+        esc(o, attr);
+        fputs("'s picture.</p>\n", o);
+        legend(o, &legend_of);
+    }
+    if (n > MAX_SCOPES_DRAWN) {
+        fprintf(o,
+                "<p class=\"banner\" id=\"not-drawn\">The networks of "
+                "the %d ",
+                MAX_SCOPES_DRAWN);
+        esc(o, attr);
+        fprintf(o,
+                " values with most people are drawn; the other %zu are "
+                "left out: more small pictures would make the page too "
+                "long to read or print. Their figures are in the table "
+                "above and in their sections.</p>\n",
+                n - MAX_SCOPES_DRAWN);
+    }
+    for (size_t i = 0; i < n; i++)
+        scope_section(o, d, parts, json_array_get(reports, i), i,
+                      drawn && drawn[i] && d->layout, attr);
+    free(drawn);
+    json_decref(parts);
+    json_decref(legend_of.groups);
+}
+
 int ctl_html_print(ctl_conn_t *conn, const json_t *view_params,
                    const json_t *report, FILE *out, char *err, size_t errlen)
 {
     struct drawing d = {0};
-    if (gather(conn, view_params, report, &d) < 0) {
+    const char *within = str(report, "within");
+    if ((within ? gather_within(conn, view_params, &d)
+                : gather(conn, view_params, report, &d)) < 0) {
         snprintf(err, errlen, "lost the connection to spand");
         drawing_free(&d);
         return -1;
     }
     head(out, report, view_params);
-    network_section(out, &d, report);
-    mixing_section(out, &d, report);
-    ei_section(out, &d, report);
-    tables_section(out, report);
+    if (within) {
+        within_sections(out, &d, report, within);
+    } else {
+        network_section(out, &d, report);
+        mixing_section(out, &d, report);
+        ei_section(out, &d, report);
+        tables_section(out, report);
+    }
     text_section(out, report);
     fprintf(out, "<script>%s</script>\n</body></html>\n", script);
     drawing_free(&d);

@@ -142,6 +142,134 @@ with Daemon() as d:
     t.eq(got["sort"], "ascending", "a click sorts the column ascending")
     t.eq(got["col"], sorted(got["col"]), "rows are in ascending order")
 
+# --within site: the comparison table, then one small network per site.
+# Three sites: North (two rings of 4, one per group, and n0-e0 across),
+# South (a path of 5 across both groups), West (one tie, P-Q). A tie
+# n1-s1 crosses sites: the within view leaves it out, so no figure may
+# draw it (North has 9 ties drawn, South 4, West 1, 14 in all).
+site_people, site_recs = [], []
+
+
+def tie(a, b):
+    site_recs.append({"ts": "2025-03-01", "from": a, "to": b,
+                      "kind": "advice", "directed": False})
+
+
+for g, ring in (("A", [f"n{i}" for i in range(4)]),
+                ("B", [f"e{i}" for i in range(4)])):
+    for i, pid in enumerate(ring):
+        site_people.append({"id": pid, "team": g, "site": "North",
+                            "name": f"North {pid}"})
+        tie(pid, ring[(i + 1) % 4])
+tie("n0", "e0")
+south = ["s0", "s1", "s2", "s3", "s4"]
+for i, pid in enumerate(south):
+    site_people.append({"id": pid, "team": "AB"[i % 2], "site": "South"})
+    if i:
+        tie(south[i - 1], pid)
+site_people += [{"id": "w0", "team": "C", "site": "West"},
+                {"id": "w1", "team": "A", "site": "West"}]
+tie("w0", "w1")
+tie("n1", "s1")
+
+with Daemon() as d:
+    d.start()
+    d.call("ingest", {"people": site_people, "records": site_recs})
+    args = ("report", "--by", "team", "--within", "site")
+    doc = json.loads(d.spanctl(*args, "--format", "json").stdout)
+    want = {s["scope"]: s["vertices"] for s in doc["scopes"]}
+    t.eq(want, {"North": 8, "South": 5, "West": 2},
+         "the within view: North 8, South 5, West 2 people")
+    r = d.spanctl(*args, "--format", "html")
+    t.eq(r.returncode, 0, "report --within site --format html exits 0")
+    path = os.path.join(d.dir, "within.html")
+    with open(path, "w") as f:
+        f.write(r.stdout)
+    static_checks(r.stdout, "within")
+    shot = os.path.join(ART, "report-html-within.png")
+    dom, height = browser_checks(path, "within", shot)
+    w = None
+    with Browser() as b:
+        page = b.open("file://" + path)
+        w = page.eval("""(() => {
+            const secs = [...document.querySelectorAll('section.scope')];
+            const cmp = [...document.querySelectorAll('table.sortable')]
+                .find(tb => tb.caption.textContent == 'Each site compared');
+            const fill = {};
+            secs.forEach(s => s.querySelectorAll('circle.person')
+                .forEach(c => {
+                    const g = c.querySelector('title').textContent
+                        .split(' \u00b7 ')[1];
+                    (fill[g] = fill[g] || new Set()).add(c.getAttribute('fill'));
+                }));
+            const first = document.querySelector('h2');
+            return {
+              scopes: secs.map(s => s.dataset.scope),
+              figures: secs.map(s => s.querySelectorAll('svg.network').length),
+              dots: secs.map(s => s.querySelectorAll('circle.person').length),
+              lines: secs.map(s => s.querySelectorAll('.ties line').length),
+              eidots: secs.map(s =>
+                  s.querySelectorAll('.eiplot circle.observed').length),
+              rows: cmp ? [...cmp.tBodies[0].rows]
+                  .map(r => r.cells[0].textContent) : null,
+              people: cmp ? [...cmp.tBodies[0].rows]
+                  .map(r => r.cells[1].textContent) : null,
+              colours: Object.fromEntries(Object.entries(fill)
+                  .map(([g, s]) => [g, s.size])),
+              first: first ? first.textContent : null,
+              ids: [...document.querySelectorAll('[id]')].map(e => e.id)};
+        })()""")
+    t.eq(w["scopes"], ["North", "South", "West"], "one section per site")
+    t.eq(w["figures"], [1, 1, 1], "one network figure per site")
+    t.eq(w["dots"], [want["North"], want["South"], want["West"]],
+         "each site's figure has one dot per vertex of that site")
+    t.eq(w["lines"], [9, 4, 1],
+         "each site's ties drawn (9, 4, 1), the cross-site tie not at all")
+    t.eq(w["eidots"], [2, 2, 2], "an E-I dot per group of each site")
+    t.eq(w["rows"], ["North", "South", "West"],
+         "the comparison table has one row per site")
+    t.eq(w["people"], ["8", "5", "2"], "with each site's people")
+    t.eq(w["first"], "Each site compared", "the comparison comes first")
+    t.eq(w["colours"], {"A": 1, "B": 1, "C": 1},
+         "a group has one colour in every site's figure")
+    t.eq(sorted(set(w["ids"])), sorted(w["ids"]), "element ids are unique")
+    t.eq(dom["svgs_unlabelled"], 0, "every figure has a text alternative")
+    t.eq([li.split(" (")[0] for li in dom["legend"]], ["A", "B", "C"],
+         "one legend lists every group of every site")
+    not_blank(shot, "within")
+    t.diag(f"screenshot kept: {shot} ({height} px tall)")
+
+# Past 40 sites only the 40 with most people are drawn, and the page says
+# how many were left out. 42 sites of two tied people; S40 and S41 have a
+# third, so they are drawn although they come last; of the equal rest
+# the first 38 in order are drawn, S38 and S39 are not.
+with Daemon() as d:
+    d.start()
+    many, recs = [], []
+    for k in range(42):
+        ids = [f"s{k}a", f"s{k}b"] + ([f"s{k}c"] if k >= 40 else [])
+        for i, pid in enumerate(ids):
+            many.append({"id": pid, "team": "AB"[i % 2], "site": f"S{k:02d}"})
+        for a, b in zip(ids, ids[1:]):
+            recs.append({"ts": "2025-03-01", "from": a, "to": b,
+                         "kind": "advice", "directed": False})
+    d.call("ingest", {"people": many, "records": recs})
+    r = d.spanctl("report", "--by", "team", "--within", "site",
+                  "--format", "html")
+    t.eq(r.returncode, 0, "42 sites: report --format html exits 0")
+    secs = re.split(r'<section class="scope" data-scope="', r.stdout)[1:]
+    drawn = [s.split('"')[0] for s in secs if 'class="network"' in s]
+    t.eq(len(secs), 42, "42 sites: a section for every site")
+    t.eq(len(drawn), 40, "42 sites: 40 networks drawn")
+    t.eq(sorted(f"S{k:02d}" for k in range(42) if k not in (38, 39)),
+         sorted(drawn), "the 40 with most people (then in order) drawn")
+    t.ok(re.search(r'id="not-drawn">[^<]*the other 2 are left out',
+                   r.stdout) is not None, "and the page says 2 were left out")
+    path = os.path.join(d.dir, "many.html")
+    with open(path, "w") as f:
+        f.write(r.stdout)
+    static_checks(r.stdout, "42 sites")
+
 # A large view is drawn group by group.
 with Daemon() as d:
     d.start()
