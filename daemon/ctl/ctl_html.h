@@ -11,7 +11,12 @@
  *   - a heat-map of ties between groups (density), and with a baseline
  *     the same map for the baseline beside it;
  *   - each group's E-I against its expected value, as a dot plot;
- *   - every table of the text report (sortable), and the text report.
+ *   - every table of the text report (sortable), and the text report;
+ *   - with `within`, first the comparison table (one row per scope), then
+ *     a section per scope with its own small network (a group keeps one
+ *     colour across scopes), its E-I plot and its boundaries at risk; the
+ *     40 scopes with most people are drawn, and a banner says how many
+ *     others were left out of the pictures (their tables remain).
  * Each figure has a text alternative and a table behind it. Colours are
  * the Okabe-Ito palette, chosen to stay distinct for colour-blind
  * readers. The page loads nothing: no script, font, style or image from
