@@ -816,11 +816,13 @@ static void summary(const struct ctx *c)
         json_decref(j);
         return;
     }
+    /* "1 respondent", "1 tie", "1 name": the count agrees with its word. */
     fprintf(o->out,
-            "%s: wave %s, kind %s: %" PRIu64 " respondents, %" PRIu64
-            " ties (%" PRIu64 " new), %" PRIu64 " names not loaded\n",
-            o->path, o->wave, o->kind, r->respondents, r->ties, r->added,
-            r->unmatched);
+            "%s: wave %s, kind %s: %" PRIu64 " respondent%s, %" PRIu64
+            " tie%s (%" PRIu64 " new), %" PRIu64 " name%s not loaded\n",
+            o->path, o->wave, o->kind, r->respondents,
+            r->respondents == 1 ? "" : "s", r->ties, r->ties == 1 ? "" : "s",
+            r->added, r->unmatched, r->unmatched == 1 ? "" : "s");
 }
 
 int ctl_survey_load(ctl_conn_t *conn, const ctl_survey_opts_t *o,
