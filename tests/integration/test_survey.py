@@ -129,7 +129,7 @@ with tempfile.TemporaryDirectory() as tmp:
              "match one person")
         t.eq(r.returncode, 1, "one name left out: exit 1")
         t.ok(r.stdout.endswith(f"{s1}: wave {W1}, kind advice-survey: 129 "
-                               "respondents, 473 ties (36 new), 1 names "
+                               "respondents, 473 ties (36 new), 1 name "
                                "not loaded\n"), "36 new ties", r.stdout)
         t.eq(listed(r), [f"spanctl: {s1}:56: Claire Jackson is the name "
                          "of more than one person (p-s03-023, p-s04-041): "
@@ -233,7 +233,7 @@ with tempfile.TemporaryDirectory() as tmp:
                       "--kind", "advice", "--respondent-col", "WHO",
                       "--alter-cols", "named", "--strength-cols", "how_")
         t.eq((r.returncode, r.stdout),
-             (0, f"{sv2}: wave 2024-03-01, kind advice: 1 respondents, 2 "
+             (0, f"{sv2}: wave 2024-03-01, kind advice: 1 respondent, 2 "
               "ties (2 new), 0 names not loaded\n"), "roles by flags")
         r = d.spanctl("load", "--survey", sv2, "--wave", "2024-03-01",
                       "--kind", "advice")
