@@ -1264,7 +1264,7 @@ static char *short_num(double x, int decimals)
             b[--n] = '\0';
     }
     if (!strcmp(b, "-0"))
-        strcpy(b, "0");
+        snprintf(b, sizeof b, "0");
     return strdup(b);
 }
 
