@@ -1467,14 +1467,29 @@ static void print_body(const json_t *doc, const json_t *root, FILE *out,
     print_change(doc, root, out);
 }
 
+/* A section title such as "EACH SITE COMPARED": before, word in upper
+ * case (titles are capitals throughout), after. Caller frees; NULL when
+ * out of memory. */
+static char *title_with(const char *before, const char *word,
+                        const char *after)
+{
+    char *up = strdup(word);
+    for (char *p = up; p && *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    char *t = up ? ctl_fmt("%s%s%s", before, up, after) : NULL;
+    free(up);
+    return t;
+}
+
 static void print_comparison(const json_t *doc, FILE *out)
 {
     const char *attr = str(doc, "within", "scope");
     const json_t *cmp = json_object_get(doc, "comparison");
-    char *title = ctl_fmt("EACH %s COMPARED (E-I against its chance value; "
-                          "the boundary resting on the\nfewest people; "
-                          "whose leaving would cut most cross-group pairs)",
-                          attr);
+    char *title = title_with("EACH ", attr,
+                             " COMPARED (E-I against its chance value; the "
+                             "boundary resting on the\nfewest people; whose "
+                             "leaving would cut most cross-group pairs)");
     section(out, title ? title : "COMPARISON");
     free(title);
     static const char *const h[] = {"",
@@ -1593,7 +1608,7 @@ int ctl_report_print(const json_t *doc, FILE *out)
         fputs("\n\n", out);
         put_clean(out, head);
         fputc('\n', out);
-        char *whole = ctl_fmt("THE %s AS A WHOLE", within);
+        char *whole = title_with("THE ", within, " AS A WHOLE");
         print_body(r, doc, out, whole ? whole : "AS A WHOLE");
         free(whole);
         free(head);

@@ -194,7 +194,7 @@ with Daemon() as d:
          "South: children-nhs held by two")
 
     out = d.spanctl("report", "--within", "site").stdout
-    for phrase in ("EACH site COMPARED", "==== site North",
+    for phrase in ("EACH SITE COMPARED", "==== site North",
                    "==== site South",
                    "children - nhs: 2 ties, all through 1 person: Ruth Miah "
                    "(100%)",
