@@ -53,6 +53,8 @@
 #define _POSIX_C_SOURCE 200809L /* sysconf, clock_gettime */
 #include <spand/plugin.h>
 
+#include "rng.h"
+
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -708,26 +710,7 @@ static int thread_count(int64_t asked, int32_t nsrc)
     return (int)t;
 }
 
-/* splitmix64 (Steele, Lea & Flood 2014): a fixed sequence per seed on
- * every platform, so a seeded sample is reproducible. */
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
 
-/* Uniform in [0, bound), bound >= 1, without modulo bias. */
-static uint64_t uniform_below(uint64_t *s, uint64_t bound)
-{
-    const uint64_t reject = (0 - bound) % bound;
-    uint64_t x;
-    do
-        x = splitmix64(s);
-    while (x < reject);
-    return x % bound;
-}
 
 /* The first k entries of a partial Fisher-Yates shuffle of 0..n-1: k
  * distinct vertices, uniformly. Returns NULL when out of memory. */

@@ -40,6 +40,7 @@
 #include <spand/plugin.h>
 
 #include "collapse.h"
+#include "rng.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -139,24 +140,17 @@ static const spand_column_t columns[] = {
 
 /* ---- random numbers -------------------------------------------------- */
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 /* Uniform in [0, n), n >= 1 (Lemire's multiply-shift with rejection). */
 static uint64_t below(uint64_t *s, uint64_t n)
 {
-    uint64_t x = splitmix(s);
+    uint64_t x = splitmix64(s);
     __uint128_t m = (__uint128_t)x * n;
     uint64_t lo = (uint64_t)m;
     if (lo < n) {
         uint64_t t = -n % n;
         while (lo < t) {
-            x = splitmix(s);
+            x = splitmix64(s);
             m = (__uint128_t)x * n;
             lo = (uint64_t)m;
         }

@@ -24,6 +24,8 @@
  */
 #include <spand/plugin.h>
 
+#include "rng.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -203,28 +205,7 @@ static double network_ei(const collapse_t *c, const igraph_integer_t *lab,
     return ei_ratio(total - i, i);
 }
 
-/* splitmix64 (Steele, Lea & Flood 2014): a small generator with a fixed
- * output for a given seed on every platform, so that a seeded permutation
- * test gives the same p-values everywhere. */
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-    return z ^ (z >> 31);
-}
 
-/* Uniform in [0, bound), bound >= 1, without modulo bias: draws below
- * 2^64 mod bound are rejected. */
-static uint64_t uniform_below(uint64_t *s, uint64_t bound)
-{
-    const uint64_t reject = (0 - bound) % bound;
-    uint64_t x;
-    do
-        x = splitmix64(s);
-    while (x < reject);
-    return x % bound;
-}
 
 /* Group internal weight gi[s] and weight of ties touching s gd[s] (the
  * sum of the members' strengths str[], an internal edge counted from both

@@ -24,6 +24,7 @@
 #include <spand/plugin.h>
 
 #include "collapse.h"
+#include "rng.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -59,13 +60,6 @@ static const spand_column_t columns[] = {
      "1 when people have positions, 0 when only groups do"},
 };
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 /* Start positions in a square of side sqrt(n), from the seed alone. */
 static void start_positions(igraph_matrix_t *m, igraph_integer_t n,
@@ -73,8 +67,8 @@ static void start_positions(igraph_matrix_t *m, igraph_integer_t n,
 {
     const double side = sqrt((double)(n > 0 ? n : 1));
     for (igraph_integer_t i = 0; i < n; i++) {
-        MATRIX(*m, i, 0) = side * (double)(splitmix(&seed) >> 11) / 0x1p53;
-        MATRIX(*m, i, 1) = side * (double)(splitmix(&seed) >> 11) / 0x1p53;
+        MATRIX(*m, i, 0) = side * (double)(splitmix64(&seed) >> 11) / 0x1p53;
+        MATRIX(*m, i, 1) = side * (double)(splitmix64(&seed) >> 11) / 0x1p53;
     }
 }
 
