@@ -117,23 +117,6 @@ static void table(FILE *o, const char *caption, const json_t *rows,
 
 /* ---- fetching -------------------------------------------------------- */
 
-/* A table of an answer as an array of {column: value}. */
-static json_t *rows_of(const json_t *res, const char *name)
-{
-    json_t *t = json_object_get(json_object_get(res, "tables"), name);
-    json_t *cols = json_object_get(t, "columns"), *rows = json_object_get(t, "rows");
-    json_t *out = json_array();
-    for (size_t i = 0; out && i < json_array_size(rows); i++) {
-        json_t *obj = json_object();
-        for (size_t c = 0; obj && c < json_array_size(cols); c++)
-            json_object_set(obj,
-                            str(json_array_get(cols, c), "name"),
-                            json_array_get(json_array_get(rows, i), c));
-        json_array_append_new(out, obj);
-    }
-    return out;
-}
-
 /* call method with a copy of view_params changed by set (may be NULL);
  * the result (caller frees) or NULL with why. -1 when the connection
  * failed. */
@@ -296,9 +279,9 @@ static int gather_main(ctl_conn_t *conn, const json_t *view_params,
                  why);
         return 0;
     }
-    d->people = rows_of(d->layout, "vertex");
-    d->groups = rows_of(d->layout, "group");
-    json_t *net = rows_of(d->layout, "network");
+    d->people = ctl_table_rows(d->layout, "vertex");
+    d->groups = ctl_table_rows(d->layout, "group");
+    json_t *net = ctl_table_rows(d->layout, "network");
     d->people_drawn = num(json_array_get(net, 0), "people_drawn") == 1;
     json_decref(net);
     if (!d->people_drawn) {
@@ -325,7 +308,7 @@ static int gather_main(ctl_conn_t *conn, const json_t *view_params,
               &ei, why, sizeof why) < 0)
         return -1;
     if (d->people_drawn && ei) {
-        json_t *rows = rows_of(ei, "vertex");
+        json_t *rows = ctl_table_rows(ei, "vertex");
         d->ei = json_object();
         for (size_t i = 0; d->ei && i < json_array_size(rows); i++)
             json_object_set(d->ei, str(json_array_get(rows, i), "id"),
@@ -361,7 +344,7 @@ static int gather_before(ctl_conn_t *conn, const json_t *view_params,
         if (rc < 0)
             return -1;
         if (mix) {
-            d->before = rows_of(mix, "pair");
+            d->before = ctl_table_rows(mix, "pair");
             json_decref(mix);
         }
     }
@@ -1021,8 +1004,8 @@ static int gather_within(ctl_conn_t *conn, const json_t *view_params,
         snprintf(d->why, sizeof d->why, "the layout was not available: %s",
                  why);
     if (rc == 0 && d->layout) {
-        d->people = rows_of(d->layout, "vertex");
-        d->groups = rows_of(d->layout, "group");
+        d->people = ctl_table_rows(d->layout, "vertex");
+        d->groups = ctl_table_rows(d->layout, "group");
         rc = fetch_ties(conn, vp, d);
     }
     json_t *ei = NULL;
@@ -1030,7 +1013,7 @@ static int gather_within(ctl_conn_t *conn, const json_t *view_params,
         rc = fetch(conn, "analyse", vp, json_pack("{s:s}", "plugin", "ei"), &ei,
                    why, sizeof why);
     if (ei) {
-        json_t *rows = rows_of(ei, "vertex");
+        json_t *rows = ctl_table_rows(ei, "vertex");
         d->ei = json_object();
         for (size_t i = 0; d->ei && i < json_array_size(rows); i++)
             json_object_set(d->ei, str(json_array_get(rows, i), "id"),
@@ -1136,7 +1119,7 @@ static json_t *split_scopes(const struct drawing *d, const char *attr)
             json_array_append(
                 json_object_get(part_of(parts, str(g, attr)), "groups"), g);
     }
-    json_t *net = rows_of(d->layout, "network");
+    json_t *net = ctl_table_rows(d->layout, "network");
     for (size_t i = 0; i < json_array_size(net); i++) {
         const json_t *r = json_array_get(net, i);
         if (str(r, attr))

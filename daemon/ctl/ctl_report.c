@@ -143,25 +143,13 @@ static void mark_withheld(json_t *row)
     }
 }
 
-/* The named table of an analysis as an array of {column: value}. */
+/* The named table of an analysis as an array of {column: value}, with
+ * the cells spand withheld marked (mark_withheld). */
 static json_t *rows_of(const json_t *res, const char *table)
 {
-    json_t *t = json_object_get(json_object_get(res, "tables"), table);
-    json_t *cols = json_object_get(t, "columns"),
-           *rows = json_object_get(t, "rows");
-    json_t *out = json_array();
-    for (size_t i = 0; out && i < json_array_size(rows); i++) {
-        json_t *o = json_object();
-        json_t *row = json_array_get(rows, i);
-        for (size_t c = 0; o && c < json_array_size(cols); c++) {
-            const char *name = json_string_value(
-                json_object_get(json_array_get(cols, c), "name"));
-            if (name)
-                json_object_set(o, name, json_array_get(row, c));
-        }
-        mark_withheld(o);
-        json_array_append_new(out, o);
-    }
+    json_t *out = ctl_table_rows(res, table);
+    for (size_t i = 0; i < json_array_size(out); i++)
+        mark_withheld(json_array_get(out, i));
     return out;
 }
 

@@ -277,3 +277,23 @@ void ctl_table_free(ctl_table_t *t)
     t->n = t->cap = 0;
     t->oom = false;
 }
+
+json_t *ctl_table_rows(const json_t *res, const char *name)
+{
+    json_t *t = json_object_get(json_object_get(res, "tables"), name);
+    json_t *cols = json_object_get(t, "columns"),
+           *rows = json_object_get(t, "rows");
+    json_t *out = json_array();
+    for (size_t i = 0; out && i < json_array_size(rows); i++) {
+        json_t *o = json_object();
+        json_t *row = json_array_get(rows, i);
+        for (size_t c = 0; o && c < json_array_size(cols); c++) {
+            const char *col = json_string_value(
+                json_object_get(json_array_get(cols, c), "name"));
+            if (col)
+                json_object_set(o, col, json_array_get(row, c));
+        }
+        json_array_append_new(out, o);
+    }
+    return out;
+}

@@ -43,6 +43,11 @@ char *ctl_value_text(const json_t *v);
  * true/false as 1/0, null as the empty string; arrays and objects as
  * compact JSON. Quoting is ctl_csv_write()'s job. */
 char *ctl_csv_text(const json_t *v);
+/* The table `name` of an analyse result res ({"tables": {name: {columns,
+ * rows}}}) as an array of {column: value} objects, one per row; values
+ * are shared with res. An absent table gives []. Caller frees; NULL when
+ * out of memory. */
+json_t *ctl_table_rows(const json_t *res, const char *name);
 
 /* Write s as one CSV field, quoted per RFC 4180 when it holds a comma,
  * a double quote, CR or LF (or starts or ends with a space). */
