@@ -1577,6 +1577,42 @@ static json_t *ts_json(sqlite3_stmt *st, int col)
     return json_string(ts_format(sqlite3_column_int64(st, col), buf));
 }
 
+/* The pid of person id and their attributes into attrs (in one read
+ * transaction the caller holds): 0, -ENOENT when there is no such person,
+ * or another negative code with err. Shared by store_person and
+ * store_person_all. */
+static int person_head(sqlite3 *db, const char *id, int64_t *pid,
+                       json_t *attrs, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, step;
+    if ((rc = prep(db, "SELECT pid FROM person WHERE key = ?1", &st, err,
+                   errlen)) < 0)
+        return rc;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step != SQLITE_ROW) {
+        rc = step == SQLITE_DONE ? -ENOENT : step_err(db, step, err, errlen);
+        goto out;
+    }
+    *pid = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if ((rc = prep(db, "SELECT name, value FROM attr WHERE pid = ?1", &st,
+                   err, errlen)) < 0)
+        goto out;
+    sqlite3_bind_int64(st, 1, *pid);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW)
+        OOM_IF(json_object_set_new(
+                   attrs, (const char *)sqlite3_column_text(st, 0),
+                   json_string((const char *)sqlite3_column_text(st, 1))) <
+               0);
+    rc = step_err(db, step, err, errlen);
+out:
+    sqlite3_finalize(st);
+    return rc < 0 ? rc : 0;
+}
+
 int store_person(store_t *s, const char *id, json_t **out, char *err,
                  size_t errlen)
 {
@@ -1590,32 +1626,8 @@ int store_person(store_t *s, const char *id, json_t **out, char *err,
     OOM_IF(!attrs || !kinds);
     if ((rc = exec(db, "BEGIN", err, errlen)) < 0)
         goto out;
-    if ((rc = prep(db, "SELECT pid FROM person WHERE key = ?1", &st, err,
-                   errlen)) < 0)
+    if ((rc = person_head(db, id, &pid, attrs, err, errlen)) < 0)
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    if (step != SQLITE_ROW) {
-        rc = step == SQLITE_DONE ? -ENOENT : step_err(db, step, err, errlen);
-        goto out;
-    }
-    pid = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-
-    if ((rc = prep(db, "SELECT name, value FROM attr WHERE pid = ?1", &st,
-                   err, errlen)) < 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, pid);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        OOM_IF(json_object_set_new(
-                   attrs, (const char *)sqlite3_column_text(st, 0),
-                   json_string((const char *)sqlite3_column_text(st, 1))) <
-               0);
-    if ((rc = step_err(db, step, err, errlen)) < 0)
-        goto out;
-    sqlite3_finalize(st);
-    st = NULL;
 
     if ((rc = prep(db,
                    "SELECT (SELECT count(*) FROM record WHERE src = ?1),"
@@ -2107,36 +2119,13 @@ int store_person_all(store_t *s, const char *id, json_t **out, char *err,
     sqlite3_stmt *st = NULL;
     json_t *res = NULL, *attrs = json_object(), *records = json_array(),
            *events = json_array(), *audit = json_array();
-    int rc = 0, step;
+    int rc = 0;
     int64_t pid;
     OOM_IF(!attrs || !records || !events || !audit);
     if ((rc = exec(db, "BEGIN", err, errlen)) < 0)
         goto out;
-    if ((rc = prep(db, "SELECT pid FROM person WHERE key = ?1", &st, err,
-                   errlen)) < 0)
+    if ((rc = person_head(db, id, &pid, attrs, err, errlen)) < 0)
         goto out;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    step = sqlite3_step(st);
-    if (step != SQLITE_ROW) {
-        rc = step == SQLITE_DONE ? -ENOENT : step_err(db, step, err, errlen);
-        goto out;
-    }
-    pid = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-
-    if ((rc = prep(db, "SELECT name, value FROM attr WHERE pid = ?1", &st, err,
-                   errlen)) < 0)
-        goto out;
-    sqlite3_bind_int64(st, 1, pid);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        OOM_IF(json_object_set_new(
-                   attrs, (const char *)sqlite3_column_text(st, 0),
-                   json_string((const char *)sqlite3_column_text(st, 1))) < 0);
-    if ((rc = step_err(db, step, err, errlen)) < 0)
-        goto out;
-    sqlite3_finalize(st);
-    st = NULL;
 
     static const char *const rec_names[] = {"id",   "time",   "from",    "to",
                                             "kind", "weight", "directed"};
