@@ -29,7 +29,9 @@ typedef struct server server_t;
 
 /* Take ownership of *cfg (moved; the caller's copy is zeroed), open the
  * store, scan the plugins, start the engine and listen on the socket.
- * Returns 0, or -1 with a message in err (nothing left running). */
+ * Returns 0, or -1 with a message in err (nothing left running).
+ * The process must ignore SIGPIPE first (spand.c does): a client that
+ * leaves mid-answer would otherwise kill the daemon on the next write. */
 int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
                  size_t errlen);
 /* Begin an orderly stop: stop accepting, answer what was asked, commit

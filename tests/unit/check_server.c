@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,10 @@ START_TEST(streamed_bodies)
     cfg.builtin_dir = strdup(dir);
     cfg.max_output_bytes = 256ull * MiB;
     log_set_level(LOG_WARNING);
+    /* As spand.c does before server_start (server.h's contract): the
+     * client below leaves in the middle of a body, and the server's next
+     * write to that socket would raise SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
 
     uv_loop_t loop;
     uv_loop_init(&loop);
