@@ -851,6 +851,14 @@ static void head(FILE *o, const json_t *report, const json_t *view_params)
     fprintf(o, "; %.0f people, %.0f people left out for having no %s value.",
             num(v, "vertices"), num(v, "excluded"), "boundary");
     fputs(" Made by spanctl report.</p>\n", o);
+    /* What came from records and what from events, as the text says. */
+    char *kinds = ctl_report_kinds_text(report);
+    if (kinds) {
+        fputs("<p id=\"kinds\">", o);
+        esc(o, kinds);
+        fputs("</p>\n", o);
+        free(kinds);
+    }
     if (json_is_true(json_object_get(view_params, "pseudonymise")))
         fputs("<p class=\"banner\" id=\"privacy\">Pseudonymised: people "
               "appear as keyed pseudonyms, and names are not shown.</p>\n",

@@ -875,11 +875,129 @@ static char *ei_reading(const json_t *row, bool brief)
     return s;
 }
 
+static char *count_text(double n);
+
+/* acc + piece (both freed; piece NULL: out of memory). NULL when out of
+ * memory. */
+static char *cat(char *acc, char *piece)
+{
+    char *s = acc && piece ? ctl_fmt("%s%s", acc, piece) : NULL;
+    free(acc);
+    free(piece);
+    return s;
+}
+
+static bool in_view(const json_t *view_kinds, const char *name)
+{
+    if (!json_array_size(view_kinds))
+        return true;
+    for (size_t i = 0; i < json_array_size(view_kinds); i++)
+        if (!strcmp(json_string_value(json_array_get(view_kinds, i)), name))
+            return true;
+    return false;
+}
+
+/* "advice (1,204), referral (310)" for records, "meeting (88 events,
+ * 2,140 pairs)" for events; "none" when the view has no such kind. */
+static char *kinds_from(const json_t *counts, const json_t *view_kinds,
+                        bool events)
+{
+    char *acc = strdup("");
+    int n = 0;
+    for (size_t i = 0; acc && i < json_array_size(counts); i++) {
+        const json_t *k = json_array_get(counts, i);
+        const char *name = str(k, "kind", NULL);
+        double c = num(k, events ? "events" : "records");
+        if (!name || !(c > 0) || !in_view(view_kinds, name))
+            continue;
+        char *cn = ctl_clean_dup(name), *cc = count_text(c), *piece;
+        if (events) {
+            double t = num(k, "ties");
+            char *ct = count_text(isnan(t) ? 0 : t);
+            piece = ctl_fmt("%s%s (%s %s, %s %s)", n ? ", " : "",
+                            cn ? cn : "?", cc ? cc : "?",
+                            c == 1 ? "event" : "events", ct ? ct : "?",
+                            t == 1 ? "pair" : "pairs");
+            free(ct);
+        } else {
+            piece = ctl_fmt("%s%s (%s)", n ? ", " : "", cn ? cn : "?",
+                            cc ? cc : "?");
+        }
+        free(cn);
+        free(cc);
+        acc = cat(acc, piece);
+        n++;
+    }
+    return acc && n == 0 ? cat(acc, strdup("none")) : acc;
+}
+
+/* "--kind work: records only (advice, referral)." for each preset used. */
+static char *presets_text(const json_t *used)
+{
+    char *acc = strdup("");
+    for (size_t i = 0; acc && i < json_array_size(used); i++) {
+        const json_t *u = json_array_get(used, i);
+        const char *preset = str(u, "preset", "?");
+        bool work = !strcmp(preset, "work");
+        const json_t *kinds = json_object_get(u, "kinds"),
+                     *both = json_object_get(u, "both");
+        char *list = strdup("");
+        for (size_t k = 0; list && k < json_array_size(kinds); k++) {
+            char *cn =
+                ctl_clean_dup(json_string_value(json_array_get(kinds, k)));
+            list = cat(list, ctl_fmt("%s%s", k ? ", " : "", cn ? cn : "?"));
+            free(cn);
+        }
+        char *piece = ctl_fmt("\n%s %s: %s only (%s).", str(u, "option", "?"),
+                              preset, work ? "records" : "events",
+                              list ? list : "?");
+        free(list);
+        for (size_t k = 0; piece && k < json_array_size(both); k++) {
+            char *cn =
+                ctl_clean_dup(json_string_value(json_array_get(both, k)));
+            piece = cat(piece,
+                        ctl_fmt(" %s is held in %s too, and they count: the "
+                                "view selects by kind, not by table.",
+                                cn ? cn : "?", work ? "events" : "records"));
+            free(cn);
+        }
+        acc = cat(acc, piece);
+    }
+    return acc;
+}
+
+char *ctl_report_kinds_text(const json_t *doc)
+{
+    const json_t *counts = json_object_get(doc, "kind_counts");
+    if (!json_is_array(counts))
+        return NULL;
+    const json_t *view_kinds = json_object_get(doc, "kinds");
+    char *rec = kinds_from(counts, view_kinds, false),
+         *ev = kinds_from(counts, view_kinds, true);
+    char *s = rec && ev ? ctl_fmt("Ties counted (numbers for the whole "
+                                  "store): from records: %s; from events: "
+                                  "%s.",
+                                  rec, ev)
+                        : NULL;
+    free(rec);
+    free(ev);
+    const json_t *used = json_object_get(doc, "kind_presets");
+    return json_array_size(used) ? cat(s, presets_text(used)) : s;
+}
+
 static void print_kinds(const json_t *doc, FILE *out)
 {
+    char *line = ctl_report_kinds_text(doc);
     const json_t *kinds = json_object_get(doc, "kinds");
+    if (line) {
+        fputs(line, out);
+        fputc('\n', out);
+        free(line);
+    }
     if (json_array_size(kinds)) {
-        fputs("Ties counted: only these kinds of record or event:", out);
+        fputs(line ? "--kind keeps only these kinds:"
+                   : "Ties counted: only these kinds of record or event:",
+              out);
         for (size_t i = 0; i < json_array_size(kinds); i++) {
             char *k =
                 ctl_clean_dup(json_string_value(json_array_get(kinds, i)));
@@ -887,6 +1005,13 @@ static void print_kinds(const json_t *doc, FILE *out)
             free(k);
         }
         fputs(".\n", out);
+    } else if (line) {
+        fputs("Records are one person with another (advice, referrals, "
+              "supervision, joint\ncases); an event puts everyone present "
+              "at a meeting or session with everyone\nelse. --kind keeps "
+              "only the kinds named (--kind work: the kinds of records;\n"
+              "--kind events: those of events).\n",
+              out);
     } else {
         fputs("Ties counted: records (one person with another: advice, "
               "referrals, supervision,\njoint cases) and events (everyone "

@@ -34,6 +34,16 @@
 json_t *ctl_report_build(ctl_conn_t *conn, const json_t *view_params,
                          long long top, int *incomplete, char *err,
                          size_t errlen);
+/* The report's line on what came from records and what from events:
+ * "Ties counted (numbers for the whole store): from records: advice
+ * (1,204); from events: meeting (88 events, 2,140 pairs)." for the view's
+ * kinds, then a sentence per --kind preset used ("--kind work: records
+ * only (advice)."), lines apart. From the document's "kind_counts"
+ * (summary's kinds) and "kind_presets", which spanctl adds after
+ * ctl_report_build. Terminal controls are cleaned out; the caller escapes
+ * it for HTML. NULL when the document has no kind_counts (or out of
+ * memory); otherwise the caller frees it. */
+char *ctl_report_kinds_text(const json_t *doc);
 /* Print the document for a person. Returns 0, or -1 on a write error. */
 int ctl_report_print(const json_t *report, FILE *out);
 

@@ -609,6 +609,31 @@ static int cmd_boundaries(struct ctx *c, int argc, char **argv)
     return finish_result(c, &r, human_boundaries);
 }
 
+/* Summary's kinds: what came from records and what from events (the
+ * presets --kind work and --kind events follow this split). */
+static int human_summary_kinds(const json_t *kinds)
+{
+    if (json_array_size(kinds) == 0)
+        return 0;
+    static const char *const head[] = {"KIND", "RECORDS", "EVENTS",
+                                       "INTERACTIONS"};
+    ctl_table_t t = {.ncols = 4, .head = head, .align = "lrrr"};
+    size_t i;
+    json_t *v;
+    json_array_foreach(kinds, i, v)
+    {
+        ctl_table_add_value(&t, json_object_get(v, "kind"));
+        ctl_table_add_value(&t, json_object_get(v, "records"));
+        ctl_table_add_value(&t, json_object_get(v, "events"));
+        ctl_table_add_value(&t, json_object_get(v, "ties"));
+    }
+    printf("\nby kind (--kind work: the kinds with records; --kind events: "
+           "those with events):\n");
+    int rc = ctl_table_print(&t, stdout);
+    ctl_table_free(&t);
+    return rc;
+}
+
 static int human_summary(const json_t *res)
 {
     const char *boundary = json_string_value(json_object_get(res, "boundary"));
@@ -693,7 +718,7 @@ static int human_summary(const json_t *res)
         if (rc < 0)
             return rc;
     }
-    return 0;
+    return human_summary_kinds(json_object_get(res, "kinds"));
 }
 
 static int summary_opt(int opt, const char *arg, void *data)
@@ -1049,8 +1074,17 @@ static int cmd_plugins(struct ctx *c, int argc, char **argv)
     {"suppress", no_argument, NULL, OPT_SUPPRESS},                           \
         {"pseudonymise", no_argument, NULL, OPT_PSEUDONYMISE}
 
+/* --kind presets: "work" names every kind held in records, "events"
+ * every kind held in events (summary's "kinds" says which). */
+struct kind_presets {
+    json_t *stored; /* summary's kinds, NULL until asked */
+    json_t *used;   /* [{option, preset, kinds, both}], NULL until one is */
+    json_t *warned; /* {name: true}: said once on stderr */
+};
+
 /* analyse's options, gathered into the request's params as they come. */
 struct analyse_opts {
+    struct kind_presets presets;
     json_t *params;  /* the request's params */
     json_t *window;  /* {from, to}, NULL until given */
     json_t *base;    /* {from, to}, NULL until given */
@@ -1245,6 +1279,178 @@ static void on_progress(const char *method, const json_t *params, void *data)
     p->shown = true;
 }
 
+/* Summary's kinds, asked once. 0, or -1 after saying why. */
+static int stored_kinds(struct ctx *c, struct kind_presets *kp)
+{
+    if (kp->stored)
+        return 0;
+    ctl_reply_t r;
+    if (rpc(c, "summary", NULL, &r) < 0)
+        return -1;
+    json_t *k = json_object_get(r.result, "kinds");
+    kp->stored = json_is_array(k) ? json_incref(k) : NULL;
+    ctl_reply_clear(&r);
+    if (!kp->stored) {
+        errmsg("summary: the daemon does not say which kinds are held in "
+               "records and which in events (too old a spand?)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Say a note on stderr once per key. */
+static bool first_time(struct kind_presets *kp, const char *key)
+{
+    if (!kp->warned && !(kp->warned = json_object()))
+        return true;
+    if (json_object_get(kp->warned, key))
+        return false;
+    json_object_set_new(kp->warned, key, json_true());
+    return true;
+}
+
+static int append_unique(json_t *arr, const char *name)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v)
+    {
+        if (!strcmp(json_string_value(v), name))
+            return 0;
+    }
+    return json_array_append_new(arr, json_string(name));
+}
+
+/* Expand preset (work: kinds with records; events: kinds with events)
+ * into out, noting it in kp->used. 0, -1 (out of memory) or -2 (the
+ * preset names nothing: a usage error, said here). */
+static int expand_preset(struct kind_presets *kp, const char *opt,
+                         const char *preset, json_t *out)
+{
+    bool work = !strcmp(preset, "work");
+    const char *mine = work ? "records" : "events",
+               *other = work ? "events" : "records";
+    json_t *kinds = json_array(), *both = json_array();
+    json_t *use = json_pack("{s:s, s:s, s:o, s:o}", "option", opt, "preset",
+                            preset, "kinds", kinds, "both", both);
+    if (!kinds || !both || !use) {
+        json_decref(use);
+        errmsg("out of memory");
+        return -1;
+    }
+    size_t i;
+    json_t *k;
+    json_array_foreach(kp->stored, i, k)
+    {
+        const char *name = json_string_value(json_object_get(k, "kind"));
+        if (!name || json_integer_value(json_object_get(k, mine)) <= 0)
+            continue;
+        if (json_array_append_new(kinds, json_string(name)) < 0 ||
+            append_unique(out, name) < 0)
+            goto oom;
+        if (json_integer_value(json_object_get(k, other)) <= 0)
+            continue;
+        if (json_array_append_new(both, json_string(name)) < 0)
+            goto oom;
+        char key[300];
+        snprintf(key, sizeof key, "both:%s", name);
+        if (first_time(kp, key)) {
+            char *n = ctl_clean_dup(name);
+            errmsg("%s %s: kind \"%s\" is held in both records and events; "
+                   "the view selects by kind, not by table, so its %s are "
+                   "included too",
+                   opt, preset, n ? n : "?", other);
+            free(n);
+        }
+    }
+    if (json_array_size(kinds) == 0) {
+        json_decref(use);
+        errmsg("%s %s: no %s are stored, so the preset names no kind", opt,
+               preset, mine);
+        return -2;
+    }
+    if ((!kp->used && !(kp->used = json_array())) ||
+        json_array_append_new(kp->used, use) < 0) {
+        errmsg("out of memory");
+        return -1;
+    }
+    return 0;
+oom:
+    json_decref(use);
+    errmsg("out of memory");
+    return -1;
+}
+
+static bool is_stored(const json_t *stored, const char *name)
+{
+    size_t i;
+    json_t *k;
+    json_array_foreach(stored, i, k)
+    {
+        const char *n = json_string_value(json_object_get(k, "kind"));
+        if (n && !strcmp(n, name))
+            return true;
+    }
+    return false;
+}
+
+/* Replace the presets in params' member (kinds or baseline_kinds, given
+ * as option opt) by the kinds they name. 0, -1 (failure, said) or -2
+ * (usage error, said). */
+static int expand_member(struct ctx *c, struct kind_presets *kp,
+                         json_t *params, const char *member, const char *opt)
+{
+    json_t *given = json_object_get(params, member);
+    size_t i;
+    json_t *v;
+    bool any = false;
+    json_array_foreach(given, i, v)
+    {
+        const char *k = json_string_value(v);
+        any = any || (k && (!strcmp(k, "work") || !strcmp(k, "events")));
+    }
+    if (!any)
+        return 0;
+    if (stored_kinds(c, kp) < 0)
+        return -1;
+    json_t *out = json_array();
+    if (!out) {
+        errmsg("out of memory");
+        return -1;
+    }
+    int rc = 0;
+    json_array_foreach(given, i, v)
+    {
+        const char *k = json_string_value(v);
+        bool preset = !strcmp(k, "work") || !strcmp(k, "events");
+        if (preset && is_stored(kp->stored, k)) {
+            if (first_time(kp, k))
+                errmsg("%s %s: a stored kind is named \"%s\"; it is taken "
+                       "as that kind, not as the preset",
+                       opt, k, k);
+            preset = false;
+        }
+        rc = preset ? expand_preset(kp, opt, k, out)
+                    : append_unique(out, k) < 0 ? -1
+                                                : 0;
+        if (rc < 0)
+            break;
+    }
+    if (rc == 0 && json_object_set(params, member, out) < 0)
+        rc = -1;
+    json_decref(out);
+    return rc;
+}
+
+/* The --kind and --baseline-kind presets of o->params, expanded. */
+static int expand_kind_presets(struct ctx *c, struct analyse_opts *o)
+{
+    int rc = expand_member(c, &o->presets, o->params, "kinds", "--kind");
+    return rc < 0 ? rc
+                  : expand_member(c, &o->presets, o->params, "baseline_kinds",
+                                  "--baseline-kind");
+}
+
 /* Put the view options (window, baseline, kinds) into o->params. */
 static int view_params(struct analyse_opts *o)
 {
@@ -1267,6 +1473,9 @@ static void analyse_opts_free(struct analyse_opts *o)
     json_decref(o->kinds);
     json_decref(o->pparams);
     ctl_scope_free(&o->scope);
+    json_decref(o->presets.stored);
+    json_decref(o->presets.used);
+    json_decref(o->presets.warned);
 }
 
 static int cmd_analyse(struct ctx *c, int argc, char **argv)
@@ -1330,6 +1539,11 @@ static int cmd_analyse(struct ctx *c, int argc, char **argv)
         (o.pparams &&
          set_member(&o.params, "params", json_incref(o.pparams)))) {
         status = EXIT_FAILURE;
+        goto out;
+    }
+    int ex = expand_kind_presets(c, &o);
+    if (ex < 0) {
+        status = ex == -2 ? EXIT_USAGE : EXIT_FAILURE;
         goto out;
     }
 
@@ -1583,6 +1797,11 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         status = EXIT_FAILURE;
         goto out;
     }
+    int ex = expand_kind_presets(c, &o);
+    if (ex < 0) {
+        status = ex == -2 ? EXIT_USAGE : EXIT_FAILURE;
+        goto out;
+    }
     char err[512];
     int incomplete = 0;
     json_t *doc = ctl_report_build(c->conn, o.params, o.top < 0 ? 10 : o.top,
@@ -1593,6 +1812,12 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
         status = EXIT_FAILURE;
         goto out;
     }
+    /* What came from records and what from events, for the report's
+     * "Ties counted" line; without it the line says less, nothing fails. */
+    if (stored_kinds(c, &o.presets) == 0)
+        json_object_set(doc, "kind_counts", o.presets.stored);
+    if (o.presets.used)
+        json_object_set(doc, "kind_presets", o.presets.used);
     int rc;
     if (o.format == CTL_FORMAT_HTML) {
         rc = ctl_html_print(c->conn, o.params, doc, stdout, err, sizeof err);
@@ -1712,6 +1937,11 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
                                       json_string(o.gexf_version)) < 0) ||
         view_params(&o.a) < 0) {
         status = EXIT_FAILURE;
+        goto out;
+    }
+    int ex = expand_kind_presets(c, &o.a);
+    if (ex < 0) {
+        status = ex == -2 ? EXIT_USAGE : EXIT_FAILURE;
         goto out;
     }
     ctl_reply_t r;
