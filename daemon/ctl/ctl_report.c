@@ -912,7 +912,8 @@ static char *kinds_from(const json_t *counts, const json_t *view_kinds,
             continue;
         char *cn = ctl_clean_dup(name), *cc = count_text(c), *piece;
         if (events) {
-            double t = num(k, "ties");
+            /* ties counts a record as one: the rest are event pairs. */
+            double t = num(k, "ties") - num(k, "records");
             char *ct = count_text(isnan(t) ? 0 : t);
             piece = ctl_fmt("%s%s (%s %s, %s %s)", n ? ", " : "",
                             cn ? cn : "?", cc ? cc : "?",

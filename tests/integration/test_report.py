@@ -111,7 +111,9 @@ with Daemon() as d:
                    "Xena Broker",
                    "G-F gatekeeper", "NOT a gate-opener",
                    "GATE-OPENERS", "not the Gould-Fernandez gatekeepers",
-                   "random mixing would give", "Ties counted: records"):
+                   "random mixing would give",
+                   "Ties counted (numbers for the whole store): from "
+                   "records: joint-case (13); from events: none."):
         t.ok(phrase in out, f"text report shows {phrase!r}", out)
     t.ok("share of label shuffles" not in out,
          "the permutation test is read in words")
