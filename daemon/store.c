@@ -1896,12 +1896,12 @@ static int summary_kinds(sqlite3 *db, json_t **out, char *err, size_t errlen)
     if ((rc = prep(db, sql, &st, err, errlen)) < 0)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *k = json_pack(
-            "{s:s, s:I, s:I, s:I}", "kind",
-            (const char *)sqlite3_column_text(st, 0), "records",
-            (json_int_t)sqlite3_column_int64(st, 1), "events",
-            (json_int_t)sqlite3_column_int64(st, 2), "ties",
-            (json_int_t)sqlite3_column_int64(st, 3));
+        json_t *k =
+            json_pack("{s:s, s:I, s:I, s:I}", "kind",
+                      (const char *)sqlite3_column_text(st, 0), "records",
+                      (json_int_t)sqlite3_column_int64(st, 1), "events",
+                      (json_int_t)sqlite3_column_int64(st, 2), "ties",
+                      (json_int_t)sqlite3_column_int64(st, 3));
         if (json_array_append_new(kinds, k) < 0) {
             snprintf(err, errlen, "out of memory");
             rc = -ENOMEM;
@@ -2032,10 +2032,9 @@ int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
         json_decref(ylist);
         goto out;
     }
-    res = json_pack("{s:s, s:O, s:I, s:o, s:o}", "boundary", boundary,
-                    "groups", groups, "unassigned",
-                    (json_int_t)(people - assigned), "years", ylist, "kinds",
-                    kinds);
+    res = json_pack("{s:s, s:O, s:I, s:o, s:o}", "boundary", boundary, "groups",
+                    groups, "unassigned", (json_int_t)(people - assigned),
+                    "years", ylist, "kinds", kinds);
     OOM_IF(!res);
 out:
     sqlite3_finalize(st);

@@ -915,10 +915,9 @@ static char *kinds_from(const json_t *counts, const json_t *view_kinds,
             /* ties counts a record as one: the rest are event pairs. */
             double t = num(k, "ties") - num(k, "records");
             char *ct = count_text(isnan(t) ? 0 : t);
-            piece = ctl_fmt("%s%s (%s %s, %s %s)", n ? ", " : "",
-                            cn ? cn : "?", cc ? cc : "?",
-                            c == 1 ? "event" : "events", ct ? ct : "?",
-                            t == 1 ? "pair" : "pairs");
+            piece = ctl_fmt("%s%s (%s %s, %s %s)", n ? ", " : "", cn ? cn : "?",
+                            cc ? cc : "?", c == 1 ? "event" : "events",
+                            ct ? ct : "?", t == 1 ? "pair" : "pairs");
             free(ct);
         } else {
             piece = ctl_fmt("%s%s (%s)", n ? ", " : "", cn ? cn : "?",
@@ -949,17 +948,17 @@ static char *presets_text(const json_t *used)
             list = cat(list, ctl_fmt("%s%s", k ? ", " : "", cn ? cn : "?"));
             free(cn);
         }
-        char *piece = ctl_fmt("\n%s %s: %s only (%s).", str(u, "option", "?"),
-                              preset, work ? "records" : "events",
-                              list ? list : "?");
+        char *piece =
+            ctl_fmt("\n%s %s: %s only (%s).", str(u, "option", "?"), preset,
+                    work ? "records" : "events", list ? list : "?");
         free(list);
         for (size_t k = 0; piece && k < json_array_size(both); k++) {
             char *cn =
                 ctl_clean_dup(json_string_value(json_array_get(both, k)));
-            piece = cat(piece,
-                        ctl_fmt(" %s is held in %s too, and they count: the "
-                                "view selects by kind, not by table.",
-                                cn ? cn : "?", work ? "events" : "records"));
+            piece =
+                cat(piece, ctl_fmt(" %s is held in %s too, and they count: the "
+                                   "view selects by kind, not by table.",
+                                   cn ? cn : "?", work ? "events" : "records"));
             free(cn);
         }
         acc = cat(acc, piece);

@@ -1397,8 +1397,8 @@ static bool is_stored(const json_t *stored, const char *name)
 /* Replace the presets in params' member (kinds or baseline_kinds, given
  * as option opt) by the kinds they name. 0, -1 (failure, said) or -2
  * (usage error, said). */
-static int expand_member(struct ctx *c, struct kind_presets *kp,
-                         json_t *params, const char *member, const char *opt)
+static int expand_member(struct ctx *c, struct kind_presets *kp, json_t *params,
+                         const char *member, const char *opt)
 {
     json_t *given = json_object_get(params, member);
     size_t i;
@@ -1430,9 +1430,9 @@ static int expand_member(struct ctx *c, struct kind_presets *kp,
                        opt, k, k);
             preset = false;
         }
-        rc = preset ? expand_preset(kp, opt, k, out)
-                    : append_unique(out, k) < 0 ? -1
-                                                : 0;
+        rc = preset                      ? expand_preset(kp, opt, k, out)
+             : append_unique(out, k) < 0 ? -1
+                                         : 0;
         if (rc < 0)
             break;
     }
