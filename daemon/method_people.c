@@ -39,15 +39,33 @@ static void summary_work(rpc_req_t *req)
                             sizeof req->err);
 }
 
+/* Kinds and their counts are aggregates over the whole store, as the
+ * rest of summary: nothing about a person, so readers may have them. */
+static void summary_kinds_work(rpc_req_t *req)
+{
+    req->rc = store_summary_kinds(req->host->store, &req->result, req->err,
+                                  sizeof req->err);
+}
+
 void method_summary(rpc_req_t *req, json_t *params)
 {
-    static const char *const allowed[] = {"boundary", NULL};
+    static const char *const allowed[] = {"boundary", "kinds_only", NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     json_t *b = params ? json_object_get(params, "boundary") : NULL;
     if (b && !json_is_string(b)) {
         rpc_error(req, RPC_INVALID_PARAMS,
                   "params.boundary must be an attribute name", NULL);
+        return;
+    }
+    json_t *ko = params ? json_object_get(params, "kinds_only") : NULL;
+    if (ko && !json_is_boolean(ko)) {
+        rpc_error(req, RPC_INVALID_PARAMS,
+                  "params.kinds_only must be true or false", NULL);
+        return;
+    }
+    if (json_is_true(ko)) {
+        rpc_run_off_loop(req, summary_kinds_work, rpc_after_read);
         return;
     }
     req->arg = strdup(b ? json_string_value(b) : "sector");

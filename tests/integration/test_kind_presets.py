@@ -19,7 +19,7 @@ joint is in both, so each preset warns about it.
 """
 import json
 
-from spandtest import TAP, Daemon
+from spandtest import TAP, Daemon, RpcError
 
 t = TAP()
 people = [{"id": p, "sector": p[0].upper()}
@@ -80,6 +80,13 @@ with Daemon() as d:
          "kinds' interactions add up to the years' (17)")
     t.eq(sorted(s), ["boundary", "groups", "kinds", "unassigned", "years"],
          "the existing members are all still there")
+    t.eq(d.call("summary", {"kinds_only": True}), {"kinds": s["kinds"]},
+         "kinds_only: the same kinds and nothing else")
+    try:
+        d.call("summary", {"kinds_only": "yes"})
+        t.ok(False, "kinds_only must be a boolean")
+    except RpcError as e:
+        t.eq(e.code, -32602, "kinds_only must be a boolean")
     text = d.spanctl("summary").stdout
     t.ok("KIND" in text and "INTERACTIONS" in text and
          any(line.split() == ["meeting", "0", "2", "9"]
