@@ -36,6 +36,7 @@
 #endif
 
 #define EXIT_USAGE 2
+#define RPC_CODE_FORBIDDEN 1403 /* doc/protocol.md: the role may not */
 #define DEFAULT_SOCKET "spand.sock" /* spand's default: the working dir */
 
 struct ctx {
@@ -1283,23 +1284,46 @@ static void on_progress(const char *method, const json_t *params, void *data)
     p->shown = true;
 }
 
-/* Summary's kinds, asked once. 0, or -1 after saying why. */
-static int stored_kinds(struct ctx *c, struct kind_presets *kp)
+/* Summary's kinds, asked once (kinds_only: cheap on a large store). 0,
+ * or -1: said on stderr unless quiet (the report then goes without its
+ * kinds line). A reader may not call summary (doc/protocol.md, "Roles"):
+ * 1 when refused, after saying so unless quiet. */
+static int stored_kinds(struct ctx *c, struct kind_presets *kp, bool quiet)
 {
     if (kp->stored)
         return 0;
-    ctl_reply_t r;
+    char err[512];
+    ctl_reply_t r = {0};
     json_t *params = json_pack("{s:b}", "kinds_only", 1);
-    int rc = params ? rpc(c, "summary", params, &r) : -1;
-    json_decref(params);
-    if (rc < 0)
+    if (!params || ensure_conn(c) < 0 ||
+        ctl_conn_call(c->conn, "summary", params, &r, err, sizeof err) < 0) {
+        if (params && c->conn)
+            errmsg("%s", err);
+        json_decref(params);
         return -1;
+    }
+    json_decref(params);
+    if (r.code == RPC_CODE_FORBIDDEN) {
+        if (!quiet)
+            errmsg("the --kind presets work and events ask summary which "
+                   "kinds are held in records and which in events, and "
+                   "this role may not call it: name the kinds instead");
+        ctl_reply_clear(&r);
+        return 1;
+    }
+    if (r.code != 0) {
+        if (!quiet)
+            print_server_error("summary", &r);
+        ctl_reply_clear(&r);
+        return -1;
+    }
     json_t *k = json_object_get(r.result, "kinds");
     kp->stored = json_is_array(k) ? json_incref(k) : NULL;
     ctl_reply_clear(&r);
     if (!kp->stored) {
-        errmsg("summary: the daemon does not say which kinds are held in "
-               "records and which in events (too old a spand?)");
+        if (!quiet)
+            errmsg("summary: the daemon does not say which kinds are held "
+                   "in records and which in events (too old a spand?)");
         return -1;
     }
     return 0;
@@ -1418,7 +1442,7 @@ static int expand_member(struct ctx *c, struct kind_presets *kp, json_t *params,
     }
     if (!any)
         return 0;
-    if (stored_kinds(c, kp) < 0)
+    if (stored_kinds(c, kp, false) != 0)
         return -1;
     json_t *out = json_array();
     if (!out) {
@@ -1821,7 +1845,7 @@ static int cmd_report(struct ctx *c, int argc, char **argv)
     }
     /* What came from records and what from events, for the report's
      * "Ties counted" line; without it the line says less, nothing fails. */
-    if (stored_kinds(c, &o.presets) == 0)
+    if (stored_kinds(c, &o.presets, true) == 0)
         json_object_set(doc, "kind_counts", o.presets.stored);
     if (o.presets.used)
         json_object_set(doc, "kind_presets", o.presets.used);
