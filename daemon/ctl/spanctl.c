@@ -36,7 +36,7 @@
 #endif
 
 #define EXIT_USAGE 2
-#define RPC_CODE_FORBIDDEN 1403 /* doc/protocol.md: the role may not */
+#define RPC_CODE_FORBIDDEN 1403     /* doc/protocol.md: the role may not */
 #define DEFAULT_SOCKET "spand.sock" /* spand's default: the working dir */
 
 struct ctx {
