@@ -1450,10 +1450,15 @@ static int expand_member(struct ctx *c, struct kind_presets *kp, json_t *params,
         return -1;
     }
     int rc = 0;
+    bool done[2] = {false, false}; /* work, events: given twice, once */
     json_array_foreach(given, i, v)
     {
         const char *k = json_string_value(v);
         bool preset = !strcmp(k, "work") || !strcmp(k, "events");
+        if (preset && done[k[0] == 'e'])
+            continue;
+        if (preset)
+            done[k[0] == 'e'] = true;
         if (preset && is_stored(kp->stored, k)) {
             if (first_time(kp, k))
                 errmsg("%s %s: a stored kind is named \"%s\"; it is taken "

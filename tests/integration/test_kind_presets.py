@@ -159,8 +159,11 @@ try:
              "with --kind work: only work's kinds, joint's events too", r.stdout)
         t.ok("--kind work: records only (advice, joint, referral). joint is "
              "held in events too" in r.stdout, "and names the preset", r.stdout)
+        r = d.spanctl("report", "--kind", "work", "--kind", "work")
+        t.eq(r.stdout.count("--kind work: records only"), 1,
+             "a preset given twice is named once")
         r = d.spanctl("analyse", "gate_opening", *base, "--kind", "work",
-                      "--baseline-kind", "work")
+                      "--kind", "work", "--baseline-kind", "work")
         t.ok(r.returncode == 0 and r.stderr.count(BOTH_WARNING) == 1,
              "the warning is said once for --kind and --baseline-kind", r.stderr)
         r = d.spanctl("report", "--kind", "events", "--format", "html")
