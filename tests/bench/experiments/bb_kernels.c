@@ -21,62 +21,93 @@
 #include "../../../plugins/boundary_betweenness.c"
 
 /* ---- pull: vertex-indexed arrays, dependencies pulled from successors */
-typedef struct { double a, x; } coef_t;
-typedef struct { int32_t *order, *dist; double *sigma; coef_t *c; } nwork_t;
-static void new_source(const graph_t *g, nwork_t *w, const int32_t *grp, int32_t s, double *bet, double *cross)
+typedef struct {
+    double a, x;
+} coef_t;
+typedef struct {
+    int32_t *order, *dist;
+    double *sigma;
+    coef_t *c;
+} nwork_t;
+static void new_source(const graph_t *g, nwork_t *w, const int32_t *grp,
+                       int32_t s, double *bet, double *cross)
 {
     int32_t *restrict dist = w->dist, *restrict order = w->order;
-    double *restrict sigma = w->sigma; coef_t *restrict c = w->c;
-    const int64_t *off = g->off; const int32_t *nbr = g->nbr;
+    double *restrict sigma = w->sigma;
+    coef_t *restrict c = w->c;
+    const int64_t *off = g->off;
+    const int32_t *nbr = g->nbr;
     int32_t head = 0, cnt = 1;
-    dist[s] = 0; sigma[s] = 1; order[0] = s;
+    dist[s] = 0;
+    sigma[s] = 1;
+    order[0] = s;
     while (head < cnt) {
-        if (head + PREFETCH_ROW < cnt) __builtin_prefetch(nbr + off[order[head + PREFETCH_ROW]]);
-        if (head + 2 * PREFETCH_ROW < cnt) __builtin_prefetch(off + order[head + 2 * PREFETCH_ROW]);
+        if (head + PREFETCH_ROW < cnt)
+            __builtin_prefetch(nbr + off[order[head + PREFETCH_ROW]]);
+        if (head + 2 * PREFETCH_ROW < cnt)
+            __builtin_prefetch(off + order[head + 2 * PREFETCH_ROW]);
         const int32_t v = order[head++];
-        const int32_t d1 = dist[v] + 1; const double sv = sigma[v];
+        const int32_t d1 = dist[v] + 1;
+        const double sv = sigma[v];
         for (int64_t k = off[v]; k < off[v + 1]; k++) {
             const int32_t x = nbr[k];
             const int32_t dx = dist[x];
-            if (dx < 0) { dist[x] = d1; sigma[x] = sv; order[cnt++] = x; }
-            else if (dx == d1) sigma[x] += sv;
+            if (dx < 0) {
+                dist[x] = d1;
+                sigma[x] = sv;
+                order[cnt++] = x;
+            } else if (dx == d1)
+                sigma[x] += sv;
         }
     }
     const int32_t gs = grp[s];
     for (int32_t i = cnt - 1; i > 0; i--) {
         const int32_t v = order[i];
-        if (i > PREFETCH_ROW) __builtin_prefetch(nbr + off[order[i - PREFETCH_ROW]]);
-        if (i > 2*PREFETCH_ROW) __builtin_prefetch(off + order[i - 2 * PREFETCH_ROW]);
+        if (i > PREFETCH_ROW)
+            __builtin_prefetch(nbr + off[order[i - PREFETCH_ROW]]);
+        if (i > 2 * PREFETCH_ROW)
+            __builtin_prefetch(off + order[i - 2 * PREFETCH_ROW]);
         const int32_t d1 = dist[v] + 1;
         double sa = 0, sx = 0;
         for (int64_t k = off[v]; k < off[v + 1]; k++) {
             const int32_t x = nbr[k];
-            if (dist[x] == d1) { sa += c[x].a; sx += c[x].x; }
+            if (dist[x] == d1) {
+                sa += c[x].a;
+                sx += c[x].x;
+            }
         }
         const double sv = sigma[v];
         const double da = sv * sa, dxx = sv * sx;
-        bet[v] += da; cross[v] += dxx;
+        bet[v] += da;
+        cross[v] += dxx;
         c[v].a = (1.0 + da) / sv;
         c[v].x = ((grp[v] != gs ? 1.0 : 0.0) + dxx) / sv;
     }
-    for (int32_t i = 0; i < cnt; i++) dist[order[i]] = -1;
+    for (int32_t i = 0; i < cnt; i++)
+        dist[order[i]] = -1;
 }
 
-
-
 /* ---- branchless: pull with selects instead of branches */
-static void bl_source(const graph_t *g, nwork_t *w, const int32_t *grp, int32_t s, double *bet, double *cross)
+static void bl_source(const graph_t *g, nwork_t *w, const int32_t *grp,
+                      int32_t s, double *bet, double *cross)
 {
     int32_t *restrict dist = w->dist, *restrict order = w->order;
-    double *restrict sigma = w->sigma; coef_t *restrict c = w->c;
-    const int64_t *off = g->off; const int32_t *nbr = g->nbr;
+    double *restrict sigma = w->sigma;
+    coef_t *restrict c = w->c;
+    const int64_t *off = g->off;
+    const int32_t *nbr = g->nbr;
     int32_t head = 0, cnt = 1;
-    dist[s] = 0; sigma[s] = 1; order[0] = s;
+    dist[s] = 0;
+    sigma[s] = 1;
+    order[0] = s;
     while (head < cnt) {
-        if (head + PREFETCH_ROW < cnt) __builtin_prefetch(nbr + off[order[head + PREFETCH_ROW]]);
-        if (head + 2 * PREFETCH_ROW < cnt) __builtin_prefetch(off + order[head + 2 * PREFETCH_ROW]);
+        if (head + PREFETCH_ROW < cnt)
+            __builtin_prefetch(nbr + off[order[head + PREFETCH_ROW]]);
+        if (head + 2 * PREFETCH_ROW < cnt)
+            __builtin_prefetch(off + order[head + 2 * PREFETCH_ROW]);
         const int32_t v = order[head++];
-        const int32_t d1 = dist[v] + 1; const double sv = sigma[v];
+        const int32_t d1 = dist[v] + 1;
+        const double sv = sigma[v];
         for (int64_t k = off[v]; k < off[v + 1]; k++) {
             const int32_t x = nbr[k];
             const int32_t dx = dist[x];
@@ -91,22 +122,27 @@ static void bl_source(const graph_t *g, nwork_t *w, const int32_t *grp, int32_t 
     const int32_t gs = grp[s];
     for (int32_t i = cnt - 1; i > 0; i--) {
         const int32_t v = order[i];
-        if (i > PREFETCH_ROW) __builtin_prefetch(nbr + off[order[i - PREFETCH_ROW]]);
-        if (i > 2*PREFETCH_ROW) __builtin_prefetch(off + order[i - 2 * PREFETCH_ROW]);
+        if (i > PREFETCH_ROW)
+            __builtin_prefetch(nbr + off[order[i - PREFETCH_ROW]]);
+        if (i > 2 * PREFETCH_ROW)
+            __builtin_prefetch(off + order[i - 2 * PREFETCH_ROW]);
         const int32_t d1 = dist[v] + 1;
         double sa = 0, sx = 0;
         for (int64_t k = off[v]; k < off[v + 1]; k++) {
             const int32_t x = nbr[k];
             const double m = dist[x] == d1 ? 1.0 : 0.0;
-            sa += m * c[x].a; sx += m * c[x].x;
+            sa += m * c[x].a;
+            sx += m * c[x].x;
         }
         const double sv = sigma[v];
         const double da = sv * sa, dxx = sv * sx;
-        bet[v] += da; cross[v] += dxx;
+        bet[v] += da;
+        cross[v] += dxx;
         c[v].a = (1.0 + da) / sv;
         c[v].x = ((grp[v] != gs ? 1.0 : 0.0) + dxx) / sv;
     }
-    for (int32_t i = 0; i < cnt; i++) dist[order[i]] = -1;
+    for (int32_t i = 0; i < cnt; i++)
+        dist[order[i]] = -1;
 }
 
 /* ---- batched: 8 sources at a time, level-synchronous */
@@ -114,62 +150,96 @@ static void bl_source(const graph_t *g, nwork_t *w, const int32_t *grp, int32_t 
 typedef int8_t vc8 __attribute__((vector_size(8)));
 typedef int64_t vl8 __attribute__((vector_size(64)));
 typedef double vd8 __attribute__((vector_size(64)));
-typedef struct { vc8 *dist; vd8 *sigma, *ca, *cx; int32_t *stamp; int32_t *list; int32_t *lvl; } mwork_t;
+typedef struct {
+    vc8 *dist;
+    vd8 *sigma, *ca, *cx;
+    int32_t *stamp;
+    int32_t *list;
+    int32_t *lvl;
+} mwork_t;
 
-static inline uint64_t bits8(vc8 m){ uint64_t u; memcpy(&u,&m,8); return u; }
+static inline uint64_t bits8(vc8 m)
+{
+    uint64_t u;
+    memcpy(&u, &m, 8);
+    return u;
+}
 
 /* returns 0, or -1 if a level reached 127 (caller falls back) */
-static int ms_batch(const graph_t *g, mwork_t *w, const int32_t *grp, const int32_t *src, int ns, double *bet, double *cross)
+static int ms_batch(const graph_t *g, mwork_t *w, const int32_t *grp,
+                    const int32_t *src, int ns, double *bet, double *cross)
 {
-    vc8 *restrict dist = w->dist; vd8 *restrict sigma = w->sigma, *restrict ca = w->ca, *restrict cx = w->cx;
-    int32_t *restrict stamp = w->stamp, *restrict list = w->list, *restrict lvl = w->lvl;
-    const int64_t *off = g->off; const int32_t *nbr = g->nbr;
+    vc8 *restrict dist = w->dist;
+    vd8 *restrict sigma = w->sigma, *restrict ca = w->ca, *restrict cx = w->cx;
+    int32_t *restrict stamp = w->stamp, *restrict list = w->list,
+                      *restrict lvl = w->lvl;
+    const int64_t *off = g->off;
+    const int32_t *nbr = g->nbr;
     int32_t cnt = 0, nl = 0;
     /* level 0 */
     lvl[0] = 0;
     for (int j = 0; j < ns; j++) {
         int32_t s = src[j];
-        if (stamp[s] != 0) { stamp[s] = 0; list[cnt++] = s; }
-        dist[s][j] = 0; sigma[s][j] = 1.0;
+        if (stamp[s] != 0) {
+            stamp[s] = 0;
+            list[cnt++] = s;
+        }
+        dist[s][j] = 0;
+        sigma[s][j] = 1.0;
     }
-    lvl[1] = cnt; nl = 1;
+    lvl[1] = cnt;
+    nl = 1;
     int8_t d = 0;
     while (lvl[nl] > lvl[nl - 1]) {
-        if (d == 126) return -1;
+        if (d == 126)
+            return -1;
         const int8_t d1 = d + 1;
-        const vc8 dv = {d,d,d,d,d,d,d,d}, d1v = {d1,d1,d1,d1,d1,d1,d1,d1}, un = {-1,-1,-1,-1,-1,-1,-1,-1};
+        const vc8 dv = {d, d, d, d, d, d, d, d},
+                  d1v = {d1, d1, d1, d1, d1, d1, d1, d1},
+                  un = {-1, -1, -1, -1, -1, -1, -1, -1};
         for (int32_t i = lvl[nl - 1]; i < lvl[nl]; i++) {
             const int32_t v = list[i];
-            if (i + PREFETCH_ROW < lvl[nl]) __builtin_prefetch(nbr + off[list[i + PREFETCH_ROW]]);
+            if (i + PREFETCH_ROW < lvl[nl])
+                __builtin_prefetch(nbr + off[list[i + PREFETCH_ROW]]);
             const vc8 av = dist[v] == dv;
             const vd8 sv = sigma[v];
             for (int64_t k = off[v]; k < off[v + 1]; k++) {
                 const int32_t x = nbr[k];
                 const vc8 dx = dist[x];
                 const vc8 m = av & ((dx == un) | (dx == d1v));
-                if (!bits8(m)) continue;
+                if (!bits8(m))
+                    continue;
                 dist[x] = (dx & ~m) | (d1v & m);
                 const vl8 m64 = __builtin_convertvector(m, vl8);
                 sigma[x] += (vd8)((vl8)sv & m64);
-                if (stamp[x] != d1) { stamp[x] = d1; list[cnt++] = x; }
+                if (stamp[x] != d1) {
+                    stamp[x] = d1;
+                    list[cnt++] = x;
+                }
             }
         }
-        lvl[++nl] = cnt; d = d1;
+        lvl[++nl] = cnt;
+        d = d1;
     }
     /* nl levels: level L is list[lvl[L] .. lvl[L+1]) ; last is empty */
-    vd8 gsv; for (int j = 0; j < LANES; j++) gsv[j] = j < ns ? grp[src[j]] : -1;
-    const vd8 one = {1,1,1,1,1,1,1,1};
+    vd8 gsv;
+    for (int j = 0; j < LANES; j++)
+        gsv[j] = j < ns ? grp[src[j]] : -1;
+    const vd8 one = {1, 1, 1, 1, 1, 1, 1, 1};
     for (int L = nl - 2; L >= 1; L--) {
         const int8_t dl = (int8_t)L, d1 = (int8_t)(L + 1);
-        const vc8 dv = {dl,dl,dl,dl,dl,dl,dl,dl}, d1v = {d1,d1,d1,d1,d1,d1,d1,d1};
+        const vc8 dv = {dl, dl, dl, dl, dl, dl, dl, dl},
+                  d1v = {d1, d1, d1, d1, d1, d1, d1, d1};
         for (int32_t i = lvl[L]; i < lvl[L + 1]; i++) {
             const int32_t v = list[i];
-            if (i + PREFETCH_ROW < lvl[L + 1]) __builtin_prefetch(nbr + off[list[i + PREFETCH_ROW]]);
+            if (i + PREFETCH_ROW < lvl[L + 1])
+                __builtin_prefetch(nbr + off[list[i + PREFETCH_ROW]]);
             vd8 sa = {0}, sx = {0};
             for (int64_t k = off[v]; k < off[v + 1]; k++) {
                 const int32_t x = nbr[k];
                 const vc8 m = dist[x] == d1v;
-                if (!bits8(m)) continue;
+                if (!bits8(m))
+                    continue;
                 const vl8 m64 = __builtin_convertvector(m, vl8);
                 sa += (vd8)((vl8)ca[x] & m64);
                 sx += (vd8)((vl8)cx[x] & m64);
@@ -178,18 +248,30 @@ static int ms_batch(const graph_t *g, mwork_t *w, const int32_t *grp, const int3
             const vl8 a64 = __builtin_convertvector(av, vl8);
             const vd8 sv = sigma[v];
             const vd8 da = sv * sa, dx = sv * sx;
-            const vd8 gv = {grp[v],grp[v],grp[v],grp[v],grp[v],grp[v],grp[v],grp[v]};
+            const vd8 gv = {grp[v], grp[v], grp[v], grp[v],
+                            grp[v], grp[v], grp[v], grp[v]};
             const vd8 other = (vd8)((vl8)one & (gv != gsv));
             const vd8 na = (one + da) / sv, nx = (other + dx) / sv;
             ca[v] = (vd8)(((vl8)na & a64) | ((vl8)ca[v] & ~a64));
             cx[v] = (vd8)(((vl8)nx & a64) | ((vl8)cx[v] & ~a64));
             double b = 0, c = 0;
-            for (int j = 0; j < LANES; j++) if (a64[j]) { b += da[j]; c += dx[j]; }
-            bet[v] += b; cross[v] += c;
+            for (int j = 0; j < LANES; j++)
+                if (a64[j]) {
+                    b += da[j];
+                    c += dx[j];
+                }
+            bet[v] += b;
+            cross[v] += c;
         }
     }
-    const vc8 un = {-1,-1,-1,-1,-1,-1,-1,-1}; const vd8 z = {0};
-    for (int32_t i = 0; i < cnt; i++) { int32_t v = list[i]; dist[v] = un; sigma[v] = z; stamp[v] = -1; }
+    const vc8 un = {-1, -1, -1, -1, -1, -1, -1, -1};
+    const vd8 z = {0};
+    for (int32_t i = 0; i < cnt; i++) {
+        int32_t v = list[i];
+        dist[v] = un;
+        sigma[v] = z;
+        stamp[v] = -1;
+    }
     return 0;
 }
 
@@ -283,7 +365,8 @@ int main(int argc, char **argv)
     if (nsrc < 1 || nsrc > n)
         return 2;
     printf("%d people, %lld arcs (undirected collapse), %d sources, one "
-           "thread\n", n, (long long)g.off[n], nsrc);
+           "thread\n",
+           n, (long long)g.off[n], nsrc);
 
     double *ref = must(calloc(2 * (size_t)n, sizeof *ref));
     double *got = must(calloc(2 * (size_t)n, sizeof *got));
@@ -295,7 +378,8 @@ int main(int argc, char **argv)
         bfs_source(&g, &w, g.grp, s, ref, ref + n);
     const double base = (now() - t0) / nsrc;
     printf("%-10s %6.3f ms per source  (all %d sources on 2 threads: "
-           "%.1f s)\n", "plugin", base * 1e3, n, base * n / 2);
+           "%.1f s)\n",
+           "plugin", base * 1e3, n, base * n / 2);
 
     nwork_t nw = {must(malloc((size_t)n * 4)), must(malloc((size_t)n * 4)),
                   must(malloc((size_t)n * 8)),
@@ -309,8 +393,9 @@ int main(int argc, char **argv)
             (pass ? bl_source : new_source)(&g, &nw, g.grp, s, got, got + n);
         const double t = (now() - t0) / nsrc;
         printf("%-10s %6.3f ms per source  (%.2fx the plugin's time; max "
-               "relative difference %.1e)\n", pass ? "branchless" : "pull",
-               t * 1e3, t / base, max_rel_diff(ref, got, 2 * n));
+               "relative difference %.1e)\n",
+               pass ? "branchless" : "pull", t * 1e3, t / base,
+               max_rel_diff(ref, got, 2 * n));
     }
 
     mwork_t mw = {must(aligned_alloc(64, (size_t)n * 8)),
@@ -318,7 +403,8 @@ int main(int argc, char **argv)
                   must(aligned_alloc(64, (size_t)n * 64)),
                   must(aligned_alloc(64, (size_t)n * 64)),
                   must(malloc((size_t)n * 4)),
-                  must(malloc((size_t)n * LANES * 4)), must(malloc(256 * 4))};
+                  must(malloc((size_t)n * LANES * 4)),
+                  must(malloc(256 * 4))};
     for (int32_t v = 0; v < n; v++) {
         for (int j = 0; j < LANES; j++) {
             mw.dist[v][j] = -1;
@@ -340,7 +426,7 @@ int main(int argc, char **argv)
     }
     const double t = (now() - t0) / nsrc;
     printf("%-10s %6.3f ms per source  (%.2fx the plugin's time; max "
-           "relative difference %.1e)\n", "batched", t * 1e3, t / base,
-           max_rel_diff(ref, got, 2 * n));
+           "relative difference %.1e)\n",
+           "batched", t * 1e3, t / base, max_rel_diff(ref, got, 2 * n));
     return 0;
 }
