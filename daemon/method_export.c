@@ -159,6 +159,7 @@ static int envelope(rpc_req_t *req, const view_t *v, const char *format)
         "data_version", (json_int_t)v->data_version);
     char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
     json_decref(r);
+    req->audit_rows = (int64_t)igraph_vcount(&v->graph); /* people written */
     size_t len = text ? strlen(text) : 0;
     int rc = !text || len < 2 ||
                      buf_puts(&req->out, "{\"jsonrpc\":\"2.0\",\"id\":") < 0 ||

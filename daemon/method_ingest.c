@@ -38,6 +38,11 @@ static void ingest_done(store_op_t *op, int rc)
                  op->err);
         rpc_error(req, RPC_STORAGE_ERROR, msg, NULL);
     } else {
+        /* The audit's rows for an ingest: the items it stored (new or
+         * changed), not those it found already held. */
+        const store_ingest_result_t *r = &op->ingest;
+        req->audit_rows = (int64_t)(r->people_added + r->people_updated +
+                                    r->records_added + r->events_added);
         rpc_reply(req,
                   ingest_result(&op->batch, &op->ingest, op->data_version));
     }

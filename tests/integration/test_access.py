@@ -187,6 +187,8 @@ try:
     t.eq(got[0][1]["client"]["role"], "analyst", "status: analyst")
     vrows = got[1][1]["tables"]["vertex"]["rows"] if got[1][0] == "ok" else []
     t.ok(len(vrows) >= 13, "the analyst gets vertex rows", len(vrows))
+    export_people = (got[4][1].get("view", {}).get("vertices")
+                     if got[4][0] == "ok" else None)
     sar = got[3][1] if got[3][0] == "ok" else {}
     t.eq((sar.get("attributes", {}).get("name"),
           len(sar.get("records", [])), len(sar.get("events", []))),
@@ -243,6 +245,15 @@ try:
         return any(l["uid"] == uid and l["method"] == method and
                    l["outcome"] == outcome for l in lines)
     t.ok(has(writer_uid, "ingest", "ok"), "audit: the writer's ingest")
+    t.eq([l["rows"] for l in lines if l["uid"] == writer_uid and
+          l["method"] == "ingest" and l["outcome"] == "ok"], [1],
+         "audit: the writer's ingest counts the one person it stored")
+    t.ok(export_people is not None and export_people > 0 and
+         [l["rows"] for l in lines if l["uid"] == analyst_uid and
+          l["method"] == "export" and l["outcome"] == "ok"] ==
+         [export_people],
+         "audit: the analyst's export counts the people it wrote",
+         export_people)
     t.ok(has(writer_uid, "analyse", "refused"),
          "audit: the writer's refused analyse")
     t.ok(has(analyst_uid, "forget", "refused") and
