@@ -302,11 +302,11 @@ typedef struct work {
     int32_t *pos; /* position of v in order; < 0 unreached */
     bstate_t *bs; /* by position */
     /* BFS on the undirected collapse (bfs_undirected_source) */
-    uint8_t *code;       /* 0 unreached, else 1 + level mod 255 */
-    double *sigma;       /* path counts, by vertex */
-    coef_t *coef, *push; /* by vertex: see bfs_undirected_source() */
-    int32_t *dag;        /* successor and predecessor lists */
-    int32_t *unreached;  /* candidates of a bottom-up level */
+    uint8_t *code;        /* 0 unreached, else 1 + level mod 255 */
+    double *sigma;        /* path counts, by vertex */
+    coef_t *coef, *push;  /* by vertex: see bfs_undirected_source() */
+    int32_t *dag;         /* successor and predecessor lists */
+    int32_t *unreached;   /* candidates of a bottom-up level */
     int64_t *sbeg, *send; /* by position: successors dag[sbeg .. send) */
     int64_t *pbeg, *pend; /* by position: predecessors (bottom-up) */
     int32_t *level;       /* level L is order[level[L] .. level[L + 1]) */
@@ -363,8 +363,8 @@ static int work_init_undirected(work_t *w, const graph_t *g)
     w->level = malloc(n * sizeof *w->level);
     w->bottom_up = calloc(n, sizeof *w->bottom_up);
     return w->order && w->dag && w->code && w->sigma && w->coef && w->push &&
-                   w->unreached && w->sbeg && w->send && w->pbeg &&
-                   w->pend && w->level && w->bottom_up
+                   w->unreached && w->sbeg && w->send && w->pbeg && w->pend &&
+                   w->level && w->bottom_up
                ? 0
                : -1;
 }
@@ -877,8 +877,7 @@ static int run_shares(worker_t *k, const spand_api_t *api, spand_run_t *r)
             if (job->g->len)
                 dijkstra_source(job->g, &k->w, job->grp, s, acc, acc + n);
             else if (job->g->undirected)
-                bfs_undirected_source(job->g, &k->w, job->grp, s, acc,
-                                      acc + n);
+                bfs_undirected_source(job->g, &k->w, job->grp, s, acc, acc + n);
             else
                 bfs_source(job->g, &k->w, job->grp, s, acc, acc + n);
         }
@@ -989,8 +988,6 @@ static int thread_count(int64_t asked, int32_t nsrc)
     return (int)t;
 }
 
-
-
 /* The first k entries of a partial Fisher-Yates shuffle of 0..n-1: k
  * distinct vertices, uniformly. Returns NULL when out of memory. */
 static int32_t *sample_sources(int32_t n, int32_t k, uint64_t seed)
@@ -1002,8 +999,7 @@ static int32_t *sample_sources(int32_t n, int32_t k, uint64_t seed)
         idx[i] = i;
     uint64_t st = seed;
     for (int32_t i = 0; i < k; i++) {
-        const int32_t j =
-            i + (int32_t)uniform_below(&st, (uint64_t)(n - i));
+        const int32_t j = i + (int32_t)uniform_below(&st, (uint64_t)(n - i));
         const int32_t t = idx[i];
         idx[i] = idx[j];
         idx[j] = t;
