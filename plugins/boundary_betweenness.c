@@ -302,15 +302,15 @@ typedef struct work {
     int32_t *pos; /* position of v in order; < 0 unreached */
     bstate_t *bs; /* by position */
     /* BFS on the undirected collapse (bfs_undirected_source) */
-    uint8_t *code;        /* 0 unreached, else 1 + level mod 255 */
-    double *sigma;        /* path counts, by vertex */
-    coef_t *coef, *push;  /* by vertex: see bfs_undirected_source() */
-    int32_t *dag;         /* successor and predecessor lists */
-    int32_t *unreached;   /* candidates of a bottom-up level */
-    int64_t *sbeg, *send; /* by position: successors dag[sbeg .. send) */
-    int64_t *pbeg, *pend; /* by position: predecessors (bottom-up) */
-    int32_t *level;       /* level L is order[level[L] .. level[L + 1]) */
-    uint8_t *bottom_up;   /* level L was found bottom-up */
+    uint8_t *code;                /* 0 unreached, else 1 + level mod 255 */
+    double *sigma;                /* path counts, by vertex */
+    coef_t *coef, *push;          /* by vertex: see bfs_undirected_source() */
+    int32_t *dag;                 /* successor and predecessor lists */
+    int32_t *unreached;           /* candidates of a bottom-up level */
+    int32_t *succ_len, *pred_len; /* by position: its lists' lengths */
+    int64_t *dag_mark;            /* dag's fill before each level's expansion */
+    int32_t *level;     /* level L is order[level[L] .. level[L + 1]) */
+    uint8_t *bottom_up; /* level L was found bottom-up */
     /* Dijkstra */
     double *dist; /* distance; < 0 unreached */
     vstate_t *st;
@@ -331,10 +331,9 @@ static void work_free(work_t *w)
     free(w->push);
     free(w->dag);
     free(w->unreached);
-    free(w->sbeg);
-    free(w->send);
-    free(w->pbeg);
-    free(w->pend);
+    free(w->succ_len);
+    free(w->pred_len);
+    free(w->dag_mark);
     free(w->level);
     free(w->bottom_up);
     free(w->dist);
@@ -356,14 +355,13 @@ static int work_init_undirected(work_t *w, const graph_t *g)
     w->coef = malloc(n * sizeof *w->coef);
     w->push = calloc(n, sizeof *w->push);
     w->unreached = malloc(n * sizeof *w->unreached);
-    w->sbeg = malloc(n * sizeof *w->sbeg);
-    w->send = malloc(n * sizeof *w->send);
-    w->pbeg = malloc(n * sizeof *w->pbeg);
-    w->pend = malloc(n * sizeof *w->pend);
+    w->succ_len = malloc(n * sizeof *w->succ_len);
+    w->pred_len = malloc(n * sizeof *w->pred_len);
+    w->dag_mark = malloc(n * sizeof *w->dag_mark);
     w->level = malloc(n * sizeof *w->level);
     w->bottom_up = calloc(n, sizeof *w->bottom_up);
     return w->order && w->dag && w->code && w->sigma && w->coef && w->push &&
-                   w->unreached && w->sbeg && w->send && w->pbeg && w->pend &&
+                   w->unreached && w->succ_len && w->pred_len && w->dag_mark &&
                    w->level && w->bottom_up
                ? 0
                : -1;
@@ -564,14 +562,14 @@ static void bfs_source(const graph_t *g, work_t *w, const int32_t *grp,
  * new count of reached vertices; *top is dag's fill. */
 static int32_t expand_top_down(const graph_t *g, work_t *w, int32_t fb,
                                int32_t fe, int32_t cnt, uint8_t next_code,
-                               int64_t *top, int64_t *unreached_deg)
+                               int64_t *top)
 {
     const int64_t *off = g->off;
     const int32_t *nbr = g->nbr;
     uint8_t *restrict code = w->code;
     int32_t *restrict order = w->order, *restrict dag = w->dag;
     double *restrict sigma = w->sigma;
-    int64_t t = *top, ud = *unreached_deg;
+    int64_t t = *top;
     for (int32_t i = fb; i < fe; i++) {
         if (i + PREFETCH_ROW < fe)
             __builtin_prefetch(nbr + off[order[i + PREFETCH_ROW]]);
@@ -579,7 +577,7 @@ static int32_t expand_top_down(const graph_t *g, work_t *w, int32_t fb,
             __builtin_prefetch(off + order[i + 2 * PREFETCH_ROW]);
         const int32_t v = order[i];
         const double sv = sigma[v];
-        w->sbeg[i] = t;
+        const int64_t first = t;
         for (int64_t k = off[v]; k < off[v + 1]; k++) {
             const int32_t x = nbr[k];
             const uint8_t cx = code[x];
@@ -588,16 +586,14 @@ static int32_t expand_top_down(const graph_t *g, work_t *w, int32_t fb,
                 sigma[x] = sv;
                 order[cnt++] = x;
                 dag[t++] = x;
-                ud -= off[x + 1] - off[x];
             } else if (cx == next_code) {
                 sigma[x] += sv;
                 dag[t++] = x;
             }
         }
-        w->send[i] = t;
+        w->succ_len[i] = (int32_t)(t - first); /* at most a degree */
     }
     *top = t;
-    *unreached_deg = ud;
     return cnt;
 }
 
@@ -606,8 +602,7 @@ static int32_t expand_top_down(const graph_t *g, work_t *w, int32_t fb,
  * compacts to those still unreached. Returns the new count. */
 static int32_t expand_bottom_up(const graph_t *g, work_t *w, int32_t fb,
                                 int32_t fe, int32_t cnt, uint8_t next_code,
-                                int32_t *nun, int64_t *top,
-                                int64_t *unreached_deg)
+                                int32_t *nun, int64_t *top)
 {
     const int64_t *off = g->off;
     const int32_t *nbr = g->nbr;
@@ -615,10 +610,10 @@ static int32_t expand_bottom_up(const graph_t *g, work_t *w, int32_t fb,
     int32_t *restrict order = w->order, *restrict dag = w->dag;
     int32_t *restrict cand = w->unreached;
     double *restrict sigma = w->sigma;
-    int64_t t = *top, ud = *unreached_deg;
+    int64_t t = *top;
     int32_t keep = 0;
     for (int32_t i = fb; i < fe; i++)
-        w->sbeg[i] = w->send[i] = t; /* no successor lists this level */
+        w->succ_len[i] = 0; /* no successor lists this level */
     for (int32_t u = 0; u < *nun; u++) {
         const int32_t x = cand[u];
         const int64_t first = t;
@@ -635,16 +630,13 @@ static int32_t expand_bottom_up(const graph_t *g, work_t *w, int32_t fb,
             continue;
         }
         sigma[x] = sx;
-        w->pbeg[cnt] = first;
-        w->pend[cnt] = t;
+        w->pred_len[cnt] = (int32_t)(t - first);
         order[cnt++] = x;
-        ud -= off[x + 1] - off[x];
     }
     *nun = keep;
     for (int32_t i = fe; i < cnt; i++)
         code[order[i]] = next_code; /* only now: see above */
     *top = t;
-    *unreached_deg = ud;
     return cnt;
 }
 
@@ -657,7 +649,9 @@ static int32_t forward_undirected(const graph_t *g, work_t *w, int32_t s,
     const int32_t n = g->n;
     const int64_t *off = g->off;
     int32_t cnt = 1, nl = 1, nun = -1;
-    int64_t top = 0, unreached_deg = off[n] - (off[s + 1] - off[s]);
+    /* Everything reached is a level's frontier once, when its degrees
+     * are summed: what is left is the degree of everyone unreached. */
+    int64_t top = 0, unreached_deg = off[n];
     w->code[s] = 1;
     w->sigma[s] = 1;
     w->order[0] = s;
@@ -670,6 +664,7 @@ static int32_t forward_undirected(const graph_t *g, work_t *w, int32_t s,
         int64_t frontier_deg = 0;
         for (int32_t i = fb; i < fe; i++)
             frontier_deg += off[w->order[i] + 1] - off[w->order[i]];
+        unreached_deg -= frontier_deg;
         const int up = unreached_deg + (n - cnt) < frontier_deg;
         if (up && nun < 0) { /* the first bottom-up level: list them */
             nun = 0;
@@ -677,12 +672,11 @@ static int32_t forward_undirected(const graph_t *g, work_t *w, int32_t s,
                 if (!w->code[v])
                     w->unreached[nun++] = v;
         }
+        w->dag_mark[nl - 1] = top;
         if (up)
-            cnt = expand_bottom_up(g, w, fb, fe, cnt, next_code, &nun, &top,
-                                   &unreached_deg);
+            cnt = expand_bottom_up(g, w, fb, fe, cnt, next_code, &nun, &top);
         else
-            cnt = expand_top_down(g, w, fb, fe, cnt, next_code, &top,
-                                  &unreached_deg);
+            cnt = expand_top_down(g, w, fb, fe, cnt, next_code, &top);
         if (nun > 0 && !up) { /* keep the candidates a superset, smaller */
             int32_t keep = 0;
             for (int32_t u = 0; u < nun; u++)
@@ -693,6 +687,7 @@ static int32_t forward_undirected(const graph_t *g, work_t *w, int32_t s,
         w->bottom_up[nl] = (uint8_t)up;
         w->level[++nl] = cnt;
     }
+    w->dag_mark[nl - 1] = top;
     *reached = cnt;
     return nl - 1; /* the last level is empty */
 }
@@ -710,7 +705,12 @@ static void bfs_undirected_source(const graph_t *g, work_t *w,
     const double *restrict sigma = w->sigma;
     coef_t *restrict coef = w->coef, *restrict push = w->push;
     for (int32_t L = nl - 1; L >= 1; L--) {
-        const int pulled_by_next = L + 1 < nl && w->bottom_up[L + 1];
+        /* Level L's successor lists (if it was expanded top-down) end
+         * where its expansion ended; its predecessor lists (if it was
+         * found bottom-up) where the expansion of level L - 1 ended. Both
+         * are walked from their ends, positions in reverse. */
+        const int pulled_by_next = w->bottom_up[L + 1];
+        int64_t sk = w->dag_mark[L + 1], pk = w->dag_mark[L];
         for (int32_t i = w->level[L + 1] - 1; i >= w->level[L]; i--) {
             const int32_t v = order[i];
             double sa = 0, sx = 0;
@@ -719,7 +719,8 @@ static void bfs_undirected_source(const graph_t *g, work_t *w,
                 sx = push[v].cross;
                 push[v] = (coef_t){0, 0};
             } else {
-                for (int64_t k = w->sbeg[i]; k < w->send[i]; k++) {
+                sk -= w->succ_len[i];
+                for (int64_t k = sk; k < sk + w->succ_len[i]; k++) {
                     sa += coef[dag[k]].all;
                     sx += coef[dag[k]].cross;
                 }
@@ -730,11 +731,13 @@ static void bfs_undirected_source(const graph_t *g, work_t *w,
             const coef_t c = {(1.0 + da) / sv,
                               ((grp[v] != gs ? 1.0 : 0.0) + dx) / sv};
             coef[v] = c;
-            if (w->bottom_up[L])
-                for (int64_t k = w->pbeg[i]; k < w->pend[i]; k++) {
+            if (w->bottom_up[L]) {
+                pk -= w->pred_len[i];
+                for (int64_t k = pk; k < pk + w->pred_len[i]; k++) {
                     push[dag[k]].all += c.all;
                     push[dag[k]].cross += c.cross;
                 }
+            }
         }
     }
     push[s] = (coef_t){0, 0}; /* level 1 found bottom-up pushes here */
