@@ -571,10 +571,15 @@ static int32_t expand_top_down(const graph_t *g, work_t *w, int32_t fb,
     double *restrict sigma = w->sigma;
     int64_t t = *top;
     for (int32_t i = fb; i < fe; i++) {
-        if (i + PREFETCH_ROW < fe)
-            __builtin_prefetch(nbr + off[order[i + PREFETCH_ROW]]);
-        if (i + 2 * PREFETCH_ROW < fe)
+        if (i + PREFETCH_ROW < fe) { /* a row is 1-3 cache lines */
+            const int32_t *row = nbr + off[order[i + PREFETCH_ROW]];
+            __builtin_prefetch(row);
+            __builtin_prefetch(row + 16);
+        }
+        if (i + 2 * PREFETCH_ROW < fe) {
             __builtin_prefetch(off + order[i + 2 * PREFETCH_ROW]);
+            __builtin_prefetch(sigma + order[i + 2 * PREFETCH_ROW]);
+        }
         const int32_t v = order[i];
         const double sv = sigma[v];
         const int64_t first = t;
@@ -713,6 +718,13 @@ static void bfs_undirected_source(const graph_t *g, work_t *w,
         int64_t sk = w->dag_mark[L + 1], pk = w->dag_mark[L];
         for (int32_t i = w->level[L + 1] - 1; i >= w->level[L]; i--) {
             const int32_t v = order[i];
+            if (i >= PREFETCH_SUM) { /* the sums of a vertex to come */
+                const int32_t y = order[i - PREFETCH_SUM];
+                __builtin_prefetch(bet + y, 1);
+                __builtin_prefetch(cross + y, 1);
+                __builtin_prefetch(push + y, 1);
+                __builtin_prefetch(sigma + y);
+            }
             double sa = 0, sx = 0;
             if (pulled_by_next) {
                 sa = push[v].all;

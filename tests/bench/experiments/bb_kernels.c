@@ -23,7 +23,8 @@
  * See doc/performance.md ("Exact betweenness at 20k / 200k") for the
  * figures and why none of them replaced the plugin's kernel. Build and
  * run (from the source tree, with a bench graph made by run.sh):
- *   tests/bench/experiments/bb_kernels.sh [GRAPH-DIR] [SOURCES]
+ *   tests/bench/experiments/bb_kernels.sh [GRAPH-DIR] [SOURCES] [plugin]
+ * ("plugin": time the plugin's two kernels only).
  */
 #define _GNU_SOURCE
 #include "../../../plugins/boundary_betweenness.c"
@@ -403,6 +404,8 @@ int main(int argc, char **argv)
            "plugin", tu * 1e3, tu / base, n, tu * n / 2,
            max_rel_diff(ref, got, 2 * n));
 
+    if (argc > 2 && strcmp(argv[2], "plugin") == 0)
+        return 0; /* the two plugin kernels only (for profiling) */
     nwork_t nw = {must(malloc((size_t)n * 4)), must(malloc((size_t)n * 4)),
                   must(malloc((size_t)n * 8)),
                   must(malloc((size_t)n * sizeof(pcoef_t)))};
