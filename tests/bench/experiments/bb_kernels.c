@@ -1,8 +1,16 @@
-/* bb_kernels.c - an experiment, not part of the build: three other ways
- * of computing boundary_betweenness's exact sums for every source, timed
- * against the plugin's own BFS kernel (bfs_source(), included from the
- * plugin's source so that the baseline is the code that ships) on the
- * same graph, one thread, and checked against it value by value.
+/* bb_kernels.c - an experiment, not part of the build: ways of computing
+ * boundary_betweenness's exact sums for every source on the undirected
+ * collapse, timed on the same graph, one thread, and checked value by
+ * value against the first:
+ *
+ *   by-position the plugin's bfs_source() (records by position in the
+ *              order of discovery, predecessor lists): the undirected
+ *              kernel until issue 10's last session, still the directed
+ *              one;
+ *   plugin     the plugin's bfs_undirected_source() (top-down or
+ *              bottom-up by level): what ships for undirected views.
+ * Both are included from the plugin's source, so the figures are those of
+ * the code that ships. Three rewrites that were tried and not kept:
  *
  *   pull       vertex-indexed arrays; the dependency pass pulls from the
  *              successors (no predecessor lists);
@@ -15,7 +23,8 @@
  * See doc/performance.md ("Exact betweenness at 20k / 200k") for the
  * figures and why none of them replaced the plugin's kernel. Build and
  * run (from the source tree, with a bench graph made by run.sh):
- *   tests/bench/experiments/bb_kernels.sh [GRAPH-DIR] [SOURCES]
+ *   tests/bench/experiments/bb_kernels.sh [GRAPH-DIR] [SOURCES] [plugin]
+ * ("plugin": time the plugin's two kernels only).
  */
 #define _GNU_SOURCE
 #include "../../../plugins/boundary_betweenness.c"
@@ -23,18 +32,18 @@
 /* ---- pull: vertex-indexed arrays, dependencies pulled from successors */
 typedef struct {
     double a, x;
-} coef_t;
+} pcoef_t;
 typedef struct {
     int32_t *order, *dist;
     double *sigma;
-    coef_t *c;
+    pcoef_t *c;
 } nwork_t;
 static void new_source(const graph_t *g, nwork_t *w, const int32_t *grp,
                        int32_t s, double *bet, double *cross)
 {
     int32_t *restrict dist = w->dist, *restrict order = w->order;
     double *restrict sigma = w->sigma;
-    coef_t *restrict c = w->c;
+    pcoef_t *restrict c = w->c;
     const int64_t *off = g->off;
     const int32_t *nbr = g->nbr;
     int32_t head = 0, cnt = 1;
@@ -93,7 +102,7 @@ static void bl_source(const graph_t *g, nwork_t *w, const int32_t *grp,
 {
     int32_t *restrict dist = w->dist, *restrict order = w->order;
     double *restrict sigma = w->sigma;
-    coef_t *restrict c = w->c;
+    pcoef_t *restrict c = w->c;
     const int64_t *off = g->off;
     const int32_t *nbr = g->nbr;
     int32_t head = 0, cnt = 1;
@@ -371,7 +380,7 @@ int main(int argc, char **argv)
     double *ref = must(calloc(2 * (size_t)n, sizeof *ref));
     double *got = must(calloc(2 * (size_t)n, sizeof *got));
     work_t w;
-    if (work_init(&w, &g) != 0)
+    if (work_init(&w, &g) != 0) /* g.undirected is 0: bfs_source's arrays */
         return 1;
     double t0 = now();
     for (int32_t s = 0; s < nsrc; s++)
@@ -379,11 +388,27 @@ int main(int argc, char **argv)
     const double base = (now() - t0) / nsrc;
     printf("%-10s %6.3f ms per source  (all %d sources on 2 threads: "
            "%.1f s)\n",
-           "plugin", base * 1e3, n, base * n / 2);
+           "by-position", base * 1e3, n, base * n / 2);
 
+    work_t wu;
+    g.undirected = 1;
+    if (work_init(&wu, &g) != 0)
+        return 1;
+    memset(got, 0, 2 * (size_t)n * sizeof *got);
+    t0 = now();
+    for (int32_t s = 0; s < nsrc; s++)
+        bfs_undirected_source(&g, &wu, g.grp, s, got, got + n);
+    const double tu = (now() - t0) / nsrc;
+    printf("%-10s %6.3f ms per source  (%.2fx; all %d sources on 2 "
+           "threads: %.1f s; max relative difference %.1e)\n",
+           "plugin", tu * 1e3, tu / base, n, tu * n / 2,
+           max_rel_diff(ref, got, 2 * n));
+
+    if (argc > 2 && strcmp(argv[2], "plugin") == 0)
+        return 0; /* the two plugin kernels only (for profiling) */
     nwork_t nw = {must(malloc((size_t)n * 4)), must(malloc((size_t)n * 4)),
                   must(malloc((size_t)n * 8)),
-                  must(malloc((size_t)n * sizeof(coef_t)))};
+                  must(malloc((size_t)n * sizeof(pcoef_t)))};
     for (int pass = 0; pass < 2; pass++) {
         for (int32_t v = 0; v < n; v++)
             nw.dist[v] = -1;
@@ -392,7 +417,7 @@ int main(int argc, char **argv)
         for (int32_t s = 0; s < nsrc; s++)
             (pass ? bl_source : new_source)(&g, &nw, g.grp, s, got, got + n);
         const double t = (now() - t0) / nsrc;
-        printf("%-10s %6.3f ms per source  (%.2fx the plugin's time; max "
+        printf("%-10s %6.3f ms per source  (%.2fx by-position's time; max "
                "relative difference %.1e)\n",
                pass ? "branchless" : "pull", t * 1e3, t / base,
                max_rel_diff(ref, got, 2 * n));
@@ -425,7 +450,7 @@ int main(int argc, char **argv)
         }
     }
     const double t = (now() - t0) / nsrc;
-    printf("%-10s %6.3f ms per source  (%.2fx the plugin's time; max "
+    printf("%-10s %6.3f ms per source  (%.2fx by-position's time; max "
            "relative difference %.1e)\n",
            "batched", t * 1e3, t / base, max_rel_diff(ref, got, 2 * n));
     return 0;

@@ -1,5 +1,5 @@
 #!/bin/bash
-# bb_kernels.sh [GRAPH-DIR] [SOURCES]: build bb_kernels.c and run it on a
+# bb_kernels.sh [GRAPH-DIR] [SOURCES] [plugin]: build bb_kernels.c and run it on a
 # bench graph (people.csv, records.csv as tests/bench/gengraph.py writes
 # them; default the 20k / 200k graph `run.sh --only bb_speed` caches).
 # An experiment: see bb_kernels.c and doc/performance.md.
@@ -30,4 +30,4 @@ print(len(ids), len(pairs))
 print(" ".join(map(str, groups)))
 print("\n".join(pairs))
 PY
-"$work/bb_kernels" "$sources" <"$work/graph.txt"
+"$work/bb_kernels" "$sources" ${3:+"$3"} <"$work/graph.txt"
