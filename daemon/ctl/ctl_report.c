@@ -818,16 +818,7 @@ static void print_unavailable(const json_t *doc, const char *plugin,
                 json_string_value(why));
 }
 
-/* "p < 0.001" or "p = 0.042". */
-static char *p_text(double p)
-{
-    if (p < 0.001)
-        return strdup("p < 0.001");
-    char *n = ctl_number_text(round(p * 1000) / 1000);
-    char *s = n ? ctl_fmt("p = %s", n) : NULL;
-    free(n);
-    return s;
-}
+static char *p_short(double p); /* "p = 0.042": see below */
 
 /* An E-I against its expected value, in words: "less outward-looking
  * than chance: significantly more inward-looking than random mixing,
@@ -846,7 +837,7 @@ static char *ei_reading(const json_t *row, bool brief)
     int dir = ei > ex + eps ? 1 : ei < ex - eps ? -1 : 0;
     double p = dir > 0 ? pg : dir < 0 ? pl : NAN;
     const char *side = dir > 0 ? "more outward-looking" : "more inward-looking";
-    char *pt = isnan(p) ? NULL : p_text(p);
+    char *pt = isnan(p) ? NULL : p_short(p);
     char *s;
     if (brief) {
         if (dir != 0 && pt && p < SIGNIFICANT)
@@ -985,13 +976,45 @@ char *ctl_report_kinds_text(const json_t *doc)
     return json_array_size(used) ? cat(s, presets_text(used)) : s;
 }
 
+/* Write text in lines of at most width characters, broken at spaces (a
+ * word longer than width gets a line of its own; a newline in text starts
+ * a new line), then a newline. */
+static void put_wrapped(FILE *out, const char *text, size_t width)
+{
+    size_t col = 0;
+    while (*text) {
+        while (*text == ' ')
+            text++;
+        if (*text == '\n') {
+            fputc('\n', out);
+            col = 0;
+            text++;
+            continue;
+        }
+        const size_t len = strcspn(text, " \n");
+        if (!len)
+            break;
+        if (col && col + 1 + len > width) {
+            fputc('\n', out);
+            col = 0;
+        }
+        if (col) {
+            fputc(' ', out);
+            col++;
+        }
+        fwrite(text, 1, len, out);
+        col += len;
+        text += len;
+    }
+    fputc('\n', out);
+}
+
 static void print_kinds(const json_t *doc, FILE *out)
 {
     char *line = ctl_report_kinds_text(doc);
     const json_t *kinds = json_object_get(doc, "kinds");
     if (line) {
-        fputs(line, out);
-        fputc('\n', out);
+        put_wrapped(out, line, 78); /* as the report's other paragraphs */
         free(line);
     }
     if (json_array_size(kinds)) {
