@@ -478,9 +478,8 @@ static int cmp_cstr(const void *a, const void *b)
 /* Append JSON string s (null if not UTF-8). */
 static int put_jstr(buf_t *b, const char *s)
 {
-    return jnum_string(b, s, strlen(s)) < 0 && buf_append(b, "null", 4) < 0
-               ? -1
-               : 0;
+    return jnum_string(b, s, strlen(s)) < 0 && buf_append(b, "null", 4) < 0 ? -1
+                                                                            : 0;
 }
 
 /* The vertex rows of all scopes, and their sort keys, into a and b. */
@@ -541,14 +540,14 @@ static int scoped_vertex_rows(answer_t *a, buf_t *b, const view_t *v,
             a->scope[row] = (uint32_t)s;
         }
     }
-    a->bytes += pool + nv * (sizeof(size_t) * 2 + 8) +
-                nv * (size_t)nc * sizeof(double);
+    a->bytes +=
+        pool + nv * (sizeof(size_t) * 2 + 8) + nv * (size_t)nc * sizeof(double);
     return 0;
 }
 
 /* The rows of a group, pair or network table of all scopes into b. */
-static int scoped_rows(buf_t *b, int k, const view_scopes_t *sc,
-                       result_t **res, const spand_type_t *types, int nc)
+static int scoped_rows(buf_t *b, int k, const view_scopes_t *sc, result_t **res,
+                       const spand_type_t *types, int nc)
 {
     bool any = false;
     for (size_t s = 0; s < sc->n; s++) {
@@ -570,7 +569,8 @@ static int scoped_rows(buf_t *b, int k, const view_scopes_t *sc,
                 size_t ga = (size_t)row / ng, gb = (size_t)row % ng;
                 if (buf_putc(b, ',') < 0 ||
                     put_jstr(b, sv->group_names[ga]) < 0 ||
-                    buf_putc(b, ',') < 0 || put_jstr(b, sv->group_names[gb]) < 0)
+                    buf_putc(b, ',') < 0 ||
+                    put_jstr(b, sv->group_names[gb]) < 0)
                     return -1;
             }
             if (put_cells(b, t, row, types, nc, false) < 0 ||

@@ -85,8 +85,7 @@ const char *config_synchronous_name(int level)
 }
 
 /* Unsigned integer with an optional k/M/G (binary) suffix. */
-static int parse_size(const char *v, uint64_t min, uint64_t max,
-                      uint64_t *out)
+static int parse_size(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -137,13 +136,13 @@ static int on_key(void *user, const char *section, const char *name,
     uint64_t n;
     c->handled = c->lineno;
 #define IS(s, k) (strcmp(section, s) == 0 && strcmp(name, k) == 0)
-#define SIZE(s, k, field, lo, hi)                                            \
-    if (IS(s, k)) {                                                          \
-        if (parse_size(value, lo, hi, &n) < 0)                               \
-            ERR("[%s] %s: \"%s\" is not a number from %llu to %llu", s, k,  \
-                value, (unsigned long long)(lo), (unsigned long long)(hi));  \
-        cfg->field = n;                                                      \
-        return 1;                                                            \
+#define SIZE(s, k, field, lo, hi)                                              \
+    if (IS(s, k)) {                                                            \
+        if (parse_size(value, lo, hi, &n) < 0)                                 \
+            ERR("[%s] %s: \"%s\" is not a number from %llu to %llu", s, k,     \
+                value, (unsigned long long)(lo), (unsigned long long)(hi));    \
+        cfg->field = n;                                                        \
+        return 1;                                                              \
     }
     if (IS("daemon", "socket")) {
         if (set_path(c, &cfg->socket, value) < 0)
@@ -245,8 +244,7 @@ static int on_key(void *user, const char *section, const char *name,
         else if (strcmp(value, "thread") == 0)
             cfg->isolation = ISOLATION_THREAD;
         else
-            ERR("[analysis] isolation: \"%s\" is not process or thread",
-                value);
+            ERR("[analysis] isolation: \"%s\" is not process or thread", value);
         return 1;
     }
     if (IS("plugins", "dir")) {
@@ -298,11 +296,9 @@ static int on_key(void *user, const char *section, const char *name,
         else if (strcmp(value, "thread") == 0)
             mode = ISOLATION_THREAD;
         else
-            ERR("[isolation] %s: \"%s\" is not process or thread", name,
-                value);
-        struct config_isolation_rule *r =
-            realloc(cfg->isolation_rules,
-                    (cfg->nisolation_rules + 1) * sizeof *r);
+            ERR("[isolation] %s: \"%s\" is not process or thread", name, value);
+        struct config_isolation_rule *r = realloc(
+            cfg->isolation_rules, (cfg->nisolation_rules + 1) * sizeof *r);
         if (!r)
             ERR("out of memory");
         cfg->isolation_rules = r;
@@ -532,21 +528,20 @@ void config_print(const config_t *cfg, FILE *out)
             cfg->path ? cfg->path : "defaults only");
     fprintf(out, "[daemon]\nsocket = %s\nsocket_mode = %04o\n", cfg->socket,
             cfg->socket_mode);
-    fprintf(out, "database = %s\nlog_level = %s\npidfile = %s\n",
-            cfg->database, log_level_name(cfg->log_level),
-            cfg->pidfile ? cfg->pidfile : "");
+    fprintf(out, "database = %s\nlog_level = %s\npidfile = %s\n", cfg->database,
+            log_level_name(cfg->log_level), cfg->pidfile ? cfg->pidfile : "");
     fprintf(out, "log_file = %s\n\n", cfg->log_file ? cfg->log_file : "");
     fprintf(out, "[store]\nsynchronous = %s\ncache_mb = %u\n",
             config_synchronous_name(cfg->synchronous), cfg->cache_mb);
-    fprintf(out, "commit_items = %u\ningest_queue = %u\n\n",
-            cfg->commit_items, cfg->ingest_queue);
+    fprintf(out, "commit_items = %u\ningest_queue = %u\n\n", cfg->commit_items,
+            cfg->ingest_queue);
     fprintf(out, "[limits]\nmax_request_bytes = %zu\nmax_connections = %u\n",
             cfg->max_request_bytes, cfg->max_connections);
     fprintf(out, "max_output_bytes = %zu\nmax_pipeline = %u\n",
             cfg->max_output_bytes, cfg->max_pipeline);
     fprintf(out, "max_inflight_bytes = %zu\n", cfg->max_inflight_bytes);
-    fprintf(out, "max_id_bytes = %u\nmax_value_bytes = %u\n",
-            cfg->max_id_bytes, cfg->max_value_bytes);
+    fprintf(out, "max_id_bytes = %u\nmax_value_bytes = %u\n", cfg->max_id_bytes,
+            cfg->max_value_bytes);
     fprintf(out, "max_rejects = %u\n", cfg->max_rejects);
     fprintf(out, "max_event_participants = %u\nmax_groups = %u\n",
             cfg->max_event_participants, cfg->max_groups);
@@ -575,7 +570,7 @@ void config_print(const config_t *cfg, FILE *out)
             cfg->access_writer ? cfg->access_writer : "",
             cfg->access_reader ? cfg->access_reader : "");
     fprintf(out, "\n[privacy]\nretention_days = %u\n", cfg->retention_days);
-    fprintf(out, "min_group_size = %u\nidentifying = %s\n",
-            cfg->min_group_size, cfg->identifying);
+    fprintf(out, "min_group_size = %u\nidentifying = %s\n", cfg->min_group_size,
+            cfg->identifying);
     fprintf(out, "key_file = %s\n", cfg->key_file ? cfg->key_file : "");
 }

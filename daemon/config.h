@@ -22,34 +22,34 @@ typedef struct config {
     char *socket;
     unsigned socket_mode;
     char *database;
-    int log_level; /* syslog priority */
-    char *pidfile; /* NULL: none */
+    int log_level;  /* syslog priority */
+    char *pidfile;  /* NULL: none */
     char *log_file; /* NULL: stderr (or syslog when in the background) */
 
     /* [store] */
-    int synchronous;        /* sqlite PRAGMA synchronous: 0..3 */
-    unsigned cache_mb;      /* sqlite page cache of the writer */
-    unsigned commit_items;  /* most items in one group commit */
-    unsigned ingest_queue;  /* most batches waiting for the writer */
+    int synchronous;       /* sqlite PRAGMA synchronous: 0..3 */
+    unsigned cache_mb;     /* sqlite page cache of the writer */
+    unsigned commit_items; /* most items in one group commit */
+    unsigned ingest_queue; /* most batches waiting for the writer */
 
     /* [limits] */
     size_t max_request_bytes;
     unsigned max_connections;
     size_t max_output_bytes;
-    unsigned max_pipeline;    /* unanswered requests per connection */
+    unsigned max_pipeline;     /* unanswered requests per connection */
     size_t max_inflight_bytes; /* request bytes being worked on, all clients */
-    unsigned max_id_bytes;    /* ids of people, records, events */
-    unsigned max_value_bytes; /* attribute values, kinds */
-    unsigned max_rejects;     /* rejected items listed in one reply */
+    unsigned max_id_bytes;     /* ids of people, records, events */
+    unsigned max_value_bytes;  /* attribute values, kinds */
+    unsigned max_rejects;      /* rejected items listed in one reply */
     unsigned max_event_participants; /* an event of k people: k(k-1)/2 ties */
-    unsigned max_groups; /* distinct values of an analysis boundary */
-    double max_weight;   /* largest weight of a record or event */
-    unsigned idle_timeout_ms; /* close an idle connection; 0: never */
+    unsigned max_groups;         /* distinct values of an analysis boundary */
+    double max_weight;           /* largest weight of a record or event */
+    unsigned idle_timeout_ms;    /* close an idle connection; 0: never */
     unsigned request_timeout_ms; /* ... one stuck in a line; 0: never */
 
     /* [analysis] */
     unsigned workers;
-    unsigned analysis_queue; /* analyses waiting for a worker */
+    unsigned analysis_queue;  /* analyses waiting for a worker */
     unsigned result_cache_mb; /* cached analysis results */
     unsigned timeout_ms;
     unsigned memory_limit_mb;
@@ -60,7 +60,7 @@ typedef struct config {
     struct config_isolation_rule {
         char *plugin;
         enum config_isolation mode;
-    } *isolation_rules;
+    } * isolation_rules;
     size_t nisolation_rules;
 
     /* [plugins] */

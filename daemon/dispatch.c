@@ -207,8 +207,8 @@ static void after_parse(rpc_req_t *req)
 {
     /* A plain ingest read by the fast path has no tree: its batch holds
      * about what its line did. */
-    req->host->cost(req, parse_cost(req->len,
-                                    req->msg != NULL && !req->batch.live));
+    req->host->cost(req,
+                    parse_cost(req->len, req->msg != NULL && !req->batch.live));
     if (req->rc < 0) {
         rpc_fail(req, RPC_PARSE_ERROR, req->err);
         return;

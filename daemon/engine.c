@@ -77,8 +77,8 @@ static const spand_param_t *find_param(spand_run_t *r, const char *name,
 
 /* The value given by the client (already of the declared type), or the
  * declared default as JSON. */
-static json_t *param_value(spand_run_t *r, const char *name,
-                           spand_type_t type, const char **deflt)
+static json_t *param_value(spand_run_t *r, const char *name, spand_type_t type,
+                           const char **deflt)
 {
     const spand_param_t *p = find_param(r, name, type);
     if (!p)
@@ -192,8 +192,8 @@ static int api_set_text(spand_run_t *r, spand_table_kind_t t,
         return -1;
     }
     if (!r->texts[t]) {
-        r->texts[t] = calloc((size_t)r->rows[t] * (size_t)r->ncols[t],
-                             sizeof(char *));
+        r->texts[t] =
+            calloc((size_t)r->rows[t] * (size_t)r->ncols[t], sizeof(char *));
         if (!r->texts[t]) {
             r->oom = 1;
             return -1;
@@ -637,8 +637,8 @@ static int spawn_child(job_t *job, int vfd, int wfd, pid_t *pid)
     posix_spawnattr_init(&at);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
                                      0);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-                                     O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY,
+                                     0);
     int rc = 0;
     for (int i = 0; i < 4; i++)
         if (fds[i] < 0)
@@ -883,8 +883,8 @@ static int child_answer(job_t *job, const view_t *const *views, size_t n,
         json_loadb(data->data, data->len, JSON_REJECT_DUPLICATES, &je);
     if (!res) {
         job->reason = "garbage";
-        snprintf(job->detail, sizeof job->detail,
-                 "the result is not JSON: %s", je.text);
+        snprintf(job->detail, sizeof job->detail, "the result is not JSON: %s",
+                 je.text);
         return -1;
     }
     json_t *err = json_object_get(res, "error");
@@ -1167,9 +1167,9 @@ static void run_job(engine_t *e, job_t *job)
 {
     uint64_t start = now_ns();
     char err[512] = "";
-    view_t *v = engine_view(e, &job->spec,
-                            job->has_baseline ? &job->base_spec : NULL, err,
-                            sizeof err);
+    view_t *v =
+        engine_view(e, &job->spec, job->has_baseline ? &job->base_spec : NULL,
+                    err, sizeof err);
     if (!v) {
         job->rc = -1;
         job->reason = "error";
@@ -1216,12 +1216,11 @@ static void run_job(engine_t *e, job_t *job)
         /* The answer's text is written here, on the worker, once: the
          * loop only wraps it (answer.h). It takes the results. */
         const view_spec_t *base = job->has_baseline ? &job->base_spec : NULL;
-        job->answer =
-            v->within
-                ? answer_build_scoped(job->plugin, v, &sc, &job->spec, base,
-                                      res, err, sizeof err)
-                : answer_build(job->plugin, v, &job->spec, base, res[0], err,
-                               sizeof err);
+        job->answer = v->within
+                          ? answer_build_scoped(job->plugin, v, &sc, &job->spec,
+                                                base, res, err, sizeof err)
+                          : answer_build(job->plugin, v, &job->spec, base,
+                                         res[0], err, sizeof err);
         if (!job->answer) {
             rc = -1;
             job->reason = "memory";
@@ -1285,8 +1284,9 @@ static void *worker_main(void *arg)
         if (atomic_load(&job->cancel)) {
             job->rc = -1;
             job->reason = "cancelled";
-            snprintf(job->detail, sizeof job->detail, "cancelled before it "
-                                                      "ran");
+            snprintf(job->detail, sizeof job->detail,
+                     "cancelled before it "
+                     "ran");
         } else {
             run_job(e, job);
         }

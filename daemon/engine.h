@@ -57,12 +57,12 @@ struct job {
     void (*progress_cb)(job_t *job, double fraction);
 
     /* output, valid in cb */
-    int rc;            /* 0, or < 0 with reason and detail */
+    int rc;             /* 0, or < 0 with reason and detail */
     const char *reason; /* "crashed", "timeout", "memory", "error",
                            "garbage", "cancelled", "busy" */
     char detail[512];
     struct answer *answer; /* the answer's text (answer.h); a reference */
-    view_t *view;   /* the view the analysis ran on (a reference) */
+    view_t *view;          /* the view the analysis ran on (a reference) */
     double elapsed_ms;
 
     /* engine-private */

@@ -30,8 +30,7 @@ static void partial_reset(frame_t *f)
         buf_clear(&f->partial);
 }
 
-int frame_feed(frame_t *f, const char *data, size_t len, frame_cb cb,
-               void *ctx)
+int frame_feed(frame_t *f, const char *data, size_t len, frame_cb cb, void *ctx)
 {
     size_t used;
     return frame_feed_some(f, data, len, cb, ctx, &used);

@@ -98,9 +98,8 @@ static int get_id(struct vctx *v, json_t *obj, const char *key,
         reject_at(v, path, key, "must be a string");
         return -1;
     }
-    const char *why = ingest_check_id(json_string_value(j),
-                                      json_string_length(j),
-                                      v->lim->max_id_bytes);
+    const char *why = ingest_check_id(
+        json_string_value(j), json_string_length(j), v->lim->max_id_bytes);
     if (why) {
         reject_at(v, path, key, why);
         return -1;
@@ -123,9 +122,8 @@ static int get_kind(struct vctx *v, json_t *obj, const char *path,
         reject_at(v, path, p, "must be a string");
         return -1;
     }
-    const char *why = ingest_check_id(json_string_value(j),
-                                      json_string_length(j),
-                                      v->lim->max_value_bytes);
+    const char *why = ingest_check_id(
+        json_string_value(j), json_string_length(j), v->lim->max_value_bytes);
     if (why) {
         reject_at(v, path, p,
                   why[0] == 'i' ? "is longer than max_value_bytes" : why);
@@ -136,8 +134,7 @@ static int get_kind(struct vctx *v, json_t *obj, const char *path,
     return 1;
 }
 
-static int get_ts(struct vctx *v, json_t *obj, const char *path,
-                  int64_t *out)
+static int get_ts(struct vctx *v, json_t *obj, const char *path, int64_t *out)
 {
     const char *p = "ts";
     json_t *j = json_object_get(obj, "ts");
@@ -243,8 +240,8 @@ static int attr_name_ok(const char *s, size_t n)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        int alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                    c == '_';
+        int alpha =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
         int digit = (c >= '0' && c <= '9') || c == '-' || c == '.';
         if (!alpha && !(i > 0 && digit))
             return 0;
@@ -312,8 +309,9 @@ static int parse_person(struct vctx *v, json_t *o, size_t idx)
             a->value.len = len;
         } else {
             snprintf(ap, sizeof ap, "%s.%.64s", path, key);
-            reject(v, ap, "an attribute value must be a string, or null to "
-                          "remove it");
+            reject(v, ap,
+                   "an attribute value must be a string, or null to "
+                   "remove it");
             bad = 1;
             continue;
         }
@@ -329,11 +327,10 @@ static int parse_person(struct vctx *v, json_t *o, size_t idx)
     return 0;
 }
 
-static const char *const record_fields[] = {
-    "id", "ts", "from", "to", "kind", "weight", "directed", NULL};
-static const char *const event_fields[] = {"id",           "ts",
-                                           "kind",         "participants",
-                                           "weight",       NULL};
+static const char *const record_fields[] = {"id",   "ts",     "from",     "to",
+                                            "kind", "weight", "directed", NULL};
+static const char *const event_fields[] = {"id",           "ts",     "kind",
+                                           "participants", "weight", NULL};
 
 static int parse_record(struct vctx *v, json_t *o, size_t idx)
 {
@@ -489,8 +486,7 @@ static int compact(ingest_batch_t *b)
     }
     for (size_t i = 0; i < b->nrecords; i++) {
         const ingest_record_t *r = &b->records[i];
-        total += need(&r->id) + need(&r->from) + need(&r->to) +
-                 need(&r->kind);
+        total += need(&r->id) + need(&r->from) + need(&r->to) + need(&r->kind);
     }
     for (size_t i = 0; i < b->nevents; i++) {
         const ingest_event_t *e = &b->events[i];
@@ -544,8 +540,9 @@ int ingest_parse(json_t *params, const ingest_limits_t *lim,
 {
     memset(out, 0, sizeof *out);
     if (!json_is_object(params)) {
-        snprintf(err, errlen, "params must be an object with people, "
-                              "records and/or events");
+        snprintf(err, errlen,
+                 "params must be an object with people, "
+                 "records and/or events");
         return -1;
     }
     const char *key;

@@ -31,8 +31,8 @@ extern char **environ;
 
 /* The first fields of every descriptor, whatever its ABI: they must stay
  * where they are for the checks below to read them safely. */
-#define HEADER_BYTES                                                         \
-    (offsetof(spand_plugin_t, igraph_integer_size) +                         \
+#define HEADER_BYTES                                                           \
+    (offsetof(spand_plugin_t, igraph_integer_size) +                           \
      sizeof(((spand_plugin_t *)0)->igraph_integer_size))
 
 /* ---- ABI ---------------------------------------------------------------- */
@@ -224,8 +224,7 @@ const char *loader_type_name(spand_type_t t)
 
 const char *loader_table_name(spand_table_kind_t k)
 {
-    static const char *const names[] = {"vertex", "group", "pair",
-                                        "network"};
+    static const char *const names[] = {"vertex", "group", "pair", "network"};
     return (unsigned)k < 4 ? names[k] : "?";
 }
 
@@ -341,13 +340,12 @@ int loader_check_header(const spand_plugin_t *d, const loader_abi_t *abi,
                         void *out, char *why, size_t n)
 {
     if (d->size < HEADER_BYTES) {
-        snprintf(why, n, "descriptor size %zu is too small to be one",
-                 d->size);
+        snprintf(why, n, "descriptor size %zu is too small to be one", d->size);
         return -1;
     }
     if (d->abi_major != SPAND_ABI_MAJOR) {
-        snprintf(why, n, "abi_major is %u, this spand speaks %u",
-                 d->abi_major, SPAND_ABI_MAJOR);
+        snprintf(why, n, "abi_major is %u, this spand speaks %u", d->abi_major,
+                 SPAND_ABI_MAJOR);
         return -1;
     }
     if (d->abi_minor > abi->minor) {
@@ -461,8 +459,9 @@ static plugin_t *load_memfd(int memfd, const char *file, bool builtin,
     if (!p) {
         snprintf(why, n, "out of memory");
     } else if (!fn || !d) {
-        snprintf(why, n, fn ? "entry point returned no descriptor"
-                            : "no entry point " SPAND_PLUGIN_SYMBOL);
+        snprintf(why, n,
+                 fn ? "entry point returned no descriptor"
+                    : "no entry point " SPAND_PLUGIN_SYMBOL);
     } else if (loader_check_header(d, &the_abi, &p->desc_copy, why, n) == 0 &&
                check_body(&p->desc_copy, true, why, n) == 0) {
         p->desc = &p->desc_copy;
@@ -1092,8 +1091,8 @@ static bool same_file(const plugin_t *p, const struct stat *st)
 {
     return p->dev == st->st_dev && p->ino == st->st_ino &&
            p->fsize == st->st_size &&
-           p->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 +
-                              st->st_mtim.tv_nsec;
+           p->mtime_ns ==
+               (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -1360,18 +1359,18 @@ json_t *loader_json(const loader_registry_t *r)
         json_t *params = json_array(), *cols = json_array();
         for (size_t k = 0; k < d->nparams; k++)
             json_array_append_new(
-                params, json_pack("{s:s, s:s, s:s, s:s}", "name",
-                                  d->params[k].name, "type",
-                                  loader_type_name(d->params[k].type),
-                                  "default", d->params[k].default_value,
-                                  "help", d->params[k].help));
+                params,
+                json_pack("{s:s, s:s, s:s, s:s}", "name", d->params[k].name,
+                          "type", loader_type_name(d->params[k].type),
+                          "default", d->params[k].default_value, "help",
+                          d->params[k].help));
         for (size_t k = 0; k < d->ncolumns; k++)
             json_array_append_new(
                 cols, json_pack("{s:s, s:s, s:s, s:s}", "table",
-                                loader_table_name(d->columns[k].table),
-                                "name", d->columns[k].name, "type",
-                                loader_type_name(d->columns[k].type),
-                                "meaning", d->columns[k].meaning));
+                                loader_table_name(d->columns[k].table), "name",
+                                d->columns[k].name, "type",
+                                loader_type_name(d->columns[k].type), "meaning",
+                                d->columns[k].meaning));
         json_array_append_new(
             list,
             json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:b, s:o, s:o}",

@@ -250,12 +250,15 @@ static void analysis_cancel(rpc_req_t *req)
 
 void method_analyse(rpc_req_t *req, json_t *params)
 {
-    static const char *const allowed[] = {
-        "plugin",   "boundary",       "window",       "baseline",
-        "kinds",    "params",         "isolates",     "top",
-        "sort",     "progress",       "where",        "without",
-        "within",   "event_weighting", "baseline_kinds", "suppress",
-        "pseudonymise", NULL};
+    static const char *const allowed[] = {"plugin",         "boundary",
+                                          "window",         "baseline",
+                                          "kinds",          "params",
+                                          "isolates",       "top",
+                                          "sort",           "progress",
+                                          "where",          "without",
+                                          "within",         "event_weighting",
+                                          "baseline_kinds", "suppress",
+                                          "pseudonymise",   NULL};
     if (rpc_check_params(req, params, allowed) < 0)
         return;
     char err[512] = "";

@@ -214,8 +214,8 @@ int params_scope(json_t *params, view_spec_t *spec, char *err, size_t errlen)
     json_t *ew = json_object_get(params, "event_weighting");
     json_t *within = json_object_get(params, "within");
     if (where && !json_is_null(where) &&
-        conds(where, "params.where", &spec->where, &spec->nwhere, err,
-              errlen) < 0)
+        conds(where, "params.where", &spec->where, &spec->nwhere, err, errlen) <
+            0)
         return -1;
     if (without && !json_is_null(without)) {
         json_t *ids = json_object_get(without, "ids");

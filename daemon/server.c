@@ -28,8 +28,8 @@
 #include "store.h"
 
 #define READ_CHUNK (64 * 1024)
-#define RATE_WINDOW 60           /* seconds in the ingest-rate average */
-#define STOP_GRACE_MS 30000      /* how long a stop waits for slow clients */
+#define RATE_WINDOW 60      /* seconds in the ingest-rate average */
+#define STOP_GRACE_MS 30000 /* how long a stop waits for slow clients */
 /* A streamed body is read in chunks of this size, and the next chunk only
  * once less than this is waiting to be written: at most about two chunks
  * of a body are in memory per connection, whatever its length. */
@@ -126,7 +126,7 @@ struct server {
      * arrives; the others wait. */
     conn_t *line_owner;
     ratelog_t log_refused, log_timeout, log_accept, log_access;
-    rpc_host_t host; /* what every request is handed (rpc.h) */
+    rpc_host_t host;      /* what every request is handed (rpc.h) */
     uv_timer_t retention; /* [privacy] retention_days, at start and daily */
 };
 
@@ -555,8 +555,7 @@ static void conn_count_frame(conn_t *c)
     }
 }
 
-static int on_frame(void *ctx, frame_event_t ev, const char *line,
-                    size_t len)
+static int on_frame(void *ctx, frame_event_t ev, const char *line, size_t len)
 {
     conn_t *c = ctx;
     server_t *srv = c->srv;
@@ -1026,12 +1025,14 @@ static int check_existing_socket(const char *path, char *err, size_t errlen)
 {
     struct stat st;
     if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path,
-                                               strerror(errno)),
-                                      -1);
+        return errno == ENOENT
+                   ? 0
+                   : (snprintf(err, errlen, "%s: %s", path, strerror(errno)),
+                      -1);
     if (!S_ISSOCK(st.st_mode)) {
-        snprintf(err, errlen, "%s exists and is not a socket; not replacing "
-                              "it",
+        snprintf(err, errlen,
+                 "%s exists and is not a socket; not replacing "
+                 "it",
                  path);
         return -1;
     }
@@ -1062,8 +1063,7 @@ static int check_existing_socket(const char *path, char *err, size_t errlen)
                  strerror(errno));
         return -1;
     }
-    log_notice("removed stale socket %s left by a daemon that is gone",
-               path);
+    log_notice("removed stale socket %s left by a daemon that is gone", path);
     return 0;
 }
 
@@ -1301,8 +1301,7 @@ void server_stop(server_t *srv, const char *why)
         uv_close((uv_handle_t *)&srv->listener, on_handle_closed);
         srv->listening = false;
     }
-    if (srv->socket_created && unlink(srv->cfg.socket) < 0 &&
-        errno != ENOENT)
+    if (srv->socket_created && unlink(srv->cfg.socket) < 0 && errno != ENOENT)
         log_warn("cannot remove %s: %s", srv->cfg.socket, strerror(errno));
     srv->socket_created = false;
     conn_t *c = srv->conns;
@@ -1352,8 +1351,8 @@ int server_start(uv_loop_t *loop, config_t *cfg, server_t **out, char *err,
                              .stop = host_stop};
     if (store_open(&srv->cfg, loop, &srv->store, err, errlen) < 0)
         goto fail;
-    loader_scan(&srv->plugins, srv->cfg.builtin_dir,
-                         srv->cfg.plugin_dir, engine_api(), NULL);
+    loader_scan(&srv->plugins, srv->cfg.builtin_dir, srv->cfg.plugin_dir,
+                engine_api(), NULL);
     srv->results = cache_new((size_t)srv->cfg.result_cache_mb << 20);
     srv->engine = engine_new(loop, &srv->cfg, srv->store, err, errlen);
     if (!srv->results || !srv->engine)
@@ -1417,8 +1416,8 @@ int server_reload(server_t *srv, json_t **report, char *err, size_t errlen)
 {
     if (!srv->cfg.path) {
         log_notice("reload: no config file; rescanning plugins");
-        loader_scan(&srv->plugins, srv->cfg.builtin_dir,
-                             srv->cfg.plugin_dir, engine_api(), report);
+        loader_scan(&srv->plugins, srv->cfg.builtin_dir, srv->cfg.plugin_dir,
+                    engine_api(), report);
         return 0;
     }
     config_t next;
@@ -1442,8 +1441,8 @@ int server_reload(server_t *srv, json_t **report, char *err, size_t errlen)
     log_set_level(srv->cfg.log_level);
     store_reconfigure(srv->store, &srv->cfg);
     cache_set_limit(srv->results, (size_t)srv->cfg.result_cache_mb << 20);
-    loader_scan(&srv->plugins, srv->cfg.builtin_dir,
-                         srv->cfg.plugin_dir, engine_api(), report);
+    loader_scan(&srv->plugins, srv->cfg.builtin_dir, srv->cfg.plugin_dir,
+                engine_api(), report);
     sweep_start(srv);
     srv->over_budget = srv->inflight_bytes >= srv->cfg.max_inflight_bytes;
     access_check_config(&srv->cfg);

@@ -59,9 +59,9 @@ static void sd_notify_state(const char *state)
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return;
-    ssize_t w = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-                       (struct sockaddr *)&sa,
-                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
+    ssize_t w =
+        sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+               (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
     (void)w;
     close(fd);
 }
@@ -90,8 +90,7 @@ static int check_config(const config_t *cfg)
     /* The plugins, as the daemon would load them. */
     loader_registry_t reg;
     loader_init(&reg);
-    loader_scan(&reg, cfg->builtin_dir, cfg->plugin_dir,
-                         engine_api(), NULL);
+    loader_scan(&reg, cfg->builtin_dir, cfg->plugin_dir, engine_api(), NULL);
     printf("\n# plugins\n");
     for (size_t i = 0; i < reg.n; i++)
         printf("# ok       %-20s %s %s%s\n", reg.items[i]->name,
@@ -111,8 +110,7 @@ static int check_config(const config_t *cfg)
                json_string_value(json_object_get(d, "status")));
     }
     if (!reg.n && !json_array_size(reg.refused))
-        printf("# none found in %s or %s\n", cfg->builtin_dir,
-               cfg->plugin_dir);
+        printf("# none found in %s or %s\n", cfg->builtin_dir, cfg->plugin_dir);
     /* A plugin the daemon would refuse is a problem to fix, not a note. */
     bad |= json_array_size(reg.refused) > 0;
     loader_free(&reg);

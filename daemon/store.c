@@ -67,8 +67,7 @@ static const char *const migrations[] = {
     "  code INTEGER, rows INTEGER);"
     "CREATE INDEX audit_target ON audit(target) WHERE target IS NOT NULL;",
 };
-_Static_assert(sizeof migrations / sizeof migrations[0] ==
-                   STORE_SCHEMA_VERSION,
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
                "one migration per schema version");
 
 enum stmt_id {
@@ -449,10 +448,9 @@ static int open_writer(store_t *s, const config_t *cfg, char *err,
                  strerror(errno));
         return -1;
     }
-    int rc = sqlite3_open_v2(s->path, &s->wdb,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                 SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        s->path, &s->wdb,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot open database %s: %s", s->path,
                  s->wdb ? sqlite3_errmsg(s->wdb) : sqlite3_errstr(rc));
@@ -531,8 +529,8 @@ static int open_writer(store_t *s, const config_t *cfg, char *err,
 static void *writer_main(void *arg);
 static void on_done_async(uv_async_t *h);
 
-int store_open(const config_t *cfg, uv_loop_t *loop, store_t **out,
-               char *err, size_t errlen)
+int store_open(const config_t *cfg, uv_loop_t *loop, store_t **out, char *err,
+               size_t errlen)
 {
     store_t *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(cfg->database))) {
@@ -578,17 +576,15 @@ int store_open(const config_t *cfg, uv_loop_t *loop, store_t **out,
     s->done_async.data = s;
     int rc = pthread_create(&s->writer, NULL, writer_main, s);
     if (rc != 0) {
-        snprintf(err, errlen, "cannot start writer thread: %s",
-                 strerror(rc));
+        snprintf(err, errlen, "cannot start writer thread: %s", strerror(rc));
         uv_close((uv_handle_t *)&s->done_async, NULL);
         goto fail;
     }
     s->writer_started = true;
     log_info("store: %s: %lld people, %lld records, %lld events, data "
              "version %lld",
-             s->path, (long long)s->counts.people,
-             (long long)s->counts.records, (long long)s->counts.events,
-             (long long)s->counts.data_version);
+             s->path, (long long)s->counts.people, (long long)s->counts.records,
+             (long long)s->counts.events, (long long)s->counts.data_version);
     *out = s;
     return 0;
 fail:
@@ -661,8 +657,7 @@ static int step_done(store_t *s, sqlite3_stmt *st, store_op_t *op)
 /* Find or create the integer id of a key in map, inserting a row with st
  * when new. *created tells whether it was. */
 static int intern(store_t *s, strmap_t *m, int64_t *next, enum stmt_id sid,
-                  ingest_str_t key, int64_t *id, bool *created,
-                  store_op_t *op)
+                  ingest_str_t key, int64_t *id, bool *created, store_op_t *op)
 {
     if (strmap_get(m, key.s, key.len, id)) {
         *created = false;
@@ -1085,13 +1080,13 @@ static void write_group(store_t *s, store_op_t *ops, struct audit_line *audit,
         if (op->rc < 0 || op->kind == STORE_OP_SYNC)
             continue;
         if (op->kind == STORE_OP_INGEST) {
-            delta->people += op->ingest.people_added + op->ingest.people_implicit;
+            delta->people +=
+                op->ingest.people_added + op->ingest.people_implicit;
             delta->records += op->ingest.records_added;
             delta->events += op->ingest.events_added;
-            delta->items_ingested += op->ingest.people_added +
-                                     op->ingest.people_updated +
-                                     op->ingest.records_added +
-                                     op->ingest.events_added;
+            delta->items_ingested +=
+                op->ingest.people_added + op->ingest.people_updated +
+                op->ingest.records_added + op->ingest.events_added;
         } else {
             delta->people -= op->forget_id ? 1 : 0;
             delta->records -= op->forget.records_removed;
@@ -1505,13 +1500,13 @@ int store_read_rewrite_version(struct sqlite3 *db, int64_t *out)
     return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
-#define OOM_IF(cond)                                                         \
-    do {                                                                     \
-        if (cond) {                                                          \
-            snprintf(err, errlen, "out of memory");                          \
-            rc = -ENOMEM;                                                    \
-            goto out;                                                        \
-        }                                                                    \
+#define OOM_IF(cond)                                                           \
+    do {                                                                       \
+        if (cond) {                                                            \
+            snprintf(err, errlen, "out of memory");                            \
+            rc = -ENOMEM;                                                      \
+            goto out;                                                          \
+        }                                                                      \
     } while (0)
 
 int store_boundaries(store_t *s, json_t **out, char *err, size_t errlen)
@@ -1581,8 +1576,8 @@ static json_t *ts_json(sqlite3_stmt *st, int col)
  * transaction the caller holds): 0, -ENOENT when there is no such person,
  * or another negative code with err. Shared by store_person and
  * store_person_all. */
-static int person_head(sqlite3 *db, const char *id, int64_t *pid,
-                       json_t *attrs, char *err, size_t errlen)
+static int person_head(sqlite3 *db, const char *id, int64_t *pid, json_t *attrs,
+                       char *err, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     int rc, step;
@@ -1598,15 +1593,14 @@ static int person_head(sqlite3 *db, const char *id, int64_t *pid,
     *pid = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     st = NULL;
-    if ((rc = prep(db, "SELECT name, value FROM attr WHERE pid = ?1", &st,
-                   err, errlen)) < 0)
+    if ((rc = prep(db, "SELECT name, value FROM attr WHERE pid = ?1", &st, err,
+                   errlen)) < 0)
         goto out;
     sqlite3_bind_int64(st, 1, *pid);
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
         OOM_IF(json_object_set_new(
                    attrs, (const char *)sqlite3_column_text(st, 0),
-                   json_string((const char *)sqlite3_column_text(st, 1))) <
-               0);
+                   json_string((const char *)sqlite3_column_text(st, 1))) < 0);
     rc = step_err(db, step, err, errlen);
 out:
     sqlite3_finalize(st);
@@ -1640,11 +1634,10 @@ int store_person(store_t *s, const char *id, json_t **out, char *err,
         rc = step_err(db, step, err, errlen);
         goto out;
     }
-    res = json_pack("{s:s, s:O, s:I, s:I, s:I}", "id", id, "attributes",
-                    attrs, "records_out",
-                    (json_int_t)sqlite3_column_int64(st, 0), "records_in",
-                    (json_int_t)sqlite3_column_int64(st, 1), "events",
-                    (json_int_t)sqlite3_column_int64(st, 2));
+    res = json_pack("{s:s, s:O, s:I, s:I, s:I}", "id", id, "attributes", attrs,
+                    "records_out", (json_int_t)sqlite3_column_int64(st, 0),
+                    "records_in", (json_int_t)sqlite3_column_int64(st, 1),
+                    "events", (json_int_t)sqlite3_column_int64(st, 2));
     OOM_IF(!res);
     sqlite3_finalize(st);
     st = NULL;
@@ -1668,8 +1661,7 @@ int store_person(store_t *s, const char *id, json_t **out, char *err,
         goto out;
     }
     OOM_IF(json_object_set_new(res, "contacts",
-                               json_integer(sqlite3_column_int64(st, 0))) <
-               0 ||
+                               json_integer(sqlite3_column_int64(st, 0))) < 0 ||
            json_object_set_new(res, "first_ts", ts_json(st, 1)) < 0 ||
            json_object_set_new(res, "last_ts", ts_json(st, 2)) < 0);
     sqlite3_finalize(st);
@@ -1686,9 +1678,9 @@ int store_person(store_t *s, const char *id, json_t **out, char *err,
         goto out;
     sqlite3_bind_int64(st, 1, pid);
     while ((step = sqlite3_step(st)) == SQLITE_ROW)
-        OOM_IF(json_object_set_new(
-                   kinds, (const char *)sqlite3_column_text(st, 0),
-                   json_integer(sqlite3_column_int64(st, 1))) < 0);
+        OOM_IF(
+            json_object_set_new(kinds, (const char *)sqlite3_column_text(st, 0),
+                                json_integer(sqlite3_column_int64(st, 1))) < 0);
     if ((rc = step_err(db, step, err, errlen)) < 0)
         goto out;
     OOM_IF(json_object_set(res, "kinds", kinds) < 0);
@@ -1821,16 +1813,15 @@ static int add_ties(json_t *year, const char *a, const char *b, int64_t n)
     json_t *pairs = json_object_get(year, "pairs");
     for (size_t i = 0; i < json_array_size(pairs); i++) {
         json_t *p = json_array_get(pairs, i);
-        if (strcmp(json_string_value(json_object_get(p, "group_a")), a) ==
-                0 &&
+        if (strcmp(json_string_value(json_object_get(p, "group_a")), a) == 0 &&
             strcmp(json_string_value(json_object_get(p, "group_b")), b) == 0) {
             json_t *t = json_object_get(p, "ties");
             return json_integer_set(t, json_integer_value(t) + n);
         }
     }
-    return json_array_append_new(
-        pairs, json_pack("{s:s, s:s, s:I}", "group_a", a, "group_b", b,
-                         "ties", (json_int_t)n));
+    return json_array_append_new(pairs, json_pack("{s:s, s:s, s:I}", "group_a",
+                                                  a, "group_b", b, "ties",
+                                                  (json_int_t)n));
 }
 
 static json_t *year_entry(json_t *years, int64_t y)
@@ -1965,10 +1956,9 @@ int store_summary(store_t *s, const char *boundary, json_t **out, char *err,
         int64_t n = sqlite3_column_int64(st, 1);
         assigned += n;
         OOM_IF(json_array_append_new(
-                   groups,
-                   json_pack("{s:s, s:I}", "group",
-                             (const char *)sqlite3_column_text(st, 0),
-                             "people", (json_int_t)n)) < 0);
+                   groups, json_pack("{s:s, s:I}", "group",
+                                     (const char *)sqlite3_column_text(st, 0),
+                                     "people", (json_int_t)n)) < 0);
     }
     if ((rc = step_err(db, step, err, errlen)) < 0)
         goto out;

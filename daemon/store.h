@@ -29,7 +29,7 @@ typedef struct store store_t;
 
 typedef struct store_counts {
     int64_t people, records, events;
-    int64_t data_version; /* bumped by every commit that changed data */
+    int64_t data_version;    /* bumped by every commit that changed data */
     uint64_t items_ingested; /* items stored since the store was opened */
     /* A forget committed, but older copies of the data may remain in the
      * WAL or the database file until readers let a checkpoint finish (the
@@ -82,8 +82,8 @@ struct store_op {
     store_op_cb cb;
     void *ctx; /* the submitter's */
     /* input: */
-    ingest_batch_t batch;      /* STORE_OP_INGEST, owned by the op */
-    char *forget_id;           /* STORE_OP_FORGET, owned by the op */
+    ingest_batch_t batch; /* STORE_OP_INGEST, owned by the op */
+    char *forget_id;      /* STORE_OP_FORGET, owned by the op */
     /* STORE_OP_FORGET with forget_id NULL: erase every record and event
      * (with its participations) of a time before this (Unix seconds);
      * people stay. Retention and `forget {before}`. */
@@ -100,8 +100,8 @@ struct store_op {
 /* Open (creating and migrating as needed) cfg->database and start the
  * writer. Completion callbacks are delivered on loop. Returns 0, or -1
  * with a message in err. */
-int store_open(const config_t *cfg, uv_loop_t *loop, store_t **out,
-               char *err, size_t errlen);
+int store_open(const config_t *cfg, uv_loop_t *loop, store_t **out, char *err,
+               size_t errlen);
 /* Finish every queued operation (their callbacks run from this call's
  * final loop turn if the loop still runs, or are cancelled), stop the
  * writer, checkpoint and close. Safe to call with NULL. */
@@ -127,8 +127,8 @@ void store_reconfigure(store_t *s, const config_t *cfg);
  * snapshot), with the snapshot's data version; NULL with a message in err.
  * Give it back with store_read_end(). Any thread. */
 struct sqlite3;
-struct sqlite3 *store_read_begin(store_t *s, int64_t *data_version,
-                                 char *err, size_t errlen);
+struct sqlite3 *store_read_begin(store_t *s, int64_t *data_version, char *err,
+                                 size_t errlen);
 void store_read_end(store_t *s, struct sqlite3 *db);
 /* In a read snapshot: the data version of the last commit that did more
  * than append (forget, an existing person's attribute set, changed or

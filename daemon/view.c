@@ -1993,7 +1993,8 @@ int view_build_from(store_t *store, const view_spec_t *spec,
      * where they were there, else read. */
     keys = calloc((size_t)s.maxpid + 1, sizeof *keys);
     owned = calloc((size_t)s.maxpid + 1, 1);
-    group_of_value = malloc((s.nvalues ? s.nvalues : 1) * sizeof *group_of_value);
+    group_of_value =
+        malloc((s.nvalues ? s.nvalues : 1) * sizeof *group_of_value);
     if (!keys || !owned || !group_of_value)
         goto oom;
     size_t missing = 0;
@@ -2218,8 +2219,8 @@ static int conds_copy(view_cond_t **dst, size_t *nd, const view_cond_t *c,
     for (size_t i = 0; i < n; i++) {
         view_cond_t *d = &(*dst)[i];
         if (!(d->attr = strdup(c[i].attr)) ||
-            !(d->values = calloc(c[i].nvalues ? c[i].nvalues : 1,
-                                 sizeof *d->values)))
+            !(d->values =
+                  calloc(c[i].nvalues ? c[i].nvalues : 1, sizeof *d->values)))
             return -ENOMEM;
         for (; d->nvalues < c[i].nvalues; d->nvalues++)
             if (!(d->values[d->nvalues] = strdup(c[i].values[d->nvalues])))
@@ -2355,9 +2356,10 @@ static char *put_attrs(char *p, const view_t *v)
 static char *put_view(char *p, const view_t *v, bool with_groups)
 {
     igraph_integer_t n = igraph_vcount(&v->graph), m = igraph_ecount(&v->graph);
-    int64_t head[9] = {VIEW_MAGIC, n, m, v->pub.ngroups, v->pub.excluded,
-                       v->pub.from, v->pub.to, v->data_version,
-                       v->baseline != NULL};
+    int64_t head[9] = {
+        VIEW_MAGIC,         n,           m,         v->pub.ngroups,
+        v->pub.excluded,    v->pub.from, v->pub.to, v->data_version,
+        v->baseline != NULL};
     memcpy(p, head, sizeof head);
     p += sizeof head;
     for (igraph_integer_t e = 0; e < m; e++) {
@@ -2639,8 +2641,9 @@ view_t *view_load(const void *map, size_t len, char *err, size_t errlen)
         view_t *b = get_view(&r, NULL, &ng, &base_base);
         if (!b) {
             view_unref(v);
-            snprintf(err, errlen, "the baseline in the view file is "
-                                  "malformed");
+            snprintf(err, errlen,
+                     "the baseline in the view file is "
+                     "malformed");
             return NULL;
         }
         b->group_names = names;
@@ -2765,12 +2768,12 @@ static view_t *cut_view(const view_t *v, const int32_t *sc, const int32_t *lidx,
         const struct view_attrcol *c = &v->attr_cols[a];
         struct view_attrcol *d = &o->attr_cols[a];
         ok = (o->attr_names[a] = strdup(v->attr_names[a])) &&
-             (d->values = calloc(c->nvalues ? c->nvalues : 1,
-                                 sizeof *d->values)) &&
+             (d->values =
+                  calloc(c->nvalues ? c->nvalues : 1, sizeof *d->values)) &&
              (d->idx = malloc((nv ? nv : 1) * sizeof *d->idx));
         for (; ok && d->nvalues < c->nvalues; d->nvalues++)
-            ok = (d->values[d->nvalues] = strdup(c->values[d->nvalues])) !=
-                 NULL;
+            ok =
+                (d->values[d->nvalues] = strdup(c->values[d->nvalues])) != NULL;
         for (igraph_integer_t i = 0; ok && i < n0; i++)
             if (sc[i] == s)
                 d->idx[lidx[i]] = c->idx[i];
@@ -2816,16 +2819,16 @@ int view_split(const view_t *v, view_scopes_t *out, char *err, size_t errlen)
     int rc = -1;
     memset(out, 0, sizeof *out);
     int a0 = v->within ? view_attr_index(v, v->within) : -1;
-    int a1 = v->baseline && v->within ? view_attr_index(v->baseline, v->within)
-                                      : -1;
+    int a1 =
+        v->baseline && v->within ? view_attr_index(v->baseline, v->within) : -1;
     if (a0 < 0 || (v->baseline && a1 < 0)) {
         snprintf(err, errlen, "the view was not built with within");
         return -1;
     }
     /* Scope names: the within values of either view's people. */
     const struct view_attrcol *c0 = &v->attr_cols[a0],
-                              *c1 = a1 >= 0 ? &v->baseline->attr_cols[a1]
-                                            : NULL;
+                              *c1 =
+                                  a1 >= 0 ? &v->baseline->attr_cols[a1] : NULL;
     size_t n1 = c1 ? c1->nvalues : 0, cap = c0->nvalues + n1;
     out->names = calloc(cap ? cap : 1, sizeof *out->names);
     if (!out->names)

@@ -105,10 +105,10 @@ typedef struct view {
     struct view *baseline; /* owned reference, or NULL */
     size_t bytes;          /* rough memory footprint, for the cache */
     bool owns_groups;
-    int memfd;             /* serialized copy for analysis children, or -1 */
+    int memfd; /* serialized copy for analysis children, or -1 */
     pthread_mutex_t memfd_lock;
-    struct view_inc *inc; /* what an incremental build starts from, or NULL */
-    bool incremental;     /* built from an earlier view (view_build_from) */
+    struct view_inc *inc;   /* what an incremental build starts from, or NULL */
+    bool incremental;       /* built from an earlier view (view_build_from) */
     struct view *reap_next; /* the reaper's list (view_reaper_start) */
     /* Carried attributes (view_spec_t attrs, or all with all_attrs), read
      * in the same store snapshot as the graph; own to this view (the

@@ -140,7 +140,6 @@ static const spand_column_t columns[] = {
 
 /* ---- random numbers -------------------------------------------------- */
 
-
 /* Uniform in [0, n), n >= 1 (Lemire's multiply-shift with rejection). */
 static uint64_t below(uint64_t *s, uint64_t n)
 {
@@ -183,7 +182,8 @@ struct both {
 static const char *const *sort_keys;
 static int cmp_key(const void *a, const void *b)
 {
-    return strcmp(sort_keys[*(const int32_t *)a], sort_keys[*(const int32_t *)b]);
+    return strcmp(sort_keys[*(const int32_t *)a],
+                  sort_keys[*(const int32_t *)b]);
 }
 
 static int cmp_i32(const void *a, const void *b)
@@ -390,11 +390,11 @@ static int vertex_rows(const spand_api_t *api, spand_run_t *r,
         const igraph_integer_t row = b->main_of[u];
         if (row < 0)
             continue;
-        const double v[] = {(double)tb,        (double)ta,
-                            (double)kept,      (double)(tb - kept),
+        const double v[] = {(double)tb,          (double)ta,
+                            (double)kept,        (double)(tb - kept),
                             (double)(ta - kept), (double)eb,
-                            (double)ea,        (double)(ea - eb),
-                            ei_of(eb, tb),     ei_of(ea, ta)};
+                            (double)ea,          (double)(ea - eb),
+                            ei_of(eb, tb),       ei_of(ea, ta)};
         for (int c = 0; c < (int)(sizeof v / sizeof v[0]); c++)
             bad |= api->set(r, SPAND_TABLE_VERTEX, row, c, v[c]);
     }
@@ -441,7 +441,8 @@ static int pair_rows(const spand_api_t *api, spand_run_t *r,
             bad |= api->set_pair(r, s, t, P_TB, (double)c->before);
             bad |= api->set_pair(r, s, t, P_TA, (double)c->after);
             bad |= api->set_pair(r, s, t, P_KEPT, (double)c->kept);
-            bad |= api->set_pair(r, s, t, P_LOST, (double)(c->before - c->kept));
+            bad |=
+                api->set_pair(r, s, t, P_LOST, (double)(c->before - c->kept));
             bad |= api->set_pair(r, s, t, P_NEW, (double)(c->after - c->kept));
         }
     free(pc);
@@ -650,22 +651,27 @@ static int network_cells(const spand_api_t *api, spand_run_t *r,
                          const struct both *b, const struct counts *net,
                          int64_t perms, uint64_t seed)
 {
-    const int64_t lost = net->before - net->kept, added = net->after - net->kept;
+    const int64_t lost = net->before - net->kept,
+                  added = net->after - net->kept;
     const double m = (double)b->n * (double)(b->n - 1) / 2;
-    const double g = gcor_of(m, (double)net->before, (double)net->after,
-                             (double)net->kept);
+    const double g =
+        gcor_of(m, (double)net->before, (double)net->after, (double)net->kept);
     int cancelled = 0;
     const double p = isnan(g) || perms <= 0
                          ? NAN
                          : qap_p(api, r, b, net->kept, perms, seed, &cancelled);
     if (cancelled)
         return -1;
-    const double v[] = {(double)net->kept, (double)lost, (double)added,
+    const double v[] = {(double)net->kept,
+                        (double)lost,
+                        (double)added,
                         net->kept + lost + added > 0
                             ? (double)net->kept /
                                   (double)(net->kept + lost + added)
                             : NAN,
-                        (double)(lost + added), g, p};
+                        (double)(lost + added),
+                        g,
+                        p};
     int bad = 0;
     for (int c = 0; c < (int)(sizeof v / sizeof v[0]); c++)
         bad |= api->set(r, SPAND_TABLE_NETWORK, 0, c, v[c]);

@@ -16,8 +16,8 @@ void nbrs_free(nbrs_t *c)
  * where j sits in the current list, and is trusted only if it points into
  * that list at j (so it needs no reset). O(N + arcs) time and memory.
  * Returns 0, or -1 after logging. */
-int nbrs_build(const spand_api_t *api, spand_run_t *r,
-               const spand_view_t *view, nbrs_t *c, const char *who)
+int nbrs_build(const spand_api_t *api, spand_run_t *r, const spand_view_t *view,
+               nbrs_t *c, const char *who)
 {
     const igraph_t *g = view->graph;
     const igraph_integer_t n = igraph_vcount(g), arcs = igraph_ecount(g);
@@ -80,4 +80,3 @@ int nbrs_build(const spand_api_t *api, spand_run_t *r,
     free(slot);
     return 0;
 }
-

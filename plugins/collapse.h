@@ -18,8 +18,8 @@ typedef struct nbrs {
 
 /* Build the collapse of view in O(N + arcs) time and memory. Returns 0,
  * or -1 after logging (with who, the plugin's name) an out-of-memory. */
-int nbrs_build(const spand_api_t *api, spand_run_t *r,
-               const spand_view_t *view, nbrs_t *c, const char *who);
+int nbrs_build(const spand_api_t *api, spand_run_t *r, const spand_view_t *view,
+               nbrs_t *c, const char *who);
 void nbrs_free(nbrs_t *c);
 
 #endif

@@ -66,7 +66,6 @@ static const spand_column_t columns[] = {
     GROUP_COLS("groups_reached", "number of other groups reached"),
 };
 
-
 /* The vertex columns of every vertex into out[NVCOLS * i + col]. Scratch
  * of size G: k[s] sums i's ties to group s, cnt[s] counts its alters
  * there, touched lists the groups with cnt > 0 so that only they are

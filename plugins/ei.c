@@ -205,8 +205,6 @@ static double network_ei(const collapse_t *c, const igraph_integer_t *lab,
     return ei_ratio(total - i, i);
 }
 
-
-
 /* Group internal weight gi[s] and weight of ties touching s gd[s] (the
  * sum of the members' strengths str[], an internal edge counted from both
  * ends) under labels lab[]: then E_s = gd - 2 gi and I_s = gi. Unweighted,

@@ -74,8 +74,7 @@ static const spand_column_t columns[] = {
      "of those, pairs tied directly in the main window"},
     {SPAND_TABLE_VERTEX, "kept_apart", SPAND_INT,
      "of those, pairs still untied in the main window"},
-    {SPAND_TABLE_VERTEX, "gate_opening_rate", SPAND_REAL,
-     "opened / brokered"},
+    {SPAND_TABLE_VERTEX, "gate_opening_rate", SPAND_REAL, "opened / brokered"},
     {SPAND_TABLE_VERTEX, "absent", SPAND_INT,
      "of kept_apart, pairs with someone without ties in the main window"},
     {SPAND_TABLE_VERTEX, "new_cross_ties", SPAND_INT,
@@ -86,8 +85,7 @@ static const spand_column_t columns[] = {
      "opened pairs of the group's baseline brokers"},
     {SPAND_TABLE_GROUP, "kept_apart", SPAND_INT,
      "kept-apart pairs of the group's baseline brokers"},
-    {SPAND_TABLE_GROUP, "gate_opening_rate", SPAND_REAL,
-     "opened / brokered"},
+    {SPAND_TABLE_GROUP, "gate_opening_rate", SPAND_REAL, "opened / brokered"},
     {SPAND_TABLE_GROUP, "absent", SPAND_INT,
      "kept-apart pairs with someone without ties in the main window"},
     {SPAND_TABLE_GROUP, "new_cross_ties", SPAND_INT,
@@ -96,15 +94,13 @@ static const spand_column_t columns[] = {
      "brokered pairs with one person in each group (per broker)"},
     {SPAND_TABLE_PAIR, "opened", SPAND_INT,
      "of those, tied directly in the main window"},
-    {SPAND_TABLE_PAIR, "gate_opening_rate", SPAND_REAL,
-     "opened / brokered"},
+    {SPAND_TABLE_PAIR, "gate_opening_rate", SPAND_REAL, "opened / brokered"},
     {SPAND_TABLE_PAIR, "new_cross_ties", SPAND_INT,
      "ties between the two groups in the main window, not in the baseline"},
     {SPAND_TABLE_NETWORK, "brokered", SPAND_INT, "all brokered pairs"},
     {SPAND_TABLE_NETWORK, "opened", SPAND_INT, "all opened pairs"},
     {SPAND_TABLE_NETWORK, "kept_apart", SPAND_INT, "all kept-apart pairs"},
-    {SPAND_TABLE_NETWORK, "gate_opening_rate", SPAND_REAL,
-     "opened / brokered"},
+    {SPAND_TABLE_NETWORK, "gate_opening_rate", SPAND_REAL, "opened / brokered"},
     {SPAND_TABLE_NETWORK, "absent", SPAND_INT,
      "kept-apart pairs with someone without ties in the main window"},
     {SPAND_TABLE_NETWORK, "new_cross_ties", SPAND_INT,
@@ -167,8 +163,7 @@ static int adj_build(const spand_view_t *view, adj_t *a)
     int64_t put = 0, begin = 0;
     for (int32_t v = 0; v < a->n; v++) {
         const int64_t end = a->off[v + 1];
-        qsort(a->nbr + begin, (size_t)(end - begin), sizeof *a->nbr,
-              cmp_int32);
+        qsort(a->nbr + begin, (size_t)(end - begin), sizeof *a->nbr, cmp_int32);
         a->off[v] = put;
         for (int64_t k = begin; k < end; k++)
             if (k == begin || a->nbr[k] != a->nbr[k - 1])
@@ -254,10 +249,10 @@ static void common_neighbours(const adj_t *a, int32_t x, int32_t y,
 
 /* Per baseline vertex counts. */
 typedef struct bcount {
-    int64_t pairs;   /* cross pairs of neighbours, tied or not */
-    int64_t ppairs;  /* of those, both with a tie in the main window */
-    int64_t tri;     /* cross baseline ties among the neighbours */
-    int64_t ptri;    /* of those, both ends with a tie in the main window */
+    int64_t pairs;  /* cross pairs of neighbours, tied or not */
+    int64_t ppairs; /* of those, both with a tie in the main window */
+    int64_t tri;    /* cross baseline ties among the neighbours */
+    int64_t ptri;   /* of those, both ends with a tie in the main window */
     int64_t opened;
 } bcount_t;
 
@@ -297,9 +292,8 @@ static void sort_by_key(int32_t *idx, int32_t *tmp, int32_t n,
                 continue;
             int64_t i = lo, j = mid, k = 0;
             while (i < mid && j < hi)
-                tmp[k++] = strcmp(keys[idx[i]], keys[idx[j]]) <= 0
-                               ? idx[i++]
-                               : idx[j++];
+                tmp[k++] = strcmp(keys[idx[i]], keys[idx[j]]) <= 0 ? idx[i++]
+                                                                   : idx[j++];
             while (i < mid)
                 tmp[k++] = idx[i++];
             while (j < hi)
@@ -545,8 +539,8 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
         bad |= api->set(r, SPAND_TABLE_VERTEX, x, V_OPENED, (double)opened);
         bad |= api->set(r, SPAND_TABLE_VERTEX, x, V_KEPT,
                         (double)(brokered - opened));
-        bad |= api->set(r, SPAND_TABLE_VERTEX, x, V_RATE,
-                        ratio(opened, brokered));
+        bad |=
+            api->set(r, SPAND_TABLE_VERTEX, x, V_RATE, ratio(opened, brokered));
         bad |= api->set(r, SPAND_TABLE_VERTEX, x, V_ABSENT, (double)absent);
         bad |= api->set(r, SPAND_TABLE_VERTEX, x, V_NEW, (double)newties[x]);
     }
@@ -585,8 +579,10 @@ cancelled:
     api->log(r, SPAND_LOG_INFO, "gate_opening: cancelled");
     goto out;
 oom:
-    api->log(r, SPAND_LOG_ERR, "gate_opening: out of memory (%lld and %lld "
-             "people)", (long long)igraph_vcount(view->graph),
+    api->log(r, SPAND_LOG_ERR,
+             "gate_opening: out of memory (%lld and %lld "
+             "people)",
+             (long long)igraph_vcount(view->graph),
              (long long)igraph_vcount(base->graph));
 out:
     adj_free(&am);

@@ -32,8 +32,9 @@
 #include <stdlib.h>
 
 static const spand_param_t params[] = {
-    {"seed", SPAND_INT, "42", "seed of the start positions (same seed, same "
-                              "picture)"},
+    {"seed", SPAND_INT, "42",
+     "seed of the start positions (same seed, same "
+     "picture)"},
     {"iterations", SPAND_INT, "150", "Fruchterman-Reingold iterations"},
     {"max_people", SPAND_INT, "2000",
      "above this many people, only the group-level network is laid out"},
@@ -59,7 +60,6 @@ static const spand_column_t columns[] = {
     {SPAND_TABLE_NETWORK, "people_drawn", SPAND_INT,
      "1 when people have positions, 0 when only groups do"},
 };
-
 
 /* Start positions in a square of side sqrt(n), from the seed alone. */
 static void start_positions(igraph_matrix_t *m, igraph_integer_t n,
@@ -106,10 +106,12 @@ static int lay_out(const spand_api_t *api, spand_run_t *r, const igraph_t *g,
     }
     if (igraph_layout_fruchterman_reingold(
             g, res, /*use_seed=*/1, iterations, sqrt((double)n) / 10,
-            IGRAPH_LAYOUT_GRID, weights, NULL, NULL, NULL, NULL) !=
-        IGRAPH_SUCCESS) {
-        api->log(r, SPAND_LOG_ERR, "layout: igraph could not lay out %lld "
-                                   "vertices", (long long)n);
+            IGRAPH_LAYOUT_GRID, weights, NULL, NULL, NULL,
+            NULL) != IGRAPH_SUCCESS) {
+        api->log(r, SPAND_LOG_ERR,
+                 "layout: igraph could not lay out %lld "
+                 "vertices",
+                 (long long)n);
         return -1;
     }
     unit_square(res, n);
@@ -129,8 +131,8 @@ static int person_graph(const nbrs_t *c, igraph_t *g)
                 (igraph_vector_int_push_back(&el, i) != IGRAPH_SUCCESS ||
                  igraph_vector_int_push_back(&el, c->adj[k]) != IGRAPH_SUCCESS))
                 rc = -1;
-    if (rc == 0 && igraph_create(g, &el, c->n, IGRAPH_UNDIRECTED) !=
-                       IGRAPH_SUCCESS)
+    if (rc == 0 &&
+        igraph_create(g, &el, c->n, IGRAPH_UNDIRECTED) != IGRAPH_SUCCESS)
         rc = -1;
     igraph_vector_int_destroy(&el);
     return rc;

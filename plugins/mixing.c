@@ -61,7 +61,6 @@ static const spand_column_t columns[] = {
      "E-I index: (between - within) / (between + within)"},
 };
 
-
 /* (E - I) / (E + I), NaN over nothing. */
 static double ei_ratio(double ext, double in)
 {

@@ -202,8 +202,8 @@ typedef struct arc {
  * head[u+1]). Arc indices fit 32 bits (checked in flow_alloc). */
 typedef struct flow {
     int32_t nodes;
-    int32_t *head;  /* nodes + 1 */
-    int32_t *fill;  /* nodes: build cursor; then Dinic's current arc */
+    int32_t *head; /* nodes + 1 */
+    int32_t *fill; /* nodes: build cursor; then Dinic's current arc */
     arc_t *arc;
     int32_t *level; /* BFS level, -1 unreached */
     int32_t *queue; /* BFS queue */
@@ -231,8 +231,7 @@ static int flow_alloc(const spand_api_t *api, spand_run_t *r, flow_t *f,
     const size_t arcs = 2 * ((size_t)a->n + (size_t)a->off[a->n]) + 1;
     memset(f, 0, sizeof *f);
     if (arcs >= INT32_MAX) {
-        api->log(r, SPAND_LOG_ERR,
-                 "resilience: view too large (%lld ties)",
+        api->log(r, SPAND_LOG_ERR, "resilience: view too large (%lld ties)",
                  (long long)a->off[a->n] / 2);
         return -1;
     }
@@ -244,8 +243,8 @@ static int flow_alloc(const spand_api_t *api, spand_run_t *r, flow_t *f,
     f->queue = malloc(nodes * sizeof *f->queue);
     f->path = malloc(nodes * sizeof *f->path);
     f->stack = malloc(nodes * sizeof *f->stack);
-    if (!f->head || !f->fill || !f->arc || !f->level || !f->queue ||
-        !f->path || !f->stack) {
+    if (!f->head || !f->fill || !f->arc || !f->level || !f->queue || !f->path ||
+        !f->stack) {
         api->log(r, SPAND_LOG_ERR,
                  "resilience: out of memory (%lld people, %lld ties)",
                  (long long)a->n, (long long)a->off[a->n] / 2);

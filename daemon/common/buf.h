@@ -27,7 +27,10 @@ typedef struct buf {
     bool failed; /* an allocation failed since the last clear */
 } buf_t;
 
-#define BUF_INIT {NULL, 0, 0, false}
+#define BUF_INIT                                                               \
+    {                                                                          \
+        NULL, 0, 0, false                                                      \
+    }
 
 /* The slow half of buf_reserve(): grow the storage. 0 or -ENOMEM. */
 int buf_grow(buf_t *b, size_t extra);

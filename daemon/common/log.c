@@ -11,9 +11,9 @@ static atomic_int log_level = LOG_INFO;
 static atomic_int log_syslog = 0;
 
 static const char *const level_names[] = {
-    [LOG_EMERG] = "emerg",   [LOG_ALERT] = "alert",   [LOG_CRIT] = "crit",
-    [LOG_ERR] = "error",     [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
-    [LOG_INFO] = "info",     [LOG_DEBUG] = "debug",
+    [LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",     [LOG_CRIT] = "crit",
+    [LOG_ERR] = "error",   [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+    [LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
 };
 
 void log_set_level(int level)

@@ -59,8 +59,8 @@ void strmap_free(strmap_t *m)
     strmap_init(m);
 }
 
-static size_t find(const strmap_t *m, const char *key, size_t len,
-                   uint64_t h, bool *found)
+static size_t find(const strmap_t *m, const char *key, size_t len, uint64_t h,
+                   bool *found)
 {
     size_t mask = m->cap - 1, i = (size_t)h & mask;
     for (;;) {
@@ -98,8 +98,7 @@ static int grow(strmap_t *m)
     return 0;
 }
 
-bool strmap_get(const strmap_t *m, const char *key, size_t len,
-                int64_t *value)
+bool strmap_get(const strmap_t *m, const char *key, size_t len, int64_t *value)
 {
     if (!m->count)
         return false;
@@ -149,8 +148,8 @@ bool strmap_del(strmap_t *m, const char *key, size_t len)
     size_t hole = i, j = (i + 1) & mask;
     while (m->slots[j].key) {
         size_t home = (size_t)m->slots[j].hash & mask;
-        bool movable = hole <= j ? (home <= hole || home > j)
-                                 : (home <= hole && home > j);
+        bool movable =
+            hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
         if (movable) {
             m->slots[hole] = m->slots[j];
             m->slots[j].key = NULL;

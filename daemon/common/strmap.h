@@ -26,8 +26,7 @@ typedef struct strmap {
 void strmap_init(strmap_t *m);
 void strmap_free(strmap_t *m);
 /* Returns true and sets *value when key is present. */
-bool strmap_get(const strmap_t *m, const char *key, size_t len,
-                int64_t *value);
+bool strmap_get(const strmap_t *m, const char *key, size_t len, int64_t *value);
 /* Insert or replace. Returns 0 or -ENOMEM (map unchanged). */
 int strmap_put(strmap_t *m, const char *key, size_t len, int64_t value);
 /* Remove key if present; returns true when it was. */

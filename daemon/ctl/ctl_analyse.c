@@ -351,16 +351,16 @@ static int print_header(const json_t *res, FILE *out)
         size_t ns = json_array_size(json_object_get(res, "scopes"));
         json_int_t outside =
             json_integer_value(json_object_get(view, "outside_scopes"));
-        char *left = outside > 0
-                         ? ctl_fmt("; %" JSON_INTEGER_FORMAT " %s with ties "
-                                   "but no %s left out",
-                                   outside, plural(outside, "person", "people"),
-                                   within)
-                         : strdup("");
+        char *left =
+            outside > 0
+                ? ctl_fmt("; %" JSON_INTEGER_FORMAT " %s with ties "
+                          "but no %s left out",
+                          outside, plural(outside, "person", "people"), within)
+                : strdup("");
         ctl_table_add(&t, "within");
         if (left)
-            ctl_table_addf(&t, "%s: %zu %s, each analysed on its own%s",
-                           within, ns, ns == 1 ? "scope" : "scopes", left);
+            ctl_table_addf(&t, "%s: %zu %s, each analysed on its own%s", within,
+                           ns, ns == 1 ? "scope" : "scopes", left);
         else
             ctl_table_take(&t, NULL);
         free(left);
@@ -594,8 +594,7 @@ int ctl_print_analysis(const json_t *res, ctl_format_t format, long long top,
 
 /* Add the comma-separated values of list to (*obj)[attr]. */
 static int add_cond(json_t **obj, const char *attr, size_t alen,
-                    const char *list, const char *opt, char *err,
-                    size_t errlen)
+                    const char *list, const char *opt, char *err, size_t errlen)
 {
     char *name = strndup(attr, alen);
     if (!name)
@@ -689,8 +688,9 @@ int ctl_scope_opt(ctl_scope_opts_t *o, int opt, const char *arg, char *err,
     switch (opt) {
     case CTL_OPT_WHERE:
         if (!eq || eq == arg) {
-            snprintf(err, errlen, "--where wants ATTR=VALUE[,VALUE...], not "
-                                  "\"%.64s\"",
+            snprintf(err, errlen,
+                     "--where wants ATTR=VALUE[,VALUE...], not "
+                     "\"%.64s\"",
                      arg);
             return -1;
         }

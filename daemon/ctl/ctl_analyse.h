@@ -55,14 +55,16 @@ int ctl_print_reload_plugins(const json_t *plugins, FILE *out);
         {"without-file", required_argument, NULL, CTL_OPT_WITHOUT_FILE},       \
         {"within", required_argument, NULL, CTL_OPT_WITHIN},                   \
         {"baseline-kind", required_argument, NULL, CTL_OPT_BASELINE_KIND},     \
-        {"event-weighting", required_argument, NULL, CTL_OPT_EVENT_WEIGHTING}
+    {                                                                          \
+        "event-weighting", required_argument, NULL, CTL_OPT_EVENT_WEIGHTING    \
+    }
 
 typedef struct ctl_scope_opts {
-    json_t *where;          /* {ATTR: [values]} or NULL */
-    json_t *without_ids;    /* [ids] or NULL */
-    json_t *without_where;  /* {ATTR: [values]} or NULL */
-    json_t *within;         /* string or NULL */
-    json_t *baseline_kinds; /* [kinds] or NULL */
+    json_t *where;           /* {ATTR: [values]} or NULL */
+    json_t *without_ids;     /* [ids] or NULL */
+    json_t *without_where;   /* {ATTR: [values]} or NULL */
+    json_t *within;          /* string or NULL */
+    json_t *baseline_kinds;  /* [kinds] or NULL */
     json_t *event_weighting; /* string or NULL */
 } ctl_scope_opts_t;
 

@@ -41,12 +41,23 @@ static void esc(FILE *o, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': fputs("&amp;", o); break;
-        case '<': fputs("&lt;", o); break;
-        case '>': fputs("&gt;", o); break;
-        case '"': fputs("&quot;", o); break;
-        case '\'': fputs("&#39;", o); break;
-        default: fputc(*s, o);
+        case '&':
+            fputs("&amp;", o);
+            break;
+        case '<':
+            fputs("&lt;", o);
+            break;
+        case '>':
+            fputs("&gt;", o);
+            break;
+        case '"':
+            fputs("&quot;", o);
+            break;
+        case '\'':
+            fputs("&#39;", o);
+            break;
+        default:
+            fputc(*s, o);
         }
     }
 }
@@ -120,8 +131,9 @@ static void table(FILE *o, const char *caption, const json_t *rows,
 /* call method with a copy of view_params changed by set (may be NULL);
  * the result (caller frees) or NULL with why. -1 when the connection
  * failed. */
-static int fetch(ctl_conn_t *conn, const char *method, const json_t *view_params,
-                 json_t *set, json_t **out, char *why, size_t whylen)
+static int fetch(ctl_conn_t *conn, const char *method,
+                 const json_t *view_params, json_t *set, json_t **out,
+                 char *why, size_t whylen)
 {
     json_t *p = json_deep_copy(view_params);
     *out = NULL;
@@ -199,20 +211,20 @@ static int fetch_ties(ctl_conn_t *conn, const json_t *view_params,
                       struct drawing *d)
 {
     json_t *res;
-    if (fetch(conn, "export", view_params,
-              json_pack("{s:s}", "format", "csv"), &res, d->why,
-              sizeof d->why) < 0)
+    if (fetch(conn, "export", view_params, json_pack("{s:s}", "format", "csv"),
+              &res, d->why, sizeof d->why) < 0)
         return -1;
     if (!res)
         return 0;
-    struct csvrow r = {{NULL, NULL}, 0, json_object(), json_array(),
-                       json_object()};
+    struct csvrow r = {
+        {NULL, NULL}, 0, json_object(), json_array(), json_object()};
     for (size_t i = 0; r.index && i < json_array_size(d->people); i++)
         json_object_set_new(r.index, str(json_array_get(d->people, i), "id"),
                             json_integer((json_int_t)i));
     const char *text = str(res, "text");
     struct csv_parser p;
-    if (text && r.index && r.ties && r.seen && csv_init(&p, CSV_APPEND_NULL) == 0) {
+    if (text && r.index && r.ties && r.seen &&
+        csv_init(&p, CSV_APPEND_NULL) == 0) {
         size_t n = strlen(text);
         /* Skip the header line. */
         const char *body = memchr(text, '\n', n);
@@ -316,8 +328,8 @@ static int gather_main(ctl_conn_t *conn, const json_t *view_params,
         json_decref(rows);
         json_decref(ei);
     }
-    if (d->people_drawn && !json_is_true(json_object_get(view_params,
-                                                          "pseudonymise")) &&
+    if (d->people_drawn &&
+        !json_is_true(json_object_get(view_params, "pseudonymise")) &&
         fetch_names(conn, d) < 0)
         return -1;
     return 0;
@@ -398,18 +410,28 @@ static size_t group_index(const struct drawing *d, const char *name)
     return 0;
 }
 
-static const char *colour(size_t i) { return palette[i % NPALETTE]; }
+static const char *colour(size_t i)
+{
+    return palette[i % NPALETTE];
+}
 
-static double px(double x) { return MARGIN + x * (W - 2 * MARGIN); }
-static double py(double y) { return MARGIN + y * (H - 2 * MARGIN); }
+static double px(double x)
+{
+    return MARGIN + x * (W - 2 * MARGIN);
+}
+static double py(double y)
+{
+    return MARGIN + y * (H - 2 * MARGIN);
+}
 
 static void legend(FILE *o, const struct drawing *d)
 {
     fputs("<ul class=\"legend\" aria-label=\"groups\">", o);
     for (size_t i = 0; i < json_array_size(d->groups); i++) {
         const json_t *g = json_array_get(d->groups, i);
-        fprintf(o, "<li class=\"legend-item\"><span class=\"swatch\" "
-                   "style=\"background:%s\"></span>",
+        fprintf(o,
+                "<li class=\"legend-item\"><span class=\"swatch\" "
+                "style=\"background:%s\"></span>",
                 colour(i));
         esc(o, str(g, "group")[0] ? str(g, "group") : "(no value)");
         fprintf(o, " <span class=\"muted\">(%.0f %s)</span></li>",
@@ -481,10 +503,10 @@ static void people_svg(FILE *o, const struct drawing *d, const json_t *report,
     fputs("<g class=\"ties\">", o);
     for (size_t k = 0; k < m; k++) {
         const json_t *t = json_array_get(d->ties, k);
-        const json_t *a = json_array_get(d->people,
-                                         json_integer_value(json_array_get(t, 0)));
-        const json_t *b = json_array_get(d->people,
-                                         json_integer_value(json_array_get(t, 1)));
+        const json_t *a =
+            json_array_get(d->people, json_integer_value(json_array_get(t, 0)));
+        const json_t *b =
+            json_array_get(d->people, json_integer_value(json_array_get(t, 1)));
         fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",
                 px(num(a, "x")), py(num(a, "y")), px(num(b, "x")),
                 py(num(b, "y")));
@@ -493,8 +515,9 @@ static void people_svg(FILE *o, const struct drawing *d, const json_t *report,
     for (size_t i = 0; i < n; i++) {
         const json_t *p = json_array_get(d->people, i);
         size_t g = group_index(d, str(p, "group"));
-        fprintf(o, "<circle class=\"person\" cx=\"%.1f\" cy=\"%.1f\" "
-                   "r=\"%.1f\" fill=\"%s\" data-group=\"%zu\">",
+        fprintf(o,
+                "<circle class=\"person\" cx=\"%.1f\" cy=\"%.1f\" "
+                "r=\"%.1f\" fill=\"%s\" data-group=\"%zu\">",
                 px(num(p, "x")), py(num(p, "y")),
                 2.5 + 1.5 * sqrt(fmax(0, num(p, "degree"))), colour(g), g);
         person_title(o, d, p);
@@ -519,8 +542,9 @@ static double mixed(const json_t *mixing, const char *s, const char *t)
     for (size_t i = 0; i < json_array_size(mixing); i++) {
         const json_t *r = json_array_get(mixing, i);
         const char *a = str(r, "group_a"), *b = str(r, "group_b");
-        if (a && b && ((!strcmp(a, s) && !strcmp(b, t)) ||
-                       (!strcmp(a, t) && !strcmp(b, s))))
+        if (a && b &&
+            ((!strcmp(a, s) && !strcmp(b, t)) ||
+             (!strcmp(a, t) && !strcmp(b, s))))
             return num(r, "ties");
     }
     return NAN;
@@ -553,8 +577,9 @@ static void groups_svg(FILE *o, const struct drawing *d, const json_t *report,
             double x = mixed(mix, str(a, "group"), str(b, "group"));
             if (!(x > 0))
                 continue;
-            fprintf(o, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                       "stroke-width=\"%.1f\"><title>",
+            fprintf(o,
+                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                    "stroke-width=\"%.1f\"><title>",
                     px(num(a, "x")), py(num(a, "y")), px(num(b, "x")),
                     py(num(b, "y")), 1 + 11 * x / (most > 0 ? most : 1));
             esc(o, str(a, "group"));
@@ -568,8 +593,9 @@ static void groups_svg(FILE *o, const struct drawing *d, const json_t *report,
         big = fmax(big, num(json_array_get(d->groups, s), "people"));
     for (size_t s = 0; s < G; s++) {
         const json_t *g = json_array_get(d->groups, s);
-        fprintf(o, "<circle class=\"group-node\" cx=\"%.1f\" cy=\"%.1f\" "
-                   "r=\"%.1f\" fill=\"%s\"><title>",
+        fprintf(o,
+                "<circle class=\"group-node\" cx=\"%.1f\" cy=\"%.1f\" "
+                "r=\"%.1f\" fill=\"%s\"><title>",
                 px(num(g, "x")), py(num(g, "y")),
                 8 + 32 * sqrt(num(g, "people") / big),
                 colour(group_index(d, str(g, "group"))));
@@ -588,9 +614,11 @@ static void groups_svg(FILE *o, const struct drawing *d, const json_t *report,
  * colour-blind readers. */
 static void viridis(double t, char out[8])
 {
-    static const unsigned char stops[5][3] = {
-        {0x44, 0x01, 0x54}, {0x3b, 0x52, 0x8b}, {0x21, 0x91, 0x8c},
-        {0x5e, 0xc9, 0x62}, {0xfd, 0xe7, 0x25}};
+    static const unsigned char stops[5][3] = {{0x44, 0x01, 0x54},
+                                              {0x3b, 0x52, 0x8b},
+                                              {0x21, 0x91, 0x8c},
+                                              {0x5e, 0xc9, 0x62},
+                                              {0xfd, 0xe7, 0x25}};
     t = isnan(t) ? 0 : fmin(1, fmax(0, t));
     double f = t * 4;
     int k = f >= 4 ? 3 : (int)f;
@@ -607,8 +635,9 @@ static double density(const json_t *mixing, const char *s, const char *t)
     for (size_t i = 0; i < json_array_size(mixing); i++) {
         const json_t *r = json_array_get(mixing, i);
         const char *a = str(r, "group_a"), *b = str(r, "group_b");
-        if (a && b && ((!strcmp(a, s) && !strcmp(b, t)) ||
-                       (!strcmp(a, t) && !strcmp(b, s))))
+        if (a && b &&
+            ((!strcmp(a, s) && !strcmp(b, t)) ||
+             (!strcmp(a, t) && !strcmp(b, s))))
             return num(r, "density");
     }
     return NAN;
@@ -625,17 +654,19 @@ static void heatmap(FILE *o, const char *id, const char *title,
             "id=\"%s-t\">",
             lab + c * (double)G + 10, lab + c * (double)G + 10, id, id, id);
     esc(o, title);
-    fprintf(o, "</title><desc id=\"%s-d\">Density of ties between each pair "
-               "of groups, darker for fewer; each cell shows the number of "
-               "ties. The mixing table lists every value.</desc>\n",
+    fprintf(o,
+            "</title><desc id=\"%s-d\">Density of ties between each pair "
+            "of groups, darker for fewer; each cell shows the number of "
+            "ties. The mixing table lists every value.</desc>\n",
             id);
     for (size_t s = 0; s < G; s++) {
         const char *gs = str(json_array_get(groups, s), "group");
         fprintf(o, "<text class=\"rowlab\" x=\"%.1f\" y=\"%.1f\">", lab - 6,
                 lab + c * ((double)s + 0.6));
         esc(o, gs);
-        fprintf(o, "</text><text class=\"collab\" transform=\"translate(%.1f "
-                   "%.1f) rotate(-45)\">",
+        fprintf(o,
+                "</text><text class=\"collab\" transform=\"translate(%.1f "
+                "%.1f) rotate(-45)\">",
                 lab + c * ((double)s + 0.5), lab - 6);
         esc(o, gs);
         fputs("</text>", o);
@@ -644,8 +675,9 @@ static void heatmap(FILE *o, const char *id, const char *title,
             double dens = density(mixing, gs, gt), ties = mixed(mixing, gs, gt);
             char fill[8];
             viridis(top > 0 ? dens / top : 0, fill);
-            fprintf(o, "<rect class=\"cell\" x=\"%.1f\" y=\"%.1f\" "
-                       "width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
+            fprintf(o,
+                    "<rect class=\"cell\" x=\"%.1f\" y=\"%.1f\" "
+                    "width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>",
                     lab + c * (double)t, lab + c * (double)s, c - 1, c - 1,
                     isnan(dens) ? "#dddddd" : fill);
             esc(o, gs);
@@ -658,9 +690,11 @@ static void heatmap(FILE *o, const char *id, const char *title,
                         ties == 1 ? "tie" : "ties", isnan(dens) ? 0 : dens);
             fputs("</title></rect>", o);
             if (c >= 22 && !isnan(ties))
-                fprintf(o, "<text class=\"cellval\" x=\"%.1f\" y=\"%.1f\" "
-                           "fill=\"%s\">%.0f</text>",
-                        lab + c * ((double)t + 0.5), lab + c * ((double)s + 0.6),
+                fprintf(o,
+                        "<text class=\"cellval\" x=\"%.1f\" y=\"%.1f\" "
+                        "fill=\"%s\">%.0f</text>",
+                        lab + c * ((double)t + 0.5),
+                        lab + c * ((double)s + 0.6),
                         top > 0 && dens / top > 0.55 ? "#000" : "#fff", ties);
         }
     }
@@ -697,9 +731,10 @@ static void ei_plot(FILE *o, const json_t *groups, const struct drawing *d,
             lab + w + 20, h, idp, idp, idp, idp);
     for (int k = -2; k <= 2; k++) {
         double x = lab + w * (k + 2) / 4.0;
-        fprintf(o, "<line class=\"grid\" x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" "
-                   "y2=\"%.1f\"/><text class=\"tick\" x=\"%.1f\" "
-                   "y=\"%.1f\">%+.1f</text>",
+        fprintf(o,
+                "<line class=\"grid\" x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" "
+                "y2=\"%.1f\"/><text class=\"tick\" x=\"%.1f\" "
+                "y=\"%.1f\">%+.1f</text>",
                 x, x, h - 30, x, h - 12, k / 2.0);
     }
     for (size_t s = 0; s < G; s++) {
@@ -711,12 +746,14 @@ static void ei_plot(FILE *o, const json_t *groups, const struct drawing *d,
         esc(o, str(g, "group"));
         fputs("</text>", o);
         if (!isnan(ex))
-            fprintf(o, "<circle class=\"expected\" cx=\"%.1f\" cy=\"%.1f\" "
-                       "r=\"6\"><title>expected %.2f</title></circle>",
+            fprintf(o,
+                    "<circle class=\"expected\" cx=\"%.1f\" cy=\"%.1f\" "
+                    "r=\"6\"><title>expected %.2f</title></circle>",
                     lab + w * (ex + 1) / 2, y, ex);
         if (!isnan(ei))
-            fprintf(o, "<circle class=\"observed\" cx=\"%.1f\" cy=\"%.1f\" "
-                       "r=\"5\" fill=\"%s\"><title>E-I %.2f</title></circle>",
+            fprintf(o,
+                    "<circle class=\"observed\" cx=\"%.1f\" cy=\"%.1f\" "
+                    "r=\"5\" fill=\"%s\"><title>E-I %.2f</title></circle>",
                     lab + w * (ei + 1) / 2, y,
                     colour(group_index(d, str(g, "group"))), ei);
     }
@@ -808,18 +845,18 @@ static void people_table(FILE *o, const struct drawing *d)
         const json_t *p = json_array_get(d->people, i);
         const char *id = str(p, "id");
         const json_t *e = json_object_get(d->ei, id);
-        json_t *r = json_pack("{s:s,s:s?,s:O,s:O,s:O,s:O}", "id", id, "name",
-                              str(d->names, id), "group",
-                              json_object_get(p, "group"), "ties",
-                              json_object_get(p, "degree"), "external",
-                              e ? json_object_get(e, "external") : json_null(),
-                              "ei", e ? json_object_get(e, "ei") : json_null());
+        json_t *r =
+            json_pack("{s:s,s:s?,s:O,s:O,s:O,s:O}", "id", id, "name",
+                      str(d->names, id), "group", json_object_get(p, "group"),
+                      "ties", json_object_get(p, "degree"), "external",
+                      e ? json_object_get(e, "external") : json_null(), "ei",
+                      e ? json_object_get(e, "ei") : json_null());
         json_array_append_new(rows, r);
     }
-    static const char *const cols[] = {"id", "name", "group", "ties",
-                                       "external", "ei", NULL};
-    static const char *const heads[] = {"id", "name", "group", "ties",
-                                        "ties to other groups", "E-I", NULL};
+    static const char *const cols[] = {"id",       "name", "group", "ties",
+                                       "external", "ei",   NULL};
+    static const char *const heads[] = {
+        "id", "name", "group", "ties", "ties to other groups", "E-I", NULL};
     fputs("<details><summary>The people in the picture, as a table"
           "</summary>",
           o);
@@ -894,8 +931,7 @@ static void network_section(FILE *o, const struct drawing *d,
           "</summary>",
           o);
     static const char *const cols[] = {"group", "people", "ties", NULL};
-    static const char *const heads[] = {"group", "people", "ties within",
-                                        NULL};
+    static const char *const heads[] = {"group", "people", "ties within", NULL};
     table(o, "Groups drawn", d->groups, cols, heads);
     fputs("</details>\n", o);
 }
@@ -942,12 +978,15 @@ static void ei_section(FILE *o, const struct drawing *d, const json_t *report)
 
 static void tables_section(FILE *o, const json_t *report)
 {
-    static const char *const spanners[] = {
-        "name", "id", "group", "cross_betweenness", "cross_share",
-        "gatekeeper", "liaison", "total_z", "constraint", "participation",
-        NULL};
-    static const char *const openers[] = {"name", "id", "group", "opened",
-                                          "kept_apart", "gate_opening_rate",
+    static const char *const spanners[] = {"name",        "id",
+                                           "group",       "cross_betweenness",
+                                           "cross_share", "gatekeeper",
+                                           "liaison",     "total_z",
+                                           "constraint",  "participation",
+                                           NULL};
+    static const char *const openers[] = {"name",           "id",
+                                          "group",          "opened",
+                                          "kept_apart",     "gate_opening_rate",
                                           "new_cross_ties", NULL};
     static const struct {
         const char *key, *title;

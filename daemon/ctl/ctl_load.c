@@ -606,8 +606,8 @@ static void busy_wait(unsigned attempt)
 
 /* Note id s[0..n), named by a row on line of file, if it has no people
  * row of this load and was not named before. */
-static int named_at(struct loader *l, size_t file, uint64_t line,
-                    const char *s, size_t n, buf_t *cands, size_t *ncands)
+static int named_at(struct loader *l, size_t file, uint64_t line, const char *s,
+                    size_t n, buf_t *cands, size_t *ncands)
 {
     int64_t v;
     if (strmap_get(&l->people, s, n, &v) || strmap_get(&l->named, s, n, &v))
@@ -661,10 +661,9 @@ static int scan_named(struct loader *l, const struct batch *b,
                                 json_object_get(it, "to")};
             for (size_t q = 0; q < 2 && rc == 0; q++)
                 if (json_is_string(names[q]))
-                    rc = named_at(l, b->file, line,
-                                  json_string_value(names[q]),
-                                  json_string_length(names[q]), &cands,
-                                  &ncands);
+                    rc =
+                        named_at(l, b->file, line, json_string_value(names[q]),
+                                 json_string_length(names[q]), &cands, &ncands);
             size_t pi;
             json_t *pv;
             json_array_foreach(json_object_get(it, "participants"), pi, pv)
@@ -1244,7 +1243,8 @@ static const char *js_problem(int rc)
                  "with iconv -f latin1 -t utf-8)";
 }
 
-/* CTL_JSON_OK when s[0..n) can be sent as JSON text, else the CTL_JSON_ problem. */
+/* CTL_JSON_OK when s[0..n) can be sent as JSON text, else the CTL_JSON_
+ * problem. */
 static int text_ok(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
@@ -1346,9 +1346,8 @@ static int wall_to_utc(struct loader *l, unsigned y, unsigned mo, unsigned d,
                     .tm_isdst = -1};
     struct tm back;
     time_t t = mktime(&tm);
-    if (t == (time_t)-1 || !localtime_r(&t, &back) ||
-        back.tm_hour != (int)h || back.tm_min != (int)mi ||
-        back.tm_mday != (int)d)
+    if (t == (time_t)-1 || !localtime_r(&t, &back) || back.tm_hour != (int)h ||
+        back.tm_min != (int)mi || back.tm_mday != (int)d)
         return -1;
     struct tm other = {.tm_year = (int)y - 1900,
                        .tm_mon = (int)mo - 1,
@@ -1666,8 +1665,8 @@ static size_t edit_distance(const char *a, size_t an, const char *b, size_t bn,
                 v = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < v)
                 v = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
                 v = d[i - 2][j - 2] + 1;
             d[i][j] = v;
             if (v < rowmin)
@@ -2736,10 +2735,9 @@ static int json_summary_more(struct loader *l, json_t *o)
     if (!w || !im)
         goto fail;
     for (size_t i = 0; i < l->nwarned; i++) {
-        json_t *e = json_pack("{s:s, s:I, s:s}", "file",
-                              fname(l, l->warned[i].file), "line",
-                              (json_int_t)l->warned[i].line, "warning",
-                              l->warned[i].text);
+        json_t *e = json_pack(
+            "{s:s, s:I, s:s}", "file", fname(l, l->warned[i].file), "line",
+            (json_int_t)l->warned[i].line, "warning", l->warned[i].text);
         if (!e || json_array_append_new(w, e) < 0)
             goto fail;
     }

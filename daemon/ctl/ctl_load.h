@@ -47,13 +47,13 @@ typedef struct ctl_load_opts {
     bool json;    /* print the summary as one JSON object, not as text */
     /* How a CSV ts written as a slash date (03/02/2025) is read: never
      * guessed, so CTL_DATE_NONE rejects such a row. */
-    int date_format;       /* CTL_DATE_NONE, CTL_DATE_DMY, CTL_DATE_MDY */
-    const char *tz;        /* the zone of a CSV date-time written without
-                              one: a tz database name, NULL for UTC */
-    bool no_implicit;      /* refuse a CSV row naming a person described
-                              neither in this load's people files nor,
-                              with an attribute, in spand */
-    FILE *out;    /* where the summary goes (stdout) */
+    int date_format;  /* CTL_DATE_NONE, CTL_DATE_DMY, CTL_DATE_MDY */
+    const char *tz;   /* the zone of a CSV date-time written without
+                         one: a tz database name, NULL for UTC */
+    bool no_implicit; /* refuse a CSV row naming a person described
+                         neither in this load's people files nor,
+                         with an attribute, in spand */
+    FILE *out;        /* where the summary goes (stdout) */
 } ctl_load_opts_t;
 
 /* What a load achieved, for the caller's exit status. */

@@ -444,8 +444,8 @@ static void compose_network(json_t *doc, json_t *const res[NSUITE])
     json_t *net = json_object();
     if (res[EI]) {
         json_t *r = rows_of(res[EI], "network");
-        static const char *const f[] = {"ei", "expected_ei", "p_greater",
-                                        "p_less", "external", "internal",
+        static const char *const f[] = {"ei",     "expected_ei", "p_greater",
+                                        "p_less", "external",    "internal",
                                         NULL};
         copy_fields(net, json_array_get(r, 0), f);
         if (withheld(json_array_get(r, 0)))
@@ -809,8 +809,7 @@ static void section(FILE *out, const char *title)
     fprintf(out, "\n%s\n", title);
 }
 
-static void print_unavailable(const json_t *doc, const char *plugin,
-                              FILE *out)
+static void print_unavailable(const json_t *doc, const char *plugin, FILE *out)
 {
     json_t *why = json_object_get(json_object_get(doc, "unavailable"), plugin);
     if (why)
@@ -1118,8 +1117,8 @@ static void print_mixing(const json_t *doc, const json_t *root, FILE *out)
     const json_t *mix = json_object_get(doc, "mixing");
     if (json_array_size(mix)) {
         static const char *const h[] = {"group", "with", "ties", "density"};
-        ctl_table_t t = {.ncols = 4, .head = h, .align = "llrr",
-                         .indent = "  "};
+        ctl_table_t t = {
+            .ncols = 4, .head = h, .align = "llrr", .indent = "  "};
         for (size_t i = 0; i < json_array_size(mix); i++) {
             const json_t *p = json_array_get(mix, i);
             ctl_table_add(&t, str(p, "group_a", "?"));
@@ -1606,8 +1605,7 @@ static void print_body(const json_t *doc, const json_t *root, FILE *out,
 /* A section title such as "EACH SITE COMPARED": before, word in upper
  * case (titles are capitals throughout), after. Caller frees; NULL when
  * out of memory. */
-static char *title_with(const char *before, const char *word,
-                        const char *after)
+static char *title_with(const char *before, const char *word, const char *after)
 {
     char *up = strdup(word);
     for (char *p = up; p && *p; p++)

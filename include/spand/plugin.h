@@ -233,7 +233,7 @@ typedef struct spand_api {
 /* The descriptor. Begins with the fields SPAND_PLUGIN_HEADER fills, which
  * the loader checks before it calls anything else in the plugin. */
 typedef struct spand_plugin {
-    size_t size;                  /* sizeof(spand_plugin_t) */
+    size_t size; /* sizeof(spand_plugin_t) */
     uint16_t abi_major, abi_minor;
     uint16_t igraph_major, igraph_minor; /* igraph the plugin was built with */
     uint16_t igraph_integer_size;        /* sizeof(igraph_integer_t) */
@@ -264,10 +264,10 @@ typedef struct spand_plugin {
     void (*fini)(void *state);
 } spand_plugin_t;
 
-#define SPAND_PLUGIN_HEADER                                                  \
-    .size = sizeof(spand_plugin_t), .abi_major = SPAND_ABI_MAJOR,            \
-    .abi_minor = SPAND_ABI_MINOR, .igraph_major = IGRAPH_VERSION_MAJOR,      \
-    .igraph_minor = IGRAPH_VERSION_MINOR,                                     \
+#define SPAND_PLUGIN_HEADER                                                    \
+    .size = sizeof(spand_plugin_t), .abi_major = SPAND_ABI_MAJOR,              \
+    .abi_minor = SPAND_ABI_MINOR, .igraph_major = IGRAPH_VERSION_MAJOR,        \
+    .igraph_minor = IGRAPH_VERSION_MINOR,                                      \
     .igraph_integer_size = sizeof(igraph_integer_t)
 
 /* The entry point every plugin exports. It must only return the address

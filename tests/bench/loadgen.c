@@ -42,16 +42,20 @@
 
 struct conn {
     int fd;
-    int waiting;        /* a request is outstanding */
-    double sent_at;     /* when it was sent, seconds */
-    double next_at;     /* with -i: when to send the next one */
-    size_t woff;        /* bytes of the request line written so far */
-    char *rbuf;         /* the partial response line */
+    int waiting;    /* a request is outstanding */
+    double sent_at; /* when it was sent, seconds */
+    double next_at; /* with -i: when to send the next one */
+    size_t woff;    /* bytes of the request line written so far */
+    char *rbuf;     /* the partial response line */
     size_t rlen, rcap;
 };
 
 static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig) { (void)sig; stop_flag = 1; }
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
 
 static double now_s(void)
 {
@@ -101,20 +105,37 @@ int main(int argc, char **argv)
     int opt;
     while ((opt = getopt(argc, argv, "s:r:c:n:d:i:w:m:")) != -1) {
         switch (opt) {
-        case 's': sock = optarg; break;
-        case 'r': req = optarg; break;
-        case 'c': conns = atol(optarg); break;
-        case 'n': total = atol(optarg); break;
-        case 'd': duration = atof(optarg); break;
-        case 'i': interval_us = atol(optarg); break;
-        case 'w': warmup = atol(optarg); break;
-        case 'm': must = optarg; break;
-        default: usage();
+        case 's':
+            sock = optarg;
+            break;
+        case 'r':
+            req = optarg;
+            break;
+        case 'c':
+            conns = atol(optarg);
+            break;
+        case 'n':
+            total = atol(optarg);
+            break;
+        case 'd':
+            duration = atof(optarg);
+            break;
+        case 'i':
+            interval_us = atol(optarg);
+            break;
+        case 'w':
+            warmup = atol(optarg);
+            break;
+        case 'm':
+            must = optarg;
+            break;
+        default:
+            usage();
         }
     }
     if (!sock || !req || conns < 1 || conns > 10000 || total < 0 ||
-        warmup < 0 || interval_us < 0 || (total == 0 && duration <= 0 &&
-                                           interval_us == 0))
+        warmup < 0 || interval_us < 0 ||
+        (total == 0 && duration <= 0 && interval_us == 0))
         usage();
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -167,19 +188,18 @@ int main(int argc, char **argv)
     double t_start = now_s(), t_timed = t_start, t_end = t_start;
     int timing = warmup == 0;
 
-    /* send what can be sent on c; returns -1 on a dead connection */
-    #define SEND(c)                                                            \
-        do {                                                                   \
-            while ((c)->woff < reqlen) {                                       \
-                ssize_t w = write((c)->fd, line + (c)->woff,                   \
-                                  reqlen - (c)->woff);                         \
-                if (w < 0 && (errno == EAGAIN || errno == EINTR))              \
-                    break; /* rare for a short line: retried on next loop */   \
-                if (w <= 0)                                                    \
-                    die("write");                                              \
-                (c)->woff += (size_t)w;                                        \
-            }                                                                  \
-        } while (0)
+/* send what can be sent on c; returns -1 on a dead connection */
+#define SEND(c)                                                                \
+    do {                                                                       \
+        while ((c)->woff < reqlen) {                                           \
+            ssize_t w = write((c)->fd, line + (c)->woff, reqlen - (c)->woff);  \
+            if (w < 0 && (errno == EAGAIN || errno == EINTR))                  \
+                break; /* rare for a short line: retried on next loop */       \
+            if (w <= 0)                                                        \
+                die("write");                                                  \
+            (c)->woff += (size_t)w;                                            \
+        }                                                                      \
+    } while (0)
 
     for (long i = 0; i < conns; i++) {
         cs[i].sent_at = now_s();
@@ -242,7 +262,8 @@ int main(int argc, char **argv)
                 size_t off = 0;
                 while (off < (size_t)r) {
                     char *nl = memchr(rb + off, '\n', (size_t)r - off);
-                    size_t take = nl ? (size_t)(nl - (rb + off)) : (size_t)r - off;
+                    size_t take =
+                        nl ? (size_t)(nl - (rb + off)) : (size_t)r - off;
                     if (c->rlen + take + 1 > c->rcap) {
                         c->rcap = (c->rlen + take + 1) * 2;
                         c->rbuf = realloc(c->rbuf, c->rcap);

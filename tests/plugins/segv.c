@@ -21,14 +21,10 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
 }
 
 static const spand_plugin_t plugin = {
-    SPAND_PLUGIN_HEADER,
-    .name = "segv",
-    .version = "1.0",
-    .summary = "test plugin: dereferences NULL",
-    .licence = "MIT",
-    .columns = columns,
-    .ncolumns = 1,
-    .run = run,
+    SPAND_PLUGIN_HEADER, .name = "segv",
+    .version = "1.0",    .summary = "test plugin: dereferences NULL",
+    .licence = "MIT",    .columns = columns,
+    .ncolumns = 1,       .run = run,
 };
 
 SPAND_PLUGIN_EXPORT(plugin)

@@ -23,14 +23,10 @@ static int run(void *state, const spand_api_t *api, spand_run_t *r,
 }
 
 static const spand_plugin_t plugin = {
-    SPAND_PLUGIN_HEADER,
-    .name = "spin",
-    .version = "1.0",
-    .summary = "test plugin: loops forever",
-    .licence = "MIT",
-    .columns = columns,
-    .ncolumns = 1,
-    .run = run,
+    SPAND_PLUGIN_HEADER, .name = "spin",
+    .version = "1.0",    .summary = "test plugin: loops forever",
+    .licence = "MIT",    .columns = columns,
+    .ncolumns = 1,       .run = run,
 };
 
 SPAND_PLUGIN_EXPORT(plugin)

@@ -24,10 +24,10 @@ static void arcs_text(const spand_view_t *v, char *buf, size_t n)
     size_t off = 0;
     buf[0] = '\0';
     for (igraph_integer_t e = 0; e < igraph_ecount(v->graph) && off < n; e++) {
-        int w = snprintf(buf + off, n - off, "%s%s>%s:%g", e ? " " : "",
-                         v->keys[IGRAPH_FROM(v->graph, e)],
-                         v->keys[IGRAPH_TO(v->graph, e)],
-                         VECTOR(*v->weights)[e]);
+        int w =
+            snprintf(buf + off, n - off, "%s%s>%s:%g", e ? " " : "",
+                     v->keys[IGRAPH_FROM(v->graph, e)],
+                     v->keys[IGRAPH_TO(v->graph, e)], VECTOR(*v->weights)[e]);
         if (w < 0)
             break;
         off += (size_t)w;

@@ -95,8 +95,8 @@ static void expect_error(const char *text, const char *needle)
     char err[512];
     const char *p = write_conf(text);
     ck_assert_int_eq(config_load(p, &c, err, sizeof err), -1);
-    ck_assert_msg(strstr(err, needle) != NULL, "error \"%s\" lacks \"%s\"",
-                  err, needle);
+    ck_assert_msg(strstr(err, needle) != NULL, "error \"%s\" lacks \"%s\"", err,
+                  needle);
 }
 
 START_TEST(errors_name_line_and_key)
@@ -248,9 +248,8 @@ START_TEST(missing_file)
 {
     config_t c;
     char err[512];
-    ck_assert_int_eq(config_load("/nonexistent/spand.conf", &c, err,
-                                 sizeof err),
-                     -1);
+    ck_assert_int_eq(
+        config_load("/nonexistent/spand.conf", &c, err, sizeof err), -1);
     ck_assert_ptr_nonnull(strstr(err, "cannot open"));
 }
 END_TEST

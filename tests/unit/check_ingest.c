@@ -28,9 +28,8 @@ static void one_problem(const char *text, const char *path)
     ck_assert_int_eq(parse(text, &b, err), 0);
     ck_assert_msg(b.rejected_count == 1, "%s: %zu problems", text,
                   b.rejected_count);
-    const char *got =
-        json_string_value(json_object_get(json_array_get(b.rejected, 0),
-                                          "path"));
+    const char *got = json_string_value(
+        json_object_get(json_array_get(b.rejected, 0), "path"));
     ck_assert_str_eq(got, path);
     ingest_batch_free(&b);
 }
@@ -72,16 +71,15 @@ START_TEST(record_problems_have_paths)
 {
     const char *ok = "{\"ts\":1,\"from\":\"a\",\"to\":\"b\",\"kind\":\"k\"}";
     char text[512];
-#define REC(body, path)                                                      \
-    snprintf(text, sizeof text, "{\"records\":[%s,{%s}]}", ok, body);        \
+#define REC(body, path)                                                        \
+    snprintf(text, sizeof text, "{\"records\":[%s,{%s}]}", ok, body);          \
     one_problem(text, path)
     REC("\"ts\":\"2024-02-30\",\"from\":\"a\",\"to\":\"b\",\"kind\":\"k\"",
         "records[1].ts");
     REC("\"ts\":true,\"from\":\"a\",\"to\":\"b\",\"kind\":\"k\"",
         "records[1].ts");
     REC("\"from\":\"a\",\"to\":\"b\",\"kind\":\"k\"", "records[1].ts");
-    REC("\"ts\":1,\"from\":\"a\",\"to\":\"a\",\"kind\":\"k\"",
-        "records[1].to");
+    REC("\"ts\":1,\"from\":\"a\",\"to\":\"a\",\"kind\":\"k\"", "records[1].to");
     REC("\"ts\":1,\"to\":\"a\",\"kind\":\"k\"", "records[1].from");
     REC("\"ts\":1,\"from\":\"aaaaaaaaaaaaaaaaa\",\"to\":\"b\",\"kind\":\"k\"",
         "records[1].from"); /* 17 bytes > max_id_bytes 16 */
@@ -113,7 +111,7 @@ START_TEST(several_problems_one_item)
                            "\"to\":\"b\",\"kind\":\"k\"}]}",
                            &b, err),
                      0);
-    ck_assert_uint_eq(b.rejected_count, 1); /* one item */
+    ck_assert_uint_eq(b.rejected_count, 1);            /* one item */
     ck_assert_uint_eq(json_array_size(b.rejected), 2); /* two reasons */
     ck_assert_uint_eq(b.nrecords, 0);
     ingest_batch_free(&b);

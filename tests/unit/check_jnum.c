@@ -166,7 +166,8 @@ START_TEST(reals_rarely_differ_from_jansson)
         free(want);
         json_decref(j);
     }
-    printf("# jnum: %d of %d reals (half everyday, half any bits) printed otherwise than jansson "
+    printf("# jnum: %d of %d reals (half everyday, half any bits) printed "
+           "otherwise than jansson "
            "(each still reads back exactly)\n",
            differ, n);
     ck_assert_int_lt(differ, n / 1000);

@@ -29,8 +29,7 @@ static store_t *open_store(void)
 {
     char err[512];
     store_t *s;
-    ck_assert_msg(store_open(&cfg, &loop, &s, err, sizeof err) == 0, "%s",
-                  err);
+    ck_assert_msg(store_open(&cfg, &loop, &s, err, sizeof err) == 0, "%s", err);
     return s;
 }
 
@@ -130,12 +129,11 @@ START_TEST(idempotency_and_upsert)
     ck_assert_str_eq(json_string_value(json_object_get(
                          json_object_get(p, "attributes"), "sector")),
                      "adults");
-    ck_assert_ptr_null(json_object_get(json_object_get(p, "attributes"),
-                                       "role"));
+    ck_assert_ptr_null(
+        json_object_get(json_object_get(p, "attributes"), "role"));
     ck_assert_int_eq(json_integer_value(json_object_get(p, "contacts")), 2);
     json_decref(p);
-    ck_assert_int_eq(store_person(s, "nobody", &p, err, sizeof err),
-                     -ENOENT);
+    ck_assert_int_eq(store_person(s, "nobody", &p, err, sizeof err), -ENOENT);
     close_store(s);
 }
 END_TEST
@@ -178,8 +176,7 @@ START_TEST(forget_and_group)
     char err[256];
     ck_assert_int_eq(store_person(s, "p", &p, err, sizeof err), 0);
     ck_assert_int_eq(json_object_size(json_object_get(p, "attributes")), 0);
-    ck_assert_int_eq(json_integer_value(json_object_get(p, "records_out")),
-                     1);
+    ck_assert_int_eq(json_integer_value(json_object_get(p, "records_out")), 1);
     json_decref(p);
     store_counts_t before;
     store_counts(s, &before);
@@ -199,8 +196,7 @@ START_TEST(forget_and_group)
     ck_assert_int_eq(op->ingest.people_implicit, 0);
     store_op_free(op);
     ck_assert_int_eq(store_person(s, "new", &p, err, sizeof err), 0);
-    ck_assert_int_eq(json_integer_value(json_object_get(p, "records_out")),
-                     1);
+    ck_assert_int_eq(json_integer_value(json_object_get(p, "records_out")), 1);
     json_decref(p);
     ck_assert_int_eq(store_boundaries(s, &p, err, sizeof err), 0);
     ck_assert_int_eq(json_integer_value(json_object_get(p, "people")),

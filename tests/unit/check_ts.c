@@ -10,8 +10,8 @@ static int64_t parse_ok(const char *s)
 {
     int64_t t = 0;
     const char *why = NULL;
-    ck_assert_msg(ts_parse_iso(s, strlen(s), &t, &why) == 0,
-                  "%s rejected: %s", s, why);
+    ck_assert_msg(ts_parse_iso(s, strlen(s), &t, &why) == 0, "%s rejected: %s",
+                  s, why);
     return t;
 }
 

@@ -383,8 +383,7 @@ static void random_appends(const char *name, bool exact)
     static const char *const sectors[] = {"health", "social", "police",
                                           "edu",    "aa",     "zz"};
     /* the scope of within (none for a quarter of the people) */
-    static const char *const sites[] = {",\"site\":\"s1\"",
-                                        ",\"site\":\"s2\"",
+    static const char *const sites[] = {",\"site\":\"s1\"", ",\"site\":\"s2\"",
                                         ",\"site\":\"s3\"", ""};
     long arcs = 0;
     for (int round = 0; round < 40; round++) {
@@ -396,12 +395,11 @@ static void random_appends(const char *name, bool exact)
             int who = pool - 1 - i;
             if (rand() % 4 == 0)
                 continue;
-            len +=
-                (size_t)snprintf(json + len, sizeof json - len,
-                                 "%s{\"id\":\"p%d\",\"sector\":\"%s\"%s}",
-                                 len > 12 ? "," : "", (who * 7919) % 1000,
-                                 sectors[(round + i) % (round < 20 ? 4 : 6)],
-                                 sites[who % 4]);
+            len += (size_t)snprintf(json + len, sizeof json - len,
+                                    "%s{\"id\":\"p%d\",\"sector\":\"%s\"%s}",
+                                    len > 12 ? "," : "", (who * 7919) % 1000,
+                                    sectors[(round + i) % (round < 20 ? 4 : 6)],
+                                    sites[who % 4]);
         }
         len +=
             (size_t)snprintf(json + len, sizeof json - len, "],\"records\":[");
@@ -587,12 +585,13 @@ START_TEST(carried_attrs)
     free(cfg.database);
     cfg.database = strdup(db);
     ck_assert_msg(store_open(&cfg, &loop, &s, err, sizeof err) == 0, "%s", err);
-    ingest(s, "{\"people\":[{\"id\":\"a\",\"sector\":\"x\",\"role\":\"PSW\"},"
-              "{\"id\":\"b\",\"sector\":\"y\"},"
-              "{\"id\":\"c\",\"role\":\"OT\"},"
-              "{\"id\":\"d\",\"sector\":\"x\",\"role\":\"nurse\"}],"
-              "\"records\":[{\"ts\":1,\"from\":\"a\",\"to\":\"b\",\"kind\":\"k\"},"
-              "{\"ts\":2,\"from\":\"b\",\"to\":\"c\",\"kind\":\"k\"}]}");
+    ingest(s,
+           "{\"people\":[{\"id\":\"a\",\"sector\":\"x\",\"role\":\"PSW\"},"
+           "{\"id\":\"b\",\"sector\":\"y\"},"
+           "{\"id\":\"c\",\"role\":\"OT\"},"
+           "{\"id\":\"d\",\"sector\":\"x\",\"role\":\"nurse\"}],"
+           "\"records\":[{\"ts\":1,\"from\":\"a\",\"to\":\"b\",\"kind\":\"k\"},"
+           "{\"ts\":2,\"from\":\"b\",\"to\":\"c\",\"kind\":\"k\"}]}");
     view_spec_t sp = {.from = VIEW_OPEN_FROM,
                       .to = VIEW_OPEN_TO,
                       .boundary = strdup("sector")};
