@@ -182,7 +182,7 @@ static bool kind_of(jscan_t *j, enum ctl_jsonl_kind *kind)
 }
 
 bool ctl_jsonl_fast(const char *s, size_t n, buf_t *out,
-                    enum ctl_jsonl_kind *kind)
+                    enum ctl_jsonl_kind *kind, bool *has_id)
 {
     struct {
         const char *a, *z; /* the member's text, key to value */
@@ -191,6 +191,7 @@ bool ctl_jsonl_fast(const char *s, size_t n, buf_t *out,
         char tmp[FAST_KEY_MAX + 1];
     } m[FAST_MAX_MEMBERS];
     size_t nm = 0, type = FAST_MAX_MEMBERS;
+    bool id = false;
     jscan_t j = {s, s + n};
     if (jscan_expect(&j, '{') < 0 || jscan_expect(&j, '}') == 0)
         return false; /* not an object; or no type: the slow path says so */
@@ -214,6 +215,7 @@ bool ctl_jsonl_fast(const char *s, size_t n, buf_t *out,
         } else if (!fast_value(&j)) {
             return false;
         }
+        id = id || (m[nm].klen == 2 && !memcmp(m[nm].key, "id", 2));
         m[nm++].z = j.p;
         if (jscan_expect(&j, '}') == 0)
             break;
@@ -233,5 +235,6 @@ bool ctl_jsonl_fast(const char *s, size_t n, buf_t *out,
         buf_append(out, m[k].a, (size_t)(m[k].z - m[k].a));
     }
     buf_putc(out, '}');
+    *has_id = id;
     return true;
 }

@@ -49,11 +49,12 @@ enum ctl_jsonl_kind { CTL_JSONL_PERSON, CTL_JSONL_RECORD, CTL_JSONL_EVENT };
  * of scalars with a "type" of "person", "record" or "event". When the line
  * is such an object and valid JSON as jansson reads it
  * (JSON_REJECT_DUPLICATES), append it to out without its "type" member
- * (the other members' text copied as it is), set *kind and return true:
- * what jansson would parse and dump (JSON_COMPACT) after deleting "type"
- * is then the same JSON value. Otherwise return false with out unchanged.
- * Out of memory shows as out->failed. */
+ * (the other members' text copied as it is), set *kind, set *has_id to
+ * whether it has an "id" member, and return true: what jansson would
+ * parse and dump (JSON_COMPACT) after deleting "type" is then the same
+ * JSON value. Otherwise return false with out unchanged. Out of memory
+ * shows as out->failed. */
 bool ctl_jsonl_fast(const char *s, size_t n, buf_t *out,
-                    enum ctl_jsonl_kind *kind);
+                    enum ctl_jsonl_kind *kind, bool *has_id);
 
 #endif

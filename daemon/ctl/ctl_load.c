@@ -2334,7 +2334,8 @@ static int jsonl_line(struct loader *l, const char *s, size_t n)
         return -1;
     size_t start = rb->len;
     enum ctl_jsonl_kind fk;
-    if (ctl_jsonl_fast(s, n, rb, &fk)) {
+    bool has_id;
+    if (ctl_jsonl_fast(s, n, rb, &fk, &has_id)) {
         int kind = fk == CTL_JSONL_PERSON   ? K_PEOPLE
                    : fk == CTL_JSONL_RECORD ? K_RECORDS
                                             : K_EVENTS;
@@ -2342,12 +2343,21 @@ static int jsonl_line(struct loader *l, const char *s, size_t n)
             oom(l);
             return -1;
         }
-        if (kind == K_RECORDS)
+        if (kind == K_RECORDS) {
+            if (!has_id && content_id(l, K_RECORDS, rb, start) < 0)
+                return -1;
             return item_end(l, K_RECORDS, l->line);
+        }
         size_t kmark;
         buf_t *kb = item_begin(l, kind, &kmark);
+        if (!kb)
+            return -1;
+        const size_t open = kb->len;
         buf_append(kb, rb->data + start, rb->len - start);
         item_cancel(l, K_RECORDS, mark);
+        if (kind == K_EVENTS && !has_id && !kb->failed &&
+            content_id(l, K_EVENTS, kb, open) < 0)
+            return -1;
         return item_end(l, kind, l->line);
     }
     item_cancel(l, K_RECORDS, mark);
@@ -2396,9 +2406,13 @@ static int jsonl_line(struct loader *l, const char *s, size_t n)
         oom(l);
         return -1;
     }
+    const size_t open = b->len;
+    const bool needs_id = k != K_PEOPLE && !json_object_get(o, "id");
     b->len += json_dumpb(o, b->data + b->len, need, JSON_COMPACT);
     b->data[b->len] = '\0';
     json_decref(o);
+    if (needs_id && content_id(l, k, b, open) < 0)
+        return -1;
     return item_end(l, k, l->line);
 }
 
@@ -2704,10 +2718,12 @@ static void print_text_summary(struct loader *l, FILE *out)
                 (unsigned long long)l->implicit_unlisted);
     if (l->content_ids[K_RECORDS] || l->content_ids[K_EVENTS])
         fprintf(out,
-                "content ids:     %llu records, %llu events without an id "
+                "content ids:     %llu record%s, %llu event%s without an id "
                 "got one from their content\n",
                 (unsigned long long)l->content_ids[K_RECORDS],
-                (unsigned long long)l->content_ids[K_EVENTS]);
+                l->content_ids[K_RECORDS] == 1 ? "" : "s",
+                (unsigned long long)l->content_ids[K_EVENTS],
+                l->content_ids[K_EVENTS] == 1 ? "" : "s");
     fprintf(out, "rejected:        %llu\n", (unsigned long long)l->rejected);
     for (size_t i = 0; i < l->nshown; i++) {
         if (l->shown[i].line)

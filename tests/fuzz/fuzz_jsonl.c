@@ -6,9 +6,11 @@
  * Whenever the fast path accepts a line, the slow path must accept it
  * too, with the same kind, and what the fast path wrote must be JSON that
  * jansson reads as the same value the slow path would send (compared as
- * JSON_COMPACT text, in member order, reals to 17 digits). Any
+ * JSON_COMPACT text, in member order, reals to 17 digits), and its
+ * has_id must say whether the slow path's object has an "id". Any
  * difference aborts. */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     BUF_LIT(&out, "[1,"); /* the fast path appends: not at the start */
     size_t mark = out.len;
     enum ctl_jsonl_kind kind;
-    if (!ctl_jsonl_fast(s, size, &out, &kind)) {
+    bool has_id = false;
+    if (!ctl_jsonl_fast(s, size, &out, &kind, &has_id)) {
         if (out.len != mark)
             abort(); /* refused, but wrote */
         goto done;
@@ -45,6 +48,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!slow || !json_is_object(slow)) {
         fprintf(stderr, "the fast path took what jansson refuses: %s\n",
                 slow ? "not an object" : e.text);
+        abort();
+    }
+    if (has_id != (json_object_get(slow, "id") != NULL)) {
+        fprintf(stderr, "has_id %d, but the slow path disagrees\n", has_id);
         abort();
     }
     static const char *const names[] = {"person", "record", "event"};
