@@ -84,11 +84,99 @@ static void person_work(rpc_req_t *req)
         req->audit_rows = 1;
 }
 
+/* The label of other person key in a redacted document: "other person N",
+ * N counted in order of first appearance, the same person the same N.
+ * Returns a new reference, or NULL out of memory. */
+static json_t *other_label(json_t *seen, const char *key)
+{
+    json_t *label = json_object_get(seen, key);
+    if (label)
+        return json_incref(label);
+    char text[48];
+    snprintf(text, sizeof text, "other person %zu", json_object_size(seen) + 1);
+    label = json_string(text);
+    if (!label || json_object_set(seen, key, label) < 0) {
+        json_decref(label);
+        return NULL;
+    }
+    return label;
+}
+
+/* Replace, in place, whom else a value names: v is a string id (replaced
+ * unless it is the subject's own) or an array of them. -1 out of memory. */
+static int redact_value(json_t *v, const char *self, json_t *seen, json_t **out)
+{
+    *out = NULL;
+    if (json_is_string(v)) {
+        const char *k = json_string_value(v);
+        *out = strcmp(k, self) == 0 ? json_incref(v) : other_label(seen, k);
+        return *out ? 0 : -1;
+    }
+    if (!json_is_array(v)) {
+        *out = json_incref(v);
+        return 0;
+    }
+    json_t *arr = json_array();
+    size_t i;
+    json_t *x, *r;
+    json_array_foreach(v, i, x)
+    {
+        if (!arr || redact_value(x, self, seen, &r) < 0 ||
+            json_array_append_new(arr, r) < 0) {
+            json_decref(arr);
+            return -1;
+        }
+    }
+    *out = arr;
+    return 0;
+}
+
+/* A subject access document that can be handed over as it is: the other
+ * people in the person's records (from, to) and events (participants)
+ * become "other person N", consistently within the document, so the
+ * person sees the pattern of their own ties without learning who else is
+ * held. The audit lines (who looked at the person's data, as the user's
+ * login name) are kept: staff access is part of what a subject is owed.
+ * Returns 0, or -1 out of memory. */
+static int redact_others(json_t *doc, const char *self)
+{
+    static const char *const members[] = {"from", "to", "participants"};
+    static const char *const lists[] = {"records", "events"};
+    json_t *seen = json_object();
+    if (!seen)
+        return -1;
+    for (size_t l = 0; l < 2; l++) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(json_object_get(doc, lists[l]), i, item)
+        {
+            for (size_t m = 0; m < 3; m++) {
+                json_t *v = json_object_get(item, members[m]), *r;
+                if (v && (redact_value(v, self, seen, &r) < 0 ||
+                          json_object_set_new(item, members[m], r) < 0)) {
+                    json_decref(seen);
+                    return -1;
+                }
+            }
+        }
+    }
+    json_decref(seen);
+    return json_object_set_new(doc, "redacted", json_true()) < 0 ? -1 : 0;
+}
+
 /* Subject access: everything held about the person. */
 static void person_all_work(rpc_req_t *req)
 {
     req->rc = store_person_all(req->host->store, req->arg, &req->result,
                                req->err, sizeof req->err);
+    const json_t *params = json_object_get(req->msg, "params");
+    if (req->rc == 0 && json_is_true(json_object_get(params, "redact")) &&
+        redact_others(req->result, req->arg) < 0) {
+        json_decref(req->result);
+        req->result = NULL;
+        req->rc = -ENOMEM;
+        snprintf(req->err, sizeof req->err, "out of memory redacting");
+    }
     if (req->rc == 0)
         req->audit_rows =
             1 +
@@ -129,15 +217,28 @@ static int without(rpc_req_t *req, json_t *params, const char *key,
 
 void method_person(rpc_req_t *req, json_t *params)
 {
-    json_t *rest, *all;
+    json_t *rest, *all, *rest2, *redact;
     if (without(req, params, "all", &rest, &all) < 0)
         return;
-    int rc = rpc_want_id(req, rest);
+    rest2 = NULL;
+    redact = NULL;
+    int rc = without(req, rest, "redact", &rest2, &redact);
+    if (rc == 0)
+        rc = rpc_want_id(req, rest2);
     json_decref(rest);
+    json_decref(rest2);
     if (rc < 0)
         return;
     if (all && !json_is_boolean(all)) {
         rpc_error(req, RPC_INVALID_PARAMS, "params.all must be true or false",
+                  NULL);
+        return;
+    }
+    if (redact && (!json_is_boolean(redact) ||
+                   (json_is_true(redact) && !json_is_true(all)))) {
+        rpc_error(req, RPC_INVALID_PARAMS,
+                  "params.redact must be true or false, and true only with "
+                  "all",
                   NULL);
         return;
     }

@@ -71,10 +71,13 @@ static void usage(FILE *out)
         "  summary [--by ATTR]         groups, and interactions across the "
         "boundary\n"
         "                              per year (ATTR defaults to sector)\n"
-        "  person [--all] ID            one person's attributes and ties;\n"
+        "  person [--all [--redact]] ID\n"
+        "                              one person's attributes and ties;\n"
         "                              --all: everything held about them,\n"
         "                              with the audit lines about them, as\n"
-        "                              JSON (a subject access request)\n"
+        "                              JSON (a subject access request);\n"
+        "                              --redact: other people as \"other\n"
+        "                              person N\", to hand over as it is\n"
         "  forget ID                   erase a person with all their records "
         "and\n"
         "                              event participations\n"
@@ -824,25 +827,38 @@ static int id_command(struct ctx *c, int argc, char **argv,
     return finish_result(c, &r, human);
 }
 
-static int flag_opt(int opt, const char *arg, void *data)
+/* person's flags: --all, --redact. */
+static int person_opt(int opt, const char *arg, void *data)
 {
     (void)arg;
+    bool *flags = data;
     if (opt == 'a')
-        *(bool *)data = true;
+        flags[0] = true;
+    else if (opt == 'r')
+        flags[1] = true;
     return 0;
 }
 
 static int cmd_person(struct ctx *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"all", no_argument, NULL, 'a'},
+                                         {"redact", no_argument, NULL, 'r'},
                                          {NULL, 0, NULL, 0}};
-    bool all = false;
-    int first = parse_cmd(c, argc, argv, opts, flag_opt, &all);
+    bool flags[2] = {false, false}; /* all, redact */
+    int first = parse_cmd(c, argc, argv, opts, person_opt, flags);
     if (first < 0)
         return first == -2 ? 0 : EXIT_USAGE;
+    const bool all = flags[0];
     if (argc - first != 1)
         return bad_usage("person needs exactly 1 argument, the id");
+    if (flags[1] && !all)
+        return bad_usage("person: --redact goes with --all");
     json_t *params = json_pack("{s:s, s:b}", "id", argv[first], "all", all);
+    if (params && flags[1] &&
+        json_object_set_new(params, "redact", json_true()) < 0) {
+        json_decref(params);
+        params = NULL;
+    }
     if (!params) {
         errmsg("person: the id is not valid UTF-8");
         return EXIT_USAGE;

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from spandtest import SPAND, TAP, Daemon, Client
+from spandtest import SPAND, TAP, Daemon, Client, RpcError
 
 t = TAP()
 
@@ -290,6 +290,41 @@ try:
           any(l["uid"] == analyst_uid for l in doc.get("audit", []))),
          (SECRET_ID, 3, True),
          "spanctl person --all: JSON with records and audit lines")
+
+    # --redact: the same document with everyone else as "other person N"
+    # (the same person the same N), to hand over as it is.
+    others = ({x for r in doc.get("records", []) for x in (r["from"], r["to"])}
+              | {x for e in doc.get("events", []) for x in e["participants"]}
+              ) - {SECRET_ID}
+    p = d.spanctl("person", "--all", "--redact", SECRET_ID)
+    red = json.loads(p.stdout) if p.returncode == 0 else {}
+    text = p.stdout
+
+    def ends(doc):
+        return ([(r["from"], r["to"]) for r in doc.get("records", [])] +
+                [tuple(e["participants"]) for e in doc.get("events", [])])
+    label = {}
+    for a, b in zip(ends(doc), ends(red)):
+        for x, y in zip(a, b):
+            label.setdefault(x, y)
+    t.ok(len(others) >= 2 and red.get("redacted") is True and
+         len(red.get("records", [])) == 3 and len(red.get("events", [])) == 1
+         and not any(o in text for o in others) and
+         label.get(SECRET_ID) == SECRET_ID and
+         sorted(label[o] for o in others) ==
+         sorted(f"other person {i + 1}" for i in range(len(others))) and
+         all(label[x] == y for a, b in zip(ends(doc), ends(red))
+             for x, y in zip(a, b)),
+         "person --all --redact: nobody else's id, each other person one "
+         "consistent label, the person's own id and every record kept",
+         red)
+    p = d.spanctl("person", "--redact", SECRET_ID)
+    t.eq(p.returncode, 2, "--redact without --all: a usage error")
+    try:
+        d.call("person", {"id": SECRET_ID, "redact": True})
+        t.ok(False, "redact without all refused")
+    except RpcError as e:
+        t.eq(e.code, -32602, "redact without all: -32602")
     p = d.spanctl("audit", "--person", SECRET_ID, "--json")
     t.ok(p.returncode == 0 and json.loads(p.stdout)["lines"],
          "spanctl audit --person --json", p.stderr)
