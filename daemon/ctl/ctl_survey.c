@@ -1,8 +1,8 @@
 /* ctl_survey.c - survey waves for `spanctl load --survey` (ctl_survey.h).
  *
  * Surveys are small (a few thousand respondents at most), so the file is
- * read whole into rows, the names in it are checked with pipelined
- * `person` requests, and the records go in `ingest` batches with on_error
+ * read whole into rows, the names in it are checked with batched
+ * `people` requests, and the records go in `ingest` batches with on_error
  * "skip". Names never become people: a person made from a typo would be a
  * new isolate in every later analysis, and an unanswered alter is missing
  * data, not a colleague. */
@@ -21,7 +21,7 @@
 
 #define SURVEY_MAX_BYTES ((size_t)256 << 20)
 #define SURVEY_LIST_MAX 10   /* problems listed one by one */
-#define SURVEY_PIPELINE 64   /* person requests in flight */
+#define SURVEY_ASK 5000      /* ids a `people` request (at most 10,000) */
 #define SURVEY_BATCH 2000    /* items per ingest request */
 #define SURVEY_NAME_MAX 1024 /* folded name bytes */
 
@@ -439,64 +439,58 @@ static char *trim(char *s)
 }
 
 /* known[name] = true/false for every distinct respondent and alter,
- * asked with `person`, SURVEY_PIPELINE at a time. */
+ * asked with `people` (which reads only the person table, where `person`
+ * would count each one's records), SURVEY_ASK ids a request, no
+ * attributes asked. The answers are gathered first and marked in known
+ * after the walk over its keys. */
 static int ask_known(ctl_conn_t *conn, json_t *known, char *err, size_t errlen)
 {
-    size_t n = json_object_size(known);
-    const char **keys = calloc(n ? n : 1, sizeof *keys);
-    if (!keys) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    size_t k = 0;
+    json_t *found = json_object(), *v;
     const char *key;
-    json_t *v;
-    json_object_foreach(known, key, v) keys[k++] = key;
-    size_t sent = 0, got = 0;
-    int rc = 0;
-    while (rc == 0 && got < n) {
-        while (sent < n && sent - got < SURVEY_PIPELINE) {
-            json_t *q = json_pack("{s:s}", "id", keys[sent]);
-            char *p = q ? json_dumps(q, JSON_COMPACT) : NULL;
-            json_decref(q);
-            if (!p) {
-                snprintf(err, errlen, "out of memory");
-                rc = -1;
+    void *it = json_object_iter(known);
+    int rc = found ? 0 : -1;
+    while (rc == 0 && it) {
+        json_t *ids = json_array(), *none = json_array(), *q = NULL;
+        for (size_t k = 0; ids && it && k < SURVEY_ASK; k++) {
+            if (json_array_append_new(
+                    ids, json_string(json_object_iter_key(it))) < 0)
                 break;
-            }
-            rc = ctl_conn_send(conn, "person", p, strlen(p), err, errlen);
-            free(p);
-            if (rc < 0)
-                break;
-            sent++;
+            it = json_object_iter_next(known, it);
         }
-        if (rc < 0)
-            break;
-        ctl_reply_t r;
-        if (ctl_conn_recv(conn, &r, err, errlen) < 0) {
+        if (ids && none)
+            q = json_pack("{s:O,s:O}", "ids", ids, "attributes", none);
+        ctl_reply_t r = {0};
+        if (!q) {
             rc = -1;
-            break;
-        }
-        if (r.result) {
-            json_object_set_new(known, keys[got], json_true());
-        } else if (r.code != 1004) {
-            snprintf(err, errlen, "person: %s (error %lld)",
+        } else if (ctl_conn_call(conn, "people", q, &r, err, errlen) < 0) {
+            rc = -2; /* err says why */
+        } else if (!r.result) {
+            snprintf(err, errlen, "people: %s (error %lld)",
                      r.message ? r.message : "failed", r.code);
+            rc = -2;
+        } else if (!json_is_object(json_object_get(r.result, "people"))) {
+            snprintf(err, errlen, "people: an answer without people");
+            rc = -2;
+        } else if (json_object_update(
+                       found, json_object_get(r.result, "people")) < 0) {
             rc = -1;
         }
         ctl_reply_clear(&r);
-        got++;
+        json_decref(q);
+        json_decref(ids);
+        json_decref(none);
     }
-    /* Drain what is still pending so the connection stays usable. */
-    while (ctl_conn_pending(conn) > 0) {
-        ctl_reply_t r;
-        char e2[64];
-        if (ctl_conn_recv(conn, &r, e2, sizeof e2) < 0)
-            break;
-        ctl_reply_clear(&r);
+    if (rc == -1)
+        snprintf(err, errlen, "out of memory");
+    json_object_foreach(found, key,
+                        v) if (rc == 0 &&
+                               json_object_set_new(known, key, json_true()) < 0)
+    {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
     }
-    free(keys);
-    return rc;
+    json_decref(found);
+    return rc < 0 ? -1 : 0;
 }
 
 /* index[folded name] = [ids...] from the people files' id and name
