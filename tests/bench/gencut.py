@@ -20,11 +20,11 @@ Everything comes from random.Random(seed): the same flags give
 byte-identical files.
 """
 import argparse
-import os
 import random
 import sys
 
-SECTORS = ["adults", "children", "nhs", "voluntary"]
+from gengraph import SECTORS, write_graph  # same formats, same sectors
+
 SHARES = [0.4, 0.3, 0.2, 0.1]
 TEAM = 25
 
@@ -117,23 +117,7 @@ def main():
     while len(order) < m:
         core_tie(senders[rnd.randrange(len(senders))])
 
-    os.makedirs(a.outdir, exist_ok=True)
-    ids = [f"g{v + 1:07d}" for v in range(n)]
-    with open(os.path.join(a.outdir, "people.csv"), "w") as f:
-        f.write("id,sector\n")
-        for v in range(n):
-            f.write(f"{ids[v]},{SECTORS[sector[v]]}\n")
-    base = 1704096000  # 2024-01-01T08:00:00Z
-    with open(os.path.join(a.outdir, "records.csv"), "w") as f:
-        f.write("id,ts,from,to,kind,weight,directed\n")
-        for k, (u, v) in enumerate(order):
-            f.write(f"t{k + 1:08d},{base + (k * 997) % 31000000},"
-                    f"{ids[u]},{ids[v]},advice,1,true\n")
-    with open(os.path.join(a.outdir, "graph.txt"), "w") as f:
-        f.write(f"{n}\n")
-        f.write(" ".join(SECTORS[s] for s in sector) + "\n")
-        for (u, v) in order:
-            f.write(f"{u} {v}\n")
+    write_graph(a.outdir, n, sector, order)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,30 @@ SHARES = [0.4, 0.3, 0.2, 0.1]
 TEAM = 25
 
 
+def write_graph(outdir, n, sector, order):
+    """Write people.csv, records.csv and graph.txt of n people with sector
+    numbers `sector` and the directed ties `order` (pairs of vertex
+    numbers) into outdir: the formats run.sh and peers.py read. gencut.py
+    writes its graphs with this too."""
+    os.makedirs(outdir, exist_ok=True)
+    ids = [f"g{v + 1:07d}" for v in range(n)]
+    with open(os.path.join(outdir, "people.csv"), "w") as f:
+        f.write("id,sector\n")
+        for v in range(n):
+            f.write(f"{ids[v]},{SECTORS[sector[v]]}\n")
+    base = 1704096000  # 2024-01-01T08:00:00Z
+    with open(os.path.join(outdir, "records.csv"), "w") as f:
+        f.write("id,ts,from,to,kind,weight,directed\n")
+        for k, (u, v) in enumerate(order):
+            f.write(f"t{k + 1:08d},{base + (k * 997) % 31000000},"
+                    f"{ids[u]},{ids[v]},advice,1,true\n")
+    with open(os.path.join(outdir, "graph.txt"), "w") as f:
+        f.write(f"{n}\n")
+        f.write(" ".join(SECTORS[s] for s in sector) + "\n")
+        for (u, v) in order:
+            f.write(f"{u} {v}\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--people", type=int, required=True)
@@ -92,23 +116,7 @@ def main():
         u = bisect.bisect_left(cum, rnd.random() * acc)
         add(min(u, n - 1), target(min(u, n - 1)))
 
-    os.makedirs(a.outdir, exist_ok=True)
-    ids = [f"g{v + 1:07d}" for v in range(n)]
-    with open(os.path.join(a.outdir, "people.csv"), "w") as f:
-        f.write("id,sector\n")
-        for v in range(n):
-            f.write(f"{ids[v]},{SECTORS[sector[v]]}\n")
-    base = 1704096000  # 2024-01-01T08:00:00Z
-    with open(os.path.join(a.outdir, "records.csv"), "w") as f:
-        f.write("id,ts,from,to,kind,weight,directed\n")
-        for k, (u, v) in enumerate(order):
-            f.write(f"t{k + 1:08d},{base + (k * 997) % 31000000},"
-                    f"{ids[u]},{ids[v]},advice,1,true\n")
-    with open(os.path.join(a.outdir, "graph.txt"), "w") as f:
-        f.write(f"{n}\n")
-        f.write(" ".join(SECTORS[s] for s in sector) + "\n")
-        for (u, v) in order:
-            f.write(f"{u} {v}\n")
+    write_graph(a.outdir, n, sector, order)
 
 
 if __name__ == "__main__":

@@ -1034,9 +1034,42 @@ row_concurrency_latency() { # 11
 # Graph.betweenness, is the peer: spand computes that column and
 # cross_betweenness in one pass). The load average is given with each
 # figure: the machine may be shared.
+# bb_measure SIZE PEER-MODE TIMES-KEY PEER-TEXT: one size of row 13: spand's
+# exact analyse, then the peer (peers.py PEER-MODE) on the same graph. Sets
+# the caller's p, t, load, check, nxt (the peer's median ms, from
+# TIMES-KEY) and ratio (peer / spand).
+bb_measure() {
+    p=${1%:*}
+    t=${1#*:}
+    load_graph "$1"
+    say "boundary_betweenness speed: spand exact on $(human "$p") / $(human "$t"), $REPS run(s)"
+    time_analyse '{"plugin":"boundary_betweenness"}' "$REPS" "$SP_DIR/bbq.json"
+    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    stop_spand
+    say "boundary_betweenness speed: $4, $REPS run(s)"
+    peer "$SP_DIR/check.json" "$PY" "$here/peers.py" "$2" \
+        "$GRAPH" --reps "$REPS" --spand "$SP_DIR/bbq.json"
+    check=$(cat "$SP_DIR/check.json")
+    say "  $(jget "$check" times) ; $(jget "$check" check)"
+    nxt=$(calc "s * 1000" s="$(jmedian "$check" "$3")")
+    ratio=$(calc "n / w" n="$nxt" w="$WALL")
+}
+
+# bb_result MET PEER-LABEL TARGET HOW: the row of the size bb_measure took
+# (MET 1 or 0; a peer whose numbers differ makes it "no").
+bb_result() {
+    local met=$1
+    [ "$(jget "$check" ok)" = True ] || met=0
+    result 13 "boundary_betweenness speed" "$(human "$p") / $(human "$t"), exact" \
+        "$(fmt_ms "$WALL") (plugin $(fmt_ms "$ELAPSED"))" \
+        "$(fmt_ms "$nxt") ($2)" "$(fmt_x "$ratio") faster" "$3" \
+        "$([ "$met" = 1 ] && echo yes || echo no)$([ "$(jget "$check" ok)" = True ] || echo ", numbers DIFFER")" \
+        "$4; load average $load during spand's runs; check: $(jget "$check" check)"
+}
+
 row_bb_speed() { # 13
     need_pkg python3-networkx python3-igraph
-    local sizes big size p t check nxt ratio met load
+    local sizes big size p t check nxt ratio load
     if [ "$MODE" = quick ]; then
         sizes="500:2500 1000:5000"
         big=2000:20000
@@ -1045,51 +1078,17 @@ row_bb_speed() { # 13
         big=20000:200000
     fi
     for size in $sizes; do
-        p=${size%:*}
-        t=${size#*:}
-        load_graph "$size"
-        say "boundary_betweenness speed: spand exact on $(human "$p") / $(human "$t"), $REPS run(s)"
-        time_analyse '{"plugin":"boundary_betweenness"}' "$REPS" "$SP_DIR/bbq.json"
-        load=$(cut -d' ' -f1-3 /proc/loadavg)
-        stop_spand
-        say "boundary_betweenness speed: networkx betweenness_centrality_subset, $REPS run(s)"
-        peer "$SP_DIR/check.json" "$PY" "$here/peers.py" bb \
-            "$GRAPH" --reps "$REPS" --spand "$SP_DIR/bbq.json"
-        check=$(cat "$SP_DIR/check.json")
-        say "  $(jget "$check" times) ; $(jget "$check" check)"
-        nxt=$(calc "s * 1000" s="$(jmedian "$check" times.networkx_subset)")
-        ratio=$(calc "n / w" n="$nxt" w="$WALL")
-        met=$(calc "x >= 50 ? 1 : 0" x="$ratio")
-        [ "$(jget "$check" ok)" = True ] || met=0
-        result 13 "boundary_betweenness speed" "$(human "$p") / $(human "$t"), exact" \
-            "$(fmt_ms "$WALL") (plugin $(fmt_ms "$ELAPSED"))" \
-            "$(fmt_ms "$nxt") (networkx subset)" "$(fmt_x "$ratio") faster" \
+        bb_measure "$size" bb times.networkx_subset \
+            "networkx betweenness_centrality_subset"
+        bb_result "$(calc "x >= 50 ? 1 : 0" x="$ratio")" "networkx subset" \
             "≥ 50× networkx" \
-            "$([ "$met" = 1 ] && echo yes || echo no)$([ "$(jget "$check" ok)" = True ] || echo ", numbers DIFFER")" \
-            "wall-clock of the analyse with all vertex rows against networkx betweenness_centrality_subset summed over the 4 groups (undirected collapse); load average $load during spand's runs; check: $(jget "$check" check)"
+            "wall-clock of the analyse with all vertex rows against networkx betweenness_centrality_subset summed over the 4 groups (undirected collapse)"
     done
-    p=${big%:*}
-    t=${big#*:}
-    load_graph "$big"
-    say "boundary_betweenness speed: spand exact on $(human "$p") / $(human "$t"), $REPS run(s)"
-    time_analyse '{"plugin":"boundary_betweenness"}' "$REPS" "$SP_DIR/bbq.json"
-    load=$(cut -d' ' -f1-3 /proc/loadavg)
-    stop_spand
-    say "boundary_betweenness speed: python-igraph betweenness (one Brandes pass), $REPS run(s)"
-    peer "$SP_DIR/check.json" "$PY" "$here/peers.py" brandes \
-        "$GRAPH" --reps "$REPS" --spand "$SP_DIR/bbq.json"
-    check=$(cat "$SP_DIR/check.json")
-    say "  $(jget "$check" times) ; $(jget "$check" check)"
-    nxt=$(calc "s * 1000" s="$(jmedian "$check" times.igraph_betweenness)")
-    ratio=$(calc "n / w" n="$nxt" w="$WALL")
-    met=$(calc "w <= 8000 ? 1 : 0" w="$WALL")
-    [ "$(jget "$check" ok)" = True ] || met=0
-    result 13 "boundary_betweenness speed" "$(human "$p") / $(human "$t"), exact" \
-        "$(fmt_ms "$WALL") (plugin $(fmt_ms "$ELAPSED"))" \
-        "$(fmt_ms "$nxt") (igraph betweenness)" "$(fmt_x "$ratio") faster" \
+    bb_measure "$big" brandes times.igraph_betweenness \
+        "python-igraph betweenness (one Brandes pass)"
+    bb_result "$(calc "w <= 8000 ? 1 : 0" w="$WALL")" "igraph betweenness" \
         "≤ 8 s on 2 cores" \
-        "$([ "$met" = 1 ] && echo yes || echo no)$([ "$(jget "$check" ok)" = True ] || echo ", numbers DIFFER")" \
-        "all $(fmt_int "$p") sources, threads = one per processor ($(nproc)); the peer is python-igraph Graph.betweenness() on the undirected collapse (one Brandes pass, one column; spand computes betweenness and cross_betweenness together); load average $load during spand's runs; check: $(jget "$check" check)"
+        "all $(fmt_int "$p") sources, threads = one per processor ($(nproc)); the peer is python-igraph Graph.betweenness() on the undirected collapse (one Brandes pass, one column; spand computes betweenness and cross_betweenness together)"
 }
 
 # --- departure (issue 10): every person's cut pairs at once ---------------
@@ -1098,7 +1097,7 @@ row_bb_speed() { # 13
 cut_data() {
     local p=${1%:*} t=${1#*:} stamp
     GRAPH="$cache/cut-p$p-t$t-seed1"
-    stamp="people $p ties $t seed 1; generator sha256: $(sha256sum "$here/gencut.py" | cut -d' ' -f1)"
+    stamp="people $p ties $t seed 1; generator sha256: $(cat "$here/gencut.py" "$here/gengraph.py" | sha256sum | cut -d' ' -f1)"
     if [ -f "$GRAPH/stamp" ] && [ "$(cat "$GRAPH/stamp")" = "$stamp" ]; then
         return 0
     fi
