@@ -31,70 +31,94 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
-/* The gid of group name; false when unknown. */
-static bool group_gid(const char *name, gid_t *out)
+/* One NSS look-up into the caller's buffer: 0 or an errno value (ERANGE:
+ * buf too small), *found set when the entry exists; the answer is copied
+ * out of buf into ctx before returning. */
+typedef int (*nss_fn)(void *ctx, char *buf, size_t cap, bool *found);
+
+/* Run fn with a buffer of NSS_BUF bytes, doubled on ERANGE up to
+ * NSS_BUF_MAX. Returns whether the entry was found (false also when out of
+ * memory or still too small). */
+static bool nss_lookup(nss_fn fn, void *ctx)
 {
-    size_t cap = NSS_BUF;
-    for (;;) {
+    for (size_t cap = NSS_BUF;; cap *= 2) {
         char *buf = malloc(cap);
         if (!buf)
             return false;
-        struct group g, *res = NULL;
-        int rc = getgrnam_r(name, &g, buf, cap, &res);
-        if (rc == ERANGE && cap < NSS_BUF_MAX) {
-            free(buf);
-            cap *= 2;
-            continue;
-        }
-        if (res)
-            *out = res->gr_gid;
+        bool found = false;
+        int rc = fn(ctx, buf, cap, &found);
         free(buf);
-        return res != NULL;
+        if (rc != ERANGE || cap >= NSS_BUF_MAX)
+            return found;
     }
+}
+
+struct by_name {
+    const char *name;
+    unsigned long id; /* the gid or uid found */
+};
+
+static int group_by_name(void *ctx, char *buf, size_t cap, bool *found)
+{
+    struct by_name *q = ctx;
+    struct group g, *res = NULL;
+    int rc = getgrnam_r(q->name, &g, buf, cap, &res);
+    if ((*found = res != NULL))
+        q->id = res->gr_gid;
+    return rc;
+}
+
+static int user_by_name(void *ctx, char *buf, size_t cap, bool *found)
+{
+    struct by_name *q = ctx;
+    struct passwd p, *res = NULL;
+    int rc = getpwnam_r(q->name, &p, buf, cap, &res);
+    if ((*found = res != NULL))
+        q->id = res->pw_uid;
+    return rc;
+}
+
+struct by_uid {
+    uid_t uid;
+    char *out; /* the user name, when it fits */
+    size_t n;
+};
+
+static int user_by_uid(void *ctx, char *buf, size_t cap, bool *found)
+{
+    struct by_uid *q = ctx;
+    struct passwd p, *res = NULL;
+    int rc = getpwuid_r(q->uid, &p, buf, cap, &res);
+    if ((*found = res != NULL) && strlen(res->pw_name) < q->n)
+        snprintf(q->out, q->n, "%s", res->pw_name);
+    return rc;
+}
+
+/* The gid of group name; false when unknown. */
+static bool group_gid(const char *name, gid_t *out)
+{
+    struct by_name q = {name, 0};
+    if (!nss_lookup(group_by_name, &q))
+        return false;
+    *out = (gid_t)q.id;
+    return true;
 }
 
 /* The uid of user name; false when unknown. */
 static bool user_uid(const char *name, uid_t *out)
 {
-    size_t cap = NSS_BUF;
-    for (;;) {
-        char *buf = malloc(cap);
-        if (!buf)
-            return false;
-        struct passwd p, *res = NULL;
-        int rc = getpwnam_r(name, &p, buf, cap, &res);
-        if (rc == ERANGE && cap < NSS_BUF_MAX) {
-            free(buf);
-            cap *= 2;
-            continue;
-        }
-        if (res)
-            *out = res->pw_uid;
-        free(buf);
-        return res != NULL;
-    }
+    struct by_name q = {name, 0};
+    if (!nss_lookup(user_by_name, &q))
+        return false;
+    *out = (uid_t)q.id;
+    return true;
 }
 
 void access_user_name(uid_t uid, char *out, size_t n)
 {
-    size_t cap = NSS_BUF;
     snprintf(out, n, "%lu", (unsigned long)uid);
-    for (;;) {
-        char *buf = malloc(cap);
-        if (!buf)
-            return;
-        struct passwd p, *res = NULL;
-        int rc = getpwuid_r(uid, &p, buf, cap, &res);
-        if (rc == ERANGE && cap < NSS_BUF_MAX) {
-            free(buf);
-            cap *= 2;
-            continue;
-        }
-        if (res && strlen(res->pw_name) < n)
-            snprintf(out, n, "%s", res->pw_name);
-        free(buf);
-        return;
-    }
+    struct by_uid q = {uid, out, n};
+    nss_lookup(user_by_uid, &q);
 }
 
 /* The groups of a client: its primary gid and, when its user has a name,
