@@ -204,15 +204,6 @@ void method_audit(rpc_req_t *req, json_t *params)
     }
     if (limit)
         q->limit = json_integer_value(limit);
-    /* Read once the lines queued so far are written: the audit shows
-     * every request answered before it. */
-    store_op_t *op = store_op_new(STORE_OP_SYNC, audit_synced, req);
-    int rc = op ? store_submit(req->host->store, op) : -ENOMEM;
-    if (rc < 0) {
-        store_op_free(op);
-        rpc_error(req, rc == -EBUSY ? RPC_BUSY : RPC_INTERNAL_ERROR,
-                  rc == -EBUSY ? "busy: the write queue is full; retry later"
-                               : "cannot reach the store",
-                  NULL);
-    }
+    /* The audit shows every request answered before it. */
+    method_after_sync(req, audit_synced);
 }

@@ -246,10 +246,14 @@ void method_person(rpc_req_t *req, json_t *params)
         rpc_run_off_loop(req, person_work, rpc_after_read);
         return;
     }
-    /* Read once the audit lines queued so far are written, so that the
-     * answer holds every request about the person answered before. */
-    store_op_t *op = store_op_new(STORE_OP_SYNC, person_all_synced, req);
-    rc = op ? store_submit(req->host->store, op) : -ENOMEM;
+    /* The answer holds every request about the person answered before. */
+    method_after_sync(req, person_all_synced);
+}
+
+void method_after_sync(rpc_req_t *req, store_op_cb done)
+{
+    store_op_t *op = store_op_new(STORE_OP_SYNC, done, req);
+    int rc = op ? store_submit(req->host->store, op) : -ENOMEM;
     if (rc < 0) {
         store_op_free(op);
         rpc_error(req, rc == -EBUSY ? RPC_BUSY : RPC_INTERNAL_ERROR,

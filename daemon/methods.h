@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "rpc.h"
+#include "store.h"
 
 void method_ping(rpc_req_t *req, json_t *params);
 void method_status(rpc_req_t *req, json_t *params);
@@ -42,6 +43,12 @@ void method_person(rpc_req_t *req, json_t *params);
 #define METHOD_PEOPLE_MAX_ATTRIBUTES 256
 void method_people(rpc_req_t *req, json_t *params);
 void method_forget(rpc_req_t *req, json_t *params);
+/* For handlers whose answer must include every request answered before it
+ * (audit, person all): queue a sync behind the writes already queued (the
+ * audit lines among them) and call done(op, rc) on the loop once they are
+ * committed; done owns op. When the sync cannot be queued, answer req
+ * with the error (busy, or internal) instead. */
+void method_after_sync(rpc_req_t *req, store_op_cb done);
 
 void method_analyse(rpc_req_t *req, json_t *params);
 
