@@ -6,6 +6,7 @@ Environment (set by `make check`): SPAND_BIN, SPANCTL_BIN, SPAND_SRCDIR.
 """
 import json
 import os
+import pwd as _pwd
 import shutil
 import signal as _signal
 import socket
@@ -259,3 +260,47 @@ def sqlite_count(db, sql):
         return con.execute(sql).fetchone()[0]
     finally:
         con.close()
+
+
+def as_user(name, socket, calls, connect_only=False):
+    """Run calls [(method, params)] on one connection as Unix user name, in
+    a forked child that drops to it (the caller must be root); returns
+    [("ok", result) | ("err", error)] (or, for connect_only, the first
+    line the daemon sent and whether it then closed), and the uid. An
+    exception in the child comes back as [("exc", repr)]."""
+    pw = _pwd.getpwnam(name)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.initgroups(name, pw.pw_gid)
+            os.setgid(pw.pw_gid)
+            os.setuid(pw.pw_uid)
+            out = []
+            c = Client(socket, timeout=60)
+            if connect_only:
+                line = c.recv_line()
+                rest = c.recv_line()
+                out = [json.loads(line) if line else None, rest == b""]
+            else:
+                for m, p in calls:
+                    resp = c.request(m, p)
+                    out.append(["err", resp["error"]] if "error" in resp
+                               else ["ok", resp["result"]])
+            c.close()
+            os.write(w, json.dumps(out).encode())
+        except BaseException as e:  # noqa: the parent reports it
+            os.write(w, json.dumps([["exc", repr(e)]]).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 1 << 20)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return json.loads(data), pw.pw_uid

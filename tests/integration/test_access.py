@@ -5,7 +5,6 @@ cache and file, retention at start, subject access, 0600 files.
 Real Unix users and groups (useradd/groupadd, so root only; skipped
 otherwise), each client a forked child that drops to that user with
 setgroups/setgid/setuid before it connects."""
-import grp
 import json
 import os
 import pwd
@@ -13,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from spandtest import SPAND, TAP, Daemon, Client, RpcError
+from spandtest import SPAND, TAP, Daemon, RpcError, as_user
 
 t = TAP()
 
@@ -47,48 +46,6 @@ def remove_users():
     for name in USERS.values():
         subprocess.run(["userdel", name], capture_output=True)
     subprocess.run(["groupdel", READER_GROUP], capture_output=True)
-
-
-def as_user(name, socket, calls, connect_only=False):
-    """Run calls [(method, params)] on one connection as user name; returns
-    [("ok", result) | ("err", error)] (or the first line for connect_only)
-    and the uid."""
-    pw = pwd.getpwnam(name)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.close(r)
-            os.initgroups(name, pw.pw_gid)
-            os.setgid(pw.pw_gid)
-            os.setuid(pw.pw_uid)
-            out = []
-            c = Client(socket, timeout=60)
-            if connect_only:
-                line = c.recv_line()
-                rest = c.recv_line()
-                out = [json.loads(line) if line else None, rest == b""]
-            else:
-                for m, p in calls:
-                    resp = c.request(m, p)
-                    out.append(["err", resp["error"]] if "error" in resp
-                               else ["ok", resp["result"]])
-            c.close()
-            os.write(w, json.dumps(out).encode())
-        except BaseException as e:  # noqa: the parent reports it
-            os.write(w, json.dumps([["exc", repr(e)]]).encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    data = b""
-    while True:
-        chunk = os.read(r, 1 << 20)
-        if not chunk:
-            break
-        data += chunk
-    os.close(r)
-    os.waitpid(pid, 0)
-    return json.loads(data), pw.pw_uid
 
 
 def codes(results):
