@@ -9,6 +9,22 @@ import sys
 TS = "2024-01-15"
 
 
+def rec(spec, ts=TS):
+    """A record from "a>b" (directed) or "a-b" (undirected), of kind
+    advice, at ts."""
+    a, b = spec.replace("-", ">").split(">")
+    r = {"ts": ts, "from": a, "to": b, "kind": "advice"}
+    if "-" in spec:
+        r["directed"] = False
+    return r
+
+
+def people(groups, attr="sector"):
+    """People from {value: "id id ..."}, each with attr = value."""
+    return [{"id": p, attr: s} for s, ids in groups.items()
+            for p in ids.split()]
+
+
 def require_references():
     """Return when networkx and python-igraph import; else re-run the
     test with /usr/bin/python3 (Debian's, where python3-networkx and

@@ -14,25 +14,12 @@ import random
 
 import networkx as nx
 
+from reftools import people, rec
 from spandtest import TAP, Daemon
 
 t = TAP()
 TS = "2024-01-15"
 PLUGIN = "departure"
-
-
-def rec(spec, ts=TS):
-    """A record from "a>b" (directed) or "a-b" (undirected)."""
-    a, b = spec.replace("-", ">").split(">")
-    r = {"ts": ts, "from": a, "to": b, "kind": "advice"}
-    if "-" in spec:
-        r["directed"] = False
-    return r
-
-
-def people(groups, attr="sector"):
-    return [{"id": p, attr: s} for s, ids in groups.items()
-            for p in ids.split()]
 
 
 def analyse(d, timeout=120, **kw):

@@ -34,25 +34,12 @@ from networkx.algorithms import bipartite
 from networkx.algorithms.connectivity import (local_node_connectivity,
                                               minimum_st_node_cut)
 
+from reftools import people, rec
 from spandtest import SRCDIR, TAP, Daemon
 
 t = TAP()
 TS = "2024-01-15"
 PLUGIN = "resilience"
-
-
-def rec(spec, ts=TS):
-    """A record from "a>b" (directed) or "a-b" (undirected)."""
-    a, b = spec.replace("-", ">").split(">")
-    r = {"ts": ts, "from": a, "to": b, "kind": "advice"}
-    if "-" in spec:
-        r["directed"] = False
-    return r
-
-
-def people(groups, attr="sector"):
-    return [{"id": p, attr: s} for s, ids in groups.items()
-            for p in ids.split()]
 
 
 def analyse(d, params=None, timeout=60, **kw):
