@@ -18,7 +18,6 @@ from reftools import people, rec
 from spandtest import TAP, Daemon
 
 t = TAP()
-TS = "2024-01-15"
 PLUGIN = "departure"
 
 

@@ -38,7 +38,6 @@ from reftools import people, rec
 from spandtest import SRCDIR, TAP, Daemon
 
 t = TAP()
-TS = "2024-01-15"
 PLUGIN = "resilience"
 
 
